@@ -1,0 +1,30 @@
+/* cli/console.h - what mlptrain prints, Keras-style. */
+#ifndef MLPT_CLI_CONSOLE_H
+#define MLPT_CLI_CONSOLE_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "mlpt/config.h"
+#include "mlpt/dataset.h"
+#include "mlpt/model.h"
+#include "mlpt/topology.h"
+
+/* n with thousands separators ("101,770") into buf. */
+const char *console_thousands(size_t n, char buf[32]);
+
+void console_header(FILE *f, const mlpt_topology *topo, int threads, bool bound,
+                    const mlpt_config *cfg);
+
+/* Every resolved setting with its origin (file line, override, default). */
+void console_settings(FILE *f, const mlpt_config *cfg);
+
+/* One line naming the settings that took defaults, so none is silent. */
+void console_defaults(FILE *f, const mlpt_config *cfg);
+
+void console_data_summary(FILE *f, const char *name, const mlpt_dataset *d, int n_classes);
+
+/* Keras's model.summary(): layer, output shape, parameter count, totals. */
+void console_model_summary(FILE *f, const mlpt_model *m);
+
+#endif

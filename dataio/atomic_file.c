@@ -1,0 +1,78 @@
+#define _POSIX_C_SOURCE 200809L
+#include "mlpt/fileio.h"
+
+#include <errno.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int mlpt_atomic_open(mlpt_atomic_file *a, const char *path, mlpt_error *err)
+{
+    memset(a, 0, sizeof *a);
+    if (strlen(path) >= sizeof a->path)
+        return mlpt_fail(err, "%.64s...: path too long", path);
+    strcpy(a->path, path);
+    snprintf(a->tmp, sizeof a->tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (!(a->f = fopen(a->tmp, "wb")))
+        return mlpt_fail(err, "%s: cannot create: %s", a->tmp, strerror(errno));
+    return 0;
+}
+
+int mlpt_atomic_commit(mlpt_atomic_file *a, mlpt_error *err)
+{
+    /* A failed fwrite leaves its errno (ENOSPC, EFBIG) behind for ferror. */
+    int ok = !ferror(a->f) && fflush(a->f) == 0 && fsync(fileno(a->f)) == 0;
+    int reason = errno;
+    if (fclose(a->f) != 0 && ok) {
+        ok = 0;
+        reason = errno;
+    }
+    a->f = NULL;
+    if (ok && rename(a->tmp, a->path) != 0) {
+        ok = 0;
+        reason = errno;
+    }
+    if (ok)
+        return 0;
+    remove(a->tmp);
+    return mlpt_fail(err, "%s: cannot write: %s (any previous file there is unchanged)",
+                     a->path, strerror(reason ? reason : EIO));
+}
+
+void mlpt_atomic_abort(mlpt_atomic_file *a)
+{
+    if (a->f)
+        fclose(a->f);
+    a->f = NULL;
+    remove(a->tmp);
+}
+
+int mlpt_path_join(char *buf, size_t len, const char *dir, const char *name, mlpt_error *err)
+{
+    int n = snprintf(buf, len, "%s/%s", dir, name);
+    if (n < 0 || (size_t)n >= len)
+        return mlpt_fail(err, "%.64s.../%s: path too long", dir, name);
+    return 0;
+}
+
+int mlpt_make_dirs(const char *dir, mlpt_error *err)
+{
+    char buf[4096];
+    if (strlen(dir) >= sizeof buf)
+        return mlpt_fail(err, "%.64s...: path too long", dir);
+    strcpy(buf, dir);
+    for (char *p = buf + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char saved = *p;
+        *p = '\0';
+        struct stat st;
+        if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+            return mlpt_fail(err, "%s: cannot create folder: %s", buf, strerror(errno));
+        if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+            return mlpt_fail(err, "%s: exists and is not a folder", buf);
+        if (saved == '\0')
+            return 0;
+        *p = saved;
+    }
+}

@@ -1,0 +1,775 @@
+/* dataio/config.c - the INI experiment description (see mlpt/config.h).
+ *
+ * Two passes. First the file's items (from the tokenizer in ini.c) and then
+ * the --set overrides are collected, unvalidated, into one slot per key (a
+ * list for `layer`); both go through record(), so a key is looked up and
+ * its quotes checked in one place. Then resolve() walks the schema table in
+ * order and hands each key's value, or its default text, to the key's parse
+ * function, so file values, overrides and defaults share one validation
+ * path. Values stay spans into the caller's text until a parse function
+ * stores them: lines have no length limit and nothing is truncated
+ * silently. */
+#include "mlpt/config.h"
+
+#include "ini.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NUMBER_LEN 64          /* longest number or keyword worth parsing */
+#define SHOWN_LEN 96           /* values quoted in messages are clipped to this */
+#define MAX_UNITS (1 << 20)
+
+/* One value and where it came from; also the location used in messages. */
+typedef struct entry {
+    ini_span value;       /* p == NULL: not given */
+    mlpt_origin origin;
+    int line;             /* file line; 0 for overrides and defaults */
+    const char *source;   /* the file name, or the override assignment */
+} entry;
+
+typedef enum { SEC_DATA, SEC_MODEL, SEC_TRAIN, SEC_RUN, N_SECTIONS } section_id;
+
+static const char *const section_names[] = {"data", "model", "train", "run", NULL};
+
+/* Schema order: settings are listed, and keys resolved, in this order. Keys
+ * whose parsing or default depends on another key come after it. */
+typedef enum {
+    K_TRAIN_IMAGES, K_TRAIN_LABELS, K_TEST_IMAGES, K_TEST_LABELS,
+    K_SCALE, K_VALIDATION, K_CLASSES,
+    K_INPUT, K_LAYER,
+    K_OPTIMIZER, K_LEARNING_RATE, K_BETA1, K_BETA2, K_EPSILON, K_MOMENTUM, K_RHO,
+    K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_METRICS,
+    K_THREADS, K_BIND, K_OUT,
+    N_KEYS
+} key_id;
+
+_Static_assert(N_KEYS - 1 + MLPT_MAX_LAYERS <= MLPT_MAX_SETTINGS,
+               "every resolved key and layer line must fit in cfg->settings");
+
+typedef struct real_range {
+    double lo, hi;
+    bool lo_open, hi_open;
+} real_range;
+
+#define POSITIVE {0, INFINITY, true, false}
+#define FRACTION {0, 1, false, true}
+
+typedef struct key_def key_def;
+typedef int (*parse_fn)(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+typedef const char *(*default_fn)(const mlpt_config *cfg, const char *config_name,
+                                  char *buf, size_t cap);
+
+struct key_def {
+    section_id section;
+    const char *name;
+    parse_fn parse;
+    const char *help;            /* what the value is, for messages */
+    size_t field;                /* destination in mlpt_config, for generic parsers */
+    long long min, max;          /* integer range (layer: units) */
+    real_range range;            /* number range (layer: dropout rate) */
+    const char *const *choices;  /* NULL-terminated accepted words */
+    const char *dflt;            /* default text */
+    default_fn computed_dflt;    /* default that depends on other settings */
+    bool required, repeatable;
+    unsigned optimizers;         /* OPT() bits of the optimizers it applies to; 0: all */
+};
+
+static const char *const optimizer_names[] = {
+    [MLPT_OPT_ADAM] = "adam", [MLPT_OPT_SGD] = "sgd", [MLPT_OPT_RMSPROP] = "rmsprop", NULL};
+static const char *const activation_names[] = {
+    [MLPT_ACT_LINEAR] = "linear", [MLPT_ACT_RELU] = "relu", [MLPT_ACT_SIGMOID] = "sigmoid",
+    [MLPT_ACT_TANH] = "tanh", [MLPT_ACT_SOFTMAX] = "softmax", NULL};
+static const char *const initializer_names[] = {
+    [MLPT_INIT_GLOROT_UNIFORM] = "glorot_uniform", [MLPT_INIT_HE_UNIFORM] = "he_uniform", NULL};
+/* Flags: an odd index means true. */
+static const char *const bool_names[] = {"false", "true", "no", "yes", "0", "1", NULL};
+static const char *const bind_names[] = {"none", "cores", NULL};
+static const char *const loss_names[] = {"sparse_categorical_crossentropy", NULL};
+static const char *const metric_names[] = {"loss", "accuracy", NULL};
+static const char *const default_learning_rates[] = {
+    [MLPT_OPT_ADAM] = "0.001", [MLPT_OPT_SGD] = "0.01", [MLPT_OPT_RMSPROP] = "0.001"};
+
+static int parse_path(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_int(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_u64(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_float(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_double(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_flag(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_classes(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_input(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_layer(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_optimizer(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_loss(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static const char *default_learning_rate(const mlpt_config *cfg, const char *config_name,
+                                         char *buf, size_t cap);
+static const char *default_out(const mlpt_config *cfg, const char *config_name,
+                               char *buf, size_t cap);
+
+#define AT(member) .field = offsetof(mlpt_config, member)
+#define OPT(kind) (1u << (kind))
+
+static const key_def keys[N_KEYS] = {
+    [K_TRAIN_IMAGES] = {SEC_DATA, "train_images", parse_path,
+        "path to the IDX image file for training", AT(data.train_images), .required = true},
+    [K_TRAIN_LABELS] = {SEC_DATA, "train_labels", parse_path,
+        "path to the IDX label file for training", AT(data.train_labels), .required = true},
+    [K_TEST_IMAGES] = {SEC_DATA, "test_images", parse_path,
+        "path to the IDX image file for evaluation", AT(data.test_images), .required = true},
+    [K_TEST_LABELS] = {SEC_DATA, "test_labels", parse_path,
+        "path to the IDX label file for evaluation", AT(data.test_labels), .required = true},
+    [K_SCALE] = {SEC_DATA, "scale", parse_float, "the divisor of every input value",
+        AT(data.scale), .range = POSITIVE, .dflt = "255"},
+    [K_VALIDATION] = {SEC_DATA, "validation", parse_double,
+        "the fraction of the training set held out each epoch", AT(data.validation),
+        .range = FRACTION, .dflt = "0"},
+    [K_CLASSES] = {SEC_DATA, "classes", parse_classes,
+        "the class names in label order, separated by blanks", .required = true},
+    [K_INPUT] = {SEC_MODEL, "input", parse_input, "the input dimensions, such as 784 or 28x28",
+        .required = true},
+    [K_LAYER] = {SEC_MODEL, "layer", parse_layer,
+        "`dense UNITS ACTIVATION [INITIALIZER]` or `dropout RATE`, one line per layer",
+        .max = MAX_UNITS, .range = FRACTION, .required = true, .repeatable = true},
+    [K_OPTIMIZER] = {SEC_TRAIN, "optimizer", parse_optimizer, "adam, sgd or rmsprop",
+        .choices = optimizer_names, .dflt = "adam"},
+    [K_LEARNING_RATE] = {SEC_TRAIN, "learning_rate", parse_float, "the step size",
+        AT(train.optimizer.learning_rate), .range = POSITIVE,
+        .computed_dflt = default_learning_rate},
+    [K_BETA1] = {SEC_TRAIN, "beta1", parse_float, "adam's first-moment decay",
+        AT(train.optimizer.beta1), .range = FRACTION, .dflt = "0.9",
+        .optimizers = OPT(MLPT_OPT_ADAM)},
+    [K_BETA2] = {SEC_TRAIN, "beta2", parse_float, "adam's second-moment decay",
+        AT(train.optimizer.beta2), .range = FRACTION, .dflt = "0.999",
+        .optimizers = OPT(MLPT_OPT_ADAM)},
+    [K_EPSILON] = {SEC_TRAIN, "epsilon", parse_float, "the denominator's guard",
+        AT(train.optimizer.epsilon), .range = POSITIVE, .dflt = "1e-7",
+        .optimizers = OPT(MLPT_OPT_ADAM) | OPT(MLPT_OPT_RMSPROP)},
+    [K_MOMENTUM] = {SEC_TRAIN, "momentum", parse_float, "sgd's velocity decay",
+        AT(train.optimizer.momentum), .range = FRACTION, .dflt = "0",
+        .optimizers = OPT(MLPT_OPT_SGD)},
+    [K_RHO] = {SEC_TRAIN, "rho", parse_float, "rmsprop's squared-gradient decay",
+        AT(train.optimizer.rho), .range = FRACTION, .dflt = "0.9",
+        .optimizers = OPT(MLPT_OPT_RMSPROP)},
+    [K_LOSS] = {SEC_TRAIN, "loss", parse_loss, "sparse_categorical_crossentropy",
+        .choices = loss_names, .dflt = "sparse_categorical_crossentropy"},
+    [K_BATCH] = {SEC_TRAIN, "batch", parse_int, "samples per step", AT(train.batch),
+        .min = 1, .max = 65536, .dflt = "32"},
+    [K_EPOCHS] = {SEC_TRAIN, "epochs", parse_int, "passes over the training set",
+        AT(train.epochs), .min = 1, .max = 100000, .dflt = "10"},
+    [K_SHARDS] = {SEC_TRAIN, "shards", parse_int, "logical shards per batch",
+        AT(train.shards), .min = 1, .max = 256, .dflt = "8"},
+    [K_SHUFFLE] = {SEC_TRAIN, "shuffle", parse_flag, "true or false", AT(train.shuffle),
+        .choices = bool_names, .dflt = "true"},
+    [K_SEED] = {SEC_TRAIN, "seed", parse_u64, "an unsigned 64-bit integer", AT(train.seed),
+        .dflt = "42"},
+    [K_METRICS] = {SEC_TRAIN, "metrics", parse_metrics, "loss, optionally with accuracy",
+        .dflt = "loss accuracy"},
+    [K_THREADS] = {SEC_RUN, "threads", parse_threads, "auto or a thread count",
+        .min = 1, .max = 1024, .dflt = "auto"},
+    [K_BIND] = {SEC_RUN, "bind", parse_flag, "cores or none", AT(run.bind),
+        .choices = bind_names, .dflt = "cores"},
+    [K_OUT] = {SEC_RUN, "out", parse_path, "the output directory", AT(run.out),
+        .computed_dflt = default_out},
+};
+
+/* Everything collected from the file and the overrides, not yet checked. */
+typedef struct ini_values {
+    const char *name;
+    bool section_seen[N_SECTIONS];
+    entry slots[N_KEYS];              /* unused for the repeatable `layer` */
+    entry layers[MLPT_MAX_LAYERS];
+    int n_layers;
+} ini_values;
+
+/* ---- names ---- */
+
+/* Index of s in a NULL-terminated list, or -1. */
+static int find_name(ini_span s, const char *const *names)
+{
+    for (int i = 0; names[i]; i++)
+        if (ini_span_eq(s, names[i])) return i;
+    return -1;
+}
+
+static void append(char *buf, size_t cap, const char *s)
+{
+    size_t len = strlen(buf);
+    if (len < cap) snprintf(buf + len, cap - len, "%s", s);
+}
+
+static void join_names(const char *const *names, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (int i = 0; names[i]; i++) {
+        if (i) append(buf, cap, " ");
+        append(buf, cap, names[i]);
+    }
+}
+
+/* ---- messages ---- */
+
+static void locate(const entry *e, char *buf, size_t cap)
+{
+    switch (e->origin) {
+    case MLPT_FROM_FILE: snprintf(buf, cap, "%s:%d", e->source, e->line); break;
+    case MLPT_FROM_OVERRIDE: snprintf(buf, cap, "--set %s", e->source); break;
+    case MLPT_FROM_DEFAULT: snprintf(buf, cap, "%s (default)", e->source); break;
+    }
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail_at(const entry *e, mlpt_error *err, const char *fmt, ...)
+{
+    char where[MLPT_ERROR_LEN], what[MLPT_ERROR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    locate(e, where, sizeof where);
+    return mlpt_fail(err, "%s: %s", where, what);
+}
+
+/* "FILE:LINE: [section] key = VALUE: <what was expected>" */
+__attribute__((format(printf, 4, 5)))
+static int fail_value(const key_def *k, const entry *e, mlpt_error *err, const char *fmt, ...)
+{
+    char what[MLPT_ERROR_LEN], shown[SHOWN_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return fail_at(e, err, "[%s] %s = %s: %s", section_names[k->section], k->name,
+                   ini_clip(shown, sizeof shown, e->value), what);
+}
+
+static void list_sections(char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (int s = 0; s < N_SECTIONS; s++) {
+        append(buf, cap, s ? " [" : "[");
+        append(buf, cap, section_names[s]);
+        append(buf, cap, "]");
+    }
+}
+
+static void list_keys(section_id section, bool required_only, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (int k = 0; k < N_KEYS; k++) {
+        if (keys[k].section != section || (required_only && !keys[k].required)) continue;
+        if (buf[0]) append(buf, cap, " ");
+        append(buf, cap, keys[k].name);
+    }
+}
+
+static int fail_unknown_section(ini_span name, const entry *e, mlpt_error *err)
+{
+    char known[64], shown[SHOWN_LEN];
+    list_sections(known, sizeof known);
+    return fail_at(e, err, "unknown section [%s]; expected one of %s",
+                   ini_clip(shown, sizeof shown, name), known);
+}
+
+static int fail_unknown_key(section_id section, ini_span key, const entry *e, mlpt_error *err)
+{
+    char known[256], hint[64] = "", shown[SHOWN_LEN];
+    list_keys(section, false, known, sizeof known);
+    for (int k = 0; k < N_KEYS; k++)
+        if (keys[k].section != section && ini_span_eq(key, keys[k].name)) {
+            snprintf(hint, sizeof hint, "; did you mean [%s] %s?",
+                     section_names[keys[k].section], keys[k].name);
+            break;
+        }
+    return fail_at(e, err, "unknown key '%s' in [%s]; its keys are: %s%s",
+                   ini_clip(shown, sizeof shown, key), section_names[section], known, hint);
+}
+
+/* ---- pass 1: collecting values ---- */
+
+static int find_key(section_id section, ini_span name)
+{
+    for (int k = 0; k < N_KEYS; k++)
+        if (keys[k].section == section && ini_span_eq(name, keys[k].name)) return k;
+    return -1;
+}
+
+/* Stores one value given in the file or by an override. */
+static int record(ini_values *v, section_id section, ini_span key, const entry *e,
+                  mlpt_error *err)
+{
+    int id = find_key(section, key);
+    if (id < 0) return fail_unknown_key(section, key, e, err);
+    const key_def *k = &keys[id];
+    const char *sec = section_names[section];
+    if (k->repeatable && e->origin == MLPT_FROM_OVERRIDE)
+        return fail_at(e, err, "[%s] %s cannot be overridden: the %s lines form an ordered "
+                       "stack; edit the config file", sec, k->name, k->name);
+    if (!e->value.n)
+        return fail_at(e, err, "[%s] %s has an empty value (%s)", sec, k->name, k->help);
+    if (ini_has_open_quote(e->value)) return fail_value(k, e, err, "unterminated double quote");
+    if (k->repeatable) {
+        if (v->n_layers == MLPT_MAX_LAYERS)
+            return fail_value(k, e, err, "more than %d layers", MLPT_MAX_LAYERS);
+        v->layers[v->n_layers++] = *e;
+        return 0;
+    }
+    entry *slot = &v->slots[id];
+    if (slot->value.p && e->origin == MLPT_FROM_FILE)
+        return fail_at(e, err, "[%s] %s is set twice, on lines %d and %d; only layer may repeat",
+                       sec, k->name, slot->line, e->line);
+    *slot = *e;
+    return 0;
+}
+
+static int read_file_values(ini_values *v, const char *text, mlpt_error *err)
+{
+    ini_reader reader;
+    ini_item item;
+    int rc, section = -1;
+    ini_start(&reader, v->name, text);
+    while ((rc = ini_next(&reader, &item, err)) > 0) {
+        entry e = {item.value, MLPT_FROM_FILE, item.line, v->name};
+        if (!item.key.n) { /* a header */
+            section = find_name(item.section, section_names);
+            if (section < 0) return fail_unknown_section(item.section, &e, err);
+            v->section_seen[section] = true;
+        } else if (record(v, (section_id)section, item.key, &e, err)) {
+            return -1;
+        }
+    }
+    return rc;
+}
+
+static int read_override(ini_values *v, const char *assignment, mlpt_error *err)
+{
+    entry e = {.origin = MLPT_FROM_OVERRIDE, .source = assignment};
+    const char *eq = strchr(assignment, '=');
+    const char *dot = eq ? memchr(assignment, '.', (size_t)(eq - assignment)) : NULL;
+    if (!dot) return fail_at(&e, err, "expected section.key=value, such as train.epochs=3");
+    ini_span section = ini_trim(ini_span_between(assignment, dot));
+    int s = find_name(section, section_names);
+    if (s < 0) return fail_unknown_section(section, &e, err);
+    e.value = ini_trim(ini_span_of(eq + 1));
+    return record(v, (section_id)s, ini_trim(ini_span_between(dot + 1, eq)), &e, err);
+}
+
+/* ---- pass 2: the parse functions, one per kind of value ---- */
+
+static void *field_of(mlpt_config *cfg, const key_def *k) { return (char *)cfg + k->field; }
+
+/* strtoll with every check: digits only after an optional sign, no junk. */
+static bool parse_integer(const char *s, long long min, long long max, long long *out)
+{
+    char *end;
+    if (isspace((unsigned char)s[0])) return false;
+    errno = 0;
+    long long x = strtoll(s, &end, 10);
+    if (end == s || *end || errno || x < min || x > max) return false;
+    *out = x;
+    return true;
+}
+
+/* Digits only: strtoull would accept "-1" and wrap it. */
+static bool parse_unsigned(const char *s, uint64_t *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)s[0])) return false;
+    errno = 0;
+    unsigned long long x = strtoull(s, &end, 10);
+    if (*end || errno || x > UINT64_MAX) return false;
+    *out = x;
+    return true;
+}
+
+/* Checks the range after rounding to float when the field is a float, so
+ * that e.g. beta1 = 0.999999999 (1.0f) is refused rather than stored. */
+static bool parse_real(const char *s, const real_range *r, bool as_float, double *out)
+{
+    char *end;
+    if (isspace((unsigned char)s[0])) return false;
+    errno = 0;
+    double x = strtod(s, &end);
+    if (end == s || *end || errno == ERANGE) return false;
+    if (as_float) x = (float)x;
+    bool above = r->lo_open ? x > r->lo : x >= r->lo;
+    bool below = r->hi_open ? x < r->hi : x <= r->hi;
+    if (!isfinite(x) || !above || !below) return false;
+    *out = x;
+    return true;
+}
+
+static void describe_range(const real_range *r, char *buf, size_t cap)
+{
+    if (isinf(r->hi))
+        snprintf(buf, cap, "a number %s %g", r->lo_open ? ">" : ">=", r->lo);
+    else
+        snprintf(buf, cap, "a number in %c%g, %g%c", r->lo_open ? '(' : '[', r->lo, r->hi,
+                 r->hi_open ? ')' : ']');
+}
+
+static int real_value(const key_def *k, const entry *e, bool as_float, double *x,
+                      mlpt_error *err)
+{
+    char buf[NUMBER_LEN], what[64];
+    if (ini_unquote(e->value, buf, sizeof buf) < sizeof buf &&
+        parse_real(buf, &k->range, as_float, x))
+        return 0;
+    describe_range(&k->range, what, sizeof what);
+    return fail_value(k, e, err, "expected %s", what);
+}
+
+static int choice_value(const key_def *k, const entry *e, int *index, mlpt_error *err)
+{
+    char buf[NUMBER_LEN], names[128];
+    if (ini_unquote(e->value, buf, sizeof buf) < sizeof buf &&
+        (*index = find_name(ini_span_of(buf), k->choices)) >= 0)
+        return 0;
+    join_names(k->choices, names, sizeof names);
+    return fail_value(k, e, err, "expected one of %s", names);
+}
+
+static int parse_path(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    size_t len = ini_unquote(e->value, field_of(cfg, k), MLPT_PATH_LEN);
+    if (len == 0 || len >= MLPT_PATH_LEN)
+        return fail_value(k, e, err, "expected a non-empty path shorter than %d characters",
+                          MLPT_PATH_LEN);
+    return 0;
+}
+
+static int parse_int(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char buf[NUMBER_LEN];
+    long long x;
+    if (ini_unquote(e->value, buf, sizeof buf) >= sizeof buf ||
+        !parse_integer(buf, k->min, k->max, &x))
+        return fail_value(k, e, err, "expected an integer from %lld to %lld", k->min, k->max);
+    *(int *)field_of(cfg, k) = (int)x;
+    return 0;
+}
+
+static int parse_u64(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char buf[NUMBER_LEN];
+    uint64_t x;
+    if (ini_unquote(e->value, buf, sizeof buf) >= sizeof buf || !parse_unsigned(buf, &x))
+        return fail_value(k, e, err, "expected an integer from 0 to %" PRIu64, UINT64_MAX);
+    *(uint64_t *)field_of(cfg, k) = x;
+    return 0;
+}
+
+static int parse_float(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    double x;
+    if (real_value(k, e, true, &x, err)) return -1;
+    *(float *)field_of(cfg, k) = (float)x;
+    return 0;
+}
+
+static int parse_double(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    double x;
+    if (real_value(k, e, false, &x, err)) return -1;
+    *(double *)field_of(cfg, k) = x;
+    return 0;
+}
+
+/* Two-valued keys list their words false-first in pairs (see bool_names). */
+static int parse_flag(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    int index;
+    if (choice_value(k, e, &index, err)) return -1;
+    *(bool *)field_of(cfg, k) = index % 2;
+    return 0;
+}
+
+static int parse_optimizer(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    int index;
+    if (choice_value(k, e, &index, err)) return -1;
+    cfg->train.optimizer.kind = (mlpt_optimizer_kind)index;
+    return 0;
+}
+
+/* There is one loss; the key exists so that configs read like Keras code. */
+static int parse_loss(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    int index;
+    (void)cfg;
+    return choice_value(k, e, &index, err);
+}
+
+static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char buf[NUMBER_LEN];
+    long long x = 0; /* auto */
+    bool ok = ini_unquote(e->value, buf, sizeof buf) < sizeof buf &&
+              (!strcmp(buf, "auto") || parse_integer(buf, k->min, k->max, &x));
+    if (!ok)
+        return fail_value(k, e, err, "expected auto or an integer from %lld to %lld", k->min,
+                          k->max);
+    cfg->run.threads = (int)x;
+    return 0;
+}
+
+static int parse_classes(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char name[MLPT_CLASS_NAME_LEN];
+    size_t len;
+    ini_span rest = e->value;
+    int n = 0;
+    while (ini_next_word(&rest, name, sizeof name, &len)) {
+        if (n == MLPT_MAX_CLASSES)
+            return fail_value(k, e, err, "more than %d class names", MLPT_MAX_CLASSES);
+        if (len == 0 || len >= sizeof name)
+            return fail_value(k, e, err, "class name %d is empty or longer than %d characters",
+                              n + 1, MLPT_CLASS_NAME_LEN - 1);
+        for (int i = 0; i < n; i++)
+            if (!strcmp(cfg->data.classes[i], name))
+                return fail_value(k, e, err, "class name '%s' is listed twice", name);
+        memcpy(cfg->data.classes[n++], name, len + 1);
+    }
+    cfg->data.n_classes = n; /* >= 1: the value is not blank */
+    return 0;
+}
+
+static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char word[NUMBER_LEN], names[64];
+    size_t len;
+    ini_span rest = e->value;
+    unsigned seen = 0;
+    join_names(metric_names, names, sizeof names);
+    while (ini_next_word(&rest, word, sizeof word, &len)) {
+        int m = len < sizeof word ? find_name(ini_span_of(word), metric_names) : -1;
+        if (m < 0 || seen & (1u << m))
+            return fail_value(k, e, err, "expected distinct names from: %s", names);
+        seen |= 1u << m;
+    }
+    if (!(seen & 1u)) return fail_value(k, e, err, "expected a list that includes loss");
+    cfg->metric_accuracy = seen & 2u;
+    return 0;
+}
+
+/* "28x28": each dimension >= 1, their product within size_t. */
+static int parse_input(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char buf[NUMBER_LEN], *end;
+    mlpt_model_spec *m = &cfg->model;
+    size_t product = 1;
+    bool fits = ini_unquote(e->value, buf, sizeof buf) < sizeof buf;
+    for (char *p = buf; fits && isdigit((unsigned char)*p); p = end + 1) {
+        errno = 0;
+        unsigned long long dim = strtoull(p, &end, 10);
+        if (errno || !dim || dim > SIZE_MAX / product || m->input_rank == MLPT_MAX_INPUT_RANK)
+            break;
+        product *= dim;
+        m->input_dims[m->input_rank++] = dim;
+        if (*end != 'x') {
+            if (!*end) return 0;
+            break;
+        }
+    }
+    return fail_value(k, e, err, "expected 1 to %d dimensions >= 1 joined by 'x', such as "
+                      "784 or 28x28, whose product fits in memory", MLPT_MAX_INPUT_RANK);
+}
+
+static int parse_layer(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char w[5][NUMBER_LEN], names[128];
+    size_t len;
+    int n = 0;
+    bool fits = true;
+    ini_span rest = e->value;
+    while (fits && ini_next_word(&rest, w[n], sizeof w[n], &len))
+        fits = len < sizeof w[n] && ++n < 5;
+    if (!fits) n = 0; /* five words, or one too long: not a layer */
+
+    mlpt_layer_spec *l = &cfg->model.layers[cfg->model.n_layers];
+    if (n >= 1 && !strcmp(w[0], "dense") && (n == 3 || n == 4)) {
+        long long units;
+        if (!parse_integer(w[1], 1, k->max, &units))
+            return fail_value(k, e, err, "units: expected an integer from 1 to %lld", k->max);
+        int act = find_name(ini_span_of(w[2]), activation_names);
+        int init = n == 4 ? find_name(ini_span_of(w[3]), initializer_names)
+                          : MLPT_INIT_GLOROT_UNIFORM;
+        if (act < 0) {
+            join_names(activation_names, names, sizeof names);
+            return fail_value(k, e, err, "activation '%s': expected one of %s", w[2], names);
+        }
+        if (init < 0) {
+            join_names(initializer_names, names, sizeof names);
+            return fail_value(k, e, err, "initializer '%s': expected one of %s", w[3], names);
+        }
+        *l = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = (int)units,
+                               .activation = (mlpt_activation)act, .init = (mlpt_initializer)init};
+    } else if (n == 2 && !strcmp(w[0], "dropout")) {
+        double rate;
+        if (!parse_real(w[1], &k->range, true, &rate)) {
+            describe_range(&k->range, names, sizeof names);
+            return fail_value(k, e, err, "rate: expected %s", names);
+        }
+        *l = (mlpt_layer_spec){.kind = MLPT_LAYER_DROPOUT, .rate = (float)rate};
+    } else {
+        return fail_value(k, e, err, "expected %s", k->help);
+    }
+    cfg->model.n_layers++;
+    return 0;
+}
+
+/* ---- pass 2: resolving the schema ---- */
+
+static const char *default_learning_rate(const mlpt_config *cfg, const char *config_name,
+                                         char *buf, size_t cap)
+{
+    (void)config_name, (void)buf, (void)cap;
+    return default_learning_rates[cfg->train.optimizer.kind];
+}
+
+/* runs/<config file name without folder and extension> */
+static const char *default_out(const mlpt_config *cfg, const char *config_name,
+                               char *buf, size_t cap)
+{
+    (void)cfg;
+    const char *slash = strrchr(config_name, '/');
+    const char *base = slash ? slash + 1 : config_name;
+    const char *dot = strrchr(base, '.');
+    size_t len = dot && dot != base ? (size_t)(dot - base) : strlen(base);
+    if (!len) base = "run", len = 3; /* a name like "dir/" has no stem */
+    snprintf(buf, cap, "runs/%.*s", (int)len, base);
+    return buf;
+}
+
+static bool applies(const key_def *k, const mlpt_config *cfg)
+{
+    return !k->optimizers || (k->optimizers & OPT(cfg->train.optimizer.kind));
+}
+
+static int fail_other_optimizer(const key_def *k, const entry *e, const mlpt_config *cfg,
+                                mlpt_error *err)
+{
+    char owners[64] = "";
+    for (int o = 0; optimizer_names[o]; o++)
+        if (k->optimizers & OPT(o)) {
+            if (owners[0]) append(owners, sizeof owners, " or ");
+            append(owners, sizeof owners, optimizer_names[o]);
+        }
+    return fail_at(e, err, "[%s] %s belongs to optimizer = %s, but this config uses %s",
+                   section_names[k->section], k->name, owners,
+                   optimizer_names[cfg->train.optimizer.kind]);
+}
+
+static int fail_missing(const ini_values *v, const key_def *k, mlpt_error *err)
+{
+    const char *sec = section_names[k->section];
+    if (!v->section_seen[k->section]) {
+        char required[128];
+        list_keys(k->section, true, required, sizeof required);
+        return mlpt_fail(err, "%s: missing section [%s] (required keys: %s)", v->name, sec,
+                         required);
+    }
+    return mlpt_fail(err, "%s: [%s] is missing required key '%s' (%s)", v->name, sec, k->name,
+                     k->help);
+}
+
+static void add_setting(mlpt_config *cfg, const key_def *k, const entry *e)
+{
+    mlpt_setting *s = &cfg->settings[cfg->n_settings++];
+    snprintf(s->section, sizeof s->section, "%s", section_names[k->section]);
+    snprintf(s->key, sizeof s->key, "%s", k->name);
+    ini_clip(s->value, sizeof s->value, e->value);
+    s->origin = e->origin;
+    s->line = e->line;
+}
+
+static bool is_softmax(const mlpt_layer_spec *l)
+{
+    return l->kind == MLPT_LAYER_DENSE && l->activation == MLPT_ACT_SOFTMAX;
+}
+
+/* The relations between layers and classes, named by the layer's line. */
+static int check_layer_stack(const ini_values *v, const mlpt_config *cfg, mlpt_error *err)
+{
+    const key_def *k = &keys[K_LAYER];
+    const mlpt_model_spec *m = &cfg->model;
+    int last = m->n_layers - 1;
+    if (!is_softmax(&m->layers[last]))
+        return fail_value(k, &v->layers[last], err, "the last layer must be `dense N softmax`: "
+                          "the loss is sparse_categorical_crossentropy on softmax outputs");
+    if (m->layers[last].units != cfg->data.n_classes) {
+        char where[MLPT_ERROR_LEN];
+        locate(&v->slots[K_CLASSES], where, sizeof where);
+        return fail_value(k, &v->layers[last], err, "the last layer has %d units but [data] "
+                          "classes (%s) names %d classes; they must be equal",
+                          m->layers[last].units, where, cfg->data.n_classes);
+    }
+    for (int i = 0; i < last; i++)
+        if (is_softmax(&m->layers[i]))
+            return fail_value(k, &v->layers[i], err, "softmax is allowed only on the last layer");
+    return 0;
+}
+
+static int resolve(const ini_values *v, mlpt_config *cfg, mlpt_error *err)
+{
+    for (int id = 0; id < N_KEYS; id++) {
+        const key_def *k = &keys[id];
+        const entry *given = k->repeatable ? v->layers : &v->slots[id];
+        int n = k->repeatable ? v->n_layers : given->value.p != NULL;
+        if (!applies(k, cfg)) {
+            if (n) return fail_other_optimizer(k, given, cfg, err);
+            continue;
+        }
+        char buf[MLPT_PATH_LEN];
+        entry dflt = {.origin = MLPT_FROM_DEFAULT, .source = v->name};
+        if (!n) {
+            if (k->required) return fail_missing(v, k, err);
+            dflt.value = ini_span_of(k->computed_dflt
+                                         ? k->computed_dflt(cfg, v->name, buf, sizeof buf)
+                                         : k->dflt);
+            given = &dflt;
+            n = 1;
+        }
+        for (int i = 0; i < n; i++) {
+            if (k->parse(k, &given[i], cfg, err)) return -1;
+            add_setting(cfg, k, &given[i]);
+        }
+    }
+    cfg->train.scale = cfg->data.scale;
+    return check_layer_stack(v, cfg, err);
+}
+
+/* ---- entry points ---- */
+
+int mlpt_config_parse(const char *name, const char *text, const mlpt_override *overrides,
+                      size_t n_overrides, mlpt_config *cfg, mlpt_error *err)
+{
+    memset(cfg, 0, sizeof *cfg);
+    if (strlen(name) >= sizeof cfg->path)
+        return mlpt_fail(err, "%.64s...: config path longer than %d characters", name,
+                         MLPT_PATH_LEN - 1);
+    strcpy(cfg->path, name);
+    ini_values v = {.name = name};
+    if (read_file_values(&v, text, err)) return -1;
+    for (size_t i = 0; i < n_overrides; i++)
+        if (read_override(&v, overrides[i].assignment, err)) return -1;
+    return resolve(&v, cfg, err);
+}
+
+int mlpt_config_load(const char *path, const mlpt_override *overrides, size_t n_overrides,
+                     mlpt_config *cfg, mlpt_error *err)
+{
+    char *text = ini_read_file(path, err);
+    if (!text) return -1;
+    int rc = mlpt_config_parse(path, text, overrides, n_overrides, cfg, err);
+    free(text);
+    return rc;
+}

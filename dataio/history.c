@@ -1,0 +1,31 @@
+#include <math.h>
+
+#include "mlpt/fileio.h"
+
+/* A metric cell: empty for NaN (no validation split). */
+static void cell(FILE *f, double v)
+{
+    if (isnan(v))
+        fputc(',', f);
+    else
+        fprintf(f, ",%.6f", v);
+}
+
+int mlpt_history_write(const char *path, const mlpt_history_row *rows, size_t n,
+                       mlpt_error *err)
+{
+    mlpt_atomic_file a;
+    if (mlpt_atomic_open(&a, path, err) < 0)
+        return -1;
+    fputs("epoch,loss,accuracy,val_loss,val_accuracy,seconds,samples_per_s\n", a.f);
+    for (size_t i = 0; i < n; i++) {
+        const mlpt_history_row *r = &rows[i];
+        fprintf(a.f, "%d", r->epoch);
+        cell(a.f, r->loss);
+        cell(a.f, r->accuracy);
+        cell(a.f, r->val_loss);
+        cell(a.f, r->val_accuracy);
+        fprintf(a.f, ",%.3f,%.1f\n", r->seconds, r->samples_per_s);
+    }
+    return mlpt_atomic_commit(&a, err);
+}

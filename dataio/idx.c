@@ -1,0 +1,331 @@
+/* idx.c - IDX reader for raw and gzip-compressed files (see mlpt/idx.h).
+ *
+ * Every length in the header is untrusted. The payload is allocated only
+ * after its declared size has been matched against what the file really
+ * holds: the file size for raw files, a bounded decompression pass (count + 1
+ * bytes at most) for gzip files, since a gzip file has no reliable size. */
+#define _POSIX_C_SOURCE 200809L /* fileno, fstat under -std=c11 */
+
+#include "mlpt/idx.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zlib.h>
+
+#define IDX_TYPE_UBYTE 0x08
+#define IDX_MAGIC_LEN 4
+#define CHUNK 16384
+
+/* Largest single read: zlib counts output space in uInt. */
+#define MAX_READ ((size_t)1 << 30)
+
+/* The payload stream of an open file: plain bytes, or bytes inflated from
+ * one or more concatenated gzip members. */
+typedef struct source {
+    const char *path;
+    FILE *fp;
+    off_t file_size;
+    int gzip;
+    int inflating;              /* inflateInit2 succeeded: inflateEnd owed */
+    int at_end;                 /* gzip: the last member has ended */
+    z_stream zs;
+    unsigned char in[CHUNK];    /* compressed input not yet inflated */
+} source;
+
+static int fail_path(mlpt_error *err, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail_path(mlpt_error *err, const char *path, const char *fmt, ...)
+{
+    char what[MLPT_ERROR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    return mlpt_fail(err, "%s: %s", path, what);
+}
+
+static uint32_t read_be32(const unsigned char *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+static const char *idx_type_name(unsigned code)
+{
+    switch (code) {
+    case 0x08: return "unsigned byte";
+    case 0x09: return "signed byte";
+    case 0x0B: return "short";
+    case 0x0C: return "int";
+    case 0x0D: return "float";
+    case 0x0E: return "double";
+    default: return NULL;
+    }
+}
+
+static int fail_read(const source *src, mlpt_error *err)
+{
+    return fail_path(err, src->path, "read error: %s", strerror(errno));
+}
+
+/* Sets src->gzip from the first two bytes and rewinds to the start. */
+static int sniff_gzip(source *src, mlpt_error *err)
+{
+    unsigned char magic[2];
+    size_t n = fread(magic, 1, sizeof magic, src->fp);
+    if (n < sizeof magic && ferror(src->fp))
+        return fail_read(src, err);
+    src->gzip = n == sizeof magic && magic[0] == 0x1f && magic[1] == 0x8b;
+    if (fseek(src->fp, 0, SEEK_SET) != 0)
+        return fail_read(src, err);
+    return 0;
+}
+
+static int source_open(source *src, const char *path, mlpt_error *err)
+{
+    memset(src, 0, sizeof *src);
+    src->path = path;
+    src->fp = fopen(path, "rb");
+    if (!src->fp)
+        return fail_path(err, path, "cannot open: %s", strerror(errno));
+
+    struct stat st;
+    if (fstat(fileno(src->fp), &st) != 0)
+        return fail_path(err, path, "cannot stat: %s", strerror(errno));
+    /* The size check below relies on st_size meaning something. */
+    if (!S_ISREG(st.st_mode))
+        return fail_path(err, path, "not a regular file");
+    src->file_size = st.st_size;
+
+    if (sniff_gzip(src, err) != 0)
+        return -1;
+    if (src->gzip) {
+        int rc = inflateInit2(&src->zs, 16 + MAX_WBITS); /* gzip wrapper only */
+        if (rc != Z_OK)
+            return fail_path(err, path, "cannot start gzip decoder: %s", zError(rc));
+        src->inflating = 1;
+    }
+    return 0;
+}
+
+static void source_close(source *src)
+{
+    if (src->inflating)
+        inflateEnd(&src->zs);
+    if (src->fp)
+        fclose(src->fp);
+}
+
+/* Back to the first byte of the decompressed stream. */
+static int source_rewind(source *src, mlpt_error *err)
+{
+    if (fseek(src->fp, 0, SEEK_SET) != 0)
+        return fail_read(src, err);
+    inflateReset(&src->zs);
+    src->zs.avail_in = 0;
+    src->at_end = 0;
+    return 0;
+}
+
+/* Tops up the compressed input; *got_input is 0 at the end of the file. */
+static int refill(source *src, int *got_input, mlpt_error *err)
+{
+    size_t n = fread(src->in, 1, sizeof src->in, src->fp);
+    if (n == 0 && ferror(src->fp))
+        return fail_read(src, err);
+    src->zs.next_in = src->in;
+    src->zs.avail_in = (uInt)n;
+    *got_input = n > 0;
+    return 0;
+}
+
+/* Inflates up to len (<= MAX_READ) bytes into dst. Stops short only at the
+ * end of the last gzip member, whose CRC and length inflate has then
+ * checked. */
+static int inflate_some(source *src, unsigned char *dst, size_t len, size_t *got,
+                        mlpt_error *err)
+{
+    z_stream *zs = &src->zs;
+    zs->next_out = dst;
+    zs->avail_out = (uInt)len;
+    while (zs->avail_out > 0 && !src->at_end) {
+        int got_input = 1;
+        if (zs->avail_in == 0 && refill(src, &got_input, err) != 0)
+            return -1;
+        if (!got_input)
+            return fail_path(err, src->path, "truncated gzip stream: unexpected end of file");
+        int rc = inflate(zs, Z_NO_FLUSH);
+        if (rc == Z_STREAM_END) {
+            /* A member ended; gzip allows another to follow (cat a.gz b.gz). */
+            if (zs->avail_in == 0 && refill(src, &got_input, err) != 0)
+                return -1;
+            if (got_input)
+                inflateReset(zs);
+            else
+                src->at_end = 1;
+        } else if (rc != Z_OK) {
+            return fail_path(err, src->path, "corrupt gzip stream: %s",
+                             zs->msg ? zs->msg : zError(rc));
+        }
+    }
+    *got = len - zs->avail_out;
+    return 0;
+}
+
+/* Reads up to len bytes into dst (or discards them if dst is NULL); *got is
+ * short of len only at the end of the data. */
+static int source_read(source *src, unsigned char *dst, size_t len, size_t *got,
+                       mlpt_error *err)
+{
+    unsigned char scratch[CHUNK];
+    *got = 0;
+    while (*got < len) {
+        size_t want = len - *got;
+        size_t cap = dst ? MAX_READ : sizeof scratch;
+        if (want > cap)
+            want = cap;
+        unsigned char *to = dst ? dst + *got : scratch;
+        size_t n = 0;
+        if (src->gzip) {
+            if (inflate_some(src, to, want, &n, err) != 0)
+                return -1;
+        } else {
+            n = fread(to, 1, want, src->fp);
+            if (n < want && ferror(src->fp))
+                return fail_read(src, err);
+        }
+        *got += n;
+        if (n < want)
+            break;
+    }
+    return 0;
+}
+
+/* Reads and checks the magic and the dimensions into t (rank, dims, count). */
+static int read_header(source *src, mlpt_idx *t, mlpt_error *err)
+{
+    const char *path = src->path;
+    unsigned char magic[IDX_MAGIC_LEN];
+    size_t got;
+    if (source_read(src, magic, sizeof magic, &got, err) != 0)
+        return -1;
+    if (got < sizeof magic)
+        return fail_path(err, path, "not an IDX file: %zu bytes, shorter than the %d-byte magic",
+                         got, IDX_MAGIC_LEN);
+    if (magic[0] != 0 || magic[1] != 0)
+        return fail_path(err, path, "not an IDX file: magic bytes 0x%02x 0x%02x (expected 0x00 0x00)",
+                         magic[0], magic[1]);
+    const char *type = idx_type_name(magic[2]);
+    if (!type)
+        return fail_path(err, path, "not an IDX file: unknown type code 0x%02x", magic[2]);
+    if (magic[2] != IDX_TYPE_UBYTE)
+        return fail_path(err, path, "IDX type 0x%02x (%s) is not supported: only unsigned byte (0x%02x) is",
+                         magic[2], type, IDX_TYPE_UBYTE);
+    if (magic[3] < 1 || magic[3] > MLPT_IDX_MAX_RANK)
+        return fail_path(err, path, "IDX rank %d is out of range 1..%d", magic[3], MLPT_IDX_MAX_RANK);
+    t->rank = magic[3];
+
+    unsigned char be_dims[4 * MLPT_IDX_MAX_RANK];
+    size_t dims_len = 4 * (size_t)t->rank;
+    if (source_read(src, be_dims, dims_len, &got, err) != 0)
+        return -1;
+    if (got < dims_len)
+        return fail_path(err, path, "truncated header: rank %d needs %zu bytes of dimensions but only %zu follow",
+                         t->rank, dims_len, got);
+
+    t->count = 1;
+    for (int i = 0; i < t->rank; i++) {
+        t->dims[i] = read_be32(be_dims + 4 * i);
+        /* Empty tensors are useless to a trainer and would make malloc(0)
+         * ambiguous, so any zero dimension is rejected. */
+        if (t->dims[i] == 0)
+            return i == 0 ? fail_path(err, path, "holds no items (the item count is 0)")
+                          : fail_path(err, path, "dimension %d of %d is 0, so every item is empty",
+                                      i + 1, t->rank);
+        if (__builtin_mul_overflow(t->count, t->dims[i], &t->count))
+            return fail_path(err, path, "the product of the %d dimensions overflows size_t", t->rank);
+    }
+    return 0;
+}
+
+/* available: payload bytes found after the header (count + 1 means "more"). */
+static int check_payload_length(const char *path, const mlpt_idx *t, uintmax_t available,
+                                mlpt_error *err)
+{
+    if (available < t->count)
+        return fail_path(err, path, "truncated: header declares %zu items (%zu bytes) but only %ju follow",
+                         t->dims[0], t->count, available);
+    if (available > t->count)
+        return fail_path(err, path, "trailing bytes: header declares %zu items (%zu bytes) but more follow",
+                         t->dims[0], t->count);
+    return 0;
+}
+
+/* Reads the count payload bytes into buf (or discards them if buf is NULL),
+ * then probes for one more byte to prove the data ends there; for gzip the
+ * probe drives inflate to the end of the stream, which checks its CRC. */
+static int read_payload(source *src, const mlpt_idx *t, uint8_t *buf, mlpt_error *err)
+{
+    unsigned char probe;
+    size_t got, extra = 0;
+    if (source_read(src, buf, t->count, &got, err) != 0)
+        return -1;
+    if (got == t->count && source_read(src, &probe, 1, &extra, err) != 0)
+        return -1;
+    return check_payload_length(src->path, t, (uintmax_t)got + extra, err);
+}
+
+/* Matches the declared payload size against the file before anything is
+ * allocated, and leaves src positioned at the start of the payload. */
+static int check_declared_size(source *src, const mlpt_idx *t, mlpt_error *err)
+{
+    size_t header_len = IDX_MAGIC_LEN + 4 * (size_t)t->rank;
+    if (!src->gzip) {
+        uintmax_t size = (uintmax_t)src->file_size;
+        return check_payload_length(src->path, t, size > header_len ? size - header_len : 0, err);
+    }
+
+    size_t got;
+    if (read_payload(src, t, NULL, err) != 0 || source_rewind(src, err) != 0
+        || source_read(src, NULL, header_len, &got, err) != 0)
+        return -1;
+    if (got < header_len)
+        return fail_path(err, src->path, "file changed while being read");
+    return 0;
+}
+
+int mlpt_idx_load(const char *path, mlpt_idx *out, mlpt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mlpt_idx t = {0};
+    source src;
+    int rc = source_open(&src, path, err);
+    if (rc == 0)
+        rc = read_header(&src, &t, err);
+    if (rc == 0)
+        rc = check_declared_size(&src, &t, err);
+    if (rc == 0) {
+        t.data = malloc(t.count);
+        if (!t.data)
+            rc = fail_path(err, path, "out of memory for a %zu-byte payload", t.count);
+    }
+    if (rc == 0)
+        rc = read_payload(&src, &t, t.data, err);
+    source_close(&src);
+    if (rc != 0) {
+        mlpt_idx_free(&t);
+        return -1;
+    }
+    *out = t;
+    return 0;
+}
+
+void mlpt_idx_free(mlpt_idx *t)
+{
+    free(t->data);
+    memset(t, 0, sizeof *t);
+}

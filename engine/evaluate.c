@@ -1,0 +1,73 @@
+/* Inference over a data set in fixed blocks of EVAL_ROWS samples. Threads
+ * take whole blocks; each block's loss is summed in row order and the block
+ * sums in block order, so the figures do not depend on the thread count. */
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fpmode.h"
+#include "mlpt/train.h"
+#include "pass.h"
+
+enum { EVAL_ROWS = 256 };
+
+int mlpt_evaluate(const mlpt_model *m, const mlpt_dataset *d, float scale, int threads,
+                  float *probs, mlpt_eval_result *out, mlpt_error *err)
+{
+    if (d->features != m->input_width)
+        return mlpt_fail(err, "data samples have %zu features but the model expects %zu",
+                         d->features, m->input_width);
+    if (threads < 1 || !(scale > 0.0f))
+        return mlpt_fail(err, "evaluate needs threads >= 1 and scale > 0");
+    memset(out, 0, sizeof *out);
+    out->n = d->n;
+    if (d->n == 0)
+        return 0;
+
+    const size_t n_blocks = (d->n + EVAL_ROWS - 1) / EVAL_ROWS;
+    mlpt_workspace *ws = calloc((size_t)threads, sizeof *ws);
+    double *block_loss = calloc(n_blocks, sizeof *block_loss);
+    size_t *block_correct = calloc(n_blocks, sizeof *block_correct);
+    int failed = !ws || !block_loss || !block_correct;
+    for (int i = 0; !failed && i < threads; i++)
+        failed = mlpt_workspace_init(&ws[i], m, EVAL_ROWS, false, err) < 0;
+    if (!failed) {
+        float lut[256];
+        for (int v = 0; v < 256; v++)
+            lut[v] = (float)((double)v / scale);
+        const size_t classes = m->output_width;
+        const int last = m->spec.n_layers - 1;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+        for (long b = 0; b < (long)n_blocks; b++) {
+            mlpt_flush_denormals();
+            mlpt_workspace *w = &ws[omp_get_thread_num()];
+            const size_t lo = (size_t)b * EVAL_ROWS;
+            const size_t rows = d->n - lo < EVAL_ROWS ? d->n - lo : EVAL_ROWS;
+            uint32_t ids[EVAL_ROWS];
+            for (size_t r = 0; r < rows; r++)
+                ids[r] = (uint32_t)(lo + r);
+            mlpt_gather(w, d, ids, rows, lut);
+            mlpt_forward(m, w, rows, NULL);
+            block_loss[b] = w->loss_sum;
+            block_correct[b] = w->correct;
+            if (probs)
+                memcpy(probs + lo * classes, w->act[last], rows * classes * sizeof *probs);
+        }
+        double loss = 0.0;
+        for (size_t b = 0; b < n_blocks; b++) {
+            loss += block_loss[b];
+            out->correct += block_correct[b];
+        }
+        out->loss = loss / (double)d->n;
+        out->accuracy = (double)out->correct / (double)d->n;
+    } else if (!ws || !block_loss || !block_correct) {
+        mlpt_fail(err, "out of memory for evaluation");
+    }
+    if (ws)
+        for (int i = 0; i < threads; i++)
+            mlpt_workspace_free(&ws[i]);
+    free(ws);
+    free(block_loss);
+    free(block_correct);
+    return failed ? -1 : 0;
+}

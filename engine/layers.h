@@ -1,0 +1,51 @@
+/* engine/layers.h - forward and backward of each layer kind over a block of
+ * `rows` samples, and the softmax cross-entropy loss. Shapes are row-major,
+ * one row per sample. */
+#ifndef MLPT_ENGINE_LAYERS_H
+#define MLPT_ENGINE_LAYERS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlpt/model.h"
+
+/* out[rows x g->out] = act(in[rows x g->in] W + b). Softmax is left as
+ * logits here: mlpt_softmax_xent finishes it together with the loss. */
+void mlpt_dense_forward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
+                        size_t rows, const float *in, float *out);
+
+/* Given out (the forward output) and d_out (dL/d out, overwritten with
+ * dL/dZ), accumulates dW and db into grad (same layout as params) and, when
+ * d_in is not NULL, writes d_in[rows x g->in] = dZ W^T. For softmax, d_out
+ * must already be dL/dZ (from mlpt_softmax_xent). */
+void mlpt_dense_backward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
+                         size_t rows, const float *in, const float *out, float *d_out,
+                         float *grad, float *d_in);
+
+/* Which random draws a dropout layer uses in training. */
+typedef struct mlpt_dropout_keys {
+    uint64_t seed;
+    uint32_t epoch;
+    const uint32_t *sample_ids; /* one per row */
+} mlpt_dropout_keys;
+
+/* Inverted dropout: unit u of sample s is kept, scaled by 1 / (1 - rate),
+ * when the uniform draw keyed by (seed, epoch, s, layer, u) is >= rate.
+ * mask[rows x width] receives the factor applied (0 or the scale). */
+void mlpt_dropout_forward(float rate, uint32_t layer, const mlpt_dropout_keys *keys,
+                          size_t rows, size_t width, const float *in, float *out, float *mask);
+
+/* d_in = d_out * mask, element-wise over rows x width. */
+void mlpt_dropout_backward(size_t rows, size_t width, const float *mask, const float *d_out,
+                           float *d_in);
+
+/* Softmax over each row of z[rows x classes], computed stably from the
+ * logits: z is overwritten with the probabilities. When labels is not NULL,
+ * adds the rows' cross-entropy (log-sum-exp minus the true logit) to
+ * *loss_sum and the number of rows whose first arg-max is the label to
+ * *correct, and, when dz is not NULL, writes dz = p - onehot(label) (the
+ * gradient of the summed loss). */
+void mlpt_softmax_xent(size_t rows, size_t classes, float *z, const uint8_t *labels,
+                       float *dz, double *loss_sum, size_t *correct);
+
+#endif

@@ -1,0 +1,52 @@
+/* engine/pass.h - one forward (and backward) pass of a whole model over a
+ * block of samples, with the buffers it needs allocated once.
+ *
+ * The trainer owns one workspace per logical shard; evaluation owns one per
+ * thread. Everything a pass computes for a row depends only on that row's
+ * sample and the parameters, so results never depend on how rows are
+ * grouped into blocks or blocks onto threads. */
+#ifndef MLPT_ENGINE_PASS_H
+#define MLPT_ENGINE_PASS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "layers.h"
+#include "mlpt/dataset.h"
+#include "mlpt/error.h"
+#include "mlpt/model.h"
+
+typedef struct mlpt_workspace {
+    size_t capacity;                 /* rows it can hold */
+    float *input;                    /* capacity x input_width */
+    float *act[MLPT_MAX_LAYERS];     /* capacity x geom[l].out: layer outputs */
+    float *mask[MLPT_MAX_LAYERS];    /* dropout keep factors; training only */
+    float *delta[2];                 /* capacity x max_width, ping-pong; training only */
+    float *grad;                     /* n_params gradient sums; training only */
+    uint32_t *ids;                   /* capacity sample ids */
+    uint8_t *labels;                 /* capacity labels */
+    double loss_sum;                 /* of the last pass */
+    size_t correct;                  /* of the last pass */
+} mlpt_workspace;
+
+int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity,
+                        bool training, mlpt_error *err);
+void mlpt_workspace_free(mlpt_workspace *ws);
+
+/* Gathers rows samples ids[0..rows) of d into ws (input scaled through lut,
+ * a 256-entry byte-to-float table, and labels). */
+void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
+                 size_t rows, const float lut[256]);
+
+/* Forward over the gathered rows, then the softmax and the loss: the
+ * probabilities end in ws->act[last], the loss sum and correct count in ws.
+ * drop is NULL for inference (dropout is the identity); in training the
+ * gradient of the summed loss w.r.t. the logits goes to ws->delta[0]. */
+void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
+                  const mlpt_dropout_keys *drop);
+
+/* Backward from ws->delta[0]: adds this block's gradient sums to ws->grad. */
+void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows);
+
+#endif

@@ -1,0 +1,87 @@
+#include "mlpt/topology.h"
+
+#include <hwloc.h>
+#include <omp.h>
+
+/* A loaded topology and the process's allowed PUs; both freed by close_topo. */
+typedef struct {
+    hwloc_topology_t topo;
+    hwloc_bitmap_t allowed;
+} topo_handle;
+
+static void close_topo(topo_handle *h)
+{
+    if (h->allowed)
+        hwloc_bitmap_free(h->allowed);
+    if (h->topo)
+        hwloc_topology_destroy(h->topo);
+}
+
+static int open_topo(topo_handle *h, mlpt_error *err)
+{
+    h->topo = NULL;
+    h->allowed = hwloc_bitmap_alloc();
+    if (!h->allowed || hwloc_topology_init(&h->topo) < 0) {
+        h->topo = NULL;
+        close_topo(h);
+        return mlpt_fail(err, "hwloc: cannot initialise the topology");
+    }
+    if (hwloc_topology_load(h->topo) < 0) {
+        close_topo(h);
+        return mlpt_fail(err, "hwloc: cannot load the machine topology");
+    }
+    if (hwloc_get_cpubind(h->topo, h->allowed, HWLOC_CPUBIND_PROCESS) < 0)
+        hwloc_bitmap_copy(h->allowed, hwloc_topology_get_allowed_cpuset(h->topo));
+    return 0;
+}
+
+/* The i-th core (in machine order) that has an allowed PU, or NULL. */
+static hwloc_obj_t allowed_core(const topo_handle *h, int i)
+{
+    hwloc_obj_t core = NULL;
+    while ((core = hwloc_get_next_obj_by_type(h->topo, HWLOC_OBJ_CORE, core)))
+        if (hwloc_bitmap_intersects(core->cpuset, h->allowed) && i-- == 0)
+            return core;
+    return NULL;
+}
+
+int mlpt_topology_probe(mlpt_topology *t, mlpt_error *err)
+{
+    topo_handle h;
+    if (open_topo(&h, err) < 0)
+        return -1;
+    t->packages = hwloc_get_nbobjs_by_type(h.topo, HWLOC_OBJ_PACKAGE);
+    t->cores = hwloc_get_nbobjs_by_type(h.topo, HWLOC_OBJ_CORE);
+    t->pus = hwloc_get_nbobjs_by_type(h.topo, HWLOC_OBJ_PU);
+    t->allowed_pus = hwloc_bitmap_weight(h.allowed);
+    t->allowed_cores = 0;
+    while (allowed_core(&h, t->allowed_cores))
+        t->allowed_cores++;
+    hwloc_bitmap_list_snprintf(t->allowed_list, sizeof t->allowed_list, h.allowed);
+    close_topo(&h);
+    return 0;
+}
+
+int mlpt_bind_threads(int threads, bool *bound, mlpt_error *err)
+{
+    topo_handle h;
+    if (open_topo(&h, err) < 0)
+        return -1;
+    *bound = allowed_core(&h, threads - 1) != NULL;
+    int failures = 0;
+    if (*bound) {
+#pragma omp parallel num_threads(threads) reduction(+ : failures)
+        {
+            hwloc_bitmap_t set = hwloc_bitmap_alloc();
+            hwloc_obj_t core = allowed_core(&h, omp_get_thread_num());
+            failures += !set || hwloc_bitmap_and(set, core->cpuset, h.allowed) < 0 ||
+                        hwloc_set_cpubind(h.topo, set, HWLOC_CPUBIND_THREAD) < 0;
+            hwloc_bitmap_free(set);
+        }
+    }
+    close_topo(&h);
+    if (failures)
+        return mlpt_fail(err, "hwloc: could not bind %d of %d threads to their cores",
+                         failures, threads);
+    return 0;
+}

@@ -1,0 +1,99 @@
+/* mlpt/config.h - one experiment described by an INI file.
+ *
+ * Format: `[section]` headers, `key = value` lines, comments starting with
+ * `;` or `#` (at the start of a line or after whitespace), values may be
+ * double-quoted to keep spaces or comment characters. Sections: [data],
+ * [model], [train], [run]; `layer` is the only key that may repeat and its
+ * lines form the layer stack in order. Every key is checked: an unknown
+ * section or key, a duplicate key, a missing required key, or a value of the
+ * wrong type or out of range is an error naming the file, the line and what
+ * was expected. Keys left out take documented defaults, and each resolved
+ * setting records where it came from so that the caller can print them.
+ *
+ * Relative paths are kept as written: they resolve against the working
+ * directory, as paths in a Python script do. */
+#ifndef MLPT_CONFIG_H
+#define MLPT_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mlpt/error.h"
+#include "mlpt/model.h"
+#include "mlpt/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MLPT_PATH_LEN 4096
+#define MLPT_MAX_CLASSES 256
+#define MLPT_CLASS_NAME_LEN 48
+#define MLPT_MAX_SETTINGS 96
+
+typedef enum {
+    MLPT_FROM_FILE,     /* written in the config file */
+    MLPT_FROM_OVERRIDE, /* --set or a dedicated flag */
+    MLPT_FROM_DEFAULT   /* left out, default applied */
+} mlpt_origin;
+
+/* One resolved `key = value`, for printing the effective configuration. */
+typedef struct mlpt_setting {
+    char section[16];
+    char key[32];
+    char value[256];
+    mlpt_origin origin;
+    int line;           /* config line for MLPT_FROM_FILE, else 0 */
+} mlpt_setting;
+
+typedef struct mlpt_config {
+    char path[MLPT_PATH_LEN];   /* the config file as given */
+
+    struct {
+        char train_images[MLPT_PATH_LEN], train_labels[MLPT_PATH_LEN];
+        char test_images[MLPT_PATH_LEN], test_labels[MLPT_PATH_LEN];
+        float scale;            /* > 0; default 255 */
+        double validation;      /* fraction held out, [0, 1); default 0 */
+        int n_classes;          /* 1..MLPT_MAX_CLASSES */
+        char classes[MLPT_MAX_CLASSES][MLPT_CLASS_NAME_LEN];
+    } data;
+
+    mlpt_model_spec model;
+
+    /* optimizer, batch, epochs, shards, shuffle, seed, scale (= data.scale) */
+    mlpt_train_spec train;
+    bool metric_accuracy;       /* `metrics` lists accuracy */
+
+    struct {
+        int threads;            /* 0 = auto: one per core this process may use */
+        bool bind;              /* pin threads to cores (`bind = cores`) */
+        char out[MLPT_PATH_LEN];
+    } run;
+
+    int n_settings;
+    mlpt_setting settings[MLPT_MAX_SETTINGS];
+} mlpt_config;
+
+/* One command-line override, `section.key=value` (the flags --threads,
+ * --seed, --epochs and --out are the same as --set run.threads=..., etc.). */
+typedef struct mlpt_override {
+    const char *assignment;
+} mlpt_override;
+
+/* Parses path, applies the overrides in order (each replaces the file's
+ * value; an override naming an unknown key, or `model.layer`, is an error
+ * naming the override), fills defaults, and checks every value and the
+ * relations between them (e.g. the last dense layer's units equal the
+ * number of classes). */
+int mlpt_config_load(const char *path, const mlpt_override *overrides,
+                     size_t n_overrides, mlpt_config *cfg, mlpt_error *err);
+
+/* Same as mlpt_config_load for text already in memory; `name` stands for
+ * the file in messages. */
+int mlpt_config_parse(const char *name, const char *text, const mlpt_override *overrides,
+                      size_t n_overrides, mlpt_config *cfg, mlpt_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

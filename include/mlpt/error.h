@@ -1,0 +1,28 @@
+/* mlpt/error.h - error reporting for every mlptrain library call.
+ *
+ * Library functions never print and never exit. A function that can fail
+ * returns 0 on success and -1 on failure, and on failure fills the
+ * caller's mlpt_error with one line that names the file (or flag) and, where
+ * there is one, the line or field, then says what was expected. */
+#ifndef MLPT_ERROR_H
+#define MLPT_ERROR_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MLPT_ERROR_LEN 1024
+
+typedef struct mlpt_error {
+    char msg[MLPT_ERROR_LEN]; /* NUL-terminated, no trailing newline */
+} mlpt_error;
+
+/* Formats msg into err (printf-style) and returns -1, so that error paths
+ * read `return mlpt_fail(err, "%s: ...", path);`. err may be NULL. */
+int mlpt_fail(mlpt_error *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+#ifdef __cplusplus
+}
+#endif
+#endif

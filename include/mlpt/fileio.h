@@ -1,0 +1,56 @@
+/* mlpt/fileio.h - writing results so that a crash, a full disk or a bad
+ * folder never leaves a half-written file where a good one was. */
+#ifndef MLPT_FILEIO_H
+#define MLPT_FILEIO_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "mlpt/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* A file being written under a temporary name beside its final path. */
+typedef struct mlpt_atomic_file {
+    FILE *f;              /* write through this */
+    char path[4096];      /* final name */
+    char tmp[4096 + 32];  /* PATH.tmp.PID */
+} mlpt_atomic_file;
+
+/* Opens PATH.tmp.PID for writing. */
+int mlpt_atomic_open(mlpt_atomic_file *a, const char *path, mlpt_error *err);
+
+/* Checks every write made through a->f, flushes and fsyncs it, and renames
+ * it over the final path. On any failure the temporary file is removed, the
+ * previous file at path (if any) is left as it was, and the error names the
+ * path and the system's reason. */
+int mlpt_atomic_commit(mlpt_atomic_file *a, mlpt_error *err);
+
+/* Gives up: closes and removes the temporary file. */
+void mlpt_atomic_abort(mlpt_atomic_file *a);
+
+/* buf = dir/name, failing when it does not fit in len bytes. */
+int mlpt_path_join(char *buf, size_t len, const char *dir, const char *name, mlpt_error *err);
+
+/* mkdir -p: creates dir and its missing parents. */
+int mlpt_make_dirs(const char *dir, mlpt_error *err);
+
+/* One epoch of training, as a row of history.csv. */
+typedef struct mlpt_history_row {
+    int epoch;                   /* 1-based */
+    double loss, accuracy;
+    double val_loss, val_accuracy; /* NaN when there is no validation split */
+    double seconds, samples_per_s;
+} mlpt_history_row;
+
+/* Writes `epoch,loss,accuracy,val_loss,val_accuracy,seconds,samples_per_s`
+ * and one line per row (empty validation cells when NaN), atomically. */
+int mlpt_history_write(const char *path, const mlpt_history_row *rows, size_t n,
+                       mlpt_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

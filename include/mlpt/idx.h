@@ -1,0 +1,42 @@
+/* mlpt/idx.h - IDX tensor files (the MNIST format), raw or gzip-compressed.
+ *
+ * An IDX file is a 4-byte magic (0, 0, type code, rank), rank big-endian
+ * uint32 dimensions, then the elements in row-major order. mlptrain reads
+ * unsigned-byte files (type code 0x08) of any rank from 1 to MLPT_IDX_MAX_RANK.
+ * gzip input is recognised by its magic bytes, not by the file name. */
+#ifndef MLPT_IDX_H
+#define MLPT_IDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlpt/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define MLPT_IDX_MAX_RANK 8
+
+typedef struct mlpt_idx {
+    int rank;                        /* 1..MLPT_IDX_MAX_RANK */
+    size_t dims[MLPT_IDX_MAX_RANK];  /* dims[0] is the item count */
+    size_t count;                    /* product of all dims */
+    uint8_t *data;                   /* count bytes, owned */
+} mlpt_idx;
+
+/* Reads and fully validates path: magic, type code, rank, overflow of the
+ * dimension product, and that the payload is exactly as long as the header
+ * says (neither truncated nor followed by extra bytes). The declared size is
+ * checked against the file size (or, for gzip, against the decompressed
+ * stream, which is never inflated beyond that size) before the payload is
+ * allocated. On failure *out is left zeroed. Free with mlpt_idx_free. */
+int mlpt_idx_load(const char *path, mlpt_idx *out, mlpt_error *err);
+
+/* Releases the payload and zeroes *t; safe on a zeroed struct. */
+void mlpt_idx_free(mlpt_idx *t);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

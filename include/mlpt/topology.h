@@ -1,0 +1,38 @@
+/* mlpt/topology.h - which cores this process may use (hwloc), and pinning
+ * OpenMP threads to them.
+ *
+ * Threads are only ever bound inside the process's own CPU mask (taskset,
+ * cgroups, a batch scheduler's allocation): hwloc reports the whole machine,
+ * so the allowed set is read from the process binding and intersected. */
+#ifndef MLPT_TOPOLOGY_H
+#define MLPT_TOPOLOGY_H
+
+#include <stdbool.h>
+
+#include "mlpt/error.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mlpt_topology {
+    int packages;          /* sockets in the machine */
+    int cores, pus;        /* physical cores and hardware threads in the machine */
+    int allowed_cores;     /* cores with at least one PU this process may use */
+    int allowed_pus;
+    char allowed_list[128];/* the allowed PUs, e.g. "0-1" */
+} mlpt_topology;
+
+int mlpt_topology_probe(mlpt_topology *t, mlpt_error *err);
+
+/* Pins thread i of an OpenMP team of `threads` threads to the allowed PUs of
+ * the i-th allowed core, if threads <= allowed cores; otherwise (more
+ * threads than cores) leaves placement to the OS. *bound says which. The
+ * binding lasts as long as OpenMP keeps the team's threads, i.e. for later
+ * parallel regions of the same size. */
+int mlpt_bind_threads(int threads, bool *bound, mlpt_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

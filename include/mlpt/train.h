@@ -1,0 +1,94 @@
+/* mlpt/train.h - data-parallel training and evaluation.
+ *
+ * Each minibatch of B samples is cut into `shards` logical shards with
+ * boundaries floor(B*s/shards); OpenMP threads take whole shards, and each
+ * shard writes its gradient sum into its own buffer. The buffers are then
+ * summed per parameter in shard order, fused with the optimizer update and
+ * split across threads by parameter range. Because shards, not threads,
+ * decide every floating-point sum, the trained weights are bit-identical for
+ * any thread count. Dropout masks and shuffles come from a counter-based
+ * generator keyed by (seed, epoch, sample, layer, unit). */
+#ifndef MLPT_TRAIN_H
+#define MLPT_TRAIN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlpt/dataset.h"
+#include "mlpt/error.h"
+#include "mlpt/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum { MLPT_OPT_ADAM, MLPT_OPT_SGD, MLPT_OPT_RMSPROP } mlpt_optimizer_kind;
+
+/* Keras's update rules and defaults:
+ *   adam:    lr 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7
+ *   sgd:     lr 0.01, momentum 0
+ *   rmsprop: lr 0.001, rho 0.9, epsilon 1e-7 */
+typedef struct mlpt_optimizer_spec {
+    mlpt_optimizer_kind kind;
+    float learning_rate;
+    float beta1, beta2, epsilon; /* adam (epsilon also rmsprop) */
+    float momentum;              /* sgd */
+    float rho;                   /* rmsprop */
+} mlpt_optimizer_spec;
+
+typedef struct mlpt_train_spec {
+    mlpt_optimizer_spec optimizer;
+    int batch;       /* samples per step, >= 1 */
+    int epochs;      /* >= 1 */
+    int shards;      /* logical shards per batch: the unit of parallelism */
+    bool shuffle;    /* reshuffle the training set every epoch */
+    float scale;     /* input pixels are divided by this (255 for MNIST) */
+    uint64_t seed;   /* initial weights, shuffles and dropout masks */
+} mlpt_train_spec;
+
+/* Running figures of one epoch, as the progress bar shows them. */
+typedef struct mlpt_epoch_stats {
+    size_t step, steps;   /* steps done so far, steps in the epoch */
+    size_t samples;       /* samples seen so far */
+    double loss;          /* mean training loss so far */
+    double accuracy;      /* fraction of correct predictions so far */
+} mlpt_epoch_stats;
+
+/* Called on the calling thread after every step; returning non-zero stops
+ * the epoch early (mlpt_trainer_epoch then returns 1). */
+typedef int (*mlpt_step_fn)(const mlpt_epoch_stats *s, void *user);
+
+typedef struct mlpt_trainer mlpt_trainer;
+
+/* Allocates every buffer training needs, once: per-shard activations and
+ * gradients, optimizer state, the sample order. threads >= 1. */
+mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
+                                  size_t train_size, int threads, mlpt_error *err);
+void mlpt_trainer_free(mlpt_trainer *t);
+
+/* Trains one epoch (0-based `epoch`) over `train`, which must have
+ * train_size samples of the model's input width. Returns 0 when the epoch
+ * completed, 1 when on_step asked to stop, -1 on error (a non-finite loss:
+ * the message names the epoch and step). *out gets the epoch's figures. */
+int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
+                       mlpt_step_fn on_step, void *user, mlpt_epoch_stats *out,
+                       mlpt_error *err);
+
+/* Inference over every sample of d (take a mlpt_dataset_slice for part of
+ * it): class probabilities written to probs (d->n x output_width) when
+ * probs is not NULL, and the mean loss and the accuracy. Dropout is off.
+ * Uses `threads` threads; the results do not depend on it. Pixels are
+ * divided by `scale`. */
+typedef struct mlpt_eval_result {
+    double loss, accuracy;
+    size_t correct, n;
+} mlpt_eval_result;
+
+int mlpt_evaluate(const mlpt_model *m, const mlpt_dataset *d, float scale,
+                  int threads, float *probs, mlpt_eval_result *out, mlpt_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

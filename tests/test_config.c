@@ -1,0 +1,709 @@
+/* tests/test_config.c - the INI experiment parser: the tutorial config, each
+ * kind of error with its FILE:LINE prefix, overrides, quoting, long lines,
+ * CRLF, and the shipped configs/. */
+#define _POSIX_C_SOURCE 200809L /* mkstemp, write, unlink */
+
+#include <criterion/criterion.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mlpt/config.h"
+
+static mlpt_config cfg;
+static mlpt_error err;
+
+/* The Keras MNIST tutorial; line numbers below refer to it. */
+static const char *const tutorial =
+    "[data]\n"                                                              /* 1 */
+    "train_images = data/mnist/train-images-idx3-ubyte\n"
+    "train_labels = data/mnist/train-labels-idx1-ubyte\n"
+    "test_images  = data/mnist/t10k-images-idx3-ubyte\n"
+    "test_labels  = data/mnist/t10k-labels-idx1-ubyte\n"                    /* 5 */
+    "scale        = 255            ; inputs are divided by this\n"
+    "validation   = 0              ; fraction of the training set held out each epoch\n"
+    "classes      = 0 1 2 3 4 5 6 7 8 9\n"
+    "\n"
+    "[model]\n"                                                             /* 10 */
+    "input = 28x28                 ; flattened\n"
+    "layer = dense 128 relu\n"
+    "layer = dropout 0.2\n"
+    "layer = dense 10 softmax\n"
+    "\n"                                                                    /* 15 */
+    "[train]\n"
+    "optimizer     = adam          ; adam | sgd (momentum) | rmsprop\n"
+    "learning_rate = 0.001\n"
+    "epsilon       = 1e-7\n"
+    "loss          = sparse_categorical_crossentropy\n"                     /* 20 */
+    "batch         = 32\n"
+    "epochs        = 10\n"
+    "shuffle       = true\n"
+    "seed          = 42\n"
+    "metrics       = loss accuracy\n"                                       /* 25 */
+    "\n"
+    "[run]\n"
+    "threads = auto                ; auto = one per core that this process may use\n"
+    "out     = runs/mnist\n";
+
+/* A minimal valid config: 9 lines, so text appended to it starts on line 10. */
+#define PATHS "[data]\ntrain_images = a\ntrain_labels = b\ntest_images = c\ntest_labels = d\n"
+#define DATA PATHS "classes = 0 1 2\n"
+#define MODEL "[model]\ninput = 4\nlayer = dense 3 softmax\n"
+#define MINI DATA MODEL
+
+static int parse_with(const char *name, const char *text, const char *const *sets, size_t n)
+{
+    mlpt_override ov[8];
+    cr_assert(n <= 8);
+    for (size_t i = 0; i < n; i++) ov[i].assignment = sets[i];
+    memset(&err, 0, sizeof err);
+    return mlpt_config_parse(name, text, ov, n, &cfg, &err);
+}
+
+static int parse(const char *text) { return parse_with("t.ini", text, NULL, 0); }
+
+static void parses(const char *text)
+{
+    cr_assert_eq(parse(text), 0, "unexpected error: %s", err.msg);
+}
+
+static void check_message(const char *prefix, const char *phrase)
+{
+    cr_assert(strncmp(err.msg, prefix, strlen(prefix)) == 0,
+              "message \"%s\" should start with \"%s\"", err.msg, prefix);
+    cr_assert(strstr(err.msg, phrase), "message \"%s\" should contain \"%s\"", err.msg, phrase);
+}
+
+/* Asserts that text fails and that the message starts with prefix (the
+ * `t.ini:LINE: ` location) and contains phrase. */
+static void fails(const char *text, const char *prefix, const char *phrase)
+{
+    cr_assert_eq(parse(text), -1, "should fail: %s", text);
+    check_message(prefix, phrase);
+}
+
+static void fails_with_set(const char *set, const char *prefix, const char *phrase)
+{
+    const char *sets[] = {set};
+    cr_assert_eq(parse_with("t.ini", MINI, sets, 1), -1, "--set %s should fail", set);
+    check_message(prefix, phrase);
+}
+
+static const mlpt_setting *find_setting(const char *section, const char *key)
+{
+    for (int i = 0; i < cfg.n_settings; i++)
+        if (!strcmp(cfg.settings[i].section, section) && !strcmp(cfg.settings[i].key, key))
+            return &cfg.settings[i];
+    return NULL;
+}
+
+/* ---- the tutorial ---- */
+
+Test(config, tutorial_fields)
+{
+    parses(tutorial);
+    cr_assert_str_eq(cfg.path, "t.ini");
+    cr_assert_str_eq(cfg.data.train_images, "data/mnist/train-images-idx3-ubyte");
+    cr_assert_str_eq(cfg.data.train_labels, "data/mnist/train-labels-idx1-ubyte");
+    cr_assert_str_eq(cfg.data.test_images, "data/mnist/t10k-images-idx3-ubyte");
+    cr_assert_str_eq(cfg.data.test_labels, "data/mnist/t10k-labels-idx1-ubyte");
+    cr_assert_eq(cfg.data.scale, 255.0f);
+    cr_assert_eq(cfg.data.validation, 0.0);
+    cr_assert_eq(cfg.data.n_classes, 10);
+    for (int i = 0; i < 10; i++) {
+        char name[12];
+        snprintf(name, sizeof name, "%d", i);
+        cr_assert_str_eq(cfg.data.classes[i], name);
+    }
+
+    const mlpt_model_spec *m = &cfg.model;
+    cr_assert_eq(m->input_rank, 2);
+    cr_assert_eq(m->input_dims[0], 28);
+    cr_assert_eq(m->input_dims[1], 28);
+    cr_assert_eq(m->n_layers, 3);
+    cr_assert_eq(m->layers[0].kind, MLPT_LAYER_DENSE);
+    cr_assert_eq(m->layers[0].units, 128);
+    cr_assert_eq(m->layers[0].activation, MLPT_ACT_RELU);
+    cr_assert_eq(m->layers[0].init, MLPT_INIT_GLOROT_UNIFORM);
+    cr_assert_eq(m->layers[1].kind, MLPT_LAYER_DROPOUT);
+    cr_assert_eq(m->layers[1].rate, 0.2f);
+    cr_assert_eq(m->layers[2].kind, MLPT_LAYER_DENSE);
+    cr_assert_eq(m->layers[2].units, 10);
+    cr_assert_eq(m->layers[2].activation, MLPT_ACT_SOFTMAX);
+    cr_assert_eq(m->layers[2].init, MLPT_INIT_GLOROT_UNIFORM);
+
+    const mlpt_optimizer_spec *o = &cfg.train.optimizer;
+    cr_assert_eq(o->kind, MLPT_OPT_ADAM);
+    cr_assert_eq(o->learning_rate, 0.001f);
+    cr_assert_eq(o->beta1, 0.9f);
+    cr_assert_eq(o->beta2, 0.999f);
+    cr_assert_eq(o->epsilon, 1e-7f);
+    cr_assert_eq(cfg.train.batch, 32);
+    cr_assert_eq(cfg.train.epochs, 10);
+    cr_assert_eq(cfg.train.shards, 8);
+    cr_assert(cfg.train.shuffle);
+    cr_assert_eq(cfg.train.scale, 255.0f);
+    cr_assert_eq(cfg.train.seed, 42);
+    cr_assert(cfg.metric_accuracy);
+
+    cr_assert_eq(cfg.run.threads, 0);
+    cr_assert(cfg.run.bind);
+    cr_assert_str_eq(cfg.run.out, "runs/mnist");
+}
+
+Test(config, tutorial_settings_in_schema_order)
+{
+    static const struct {
+        const char *section, *key, *value;
+        mlpt_origin origin;
+        int line;
+    } want[] = {
+        {"data", "train_images", "data/mnist/train-images-idx3-ubyte", MLPT_FROM_FILE, 2},
+        {"data", "train_labels", "data/mnist/train-labels-idx1-ubyte", MLPT_FROM_FILE, 3},
+        {"data", "test_images", "data/mnist/t10k-images-idx3-ubyte", MLPT_FROM_FILE, 4},
+        {"data", "test_labels", "data/mnist/t10k-labels-idx1-ubyte", MLPT_FROM_FILE, 5},
+        {"data", "scale", "255", MLPT_FROM_FILE, 6},
+        {"data", "validation", "0", MLPT_FROM_FILE, 7},
+        {"data", "classes", "0 1 2 3 4 5 6 7 8 9", MLPT_FROM_FILE, 8},
+        {"model", "input", "28x28", MLPT_FROM_FILE, 11},
+        {"model", "layer", "dense 128 relu", MLPT_FROM_FILE, 12},
+        {"model", "layer", "dropout 0.2", MLPT_FROM_FILE, 13},
+        {"model", "layer", "dense 10 softmax", MLPT_FROM_FILE, 14},
+        {"train", "optimizer", "adam", MLPT_FROM_FILE, 17},
+        {"train", "learning_rate", "0.001", MLPT_FROM_FILE, 18},
+        {"train", "beta1", "0.9", MLPT_FROM_DEFAULT, 0},
+        {"train", "beta2", "0.999", MLPT_FROM_DEFAULT, 0},
+        {"train", "epsilon", "1e-7", MLPT_FROM_FILE, 19},
+        {"train", "loss", "sparse_categorical_crossentropy", MLPT_FROM_FILE, 20},
+        {"train", "batch", "32", MLPT_FROM_FILE, 21},
+        {"train", "epochs", "10", MLPT_FROM_FILE, 22},
+        {"train", "shards", "8", MLPT_FROM_DEFAULT, 0},
+        {"train", "shuffle", "true", MLPT_FROM_FILE, 23},
+        {"train", "seed", "42", MLPT_FROM_FILE, 24},
+        {"train", "metrics", "loss accuracy", MLPT_FROM_FILE, 25},
+        {"run", "threads", "auto", MLPT_FROM_FILE, 28},
+        {"run", "bind", "cores", MLPT_FROM_DEFAULT, 0},
+        {"run", "out", "runs/mnist", MLPT_FROM_FILE, 29},
+    };
+    const int n = (int)(sizeof want / sizeof want[0]);
+    parses(tutorial);
+    cr_assert_eq(cfg.n_settings, n);
+    for (int i = 0; i < n; i++) {
+        const mlpt_setting *s = &cfg.settings[i];
+        cr_assert_str_eq(s->section, want[i].section, "setting %d", i);
+        cr_assert_str_eq(s->key, want[i].key, "setting %d", i);
+        cr_assert_str_eq(s->value, want[i].value, "setting %d", i);
+        cr_assert_eq(s->origin, want[i].origin, "setting %d (%s)", i, s->key);
+        cr_assert_eq(s->line, want[i].line, "setting %d (%s)", i, s->key);
+    }
+}
+
+Test(config, defaults)
+{
+    cr_assert_eq(parse_with("some/dir/exp.v1.ini", MINI, NULL, 0), 0, "%s", err.msg);
+    cr_assert_eq(cfg.data.scale, 255.0f);
+    cr_assert_eq(cfg.data.validation, 0.0);
+    cr_assert_eq(cfg.train.optimizer.kind, MLPT_OPT_ADAM);
+    cr_assert_eq(cfg.train.optimizer.learning_rate, 0.001f);
+    cr_assert_eq(cfg.train.optimizer.epsilon, 1e-7f);
+    cr_assert_eq(cfg.train.batch, 32);
+    cr_assert_eq(cfg.train.epochs, 10);
+    cr_assert_eq(cfg.train.shards, 8);
+    cr_assert(cfg.train.shuffle);
+    cr_assert_eq(cfg.train.seed, 42);
+    cr_assert(cfg.metric_accuracy);
+    cr_assert_eq(cfg.run.threads, 0);
+    cr_assert(cfg.run.bind);
+    cr_assert_str_eq(cfg.run.out, "runs/exp.v1");
+    const mlpt_setting *out = find_setting("run", "out");
+    cr_assert_not_null(out);
+    cr_assert_str_eq(out->value, "runs/exp.v1");
+    cr_assert_eq(out->origin, MLPT_FROM_DEFAULT);
+    cr_assert_eq(find_setting("train", "learning_rate")->origin, MLPT_FROM_DEFAULT);
+    cr_assert_null(find_setting("train", "momentum"));
+    cr_assert_null(find_setting("train", "rho"));
+}
+
+Test(config, sgd_and_rmsprop_defaults)
+{
+    parses(MINI "[train]\noptimizer = sgd\n");
+    cr_assert_eq(cfg.train.optimizer.kind, MLPT_OPT_SGD);
+    cr_assert_eq(cfg.train.optimizer.learning_rate, 0.01f);
+    cr_assert_eq(cfg.train.optimizer.momentum, 0.0f);
+    cr_assert_str_eq(find_setting("train", "learning_rate")->value, "0.01");
+    cr_assert_not_null(find_setting("train", "momentum"));
+    cr_assert_null(find_setting("train", "beta1"));
+    cr_assert_null(find_setting("train", "epsilon"));
+
+    parses(MINI "[train]\noptimizer = rmsprop\nrho = 0.95\n");
+    cr_assert_eq(cfg.train.optimizer.kind, MLPT_OPT_RMSPROP);
+    cr_assert_eq(cfg.train.optimizer.learning_rate, 0.001f);
+    cr_assert_eq(cfg.train.optimizer.rho, 0.95f);
+    cr_assert_eq(cfg.train.optimizer.epsilon, 1e-7f);
+    cr_assert_null(find_setting("train", "beta2"));
+}
+
+Test(config, values_of_every_kind)
+{
+    parses(DATA "scale = 1\nvalidation = 0.1\n"
+           "[model]\ninput = 3x32x32\n"
+           "layer = dense 64 tanh he_uniform\nlayer = dense 32 sigmoid glorot_uniform\n"
+           "layer = dropout 0\nlayer = dense 16 linear\nlayer = dense 3 softmax\n"
+           "[train]\noptimizer = sgd\nmomentum = 0.9\nlearning_rate = 0.1\nbatch = 65536\n"
+           "epochs = 100000\nshards = 256\nshuffle = no\nseed = 18446744073709551615\n"
+           "metrics = loss\n[run]\nthreads = 1024\nbind = none\n");
+    cr_assert_eq(cfg.data.scale, 1.0f);
+    cr_assert_eq(cfg.data.validation, 0.1);
+    cr_assert_eq(cfg.model.input_rank, 3);
+    cr_assert_eq(cfg.model.input_dims[0], 3);
+    cr_assert_eq(cfg.model.input_dims[2], 32);
+    cr_assert_eq(cfg.model.n_layers, 5);
+    cr_assert_eq(cfg.model.layers[0].activation, MLPT_ACT_TANH);
+    cr_assert_eq(cfg.model.layers[0].init, MLPT_INIT_HE_UNIFORM);
+    cr_assert_eq(cfg.model.layers[1].activation, MLPT_ACT_SIGMOID);
+    cr_assert_eq(cfg.model.layers[2].rate, 0.0f);
+    cr_assert_eq(cfg.model.layers[3].activation, MLPT_ACT_LINEAR);
+    cr_assert_eq(cfg.train.optimizer.momentum, 0.9f);
+    cr_assert_eq(cfg.train.optimizer.learning_rate, 0.1f);
+    cr_assert_eq(cfg.train.batch, 65536);
+    cr_assert_eq(cfg.train.epochs, 100000);
+    cr_assert_eq(cfg.train.shards, 256);
+    cr_assert_not(cfg.train.shuffle);
+    cr_assert_eq(cfg.train.seed, UINT64_MAX);
+    cr_assert_not(cfg.metric_accuracy);
+    cr_assert_eq(cfg.run.threads, 1024);
+    cr_assert_not(cfg.run.bind);
+}
+
+Test(config, flags_accept_true_false_yes_no_1_0)
+{
+    static const char *const texts[] = {"true", "yes", "1", "false", "no", "0"};
+    for (int i = 0; i < 6; i++) {
+        char text[256];
+        snprintf(text, sizeof text, MINI "[train]\nshuffle = %s\n", texts[i]);
+        parses(text);
+        cr_assert_eq(cfg.train.shuffle, i < 3, "shuffle = %s", texts[i]);
+    }
+}
+
+/* ---- syntax ---- */
+
+Test(config, comments_quotes_and_blanks)
+{
+    parses("; leading comment\n# another\n  \t\n"
+           "[ data ]   ; a header may carry a comment\n"
+           "train_images = runs/a#b;c\n"                /* no blank before '#': kept */
+           "train_labels = \"x ; y # z\"   # quoted\n"
+           "test_images=c\n"
+           "test_labels =   d   \n"
+           "classes = 0 1 2\n" MODEL);
+    cr_assert_str_eq(cfg.data.train_images, "runs/a#b;c");
+    cr_assert_str_eq(cfg.data.train_labels, "x ; y # z");
+    cr_assert_str_eq(cfg.data.test_images, "c");
+    cr_assert_str_eq(cfg.data.test_labels, "d");
+}
+
+Test(config, quoted_class_names_with_spaces)
+{
+    parses(PATHS "classes = T-shirt/top \"Ankle boot\" \"a ; b\"\n" MODEL);
+    cr_assert_eq(cfg.data.n_classes, 3);
+    cr_assert_str_eq(cfg.data.classes[0], "T-shirt/top");
+    cr_assert_str_eq(cfg.data.classes[1], "Ankle boot");
+    cr_assert_str_eq(cfg.data.classes[2], "a ; b");
+}
+
+Test(config, long_lines_are_not_truncated)
+{
+    static char text[20000];
+    char path[1001], comment[5001];
+    memset(path, 'p', 1000);
+    path[1000] = '\0';
+    memset(comment, 'c', 5000);
+    comment[5000] = '\0';
+    snprintf(text, sizeof text,
+             "[data]\n;%s\ntrain_images = %s\ntrain_labels = b\ntest_images = c\n"
+             "test_labels = d\nclasses = 0 1 2\n" MODEL "[train]\nbatch = 0\n",
+             comment, path);
+    fails(text, "t.ini:12: ", "[train] batch = 0");  /* line numbers survive long lines */
+    snprintf(text, sizeof text,
+             "[data]\n;%s\ntrain_images = %s\ntrain_labels = b\ntest_images = c\n"
+             "test_labels = d\nclasses = 0 1 2\n" MODEL, comment, path);
+    parses(text);
+    cr_assert_str_eq(cfg.data.train_images, path);
+    const mlpt_setting *s = find_setting("data", "train_images");
+    cr_assert_eq(strlen(s->value), sizeof s->value - 1);  /* display copy is clipped... */
+    cr_assert_str_eq(s->value + sizeof s->value - 4, "...");  /* ...visibly */
+}
+
+Test(config, path_too_long)
+{
+    static char text[MLPT_PATH_LEN + 512];
+    char path[MLPT_PATH_LEN + 1];
+    memset(path, 'p', MLPT_PATH_LEN);
+    path[MLPT_PATH_LEN] = '\0';
+    snprintf(text, sizeof text, MINI "[run]\nout = %s\n", path);
+    fails(text, "t.ini:11: ", "shorter than 4096 characters");
+}
+
+Test(config, crlf_line_endings)
+{
+    parses("[data]\r\ntrain_images = a\r\ntrain_labels = b\r\ntest_images = c\r\n"
+           "test_labels = d ; comment\r\nclasses = 0 1 \"2\"\r\n"
+           "[model]\r\ninput = 4\r\nlayer = dense 3 softmax\r\n[run]\r\nout = x\r\n");
+    cr_assert_str_eq(cfg.data.train_images, "a");
+    cr_assert_str_eq(cfg.data.test_labels, "d");
+    cr_assert_str_eq(cfg.data.classes[2], "2");
+    cr_assert_str_eq(cfg.run.out, "x");
+    fails("[data]\r\n\r\n[train]\r\nbatchx = 0\r\n", "t.ini:4: ", "unknown key 'batchx'");
+}
+
+Test(config, no_final_newline_and_bom)
+{
+    parses("\xEF\xBB\xBF" MINI "[run]\nout = x");
+    cr_assert_str_eq(cfg.run.out, "x");
+}
+
+/* ---- one test per kind of error ---- */
+
+Test(config, error_neither_header_nor_assignment)
+{
+    fails(MINI "[train]\nbatch 32\n", "t.ini:11: ", "expected [section] or key = value");
+    fails(MINI "[train]\n= 32\n", "t.ini:11: ", "expected [section] or key = value");
+}
+
+Test(config, error_unterminated_header)
+{
+    fails(MINI "[train\n", "t.ini:10: ", "unterminated '['");
+    fails(MINI "[train] x\n", "t.ini:10: ", "after ']'");
+}
+
+Test(config, error_key_before_section)
+{
+    fails("batch = 3\n" MINI, "t.ini:1: ", "before any [section]");
+}
+
+Test(config, error_unknown_section)
+{
+    fails(MINI "[training]\n", "t.ini:10: ", "unknown section [training]");
+    cr_assert(strstr(err.msg, "[data] [model] [train] [run]"), "%s", err.msg);
+}
+
+Test(config, error_unknown_key)
+{
+    fails(MINI "[train]\nbatchsize = 3\n", "t.ini:11: ", "unknown key 'batchsize' in [train]");
+    cr_assert(strstr(err.msg, "batch epochs shards"), "lists the keys: %s", err.msg);
+    cr_assert_null(strstr(err.msg, "did you mean"), "%s", err.msg);
+}
+
+Test(config, error_key_in_wrong_section)
+{
+    fails(DATA "batch = 3\n" MODEL, "t.ini:7: ", "did you mean [train] batch?");
+}
+
+Test(config, error_duplicate_key)
+{
+    fails(MINI "[train]\nbatch = 3\nepochs = 2\nbatch = 4\n", "t.ini:13: ",
+          "[train] batch is set twice, on lines 11 and 13");
+}
+
+Test(config, error_empty_value)
+{
+    fails(MINI "[train]\nbatch =\n", "t.ini:11: ", "[train] batch has an empty value");
+    fails(MINI "[train]\nbatch =   ; nothing\n", "t.ini:11: ", "empty value");
+}
+
+Test(config, error_integer_out_of_range)
+{
+    cr_assert_eq(parse(MINI "[train]\nbatch = 0\n"), -1);
+    cr_assert_str_eq(err.msg, "t.ini:11: [train] batch = 0: expected an integer from 1 to 65536");
+}
+
+Test(config, error_bad_integers)
+{
+    static const char *const bad[] = {
+        "batch = 32x", "batch = 1e3", "batch = 3.0", "batch = 99999999999999999999",
+        "epochs = -1", "epochs = 100001", "shards = 257", "batch = \" 3\"",
+        "seed = -1", "seed = 18446744073709551616", "seed = 0x10", "seed = +5",
+        "threads = 0", "threads = 1025", "threads = autox",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256];
+        const char *section = strncmp(bad[i], "threads", 7) ? "train" : "run";
+        snprintf(text, sizeof text, MINI "[%s]\n%s\n", section, bad[i]);
+        fails(text, "t.ini:11: ", "expected");
+    }
+}
+
+Test(config, error_bad_numbers)
+{
+    static const char *const bad[] = {
+        "[data]\nscale = 0", "[data]\nscale = -1", "[data]\nscale = abc", "[data]\nscale = inf",
+        "[data]\nscale = nan", "[data]\nscale = 1e39", "[data]\nscale = 255;x",
+        "[data]\nvalidation = 1", "[data]\nvalidation = -0.1",
+        "[train]\nlearning_rate = 1e999", "[train]\nepsilon = 1e-50",
+        "[train]\nbeta1 = 1", "[train]\nbeta2 = 0.9999999999",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256];
+        /* [data] keys go in a second [data] header after the model */
+        snprintf(text, sizeof text, MINI "%s\n", bad[i]);
+        fails(text, "t.ini:11: ", "expected a number");
+    }
+    fails(MINI "[data]\nscale = 0\n", "t.ini:11: ", "[data] scale = 0: expected a number > 0");
+    fails(MINI "[data]\nvalidation = 1\n", "t.ini:11: ", "expected a number in [0, 1)");
+}
+
+Test(config, error_bad_choices)
+{
+    fails(MINI "[train]\noptimizer = adamw\n", "t.ini:11: ", "expected one of adam sgd rmsprop");
+    fails(MINI "[train]\nloss = mse\n", "t.ini:11: ", "sparse_categorical_crossentropy");
+    fails(MINI "[train]\nshuffle = maybe\n", "t.ini:11: ", "expected one of false true");
+    fails(MINI "[run]\nbind = all\n", "t.ini:11: ", "expected one of none cores");
+    fails(MINI "[train]\nmetrics = accuracy\n", "t.ini:11: ", "includes loss");
+    fails(MINI "[train]\nmetrics = loss loss\n", "t.ini:11: ", "distinct names");
+    fails(MINI "[train]\nmetrics = loss f1\n", "t.ini:11: ", "loss accuracy");
+}
+
+Test(config, error_unterminated_quote)
+{
+    fails(MINI "[run]\nout = \"runs/x ; y\n", "t.ini:11: ", "unterminated double quote");
+}
+
+Test(config, error_missing_required_key)
+{
+    cr_assert_eq(parse("[data]\ntrain_images = a\ntest_images = c\ntest_labels = d\n"
+                       "classes = 0\n[model]\ninput = 4\nlayer = dense 1 softmax\n"), -1);
+    cr_assert_str_eq(err.msg, "t.ini: [data] is missing required key 'train_labels' "
+                              "(path to the IDX label file for training)");
+    fails(DATA "[model]\ninput = 4\n", "t.ini: ", "[model] is missing required key 'layer'");
+}
+
+Test(config, error_missing_section)
+{
+    fails(DATA, "t.ini: ", "missing section [model] (required keys: input layer)");
+    fails(MODEL, "t.ini: ", "missing section [data]");
+}
+
+Test(config, error_key_of_another_optimizer)
+{
+    fails(MINI "[train]\noptimizer = adam\nmomentum = 0.9\n", "t.ini:12: ",
+          "[train] momentum belongs to optimizer = sgd, but this config uses adam");
+    fails(MINI "[train]\nepsilon = 1e-8\noptimizer = sgd\n", "t.ini:11: ",
+          "belongs to optimizer = adam or rmsprop");
+    fails(MINI "[train]\nrho = 0.9\n", "t.ini:11: ", "optimizer = rmsprop");
+}
+
+Test(config, error_input)
+{
+    static const char *const bad[] = {"0", "28x", "28x0", "x28", "-3", "28 28", "28x28x",
+                                      "1x1x1x1x1x1x1x1", "4294967296x4294967296x2", "abc"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, DATA "[model]\ninput = %s\nlayer = dense 3 softmax\n", bad[i]);
+        fails(text, "t.ini:8: ", "[model] input = ");
+    }
+    parses(DATA "[model]\ninput = 1x1x1x1x1x1x1\nlayer = dense 3 softmax\n");
+    cr_assert_eq(cfg.model.input_rank, 7);
+}
+
+Test(config, error_layer_forms)
+{
+    static const struct { const char *layer, *phrase; } bad[] = {
+        {"dense relu", "expected `dense UNITS"},
+        {"dense 0 relu", "units: expected an integer from 1 to 1048576"},
+        {"dense 1048577 relu", "units"},
+        {"dense 10 swish", "activation 'swish': expected one of linear relu sigmoid tanh softmax"},
+        {"dense 10 relu glorot_normal", "initializer 'glorot_normal'"},
+        {"dense 10 relu he_uniform extra", "expected `dense UNITS"},
+        {"dropout 1", "rate: expected a number in [0, 1)"},
+        {"dropout", "expected `dense UNITS"},
+        {"conv 3", "expected `dense UNITS"},
+        {"dense 10 relu he_uniformxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+         "expected `dense UNITS"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[512];
+        snprintf(text, sizeof text,
+                 DATA "[model]\ninput = 4\nlayer = %s\nlayer = dense 3 softmax\n", bad[i].layer);
+        fails(text, "t.ini:9: ", bad[i].phrase);
+    }
+}
+
+Test(config, error_softmax_not_last)
+{
+    fails(DATA "[model]\ninput = 4\nlayer = dense 8 softmax\nlayer = dense 3 softmax\n",
+          "t.ini:9: ", "softmax is allowed only on the last layer");
+}
+
+Test(config, error_last_layer_not_softmax)
+{
+    fails(DATA "[model]\ninput = 4\nlayer = dense 3 relu\n", "t.ini:9: ",
+          "the last layer must be `dense N softmax`");
+    fails(DATA "[model]\ninput = 4\nlayer = dense 3 softmax\nlayer = dropout 0.5\n",
+          "t.ini:10: ", "the last layer must be");
+}
+
+Test(config, error_units_differ_from_classes)
+{
+    fails(DATA "[model]\ninput = 4\nlayer = dense 4 softmax\n",
+          "t.ini:9: [model] layer = dense 4 softmax: ",
+          "has 4 units but [data] classes (t.ini:6) names 3 classes");
+}
+
+Test(config, error_too_many_layers)
+{
+    static char text[4096];
+    snprintf(text, sizeof text, "%s", DATA "[model]\ninput = 4\n");
+    for (int i = 0; i < MLPT_MAX_LAYERS; i++) strcat(text, "layer = dense 3 relu\n");
+    strcat(text, "layer = dense 3 softmax\n");
+    fails(text, "t.ini:41: ", "more than 32 layers");
+}
+
+Test(config, error_classes)
+{
+    fails(PATHS "classes = a b a\n", "t.ini:6: ", "class name 'a' is listed twice");
+    fails(PATHS "classes = a \"\"\n", "t.ini:6: ", "class name 2 is empty");
+    fails(PATHS "classes = a \"0123456789012345678901234567890123456789012345678\"\n",
+          "t.ini:6: ", "longer than 47 characters");
+    static char text[4096];
+    snprintf(text, sizeof text, "%s", PATHS "classes =");
+    for (int i = 0; i <= MLPT_MAX_CLASSES; i++) sprintf(text + strlen(text), " c%d", i);
+    fails(text, "t.ini:6: ", "more than 256 class names");
+}
+
+/* ---- overrides ---- */
+
+Test(config, override_replaces_file_value)
+{
+    const char *sets[] = {"train.batch=64", "run.threads = 2", "train.optimizer=sgd",
+                          "train.momentum=0.5", "data.classes=x y \"z z\""};
+    cr_assert_eq(parse_with("t.ini", MINI "[train]\nbatch = 16\n", sets, 5), 0, "%s", err.msg);
+    cr_assert_eq(cfg.train.batch, 64);
+    cr_assert_eq(cfg.run.threads, 2);
+    cr_assert_eq(cfg.train.optimizer.kind, MLPT_OPT_SGD);
+    cr_assert_eq(cfg.train.optimizer.momentum, 0.5f);
+    cr_assert_str_eq(cfg.data.classes[2], "z z");
+    const mlpt_setting *s = find_setting("train", "batch");
+    cr_assert_eq(s->origin, MLPT_FROM_OVERRIDE);
+    cr_assert_eq(s->line, 0);
+    cr_assert_str_eq(s->value, "64");
+    cr_assert_eq(find_setting("data", "train_images")->origin, MLPT_FROM_FILE);
+}
+
+Test(config, override_later_wins)
+{
+    const char *sets[] = {"train.epochs=3", "train.epochs=5"};
+    cr_assert_eq(parse_with("t.ini", MINI, sets, 2), 0, "%s", err.msg);
+    cr_assert_eq(cfg.train.epochs, 5);
+}
+
+Test(config, override_errors)
+{
+    fails_with_set("train.batchsize=3", "--set train.batchsize=3: ", "unknown key 'batchsize'");
+    fails_with_set("data.batch=3", "--set data.batch=3: ", "did you mean [train] batch?");
+    fails_with_set("training.batch=3", "--set training.batch=3: ", "unknown section [training]");
+    fails_with_set("model.layer=dense 3 softmax", "--set model.layer=dense 3 softmax: ",
+                   "cannot be overridden");
+    fails_with_set("trainbatch=3", "--set trainbatch=3: ", "expected section.key=value");
+    fails_with_set("train.batch", "--set train.batch: ", "expected section.key=value");
+    fails_with_set("train.batch=", "--set train.batch=: ", "empty value");
+    fails_with_set("train.momentum=0.9", "--set train.momentum=0.9: ",
+                   "belongs to optimizer = sgd");
+    fails_with_set("data.classes=\"a", "--set data.classes=\"a: ", "unterminated double quote");
+}
+
+Test(config, override_bad_value)
+{
+    const char *sets[] = {"train.batch=0"};
+    cr_assert_eq(parse_with("t.ini", MINI, sets, 1), -1);
+    cr_assert_str_eq(err.msg,
+                     "--set train.batch=0: [train] batch = 0: expected an integer from 1 to 65536");
+}
+
+/* ---- files ---- */
+
+static void load(const char *file)
+{
+    memset(&err, 0, sizeof err);
+    cr_assert_eq(mlpt_config_load(file, NULL, 0, &cfg, &err), 0, "%s", err.msg);
+    cr_assert_str_eq(cfg.path, file);
+}
+
+Test(config, shipped_configs)
+{
+    load(MLPT_SOURCE_DIR "/configs/mnist.ini");
+    cr_assert_eq(cfg.model.n_layers, 3);
+    cr_assert_str_eq(cfg.run.out, "runs/mnist");
+
+    load(MLPT_SOURCE_DIR "/configs/fashion.ini");
+    cr_assert_eq(cfg.data.n_classes, 10);
+    cr_assert_str_eq(cfg.data.classes[0], "T-shirt/top");
+    cr_assert_str_eq(cfg.data.classes[9], "Ankle boot");
+    cr_assert_str_eq(cfg.data.train_images,
+                     "/usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz");
+    cr_assert_str_eq(cfg.run.out, "runs/fashion");
+
+    load(MLPT_SOURCE_DIR "/configs/deep.ini");
+    cr_assert_eq(cfg.model.n_layers, 5);
+    cr_assert_eq(cfg.model.layers[0].units, 512);
+    cr_assert_eq(cfg.model.layers[2].units, 256);
+    cr_assert_str_eq(cfg.run.out, "runs/deep");
+
+    load(MLPT_SOURCE_DIR "/configs/tiny.ini");
+    cr_assert_eq(cfg.model.n_layers, 2);
+    cr_assert_eq(cfg.model.layers[0].units, 32);
+    cr_assert_eq(cfg.train.epochs, 1);
+    cr_assert_eq(cfg.train.batch, 64);
+    cr_assert_str_eq(cfg.run.out, "runs/tiny");
+}
+
+Test(config, shipped_mnist_matches_tutorial)
+{
+    static mlpt_config from_file;
+    load(MLPT_SOURCE_DIR "/configs/mnist.ini");
+    memcpy(&from_file, &cfg, sizeof cfg); /* with padding, for memcmp */
+    parses(tutorial);
+    cr_assert_eq(memcmp(&from_file.data, &cfg.data, sizeof cfg.data), 0);
+    cr_assert_eq(memcmp(&from_file.model, &cfg.model, sizeof cfg.model), 0);
+    cr_assert_eq(memcmp(&from_file.train, &cfg.train, sizeof cfg.train), 0);
+    cr_assert_eq(memcmp(&from_file.run, &cfg.run, sizeof cfg.run), 0);
+}
+
+Test(config, load_errors)
+{
+    cr_assert_eq(mlpt_config_load("/nonexistent/x.ini", NULL, 0, &cfg, &err), -1);
+    check_message("/nonexistent/x.ini: ", "cannot open");
+
+    char path[] = "/tmp/mlpt_config_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    cr_assert_eq(write(fd, "[data]\n\0x", 9), 9);
+    close(fd);
+    cr_assert_eq(mlpt_config_load(path, NULL, 0, &cfg, &err), -1);
+    unlink(path);
+    check_message(path, "contains a NUL byte at offset 7");
+}
+
+Test(config, load_names_the_file_and_defaults_out_from_it)
+{
+    char path[] = "/tmp/mlpt_config_XXXXXX";
+    int fd = mkstemp(path);
+    cr_assert(fd >= 0);
+    const char *text = MINI "[train]\nbatch = 0\n";
+    cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+    close(fd);
+    cr_assert_eq(mlpt_config_load(path, NULL, 0, &cfg, &err), -1);
+    char prefix[64];
+    snprintf(prefix, sizeof prefix, "%s:11: ", path);
+    check_message(prefix, "[train] batch = 0");
+
+    const char *sets[] = {"train.batch=1"};
+    mlpt_override ov = {sets[0]};
+    cr_assert_eq(mlpt_config_load(path, &ov, 1, &cfg, &err), 0, "%s", err.msg);
+    unlink(path);
+    char out[64];
+    snprintf(out, sizeof out, "runs/%s", strrchr(path, '/') + 1);
+    cr_assert_str_eq(cfg.run.out, out);
+}
