@@ -84,11 +84,6 @@ struct key_def {
 
 static const char *const optimizer_names[] = {
     [MLPT_OPT_ADAM] = "adam", [MLPT_OPT_SGD] = "sgd", [MLPT_OPT_RMSPROP] = "rmsprop", NULL};
-static const char *const activation_names[] = {
-    [MLPT_ACT_LINEAR] = "linear", [MLPT_ACT_RELU] = "relu", [MLPT_ACT_SIGMOID] = "sigmoid",
-    [MLPT_ACT_TANH] = "tanh", [MLPT_ACT_SOFTMAX] = "softmax", NULL};
-static const char *const initializer_names[] = {
-    [MLPT_INIT_GLOROT_UNIFORM] = "glorot_uniform", [MLPT_INIT_HE_UNIFORM] = "he_uniform", NULL};
 /* Flags: an odd index means true. */
 static const char *const bool_names[] = {"false", "true", "no", "yes", "0", "1", NULL};
 static const char *const bind_names[] = {"none", "cores", NULL};
@@ -599,15 +594,15 @@ static int parse_layer(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_
         long long units;
         if (!parse_integer(w[1], 1, k->max, &units))
             return fail_value(k, e, err, "units: expected an integer from 1 to %lld", k->max);
-        int act = find_name(ini_span_of(w[2]), activation_names);
-        int init = n == 4 ? find_name(ini_span_of(w[3]), initializer_names)
+        int act = find_name(ini_span_of(w[2]), mlpt_activation_names);
+        int init = n == 4 ? find_name(ini_span_of(w[3]), mlpt_initializer_names)
                           : MLPT_INIT_GLOROT_UNIFORM;
         if (act < 0) {
-            join_names(activation_names, names, sizeof names);
+            join_names(mlpt_activation_names, names, sizeof names);
             return fail_value(k, e, err, "activation '%s': expected one of %s", w[2], names);
         }
         if (init < 0) {
-            join_names(initializer_names, names, sizeof names);
+            join_names(mlpt_initializer_names, names, sizeof names);
             return fail_value(k, e, err, "initializer '%s': expected one of %s", w[3], names);
         }
         *l = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = (int)units,

@@ -6,16 +6,11 @@
 
 #include "rng.h"
 
-const char *mlpt_activation_name(mlpt_activation a)
-{
-    static const char *const names[] = {"linear", "relu", "sigmoid", "tanh", "softmax"};
-    return (size_t)a < sizeof names / sizeof *names ? names[a] : "?";
-}
-
-const char *mlpt_initializer_name(mlpt_initializer i)
-{
-    return i == MLPT_INIT_HE_UNIFORM ? "he_uniform" : "glorot_uniform";
-}
+const char *const mlpt_activation_names[] = {
+    [MLPT_ACT_LINEAR] = "linear", [MLPT_ACT_RELU] = "relu", [MLPT_ACT_SIGMOID] = "sigmoid",
+    [MLPT_ACT_TANH] = "tanh", [MLPT_ACT_SOFTMAX] = "softmax", NULL};
+const char *const mlpt_initializer_names[] = {
+    [MLPT_INIT_GLOROT_UNIFORM] = "glorot_uniform", [MLPT_INIT_HE_UNIFORM] = "he_uniform", NULL};
 
 /* a * b into *out, failing on size_t overflow. */
 static int mul_size(size_t a, size_t b, size_t *out)

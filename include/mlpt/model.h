@@ -82,9 +82,10 @@ void mlpt_model_free(mlpt_model *m);
  * (with overwhelming probability) bit-identical weights. */
 uint64_t mlpt_model_fingerprint(const mlpt_model *m);
 
-/* Human-readable names, as written in configs ("relu", "glorot_uniform"). */
-const char *mlpt_activation_name(mlpt_activation a);
-const char *mlpt_initializer_name(mlpt_initializer i);
+/* Names as written in configs ("relu", "glorot_uniform"), indexed by the
+ * enums above and NULL-terminated. */
+extern const char *const mlpt_activation_names[];
+extern const char *const mlpt_initializer_names[];
 
 #ifdef __cplusplus
 }
