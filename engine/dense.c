@@ -47,18 +47,21 @@ static void activation_backward(mlpt_activation act, size_t n, const float *a, f
 }
 
 void mlpt_dense_forward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
-                        size_t rows, const float *in, float *out)
+                        size_t rows, const float *in, const mlpt_nonzeros *nz, float *out)
 {
-    mlpt_gemm_bias(rows, g->in, g->out, in, params + g->w_offset, params + g->b_offset, out);
+    mlpt_gemm_bias(rows, g->in, g->out, in, nz, params + g->w_offset, params + g->b_offset,
+                   out);
     activate(act, rows * g->out, out);
 }
 
 void mlpt_dense_backward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
-                         size_t rows, const float *in, const float *out, float *d_out,
-                         float *grad, float *d_in)
+                         size_t rows, const float *in, const mlpt_nonzeros *nz,
+                         const float *out, float *d_out, float *grad, uint8_t *touched,
+                         uint32_t *scratch, float *d_in)
 {
     activation_backward(act, rows * g->out, out, d_out);
-    mlpt_gemm_tn_acc(rows, g->in, g->out, in, d_out, grad + g->w_offset, grad + g->b_offset);
+    mlpt_gemm_tn(rows, g->in, g->out, in, nz, d_out, grad + g->w_offset, grad + g->b_offset,
+                 touched, scratch);
     if (d_in)
         mlpt_gemm_nt(rows, g->in, g->out, d_out, params + g->w_offset, d_in);
 }

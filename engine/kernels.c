@@ -1,45 +1,128 @@
+/* Compiled with -ffp-contract=fast: `acc + x * w` on vectors becomes one
+ * fused multiply-add, like fmaf in the scalar loops. The choice is the
+ * compiler's, made once per build, so it never varies with threads. */
 #include "kernels.h"
 
 #include <math.h>
 #include <string.h>
 
-/* Z: each row starts from the bias and takes x[p] * W[p, :] for every
- * non-zero x[p], in p order; the inner loop runs over n and vectorises. */
-void mlpt_gemm_bias(size_t m, size_t k, size_t n, const float *restrict X,
-                    const float *restrict W, const float *restrict b, float *restrict Z)
+/* 16 floats: one AVX-512 register, two AVX2 ones. aligned(4) allows
+ * unaligned rows. */
+typedef float vf __attribute__((vector_size(64), aligned(4)));
+enum { VW = 16 };
+
+/* Columns kept in registers across a walk of the non-zeros: 8 vectors fill
+ * a quarter of AVX-512's 32 registers; AVX2 has 16 and gets 4 (8 ymm). */
+#ifdef __AVX512F__
+enum { NV = 8 };
+#else
+enum { NV = 4 };
+#endif
+enum { CB = NV * VW };
+
+void mlpt_find_nonzeros(size_t m, size_t k, const float *restrict X, mlpt_nonzeros *nz)
 {
     for (size_t i = 0; i < m; i++) {
         const float *x = X + i * k;
-        float *z = Z + i * n;
-        memcpy(z, b, n * sizeof *z);
+        uint32_t *idx = nz->idx + i * k, c = 0;
         for (size_t p = 0; p < k; p++) {
-            const float xp = x[p];
-            if (xp == 0.0f)
-                continue;
-            const float *w = W + p * n;
-            for (size_t j = 0; j < n; j++)
-                z[j] = fmaf(xp, w[j], z[j]);
+            idx[c] = (uint32_t)p;
+            c += x[p] != 0.0f;
         }
+        nz->count[i] = c;
     }
 }
 
-void mlpt_gemm_tn_acc(size_t m, size_t k, size_t n, const float *restrict X,
-                      const float *restrict D, float *restrict dW, float *restrict db)
+/* z[j0, j0 + nv*VW) = b + sum over non-zeros of x[p] W[p, :], accumulated in
+ * registers; `width` columns of it are stored. nv is a constant at each
+ * call site, so the accumulators stay in registers. */
+static inline void bias_block(int nv, size_t n, size_t j0, size_t width, const float *x,
+                              const uint32_t *idx, uint32_t count, const float *W,
+                              const float *b, float *z)
+{
+    vf acc[NV];
+    for (int v = 0; v < nv; v++)
+        acc[v] = *(const vf *)(b + j0 + v * VW);
+    for (uint32_t q = 0; q < count; q++) {
+        const float xp = x[idx[q]];
+        const float *w = W + idx[q] * n + j0;
+        for (int v = 0; v < nv; v++)
+            acc[v] += xp * *(const vf *)(w + v * VW);
+    }
+    if (width == (size_t)nv * VW) {
+        for (int v = 0; v < nv; v++)
+            *(vf *)(z + j0 + v * VW) = acc[v];
+    } else {
+        memcpy(z + j0, acc, width * sizeof *z);
+    }
+}
+
+void mlpt_gemm_bias(size_t m, size_t k, size_t n, const float *restrict X,
+                    const mlpt_nonzeros *nz, const float *restrict W,
+                    const float *restrict b, float *restrict Z)
 {
     for (size_t i = 0; i < m; i++) {
         const float *x = X + i * k;
-        const float *d = D + i * n;
-        for (size_t j = 0; j < n; j++)
-            db[j] += d[j];
-        for (size_t p = 0; p < k; p++) {
-            const float xp = x[p];
-            if (xp == 0.0f)
-                continue;
-            float *g = dW + p * n;
-            for (size_t j = 0; j < n; j++)
-                g[j] = fmaf(xp, d[j], g[j]);
-        }
+        const uint32_t *idx = nz->idx + i * k, count = nz->count[i];
+        size_t j0 = 0;
+        for (; j0 + CB <= n; j0 += CB)
+            bias_block(NV, n, j0, CB, x, idx, count, W, b, Z + i * n);
+        for (; j0 < n; j0 += VW) /* one vector at a time; the last may be partial */
+            bias_block(1, n, j0, n - j0 < VW ? n - j0 : VW, x, idx, count, W, b, Z + i * n);
     }
+}
+
+/* dW row p, columns [j0, j0 + nv*VW) = sum over samples i of X[i, p] D[i, :],
+ * accumulated in registers; `width` columns are stored. Zero X[i, p] add
+ * exact zeros: cheaper than a branch the data would mispredict. */
+static inline void tn_block(int nv, size_t m, size_t k, size_t n, size_t p, size_t j0,
+                            size_t width, const float *X, const float *D, float *g)
+{
+    vf acc[NV];
+    for (int v = 0; v < nv; v++)
+        acc[v] = (vf){0};
+    for (size_t i = 0; i < m; i++) {
+        const float xp = X[i * k + p];
+        const float *d = D + i * n + j0;
+        for (int v = 0; v < nv; v++)
+            acc[v] += xp * *(const vf *)(d + v * VW);
+    }
+    if (width == (size_t)nv * VW) {
+        for (int v = 0; v < nv; v++)
+            *(vf *)(g + j0 + v * VW) = acc[v];
+    } else {
+        memcpy(g + j0, acc, width * sizeof *g);
+    }
+}
+
+void mlpt_gemm_tn(size_t m, size_t k, size_t n, const float *restrict X,
+                  const mlpt_nonzeros *nz, const float *restrict D, float *restrict dW,
+                  float *restrict db, uint8_t *restrict touched, uint32_t *restrict rows)
+{
+    memset(touched, 0, k);
+    for (size_t i = 0; i < m; i++)
+        for (uint32_t q = 0; q < nz->count[i]; q++)
+            touched[nz->idx[i * k + q]] = 1;
+    size_t n_rows = 0;
+    for (size_t p = 0; p < k; p++) {
+        rows[n_rows] = (uint32_t)p;
+        n_rows += touched[p];
+    }
+    for (size_t r = 0; r < n_rows; r++) {
+        const size_t p = rows[r];
+        size_t j0 = 0;
+        for (; j0 + CB <= n; j0 += CB)
+            tn_block(NV, m, k, n, p, j0, CB, X, D, dW + p * n);
+        for (; j0 < n; j0 += VW)
+            tn_block(1, m, k, n, p, j0, n - j0 < VW ? n - j0 : VW, X, D, dW + p * n);
+    }
+    for (size_t j = 0; j < n; j++) {
+        float s = 0.0f;
+        for (size_t i = 0; i < m; i++)
+            s += D[i * n + j];
+        db[j] = s;
+    }
+    touched[k] = m > 0;
 }
 
 /* dX[i, p] is the dot product of D's row i with W's row p. Eight partial

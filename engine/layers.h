@@ -7,20 +7,26 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels.h"
 #include "mlpt/model.h"
 
-/* out[rows x g->out] = act(in[rows x g->in] W + b). Softmax is left as
- * logits here: mlpt_softmax_xent finishes it together with the loss. */
+/* out[rows x g->out] = act(in[rows x g->in] W + b), where nz lists the
+ * non-zeros of in (backward reuses them). Softmax is left as logits here:
+ * mlpt_softmax_xent finishes it together with the loss. */
 void mlpt_dense_forward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
-                        size_t rows, const float *in, float *out);
+                        size_t rows, const float *in, const mlpt_nonzeros *nz, float *out);
 
-/* Given out (the forward output) and d_out (dL/d out, overwritten with
- * dL/dZ), accumulates dW and db into grad (same layout as params) and, when
- * d_in is not NULL, writes d_in[rows x g->in] = dZ W^T. For softmax, d_out
- * must already be dL/dZ (from mlpt_softmax_xent). */
+/* Given out (the forward output), nz (the non-zeros of in) and d_out
+ * (dL/d out, overwritten with dL/dZ), writes this block's dW and db sums
+ * into grad (same layout as params) and, when d_in is not NULL,
+ * d_in[rows x g->in] = dZ W^T. Only the kernel rows the block's non-zero
+ * inputs reach are written: touched[p] says which, touched[g->in] is the
+ * bias. scratch holds g->in indices. For softmax, d_out must already be
+ * dL/dZ (from mlpt_softmax_xent). */
 void mlpt_dense_backward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
-                         size_t rows, const float *in, const float *out, float *d_out,
-                         float *grad, float *d_in);
+                         size_t rows, const float *in, const mlpt_nonzeros *nz,
+                         const float *out, float *d_out, float *grad, uint8_t *touched,
+                         uint32_t *scratch, float *d_in);
 
 /* Which random draws a dropout layer uses in training. */
 typedef struct mlpt_dropout_keys {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "rng.h"
 
 const char *const mlpt_activation_names[] = {
@@ -74,8 +75,9 @@ int mlpt_model_create(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *er
     m->spec = *spec;
     if (compute_geometry(m, err) < 0)
         return -1;
-    size_t bytes = (m->n_params * sizeof(float) + 63) / 64 * 64;
-    if (m->n_params > SIZE_MAX / sizeof(float) - 64 || !(m->params = aligned_alloc(64, bytes)))
+    /* With the kernels' slack after the end (see kernels.h). */
+    size_t bytes = ((m->n_params + MLPT_SLACK) * sizeof(float) + 63) / 64 * 64;
+    if (m->n_params > SIZE_MAX / sizeof(float) - 128 || !(m->params = aligned_alloc(64, bytes)))
         return mlpt_fail(err, "out of memory for %zu parameters", m->n_params);
     memset(m->params, 0, bytes);
     return 0;

@@ -5,8 +5,9 @@
 
 static float *alloc_floats(size_t n)
 {
-    /* 64-byte aligned for vector loads; aligned_alloc wants a multiple. */
-    size_t bytes = (n * sizeof(float) + 63) / 64 * 64;
+    /* 64-byte aligned, with the kernels' slack after the end; aligned_alloc
+     * wants a multiple of the alignment. */
+    size_t bytes = ((n + MLPT_SLACK) * sizeof(float) + 63) / 64 * 64;
     float *p = aligned_alloc(64, bytes ? bytes : 64);
     if (p)
         memset(p, 0, bytes);
@@ -21,13 +22,21 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
     bool ok = (ws->input = alloc_floats(capacity * m->input_width)) != NULL;
     ok = ok && (ws->ids = calloc(capacity, sizeof *ws->ids)) != NULL;
     ok = ok && (ws->labels = calloc(capacity, 1)) != NULL;
+    ok = ok && (ws->input_nz.idx = calloc(capacity * m->input_width, sizeof(uint32_t)));
+    ok = ok && (ws->input_nz.count = calloc(capacity, sizeof(uint32_t)));
     for (int l = 0; ok && l < m->spec.n_layers; l++) {
         ok = (ws->act[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
         if (ok && training && m->spec.layers[l].kind == MLPT_LAYER_DROPOUT)
             ok = (ws->mask[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
+        if (ok && l > 0 && m->spec.layers[l].kind == MLPT_LAYER_DENSE)
+            ok = (ws->nz[l].idx = calloc(capacity * m->geom[l].in, sizeof(uint32_t))) &&
+                 (ws->nz[l].count = calloc(capacity, sizeof(uint32_t)));
+        if (ok && training && m->spec.layers[l].kind == MLPT_LAYER_DENSE)
+            ok = (ws->touched[l] = calloc(m->geom[l].in + 1, 1)) != NULL;
     }
     if (ok && training) {
-        ok = (ws->delta[0] = alloc_floats(capacity * m->max_width)) != NULL &&
+        ok = (ws->scratch = calloc(m->max_width, sizeof(uint32_t))) != NULL &&
+             (ws->delta[0] = alloc_floats(capacity * m->max_width)) != NULL &&
              (ws->delta[1] = alloc_floats(capacity * m->max_width)) != NULL &&
              (ws->grad = alloc_floats(m->n_params)) != NULL;
     }
@@ -43,13 +52,19 @@ void mlpt_workspace_free(mlpt_workspace *ws)
     free(ws->input);
     free(ws->ids);
     free(ws->labels);
+    free(ws->input_nz.idx);
+    free(ws->input_nz.count);
     for (int l = 0; l < MLPT_MAX_LAYERS; l++) {
         free(ws->act[l]);
         free(ws->mask[l]);
+        free(ws->touched[l]);
+        free(ws->nz[l].idx);
+        free(ws->nz[l].count);
     }
     free(ws->delta[0]);
     free(ws->delta[1]);
     free(ws->grad);
+    free(ws->scratch);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -60,8 +75,13 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
     for (size_t r = 0; r < rows; r++) {
         const uint8_t *src = d->pixels + (size_t)ids[r] * width;
         float *dst = ws->input + r * width;
-        for (size_t f = 0; f < width; f++)
+        uint32_t *idx = ws->input_nz.idx + r * width, count = 0;
+        for (size_t f = 0; f < width; f++) {
             dst[f] = lut[src[f]];
+            idx[count] = (uint32_t)f;
+            count += src[f] != 0;
+        }
+        ws->input_nz.count[r] = count;
         ws->ids[r] = ids[r];
         ws->labels[r] = d->labels[ids[r]];
     }
@@ -72,16 +92,26 @@ static const float *layer_input(const mlpt_workspace *ws, int l)
     return l == 0 ? ws->input : ws->act[l - 1];
 }
 
+static mlpt_nonzeros *layer_nonzeros(mlpt_workspace *ws, int l)
+{
+    return l == 0 ? &ws->input_nz : &ws->nz[l];
+}
+
 void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
                   const mlpt_dropout_keys *drop)
 {
     const int last = m->spec.n_layers - 1;
+    ws->rows = rows;
     for (int l = 0; l <= last; l++) {
         const mlpt_layer_spec *s = &m->spec.layers[l];
         const mlpt_layer_geom *g = &m->geom[l];
         const float *in = layer_input(ws, l);
-        if (s->kind == MLPT_LAYER_DENSE)
-            mlpt_dense_forward(g, s->activation, m->params, rows, in, ws->act[l]);
+        if (s->kind == MLPT_LAYER_DENSE) {
+            if (l > 0) /* the input's were listed by mlpt_gather */
+                mlpt_find_nonzeros(rows, g->in, in, &ws->nz[l]);
+            mlpt_dense_forward(g, s->activation, m->params, rows, in, layer_nonzeros(ws, l),
+                               ws->act[l]);
+        }
         else if (drop)
             mlpt_dropout_forward(s->rate, (uint32_t)l, drop, rows, g->out, in, ws->act[l],
                                  ws->mask[l]);
@@ -107,7 +137,8 @@ void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows)
         float *d_in = l > first_dense ? ws->delta[1 - cur] : NULL;
         if (s->kind == MLPT_LAYER_DENSE)
             mlpt_dense_backward(g, s->activation, m->params, rows, layer_input(ws, l),
-                                ws->act[l], ws->delta[cur], ws->grad, d_in);
+                                layer_nonzeros(ws, l), ws->act[l], ws->delta[cur], ws->grad,
+                                ws->touched[l], ws->scratch, d_in);
         else
             mlpt_dropout_backward(rows, g->out, ws->mask[l], ws->delta[cur], d_in);
         cur = 1 - cur;

@@ -24,6 +24,12 @@ typedef struct mlpt_workspace {
     float *mask[MLPT_MAX_LAYERS];    /* dropout keep factors; training only */
     float *delta[2];                 /* capacity x max_width, ping-pong; training only */
     float *grad;                     /* n_params gradient sums; training only */
+    mlpt_nonzeros input_nz;          /* non-zeros of the gathered input rows */
+    mlpt_nonzeros nz[MLPT_MAX_LAYERS];/* dense l > 0: non-zeros of its input rows */
+    uint8_t *touched[MLPT_MAX_LAYERS];/* dense: kernel rows (and, last, the bias)
+                                        of grad that the last backward wrote */
+    uint32_t *scratch;               /* max_width indices for the kernels */
+    size_t rows;                     /* rows of the last pass */
     uint32_t *ids;                   /* capacity sample ids */
     uint8_t *labels;                 /* capacity labels */
     double loss_sum;                 /* of the last pass */
@@ -34,8 +40,9 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
                         bool training, mlpt_error *err);
 void mlpt_workspace_free(mlpt_workspace *ws);
 
-/* Gathers rows samples ids[0..rows) of d into ws (input scaled through lut,
- * a 256-entry byte-to-float table, and labels). */
+/* Gathers rows samples ids[0..rows) of d into ws: inputs scaled through
+ * lut (a 256-entry byte-to-float table) with their non-zeros listed for the
+ * first dense layer, and labels. */
 void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
                  size_t rows, const float lut[256]);
 
@@ -46,7 +53,8 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
 void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
                   const mlpt_dropout_keys *drop);
 
-/* Backward from ws->delta[0]: adds this block's gradient sums to ws->grad. */
+/* Backward from ws->delta[0]: writes this block's gradient sums into the
+ * rows of ws->grad that ws->touched flags; the other rows are stale. */
 void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows);
 
 #endif

@@ -1,10 +1,10 @@
 /* The training loop. One step over a minibatch of B samples:
  *
  *   shards (parallel over s = 0..S-1, rows [B*s/S, B*(s+1)/S)):
- *       gather -> forward -> softmax/loss -> backward into grad[s]
- *   update (parallel over blocks of parameters):
- *       g = (grad[0] + grad[1] + ... + grad[S-1]) / B, in shard order;
- *       grad[s] = 0; optimizer step on the block
+ *       gather -> forward -> softmax/loss -> backward, writing grad[s]
+ *   update (parallel over parameter ranges of equal size):
+ *       g = (grad[0] + grad[1] + ... + grad[S-1]) / B, in shard order,
+ *       skipping rows a shard did not touch; optimizer step
  *
  * Nothing a thread computes depends on which thread it is or how many there
  * are, so the weights are bit-identical for any thread count. */
@@ -19,9 +19,18 @@
 #include "pass.h"
 #include "rng.h"
 
-/* Parameters per block of the fused reduce-and-update: small enough that a
- * block's S gradient rows and state stay in L1, large enough to vectorise. */
+/* Longest run of parameters updated at once: its gradient sum lives on the
+ * stack, and a run's S shard rows and state stay in L1. */
 enum { UPDATE_BLOCK = 1024 };
+
+/* Parameters reduced and updated together: part of one kernel row (or the
+ * bias) of a dense layer, valid in a shard's grad only where that shard's
+ * touched flag for the row is set. */
+typedef struct update_unit {
+    size_t offset, len;   /* in params */
+    int layer;
+    size_t row;           /* index into touched[layer]; geom.in for the bias */
+} update_unit;
 
 struct mlpt_trainer {
     mlpt_model *model;
@@ -32,8 +41,41 @@ struct mlpt_trainer {
     float *state1, *state2;    /* optimizer state, n_params each (state2: adam) */
     uint64_t steps_taken;      /* optimizer steps so far: adam's t */
     uint32_t *order;           /* this epoch's sample order */
+    update_unit *units;        /* every parameter once, in offset order */
+    size_t n_units;
     float lut[256];            /* byte -> byte / scale */
 };
+
+/* Cuts every dense layer's kernel rows and bias into update units of at
+ * most UPDATE_BLOCK parameters, in parameter order. Called twice: to count
+ * (units NULL), then to fill. */
+static size_t plan_units(const mlpt_model *m, update_unit *units)
+{
+    size_t n = 0;
+    for (int l = 0; l < m->spec.n_layers; l++) {
+        const mlpt_layer_geom *g = &m->geom[l];
+        if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+            continue;
+        for (size_t row = 0; row <= g->in; row++) {
+            const size_t start = row < g->in ? g->w_offset + row * g->out : g->b_offset;
+            for (size_t j = 0; j < g->out; j += UPDATE_BLOCK, n++)
+                if (units)
+                    units[n] = (update_unit){start + j,
+                                             g->out - j < UPDATE_BLOCK ? g->out - j : UPDATE_BLOCK,
+                                             l, row};
+        }
+    }
+    return n;
+}
+
+static int build_units(mlpt_trainer *t)
+{
+    t->n_units = plan_units(t->model, NULL);
+    if (!(t->units = calloc(t->n_units, sizeof *t->units)))
+        return -1;
+    plan_units(t->model, t->units);
+    return 0;
+}
 
 void mlpt_trainer_free(mlpt_trainer *t)
 {
@@ -46,6 +88,7 @@ void mlpt_trainer_free(mlpt_trainer *t)
     free(t->state1);
     free(t->state2);
     free(t->order);
+    free(t->units);
     free(t);
 }
 
@@ -88,6 +131,11 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
             mlpt_trainer_free(t);
             return NULL;
         }
+    if (build_units(t) < 0) {
+        mlpt_trainer_free(t);
+        mlpt_fail(err, "out of memory for the update plan of %zu parameters", m->n_params);
+        return NULL;
+    }
     for (int v = 0; v < 256; v++)
         t->lut[v] = (float)((double)v / spec->scale);
     return t;
@@ -102,6 +150,7 @@ static void run_shard(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *ba
     mlpt_workspace *ws = &t->shards[s];
     ws->loss_sum = 0.0;
     ws->correct = 0;
+    ws->rows = 0; /* an empty shard contributes nothing to the reduction */
     if (hi == lo)
         return;
     mlpt_gather(ws, d, batch_ids + lo, hi - lo, t->lut);
@@ -111,27 +160,46 @@ static void run_shard(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *ba
     mlpt_backward(t->model, ws, hi - lo);
 }
 
-/* Sums the shards' gradients for parameters [lo, hi) in shard order,
- * clears them for the next step, and applies the optimizer. */
-static void reduce_and_update(mlpt_trainer *t, size_t lo, size_t hi, float inv_batch,
+/* Sums the shards' gradients for one unit in shard order, skipping rows a
+ * shard did not touch (zero by definition, stale in its buffer), and
+ * applies the optimizer. */
+static void reduce_and_update(mlpt_trainer *t, const update_unit *u, float inv_batch,
                               const mlpt_opt_step *st)
 {
     float g[UPDATE_BLOCK];
-    const size_t n = hi - lo;
-    float *g0 = t->shards[0].grad + lo;
-    for (size_t i = 0; i < n; i++)
-        g[i] = g0[i];
-    memset(g0, 0, n * sizeof *g0);
-    for (int s = 1; s < t->spec.shards; s++) {
-        float *gs = t->shards[s].grad + lo;
-        for (size_t i = 0; i < n; i++)
-            g[i] += gs[i];
-        memset(gs, 0, n * sizeof *gs);
+    bool first = true;
+    for (int s = 0; s < t->spec.shards; s++) {
+        const mlpt_workspace *ws = &t->shards[s];
+        if (ws->rows == 0 || !ws->touched[u->layer][u->row])
+            continue;
+        const float *gs = ws->grad + u->offset;
+        if (first)
+            memcpy(g, gs, u->len * sizeof *g);
+        else
+            for (size_t i = 0; i < u->len; i++)
+                g[i] += gs[i];
+        first = false;
     }
-    for (size_t i = 0; i < n; i++)
+    if (first)
+        memset(g, 0, u->len * sizeof *g);
+    for (size_t i = 0; i < u->len; i++)
         g[i] *= inv_batch;
-    mlpt_optimizer_apply(t->spec.optimizer.kind, st, n, t->model->params + lo, g,
-                         t->state1 + lo, t->state2 + lo);
+    mlpt_optimizer_apply(t->spec.optimizer.kind, st, u->len, t->model->params + u->offset, g,
+                         t->state1 + u->offset, t->state2 + u->offset);
+}
+
+/* The first unit at or after parameter offset `at` (units are in offset order). */
+static size_t unit_at(const mlpt_trainer *t, size_t at)
+{
+    size_t lo = 0, hi = t->n_units;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (t->units[mid].offset < at)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
 /* Sums the shards' loss and correct counts in shard order. */
@@ -153,7 +221,6 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
     const mlpt_opt_step st = mlpt_optimizer_prepare(&t->spec.optimizer, t->steps_taken + 1);
     const float inv_batch = 1.0f / (float)batch;
     const size_t n_params = t->model->n_params;
-    const long n_blocks = (long)((n_params + UPDATE_BLOCK - 1) / UPDATE_BLOCK);
     double loss = 0.0;
 #pragma omp parallel num_threads(t->threads)
     {
@@ -164,12 +231,12 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
 #pragma omp single
         loss = batch_loss(t, correct);
         if (isfinite(loss)) {
-#pragma omp for schedule(static)
-            for (long b = 0; b < n_blocks; b++) {
-                size_t lo = (size_t)b * UPDATE_BLOCK;
-                size_t hi = lo + UPDATE_BLOCK < n_params ? lo + UPDATE_BLOCK : n_params;
-                reduce_and_update(t, lo, hi, inv_batch, &st);
-            }
+            /* Each thread takes the units starting in an equal share of the
+             * parameters; units are independent, so the split is free. */
+            const size_t id = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
+            const size_t end = unit_at(t, n_params * (id + 1) / nt);
+            for (size_t u = unit_at(t, n_params * id / nt); u < end; u++)
+                reduce_and_update(t, &t->units[u], inv_batch, &st);
         }
     }
     if (isfinite(loss))
