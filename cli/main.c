@@ -51,14 +51,13 @@ static int print_version(void)
 
 static int check_config(const mlpt_config *cfg, mlpt_error *err)
 {
-    mlpt_model m;
-    if (mlpt_model_create(&cfg->model, &m, err) < 0)
+    mlpt_model m; /* planned only: --check allocates no parameters */
+    if (mlpt_model_plan(&cfg->model, &m, err) < 0)
         return -1;
     console_settings(stdout, cfg);
     putchar('\n');
     console_model_summary(stdout, &m);
     printf("%s: OK (data files are not opened by --check)\n", cfg->path);
-    mlpt_model_free(&m);
     return 0;
 }
 
@@ -78,15 +77,16 @@ static int load_data(run *r, mlpt_error *err)
         if (sets[i]->features != r->model.input_width)
             return mlpt_fail(err, "%s: samples have %zu values but [model] input in %s has %zu",
                              files[i], sets[i]->features, cfg->path, r->model.input_width);
+    /* As Keras's validation_split: train on the first floor(n * (1 - v))
+     * samples, validate on the rest, before any shuffling. */
     const size_t n = r->train_file.n;
-    const size_t n_val = (size_t)llround(cfg->data.validation * (double)n);
-    if (cfg->data.validation > 0 && (n_val == 0 || n_val >= n))
+    const size_t split = (size_t)floor((double)n * (1.0 - cfg->data.validation));
+    if (cfg->data.validation > 0 && (split == 0 || split == n))
         return mlpt_fail(err, "%s: [data] validation = %g of %zu samples leaves %zu for "
                               "validation and %zu for training; both need at least one",
-                         cfg->path, cfg->data.validation, n, n_val, n - n_val);
-    /* As Keras's validation_split: the last samples, before any shuffling. */
-    r->train = mlpt_dataset_slice(&r->train_file, 0, n - n_val);
-    r->val = mlpt_dataset_slice(&r->train_file, n - n_val, n_val);
+                         cfg->path, cfg->data.validation, n, n - split, split);
+    r->train = mlpt_dataset_slice(&r->train_file, 0, split);
+    r->val = mlpt_dataset_slice(&r->train_file, split, n - split);
     return 0;
 }
 
@@ -98,7 +98,7 @@ static int train_epochs(run *r, mlpt_error *err)
         progress p;
         mlpt_epoch_stats st;
         progress_begin(&p, stdout, live, cfg->metric_accuracy, e + 1, cfg->train.epochs);
-        if (mlpt_trainer_epoch(r->trainer, &r->train, e, progress_step, &p, &st, err) != 0)
+        if (mlpt_trainer_epoch(r->trainer, &r->train, e, progress_step, &p, &st, err) < 0)
             return -1;
         const double seconds = progress_now() - p.start;
         mlpt_history_row *h = &r->history[e];
@@ -128,12 +128,15 @@ static int train_run(run *r, mlpt_error *err)
         return -1;
     r->threads = cfg->run.threads ? cfg->run.threads : topo.allowed_cores;
     bool bound = false;
-    if (cfg->run.bind && mlpt_bind_threads(r->threads, &bound, err) < 0)
+    if (cfg->run.bind && mlpt_bind_threads(&topo, r->threads, &bound, err) < 0)
         return -1;
     console_header(stdout, &topo, r->threads, bound, cfg);
     console_defaults(stdout, cfg);
 
-    if (mlpt_model_create(&cfg->model, &r->model, err) < 0 || load_data(r, err) < 0)
+    /* Plan first (load_data checks the data against the geometry), allocate
+     * once the data is known to fit. */
+    if (mlpt_model_plan(&cfg->model, &r->model, err) < 0 || load_data(r, err) < 0 ||
+        mlpt_model_create(&cfg->model, &r->model, err) < 0)
         return -1;
     console_data_summary(stdout, "train", &r->train, cfg->data.n_classes);
     if (r->val.n)

@@ -58,6 +58,8 @@ int mlpt_path_join(char *buf, size_t len, const char *dir, const char *name, mlp
 int mlpt_make_dirs(const char *dir, mlpt_error *err)
 {
     char buf[4096];
+    if (dir[0] == '\0')
+        return mlpt_fail(err, "an empty folder name");
     if (strlen(dir) >= sizeof buf)
         return mlpt_fail(err, "%.64s...: path too long", dir);
     strcpy(buf, dir);

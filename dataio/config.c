@@ -15,6 +15,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -60,6 +61,11 @@ typedef struct real_range {
 } real_range;
 
 #define POSITIVE {0, INFINITY, true, false}
+/* Normal floats only: the engine flushes denormals to zero, which would turn
+ * a tiny epsilon into 0 (and 0/0 into NaN weights). */
+#define POSITIVE_NORMAL {FLT_MIN, INFINITY, false, false}
+/* Any byte divided by the scale must stay a finite float. */
+#define SCALE_RANGE {1e-30, INFINITY, false, false}
 #define FRACTION {0, 1, false, true}
 
 typedef struct key_def key_def;
@@ -123,7 +129,7 @@ static const key_def keys[N_KEYS] = {
     [K_TEST_LABELS] = {SEC_DATA, "test_labels", parse_path,
         "path to the IDX label file for evaluation", AT(data.test_labels), .required = true},
     [K_SCALE] = {SEC_DATA, "scale", parse_float, "the divisor of every input value",
-        AT(data.scale), .range = POSITIVE, .dflt = "255"},
+        AT(data.scale), .range = SCALE_RANGE, .dflt = "255"},
     [K_VALIDATION] = {SEC_DATA, "validation", parse_double,
         "the fraction of the training set held out each epoch", AT(data.validation),
         .range = FRACTION, .dflt = "0"},
@@ -146,7 +152,7 @@ static const key_def keys[N_KEYS] = {
         AT(train.optimizer.beta2), .range = FRACTION, .dflt = "0.999",
         .optimizers = OPT(MLPT_OPT_ADAM)},
     [K_EPSILON] = {SEC_TRAIN, "epsilon", parse_float, "the denominator's guard",
-        AT(train.optimizer.epsilon), .range = POSITIVE, .dflt = "1e-7",
+        AT(train.optimizer.epsilon), .range = POSITIVE_NORMAL, .dflt = "1e-7",
         .optimizers = OPT(MLPT_OPT_ADAM) | OPT(MLPT_OPT_RMSPROP)},
     [K_MOMENTUM] = {SEC_TRAIN, "momentum", parse_float, "sgd's velocity decay",
         AT(train.optimizer.momentum), .range = FRACTION, .dflt = "0",

@@ -66,6 +66,7 @@ int mlpt_dataset_load(const char *images_path, const char *labels_path,
     }
     d.pixels = d.images_.data;
     d.labels = d.labels_.data;
+    d.n_classes = n_classes;
     *out = d;
     return 0;
 }

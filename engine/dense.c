@@ -8,7 +8,7 @@ static void activate(mlpt_activation act, size_t n, float *a)
     switch (act) {
     case MLPT_ACT_RELU:
         for (size_t i = 0; i < n; i++)
-            a[i] = a[i] > 0.0f ? a[i] : 0.0f;
+            a[i] = a[i] < 0.0f ? 0.0f : a[i]; /* NaN passes: divergence must show */
         break;
     case MLPT_ACT_SIGMOID:
         for (size_t i = 0; i < n; i++)

@@ -14,11 +14,11 @@ enum { EVAL_ROWS = 256 };
 int mlpt_evaluate(const mlpt_model *m, const mlpt_dataset *d, float scale, int threads,
                   float *probs, mlpt_eval_result *out, mlpt_error *err)
 {
-    if (d->features != m->input_width)
-        return mlpt_fail(err, "data samples have %zu features but the model expects %zu",
-                         d->features, m->input_width);
-    if (threads < 1 || !(scale > 0.0f))
-        return mlpt_fail(err, "evaluate needs threads >= 1 and scale > 0");
+    float lut[256];
+    if (mlpt_check_data(m, d, err) < 0 || mlpt_scale_table(lut, scale, err) < 0)
+        return -1;
+    if (threads < 1)
+        return mlpt_fail(err, "evaluate needs at least one thread, not %d", threads);
     memset(out, 0, sizeof *out);
     out->n = d->n;
     if (d->n == 0)
@@ -32,9 +32,6 @@ int mlpt_evaluate(const mlpt_model *m, const mlpt_dataset *d, float scale, int t
     for (int i = 0; !failed && i < threads; i++)
         failed = mlpt_workspace_init(&ws[i], m, EVAL_ROWS, false, err) < 0;
     if (!failed) {
-        float lut[256];
-        for (int v = 0; v < 256; v++)
-            lut[v] = (float)((double)v / scale);
         const size_t classes = m->output_width;
         const int last = m->spec.n_layers - 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)

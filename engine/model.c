@@ -69,11 +69,16 @@ static int compute_geometry(mlpt_model *m, mlpt_error *err)
     return 0;
 }
 
-int mlpt_model_create(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *err)
+int mlpt_model_plan(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *err)
 {
     memset(m, 0, sizeof *m);
     m->spec = *spec;
-    if (compute_geometry(m, err) < 0)
+    return compute_geometry(m, err);
+}
+
+int mlpt_model_create(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *err)
+{
+    if (mlpt_model_plan(spec, m, err) < 0)
         return -1;
     /* With the kernels' slack after the end (see kernels.h). */
     size_t bytes = ((m->n_params + MLPT_SLACK) * sizeof(float) + 63) / 64 * 64;

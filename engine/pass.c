@@ -1,5 +1,6 @@
 #include "pass.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,29 @@ void mlpt_workspace_free(mlpt_workspace *ws)
     memset(ws, 0, sizeof *ws);
 }
 
+int mlpt_scale_table(float lut[256], float scale, mlpt_error *err)
+{
+    for (int v = 0; v < 256; v++) {
+        lut[v] = (float)((double)v / scale);
+        if (!isfinite(lut[v]))
+            return mlpt_fail(err, "input scale %g makes byte %d infinite", (double)scale, v);
+    }
+    return 0;
+}
+
+int mlpt_check_data(const mlpt_model *m, const mlpt_dataset *d, mlpt_error *err)
+{
+    if (d->features != m->input_width)
+        return mlpt_fail(err, "data samples have %zu values but the model expects %zu",
+                         d->features, m->input_width);
+    if (d->n_classes < 1 || (size_t)d->n_classes > m->output_width)
+        return mlpt_fail(err, "data labels span %d classes but the model has %zu outputs",
+                         d->n_classes, m->output_width);
+    if (d->n > UINT32_MAX)
+        return mlpt_fail(err, "%zu samples: at most %u are supported", d->n, UINT32_MAX);
+    return 0;
+}
+
 void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
                  size_t rows, const float lut[256])
 {
@@ -76,12 +100,15 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
         const uint8_t *src = d->pixels + (size_t)ids[r] * width;
         float *dst = ws->input + r * width;
         uint32_t *idx = ws->input_nz.idx + r * width, count = 0;
-        for (size_t f = 0; f < width; f++) {
-            dst[f] = lut[src[f]];
+        for (size_t f = 0; f < width; f++) { /* branch-free compaction */
             idx[count] = (uint32_t)f;
             count += src[f] != 0;
         }
         ws->input_nz.count[r] = count;
+        /* lut[0] is 0: only the non-zero pixels need the table. */
+        memset(dst, 0, width * sizeof *dst);
+        for (uint32_t q = 0; q < count; q++)
+            dst[idx[q]] = lut[src[idx[q]]];
         ws->ids[r] = ids[r];
         ws->labels[r] = d->labels[ids[r]];
     }

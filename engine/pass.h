@@ -40,6 +40,13 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
                         bool training, mlpt_error *err);
 void mlpt_workspace_free(mlpt_workspace *ws);
 
+/* lut[v] = v / scale for every byte v, as Keras's x / 255.0 (computed in
+ * double, rounded once to float). Fails unless every entry is finite. */
+int mlpt_scale_table(float lut[256], float scale, mlpt_error *err);
+
+/* Checks that d's samples and labels fit model m. */
+int mlpt_check_data(const mlpt_model *m, const mlpt_dataset *d, mlpt_error *err);
+
 /* Gathers rows samples ids[0..rows) of d into ws: inputs scaled through
  * lut (a 256-entry byte-to-float table) with their non-zeros listed for the
  * first dense layer, and labels. */

@@ -62,26 +62,30 @@ int mlpt_topology_probe(mlpt_topology *t, mlpt_error *err)
     return 0;
 }
 
-int mlpt_bind_threads(int threads, bool *bound, mlpt_error *err)
+int mlpt_bind_threads(const mlpt_topology *t, int threads, bool *bound, mlpt_error *err)
 {
     topo_handle h;
     if (open_topo(&h, err) < 0)
         return -1;
-    *bound = allowed_core(&h, threads - 1) != NULL;
+    /* The allowed set as probed, before any thread of ours was pinned. */
+    if (hwloc_bitmap_list_sscanf(h.allowed, t->allowed_list) < 0) {
+        close_topo(&h);
+        return mlpt_fail(err, "hwloc: cannot parse the allowed PUs '%s'", t->allowed_list);
+    }
+    *bound = threads <= t->allowed_cores && allowed_core(&h, threads - 1) != NULL;
     int failures = 0;
-    if (*bound) {
 #pragma omp parallel num_threads(threads) reduction(+ : failures)
-        {
-            hwloc_bitmap_t set = hwloc_bitmap_alloc();
-            hwloc_obj_t core = allowed_core(&h, omp_get_thread_num());
-            failures += !set || hwloc_bitmap_and(set, core->cpuset, h.allowed) < 0 ||
-                        hwloc_set_cpubind(h.topo, set, HWLOC_CPUBIND_THREAD) < 0;
-            hwloc_bitmap_free(set);
-        }
+    {
+        hwloc_bitmap_t set = hwloc_bitmap_alloc();
+        hwloc_obj_t core = *bound ? allowed_core(&h, omp_get_thread_num()) : NULL;
+        failures += !set ||
+                    (core ? hwloc_bitmap_and(set, core->cpuset, h.allowed)
+                          : hwloc_bitmap_copy(set, h.allowed)) < 0 ||
+                    hwloc_set_cpubind(h.topo, set, HWLOC_CPUBIND_THREAD) < 0;
+        hwloc_bitmap_free(set);
     }
     close_topo(&h);
     if (failures)
-        return mlpt_fail(err, "hwloc: could not bind %d of %d threads to their cores",
-                         failures, threads);
+        return mlpt_fail(err, "hwloc: could not bind %d of %d threads", failures, threads);
     return 0;
 }

@@ -8,6 +8,7 @@
  *
  * Nothing a thread computes depends on which thread it is or how many there
  * are, so the weights are bit-identical for any thread count. */
+#include <float.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
@@ -95,11 +96,16 @@ void mlpt_trainer_free(mlpt_trainer *t)
 mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
                                   size_t train_size, int threads, mlpt_error *err)
 {
-    if (spec->batch < 1 || spec->shards < 1 || spec->epochs < 1 || threads < 1 ||
-        !(spec->scale > 0.0f)) {
-        mlpt_fail(err, "invalid training spec: batch %d, shards %d, epochs %d, threads %d, "
-                       "scale %g (each must be positive)",
-                  spec->batch, spec->shards, spec->epochs, threads, (double)spec->scale);
+    if (spec->batch < 1 || spec->shards < 1 || spec->epochs < 1 || threads < 1) {
+        mlpt_fail(err, "invalid training spec: batch %d, shards %d, epochs %d, threads %d "
+                       "(each must be at least 1)",
+                  spec->batch, spec->shards, spec->epochs, threads);
+        return NULL;
+    }
+    if (spec->optimizer.kind != MLPT_OPT_SGD && !(spec->optimizer.epsilon >= FLT_MIN)) {
+        mlpt_fail(err, "optimizer epsilon %g must be a normal float (>= %g): denormals are "
+                       "flushed to zero",
+                  (double)spec->optimizer.epsilon, (double)FLT_MIN);
         return NULL;
     }
     if (train_size == 0 || train_size > UINT32_MAX) {
@@ -119,9 +125,11 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
     size_t rows = ((size_t)spec->batch + (size_t)spec->shards - 1) / (size_t)spec->shards;
     t->shards = calloc((size_t)spec->shards, sizeof *t->shards);
     t->state1 = calloc(m->n_params, sizeof(float));
-    t->state2 = calloc(m->n_params, sizeof(float));
+    if (spec->optimizer.kind == MLPT_OPT_ADAM) /* the only one with two moments */
+        t->state2 = calloc(m->n_params, sizeof(float));
     t->order = calloc(train_size, sizeof *t->order);
-    if (!t->shards || !t->state1 || !t->state2 || !t->order) {
+    if (!t->shards || !t->state1 || (spec->optimizer.kind == MLPT_OPT_ADAM && !t->state2) ||
+        !t->order) {
         mlpt_trainer_free(t);
         mlpt_fail(err, "out of memory for optimizer state of %zu parameters", m->n_params);
         return NULL;
@@ -136,8 +144,10 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
         mlpt_fail(err, "out of memory for the update plan of %zu parameters", m->n_params);
         return NULL;
     }
-    for (int v = 0; v < 256; v++)
-        t->lut[v] = (float)((double)v / spec->scale);
+    if (mlpt_scale_table(t->lut, spec->scale, err) < 0) {
+        mlpt_trainer_free(t);
+        return NULL;
+    }
     return t;
 }
 
@@ -221,16 +231,17 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
     const mlpt_opt_step st = mlpt_optimizer_prepare(&t->spec.optimizer, t->steps_taken + 1);
     const float inv_batch = 1.0f / (float)batch;
     const size_t n_params = t->model->n_params;
-    double loss = 0.0;
 #pragma omp parallel num_threads(t->threads)
     {
         mlpt_flush_denormals();
-#pragma omp for schedule(static)
+        /* Shards differ in their non-zeros: hand them out one at a time. */
+#pragma omp for schedule(dynamic, 1)
         for (int s = 0; s < t->spec.shards; s++)
             run_shard(t, d, batch_ids, batch, s, keys);
-#pragma omp single
-        loss = batch_loss(t, correct);
-        if (isfinite(loss)) {
+        /* Every thread sums the few shard losses itself, in the same order:
+         * cheaper than another barrier. */
+        size_t unused = 0;
+        if (isfinite(batch_loss(t, &unused))) {
             /* Each thread takes the units starting in an equal share of the
              * parameters; units are independent, so the split is free. */
             const size_t id = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
@@ -239,6 +250,7 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
                 reduce_and_update(t, &t->units[u], inv_batch, &st);
         }
     }
+    const double loss = batch_loss(t, correct);
     if (isfinite(loss))
         t->steps_taken++;
     return loss;
@@ -248,10 +260,11 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
                        mlpt_step_fn on_step, void *user, mlpt_epoch_stats *out,
                        mlpt_error *err)
 {
-    if (train->n != t->train_size || train->features != t->model->input_width)
-        return mlpt_fail(err, "training set of %zu samples x %zu features does not match "
-                              "the trainer (%zu x %zu)",
-                         train->n, train->features, t->train_size, t->model->input_width);
+    if (mlpt_check_data(t->model, train, err) < 0)
+        return -1;
+    if (train->n != t->train_size)
+        return mlpt_fail(err, "training set of %zu samples, but the trainer was made for %zu",
+                         train->n, t->train_size);
     const size_t n = t->train_size, B = (size_t)t->spec.batch;
     if (t->spec.shuffle)
         mlpt_shuffle(t->spec.seed, (uint32_t)epoch, t->order, n);

@@ -451,7 +451,7 @@ Test(config, error_bad_numbers)
         snprintf(text, sizeof text, MINI "%s\n", bad[i]);
         fails(text, "t.ini:11: ", "expected a number");
     }
-    fails(MINI "[data]\nscale = 0\n", "t.ini:11: ", "[data] scale = 0: expected a number > 0");
+    fails(MINI "[data]\nscale = 0\n", "t.ini:11: ", "[data] scale = 0: expected a number >= 1e-30");
     fails(MINI "[data]\nvalidation = 1\n", "t.ini:11: ", "expected a number in [0, 1)");
 }
 

@@ -21,7 +21,8 @@ static mlpt_dataset synthetic(uint8_t *pixels, uint8_t *labels)
         }
     }
     return (mlpt_dataset){.n = SAMPLES, .sample_rank = 1, .sample_dims = {FEATURES},
-                          .features = FEATURES, .pixels = pixels, .labels = labels};
+                          .features = FEATURES, .pixels = pixels, .labels = labels,
+                          .n_classes = CLASSES};
 }
 
 static mlpt_train_spec tutorial_spec(void)

@@ -9,7 +9,7 @@
 #include "mlpt/model.h"
 #include "pass.h"
 
-enum { ROWS = 4, FEATURES = 6, CLASSES = 3 };
+enum { ROWS = 4, FEATURES = 40, CLASSES = 3 };
 
 static mlpt_layer_spec dense(int units, mlpt_activation act)
 {
@@ -21,15 +21,19 @@ static mlpt_layer_spec dropout(float rate)
     return (mlpt_layer_spec){.kind = MLPT_LAYER_DROPOUT, .rate = rate};
 }
 
-/* A block of ROWS fixed samples with inputs in (-1, 1) and labels 0..2. */
+/* A block of ROWS fixed samples with inputs in (-1, 1), a third of them
+ * zero as in images, and labels 0..2; the input's non-zeros are listed as
+ * mlpt_gather lists them. */
 static void fill_block(mlpt_workspace *ws)
 {
     for (int r = 0; r < ROWS; r++) {
         for (int f = 0; f < FEATURES; f++)
-            ws->input[r * FEATURES + f] = sinf(1.7f * (float)(r * FEATURES + f) + 0.3f);
+            ws->input[r * FEATURES + f] =
+                (r + f) % 3 ? sinf(1.7f * (float)(r * FEATURES + f) + 0.3f) : 0.0f;
         ws->ids[r] = (uint32_t)(100 + r);
         ws->labels[r] = (uint8_t)(r % CLASSES);
     }
+    mlpt_find_nonzeros(ROWS, FEATURES, ws->input, &ws->input_nz);
 }
 
 static double summed_loss(const mlpt_model *m, mlpt_workspace *ws, const mlpt_dropout_keys *k)
@@ -77,8 +81,13 @@ static void check_model(const mlpt_layer_spec *layers, int n_layers)
                       i - g->w_offset, analytic, numeric);
             largest = fmax(largest, fabs(analytic));
         }
-        if (layers[l].kind == MLPT_LAYER_DENSE)
+        if (layers[l].kind == MLPT_LAYER_DENSE) {
+            double kernel = 0.0; /* the kernel alone, not only the bias */
+            for (size_t i = g->w_offset; i < g->b_offset; i++)
+                kernel = fmax(kernel, fabs(ws.grad[i]));
             cr_assert_gt(largest, 1e-3, "layer %d: gradient is all (nearly) zero", l + 1);
+            cr_assert_gt(kernel, 1e-3, "layer %d: kernel gradient is all (nearly) zero", l + 1);
+        }
     }
     mlpt_workspace_free(&ws);
     mlpt_model_free(&m);
@@ -121,6 +130,15 @@ Test(gradcheck, he_uniform_deeper_stack)
     mlpt_layer_spec l[] = {dense(6, MLPT_ACT_TANH), dense(5, MLPT_ACT_RELU),
                            dense(4, MLPT_ACT_LINEAR), dense(CLASSES, MLPT_ACT_SOFTMAX)};
     l[1].init = MLPT_INIT_HE_UNIFORM;
+    check_model(l, 4);
+}
+
+/* Wider than one register block (128 columns with AVX-512, 64 without) and
+ * not a multiple of the vector width: every kernel path, full and partial. */
+Test(gradcheck, wide_layers_exercise_every_kernel_block)
+{
+    mlpt_layer_spec l[] = {dense(150, MLPT_ACT_TANH), dropout(0.1f),
+                           dense(37, MLPT_ACT_SIGMOID), dense(CLASSES, MLPT_ACT_SOFTMAX)};
     check_model(l, 4);
 }
 

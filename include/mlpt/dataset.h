@@ -22,7 +22,8 @@ typedef struct mlpt_dataset {
     size_t sample_dims[MLPT_IDX_MAX_RANK - 1];
     size_t features;       /* product of sample_dims: the flattened width */
     const uint8_t *pixels; /* n * features bytes, sample-major */
-    const uint8_t *labels; /* n bytes, each below the class count */
+    const uint8_t *labels; /* n bytes, each below n_classes */
+    int n_classes;         /* the class count the labels were checked against */
     mlpt_idx images_, labels_; /* owned storage; use the fields above */
 } mlpt_dataset;
 
@@ -34,8 +35,8 @@ int mlpt_dataset_load(const char *images_path, const char *labels_path,
                       int n_classes, mlpt_dataset *out, mlpt_error *err);
 
 /* A view of samples [first, first + n) of src that shares its storage: used
- * for the validation split. The view must not outlive src and is never
- * freed. */
+ * for the validation split. A range beyond src is clamped to it. The view
+ * must not outlive src and is never freed. */
 mlpt_dataset mlpt_dataset_slice(const mlpt_dataset *src, size_t first, size_t n);
 
 /* Frees storage owned by a loaded set; a no-op on a slice. */

@@ -67,8 +67,11 @@ typedef struct mlpt_model {
 } mlpt_model;
 
 /* Checks spec (at least one layer, the last one dense, softmax only last,
- * widths and parameter count without overflow), computes the geometry and
- * allocates zeroed parameters. */
+ * widths and parameter count without overflow) and computes the geometry,
+ * leaving params NULL: enough to describe a model without its memory. */
+int mlpt_model_plan(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *err);
+
+/* mlpt_model_plan, then allocates zeroed parameters. */
 int mlpt_model_create(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *err);
 
 /* Keras's defaults: kernels from their initializer, biases zero. The values

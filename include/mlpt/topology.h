@@ -23,14 +23,17 @@ typedef struct mlpt_topology {
     char allowed_list[128];/* the allowed PUs, e.g. "0-1" */
 } mlpt_topology;
 
+/* Reads the machine and the CPUs this process may use. Call it before any
+ * mlpt_bind_threads: afterwards the calling thread's binding would be taken
+ * for the process's. */
 int mlpt_topology_probe(mlpt_topology *t, mlpt_error *err);
 
 /* Pins thread i of an OpenMP team of `threads` threads to the allowed PUs of
- * the i-th allowed core, if threads <= allowed cores; otherwise (more
- * threads than cores) leaves placement to the OS. *bound says which. The
- * binding lasts as long as OpenMP keeps the team's threads, i.e. for later
- * parallel regions of the same size. */
-int mlpt_bind_threads(int threads, bool *bound, mlpt_error *err);
+ * the i-th allowed core of t, if threads <= allowed cores; otherwise (more
+ * threads than cores) lets every thread run on any allowed PU, undoing an
+ * earlier pinning. *bound says which. The binding lasts as long as OpenMP
+ * keeps the team's threads, i.e. for later parallel regions of that size. */
+int mlpt_bind_threads(const mlpt_topology *t, int threads, bool *bound, mlpt_error *err);
 
 #ifdef __cplusplus
 }

@@ -7,7 +7,10 @@
  * split across threads by parameter range. Because shards, not threads,
  * decide every floating-point sum, the trained weights are bit-identical for
  * any thread count. Dropout masks and shuffles come from a counter-based
- * generator keyed by (seed, epoch, sample, layer, unit). */
+ * generator keyed by (seed, epoch, sample, layer, unit).
+ *
+ * Training and evaluation flush denormal floats to zero in every thread
+ * they compute on, the calling thread included, and leave that mode set. */
 #ifndef MLPT_TRAIN_H
 #define MLPT_TRAIN_H
 
