@@ -16,10 +16,10 @@
 
 #include "mlpt/config.h"
 #include "mlpt/dataset.h"
+#include "mlpt/figures.h"
 #include "mlpt/fileio.h"
 #include "mlpt/topology.h"
 #include "mlpt/train.h"
-#include "plot.h"
 
 enum { WARMUP = 50, MAX_POINTS = 64, MAX_REPEATS = 51 };
 
@@ -162,17 +162,17 @@ int main(int argc, char **argv)
     }
     if (mlpt_atomic_commit(&csv, &err) < 0)
         die(err.msg);
-    char png[MLPT_PATH_LEN], msg[512];
-    plot_series series[] = {
+    char png[MLPT_PATH_LEN];
+    mlpt_series series[] = {
         {"ideal", ideal, ideal, (size_t)max_threads, {0.6, 0.6, 0.6}, 1},
         {"batch 32", xs[0], ys[0], (size_t)max_threads, {0.12, 0.47, 0.71}, 0},
         {"batch 128", xs[1], ys[1], (size_t)max_threads, {0.85, 0.37, 0.0}, 0},
     };
     if (mlpt_path_join(png, sizeof png, out, "scaling.png", &err) < 0)
         die(err.msg);
-    if (plot_png(png, "mlptrain: training speedup over 1 thread", "threads", "speedup", series, 3,
-                 msg, sizeof msg) < 0)
-        die(msg);
+    if (mlpt_figure_lines(png, "mlptrain: training speedup over 1 thread", "threads", "speedup",
+                          series, 3, 1, &err) < 0)
+        die(err.msg);
     printf("\nwrote %s and %s\n", path, png);
     mlpt_dataset_free(&train);
     return 0;

@@ -1,14 +1,19 @@
 #include "args.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 const char cli_usage[] =
     "usage: mlptrain [--check] CONFIG [options]\n"
+    "       mlptrain predict MODEL INPUT... [--top K] [--json]\n"
+    "       mlptrain evaluate MODEL CONFIG [options]\n"
+    "       mlptrain seeds CONFIG --seeds LIST [options]\n"
     "       mlptrain --help | --version\n"
     "\n"
-    "Trains, evaluates and reports the experiment described by CONFIG (an INI file;\n"
-    "see configs/mnist.ini and the README).\n"
+    "mlptrain CONFIG trains, evaluates, saves and draws the experiment described by\n"
+    "CONFIG (an INI file; see configs/mnist.ini and the README).\n"
     "\n"
     "  --check              validate CONFIG, print the resolved settings and layer\n"
     "                       shapes, and exit without loading data or training\n"
@@ -19,8 +24,18 @@ const char cli_usage[] =
     "  --set SECTION.KEY=VALUE\n"
     "                       override any config key; repeatable\n"
     "  --quiet              no progress bar, only one line per epoch\n"
-    "  -h, --help           this help\n"
-    "  --version            version and build features\n"
+    "\n"
+    "predict rebuilds the model from MODEL (a model.safetensors) alone. An INPUT is a\n"
+    "PNG (any size; a digit drawn dark on light or light on dark) or an IDX image\n"
+    "file with an optional index range, FILE:7 or FILE:0-8 (inclusive).\n"
+    "  --top K              show the K most probable classes (default: all)\n"
+    "  --json               one JSON object per input\n"
+    "\n"
+    "evaluate measures MODEL on CONFIG's test set: loss, accuracy, per-class\n"
+    "precision, recall and F1, the confusion matrix, and the figures, in run.out.\n"
+    "\n"
+    "seeds trains CONFIG once per seed (LIST: 1-10 or 1,4,9) and reports test\n"
+    "accuracy, loss and fingerprint per seed with their mean, deviation and range.\n"
     "\n"
     "The same config and seed give bit-identical weights for any thread count.\n";
 
@@ -56,15 +71,99 @@ static int add_override(cli_args *a, const char *key, const char *value, char *m
     return 0;
 }
 
+/* Flags that take a value; `key` names the config override they make. */
+static const struct {
+    const char *flag, *key;
+} valued_flags[] = {
+    {"--threads", "run.threads"}, {"--seed", "train.seed"}, {"--epochs", "train.epochs"},
+    {"--out", "run.out"},         {"--set", NULL},          {"--top", NULL},
+    {"--seeds", NULL},
+};
+
+static int take_value(cli_args *a, const char *flag, const char *key, const char *value,
+                      char *msg, size_t msg_len)
+{
+    if (!strcmp(flag, "--top")) {
+        char *end;
+        errno = 0;
+        long k = strtol(value, &end, 10);
+        if (errno || *end || k < 1 || k > 256) {
+            snprintf(msg, msg_len, "--top %s: expected a class count from 1 to 256", value);
+            return -1;
+        }
+        a->top = (int)k;
+        return 0;
+    }
+    if (!strcmp(flag, "--seeds")) {
+        a->seeds = value;
+        return 0;
+    }
+    return add_override(a, key, value, msg, msg_len);
+}
+
+/* Which positional arguments each command takes, and its name for messages. */
+static int check_positionals(cli_args *a, const char **pos, size_t n, char *msg, size_t msg_len)
+{
+    switch (a->command) {
+    case CLI_TRAIN:
+    case CLI_CHECK:
+    case CLI_SEEDS:
+        if (n != 1) {
+            snprintf(msg, msg_len, n ? "one config file expected, got %zu arguments"
+                                     : "no config file given", n);
+            return -1;
+        }
+        a->config = pos[0];
+        if (a->command == CLI_SEEDS && !a->seeds) {
+            snprintf(msg, msg_len, "seeds needs --seeds LIST (e.g. --seeds 1-10)");
+            return -1;
+        }
+        return 0;
+    case CLI_PREDICT:
+        if (n < 2) {
+            snprintf(msg, msg_len, "predict needs a model file and at least one input");
+            return -1;
+        }
+        if (n - 1 > CLI_MAX_INPUTS) {
+            snprintf(msg, msg_len, "predict takes at most %d inputs", CLI_MAX_INPUTS);
+            return -1;
+        }
+        a->model = pos[0];
+        a->n_inputs = n - 1;
+        memcpy(a->inputs, pos + 1, (n - 1) * sizeof *pos);
+        return 0;
+    case CLI_EVALUATE:
+        if (n != 2) {
+            snprintf(msg, msg_len, "evaluate needs a model file and a config file");
+            return -1;
+        }
+        a->model = pos[0];
+        a->config = pos[1];
+        return 0;
+    case CLI_HELP:
+    case CLI_VERSION:
+        break;
+    }
+    return 0;
+}
+
 int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len)
 {
-    static const struct { const char *flag, *key; } shorthands[] = {
-        {"--threads", "run.threads"}, {"--seed", "train.seed"},
-        {"--epochs", "train.epochs"}, {"--out", "run.out"}, {"--set", NULL},
-    };
+    static const struct {
+        const char *name;
+        cli_command command;
+    } verbs[] = {{"predict", CLI_PREDICT}, {"evaluate", CLI_EVALUATE}, {"seeds", CLI_SEEDS}};
+    static const char *pos[CLI_MAX_INPUTS + 1];
+    size_t n_pos = 0;
     memset(a, 0, sizeof *a);
     a->command = CLI_TRAIN;
-    for (int i = 1; i < argc; i++) {
+    int first = 1;
+    for (size_t v = 0; argc > 1 && v < sizeof verbs / sizeof *verbs; v++)
+        if (!strcmp(argv[1], verbs[v].name)) {
+            a->command = verbs[v].command;
+            first = 2;
+        }
+    for (int i = first; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
             a->command = CLI_HELP;
@@ -74,7 +173,7 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
             a->command = CLI_VERSION;
             return 0;
         }
-        if (!strcmp(arg, "--check")) {
+        if (!strcmp(arg, "--check") && a->command == CLI_TRAIN) {
             a->command = CLI_CHECK;
             continue;
         }
@@ -82,16 +181,26 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
             a->quiet = true;
             continue;
         }
-        size_t k = 0, n = sizeof shorthands / sizeof *shorthands;
+        if (!strcmp(arg, "--json") && a->command == CLI_PREDICT) {
+            a->json = true;
+            continue;
+        }
+        size_t k = 0, n = sizeof valued_flags / sizeof *valued_flags;
         const char *value = NULL;
-        while (k < n && !match_flag(shorthands[k].flag, argc, argv, &i, &value))
+        while (k < n && !match_flag(valued_flags[k].flag, argc, argv, &i, &value))
             k++;
         if (k < n) {
-            if (!value) {
-                snprintf(msg, msg_len, "%s needs a value", shorthands[k].flag);
+            const bool for_predict = !strcmp(valued_flags[k].flag, "--top");
+            const bool for_seeds = !strcmp(valued_flags[k].flag, "--seeds");
+            if ((a->command == CLI_PREDICT) != for_predict || (a->command == CLI_SEEDS) < for_seeds) {
+                snprintf(msg, msg_len, "%s does not apply here", valued_flags[k].flag);
                 return -1;
             }
-            if (add_override(a, shorthands[k].key, value, msg, msg_len) < 0)
+            if (!value) {
+                snprintf(msg, msg_len, "%s needs a value", valued_flags[k].flag);
+                return -1;
+            }
+            if (take_value(a, valued_flags[k].flag, valued_flags[k].key, value, msg, msg_len) < 0)
                 return -1;
             continue;
         }
@@ -99,16 +208,11 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
             snprintf(msg, msg_len, "unknown option '%s'", arg);
             return -1;
         }
-        if (a->config) {
-            snprintf(msg, msg_len, "one config file expected, got '%s' and '%s'", a->config,
-                     arg);
+        if (n_pos > CLI_MAX_INPUTS) {
+            snprintf(msg, msg_len, "too many arguments");
             return -1;
         }
-        a->config = arg;
+        pos[n_pos++] = arg;
     }
-    if (!a->config) {
-        snprintf(msg, msg_len, "no config file given");
-        return -1;
-    }
-    return 0;
+    return check_positionals(a, pos, n_pos, msg, msg_len);
 }

@@ -8,13 +8,28 @@
 #include "mlpt/config.h"
 
 #define CLI_MAX_OVERRIDES 64
+#define CLI_MAX_INPUTS 4096
 
-typedef enum { CLI_TRAIN, CLI_CHECK, CLI_HELP, CLI_VERSION } cli_command;
+typedef enum {
+    CLI_TRAIN,    /* mlptrain CONFIG */
+    CLI_CHECK,    /* mlptrain --check CONFIG */
+    CLI_PREDICT,  /* mlptrain predict MODEL INPUT... */
+    CLI_EVALUATE, /* mlptrain evaluate MODEL CONFIG */
+    CLI_SEEDS,    /* mlptrain seeds CONFIG --seeds LIST */
+    CLI_HELP,
+    CLI_VERSION
+} cli_command;
 
 typedef struct cli_args {
     cli_command command;
-    const char *config;
-    bool quiet;                              /* no progress bar */
+    const char *config;                     /* train, check, evaluate, seeds */
+    const char *model;                      /* predict, evaluate */
+    size_t n_inputs;                        /* predict */
+    const char *inputs[CLI_MAX_INPUTS];
+    bool quiet;                             /* no progress bar */
+    bool json;                              /* predict: JSON lines */
+    int top;                                /* predict: classes shown, 0 = all */
+    const char *seeds;                      /* seeds: "1-10" or "1,5,9" */
     size_t n_overrides;
     mlpt_override overrides[CLI_MAX_OVERRIDES];
     char storage[CLI_MAX_OVERRIDES][MLPT_PATH_LEN + 32]; /* built by flags */

@@ -36,9 +36,9 @@ typedef struct entry {
     const char *source;   /* the file name, or the override assignment */
 } entry;
 
-typedef enum { SEC_DATA, SEC_MODEL, SEC_TRAIN, SEC_RUN, N_SECTIONS } section_id;
+typedef enum { SEC_DATA, SEC_MODEL, SEC_TRAIN, SEC_RUN, SEC_REPORT, N_SECTIONS } section_id;
 
-static const char *const section_names[] = {"data", "model", "train", "run", NULL};
+static const char *const section_names[] = {"data", "model", "train", "run", "report", NULL};
 
 /* Schema order: settings are listed, and keys resolved, in this order. Keys
  * whose parsing or default depends on another key come after it. */
@@ -49,6 +49,7 @@ typedef enum {
     K_OPTIMIZER, K_LEARNING_RATE, K_BETA1, K_BETA2, K_EPSILON, K_MOMENTUM, K_RHO,
     K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_METRICS,
     K_THREADS, K_BIND, K_OUT,
+    K_FIGURES, K_SAMPLES, K_PREDICTIONS, K_MISCLASSIFIED,
     N_KEYS
 } key_id;
 
@@ -95,6 +96,9 @@ static const char *const bool_names[] = {"false", "true", "no", "yes", "0", "1",
 static const char *const bind_names[] = {"none", "cores", NULL};
 static const char *const loss_names[] = {"sparse_categorical_crossentropy", NULL};
 static const char *const metric_names[] = {"loss", "accuracy", NULL};
+/* In MLPT_FIG_* bit order. */
+static const char *const figure_names[] = {"samples", "predictions", "misclassified", "curves",
+                                           "confusion", NULL};
 static const char *const default_learning_rates[] = {
     [MLPT_OPT_ADAM] = "0.001", [MLPT_OPT_SGD] = "0.01", [MLPT_OPT_RMSPROP] = "0.001"};
 
@@ -111,6 +115,7 @@ static int parse_optimizer(const key_def *k, const entry *e, mlpt_config *cfg, m
 static int parse_loss(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_figures(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static const char *default_learning_rate(const mlpt_config *cfg, const char *config_name,
                                          char *buf, size_t cap);
 static const char *default_out(const mlpt_config *cfg, const char *config_name,
@@ -180,6 +185,17 @@ static const key_def keys[N_KEYS] = {
         .choices = bind_names, .dflt = "cores"},
     [K_OUT] = {SEC_RUN, "out", parse_path, "the output directory", AT(run.out),
         .computed_dflt = default_out},
+    [K_FIGURES] = {SEC_REPORT, "figures", parse_figures,
+        "figures to draw: none, or any of samples predictions misclassified curves confusion",
+        .dflt = "samples predictions misclassified curves confusion"},
+    [K_SAMPLES] = {SEC_REPORT, "samples", parse_int, "training images in samples.png",
+        AT(report.samples), .min = 1, .max = 100, .dflt = "9"},
+    [K_PREDICTIONS] = {SEC_REPORT, "predictions", parse_int,
+        "test images in predictions.png", AT(report.predictions), .min = 1, .max = 100,
+        .dflt = "12"},
+    [K_MISCLASSIFIED] = {SEC_REPORT, "misclassified", parse_int,
+        "wrongly predicted test images in misclassified.png", AT(report.misclassified),
+        .min = 1, .max = 100, .dflt = "12"},
 };
 
 /* Everything collected from the file and the overrides, not yet checked. */
@@ -558,6 +574,31 @@ static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlp
     }
     if (!(seen & 1u)) return fail_value(k, e, err, "expected a list that includes loss");
     cfg->metric_accuracy = seen & 2u;
+    return 0;
+}
+
+/* `none`, or distinct names from figure_names. */
+static int parse_figures(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char word[NUMBER_LEN], names[96];
+    size_t len;
+    ini_span rest = e->value;
+    unsigned seen = 0;
+    int words = 0;
+    bool none = false;
+    join_names(figure_names, names, sizeof names);
+    while (ini_next_word(&rest, word, sizeof word, &len)) {
+        int f = len < sizeof word ? find_name(ini_span_of(word), figure_names) : -1;
+        words++;
+        none |= len < sizeof word && strcmp(word, "none") == 0;
+        if (!none && (f < 0 || seen & (1u << f)))
+            return fail_value(k, e, err, "expected none, or distinct names from: %s", names);
+        if (f >= 0)
+            seen |= 1u << f;
+    }
+    if (none && words > 1)
+        return fail_value(k, e, err, "expected none alone, or names from: %s", names);
+    cfg->report.figures = seen;
     return 0;
 }
 

@@ -82,5 +82,60 @@ else
     echo "FAIL fingerprints differ across threads: ${prints[*]}"
 fi
 
+# check NAME CONDITION...: one assertion about files a command left.
+check() {
+    local name=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name: $*"
+    fi
+}
+
+# What a run leaves: the model file and the figures.
+run=$tmp/t1
+for f in model.safetensors history.csv samples.png predictions.png misclassified.png \
+    curves.png confusion.png; do
+    check "output $f" test -s "$run/$f"
+done
+check "no temporary files left" test -z "$(find "$run" -name '*.tmp.*')"
+
+# predict: IDX range, cross-checked by an independent NumPy forward pass.
+"$bin" predict "$run/model.safetensors" data/mnist/t10k-images-idx3-ubyte:0-99 --json \
+    >"$tmp/pred.jsonl" 2>&1
+check "predict --json gives 100 rows" test "$(wc -l <"$tmp/pred.jsonl")" -eq 100
+check "numpy agrees with predict" /usr/bin/python3 tests/numpy_check.py \
+    "$run/model.safetensors" data/mnist/t10k-images-idx3-ubyte "$tmp/pred.jsonl" 100
+expect predict-table 0 't10k-images-idx3-ubyte:3 +0 \(' -- \
+    predict "$run/model.safetensors" data/mnist/t10k-images-idx3-ubyte:3
+expect predict-top 0 'top 2' -- predict "$run/model.safetensors" tests/data/seven.png --top 2
+expect predict-png 0 'seven\.png +[0-9] \([0-9.]+%\)' -- \
+    predict "$run/model.safetensors" tests/data/seven.png tests/data/three.png tests/data/one.png
+expect predict-range 1 'index 10000 is beyond its 10000 images' -- \
+    predict "$run/model.safetensors" data/mnist/t10k-images-idx3-ubyte:9999-10000
+expect predict-not-image 1 'tiny\.ini' -- predict "$run/model.safetensors" configs/tiny.ini
+
+# A damaged model file is refused with its name, never a crash.
+head -c 3000 "$run/model.safetensors" >"$tmp/short.safetensors"
+expect model-truncated 1 'short\.safetensors' -- predict "$tmp/short.safetensors" tests/data/one.png
+cp "$run/model.safetensors" "$tmp/flipped.safetensors"
+size=$(stat -c %s "$tmp/flipped.safetensors")
+printf '\x7f' | dd of="$tmp/flipped.safetensors" bs=1 seek=$((size - 100)) conv=notrunc status=none
+expect model-tampered 1 'flipped\.safetensors: .*fingerprint' -- \
+    predict "$tmp/flipped.safetensors" tests/data/one.png
+
+# evaluate: the saved model scores exactly what the training run printed.
+trained=$(grep -o 'test accuracy: [0-9.]*' <<<"$("$bin" configs/tiny.ini --threads 1 --seed 7 \
+    --out "$tmp/again" --set report.figures=none 2>&1)")
+expect evaluate 0 "$trained" -- evaluate "$run/model.safetensors" configs/tiny.ini --out "$tmp/eval"
+check "evaluation.txt written" grep -q 'macro avg' "$tmp/eval/evaluation.txt"
+
+# seeds: two seeds, one summary.
+expect seeds 0 'mean +0\.[0-9]+' -- seeds configs/tiny.ini --seeds 1-2 --out "$tmp/seeds" \
+    --set report.figures=none
+check "seeds.csv has two rows" test "$(wc -l <"$tmp/seeds/seeds.csv")" -eq 3
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

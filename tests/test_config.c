@@ -186,6 +186,11 @@ Test(config, tutorial_settings_in_schema_order)
         {"run", "threads", "auto", MLPT_FROM_FILE, 28},
         {"run", "bind", "cores", MLPT_FROM_DEFAULT, 0},
         {"run", "out", "runs/mnist", MLPT_FROM_FILE, 29},
+        {"report", "figures", "samples predictions misclassified curves confusion",
+         MLPT_FROM_DEFAULT, 0},
+        {"report", "samples", "9", MLPT_FROM_DEFAULT, 0},
+        {"report", "predictions", "12", MLPT_FROM_DEFAULT, 0},
+        {"report", "misclassified", "12", MLPT_FROM_DEFAULT, 0},
     };
     const int n = (int)(sizeof want / sizeof want[0]);
     parses(tutorial);
@@ -706,4 +711,21 @@ Test(config, load_names_the_file_and_defaults_out_from_it)
     char out[64];
     snprintf(out, sizeof out, "runs/%s", strrchr(path, '/') + 1);
     cr_assert_str_eq(cfg.run.out, out);
+}
+
+Test(config, report_section)
+{
+    parses(MINI "[report]\nfigures = curves confusion\nsamples = 16\n");
+    cr_assert_eq(cfg.report.figures, MLPT_FIG_CURVES | MLPT_FIG_CONFUSION);
+    cr_assert_eq(cfg.report.samples, 16);
+    cr_assert_eq(cfg.report.predictions, 12);
+    parses(MINI "[report]\nfigures = none\n");
+    cr_assert_eq(cfg.report.figures, 0u);
+    parses(MINI);
+    cr_assert_eq(cfg.report.figures, MLPT_FIG_SAMPLES | MLPT_FIG_PREDICTIONS |
+                                         MLPT_FIG_MISCLASSIFIED | MLPT_FIG_CURVES |
+                                         MLPT_FIG_CONFUSION);
+    fails(MINI "[report]\nfigures = curves pictures\n", "t.ini:11: ", "figures = curves pictures");
+    fails(MINI "[report]\nfigures = none curves\n", "t.ini:11: ", "none alone");
+    fails(MINI "[report]\nsamples = 0\n", "t.ini:11: ", "from 1 to 100");
 }

@@ -3,7 +3,7 @@
  * Format: `[section]` headers, `key = value` lines, comments starting with
  * `;` or `#` (at the start of a line or after whitespace), values may be
  * double-quoted to keep spaces or comment characters. Sections: [data],
- * [model], [train], [run]; `layer` is the only key that may repeat and its
+ * [model], [train], [run], [report]; `layer` is the only key that may repeat and its
  * lines form the layer stack in order. Every key is checked: an unknown
  * section or key, a duplicate key, a missing required key, or a value of the
  * wrong type or out of range is an error naming the file, the line and what
@@ -30,6 +30,15 @@ extern "C" {
 #define MLPT_MAX_CLASSES 256
 #define MLPT_CLASS_NAME_LEN 48
 #define MLPT_MAX_SETTINGS 96
+
+/* The figures a run draws ([report] figures), as bits. */
+enum {
+    MLPT_FIG_SAMPLES = 1 << 0,       /* samples.png */
+    MLPT_FIG_PREDICTIONS = 1 << 1,   /* predictions.png */
+    MLPT_FIG_MISCLASSIFIED = 1 << 2, /* misclassified.png */
+    MLPT_FIG_CURVES = 1 << 3,        /* curves.png */
+    MLPT_FIG_CONFUSION = 1 << 4      /* confusion.png */
+};
 
 typedef enum {
     MLPT_FROM_FILE,     /* written in the config file */
@@ -69,6 +78,13 @@ typedef struct mlpt_config {
         bool bind;              /* pin threads to cores (`bind = cores`) */
         char out[MLPT_PATH_LEN];
     } run;
+
+    struct {
+        unsigned figures;       /* MLPT_FIG_* bits; default all */
+        int samples;            /* images in samples.png; default 9 */
+        int predictions;        /* images in predictions.png; default 12 */
+        int misclassified;      /* images in misclassified.png; default 12 */
+    } report;
 
     int n_settings;
     mlpt_setting settings[MLPT_MAX_SETTINGS];

@@ -1,0 +1,21 @@
+/* cli/commands.h - the verbs of `mlptrain` besides training. */
+#ifndef MLPT_CLI_COMMANDS_H
+#define MLPT_CLI_COMMANDS_H
+
+#include "args.h"
+#include "mlpt/config.h"
+#include "mlpt/error.h"
+#include "mlpt/topology.h"
+
+/* mlptrain predict MODEL INPUT... */
+int cli_predict(const cli_args *a, mlpt_error *err);
+
+/* mlptrain evaluate MODEL CONFIG: cfg is CONFIG with the overrides. */
+int cli_evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,
+                 mlpt_error *err);
+
+/* mlptrain seeds CONFIG --seeds LIST */
+int cli_seeds(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,
+              mlpt_error *err);
+
+#endif

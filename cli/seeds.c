@@ -1,0 +1,158 @@
+/* mlptrain seeds CONFIG --seeds LIST: reproducible-seed experiments. Each
+ * seed is a full run into run.out/seed-N (reproducible alone by
+ * `mlptrain CONFIG --seed N`); the table, run.out/seeds.csv and
+ * run.out/seeds.png compare them. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "mlpt/figures.h"
+#include "mlpt/fileio.h"
+#include "train.h"
+
+enum { MAX_SEEDS = 1000 };
+
+/* "1-10", "1,4,9" or a mix ("1-3,7") into seeds; returns the count or -1. */
+static int parse_seeds(const char *list, uint64_t *seeds, mlpt_error *err)
+{
+    int n = 0;
+    const char *p = list;
+    while (*p) {
+        char *end;
+        errno = 0;
+        unsigned long long a = strtoull(p, &end, 10), b = a;
+        if (end != p && *end == '-')
+            b = strtoull(end + 1, &end, 10);
+        if (errno || end == p || b < a || (*end && *end != ',') || b - a >= MAX_SEEDS ||
+            n + (int)(b - a) >= MAX_SEEDS)
+            return mlpt_fail(err, "--seeds %s: expected seeds or ranges like 1-10 or 1,4,9 "
+                                  "(at most %d)", list, MAX_SEEDS);
+        for (unsigned long long s = a; s <= b; s++)
+            seeds[n++] = s;
+        p = *end ? end + 1 : end;
+    }
+    if (n == 0)
+        return mlpt_fail(err, "--seeds: no seed given");
+    return n;
+}
+
+static void stats(const double *x, int n, double *mean, double *sd, double *lo, double *hi)
+{
+    double s = 0.0;
+    *lo = *hi = x[0];
+    for (int i = 0; i < n; i++) {
+        s += x[i];
+        *lo = fmin(*lo, x[i]);
+        *hi = fmax(*hi, x[i]);
+    }
+    *mean = s / n;
+    double v = 0.0;
+    for (int i = 0; i < n; i++)
+        v += (x[i] - *mean) * (x[i] - *mean);
+    *sd = n > 1 ? sqrt(v / (n - 1)) : 0.0;
+}
+
+static int write_csv(const char *dir, const uint64_t *seeds, const train_outcome *o, int n,
+                     mlpt_error *err)
+{
+    char path[MLPT_PATH_LEN];
+    mlpt_atomic_file f;
+    if (mlpt_path_join(path, sizeof path, dir, "seeds.csv", err) < 0 ||
+        mlpt_atomic_open(&f, path, err) < 0)
+        return -1;
+    fprintf(f.f, "seed,test_loss,test_accuracy,correct,fingerprint\n");
+    for (int i = 0; i < n; i++)
+        fprintf(f.f, "%llu,%.6f,%.6f,%zu,%016llx\n", (unsigned long long)seeds[i],
+                o[i].test_loss, o[i].test_accuracy, o[i].correct,
+                (unsigned long long)o[i].fingerprint);
+    if (mlpt_atomic_commit(&f, err) < 0)
+        return -1;
+    printf("wrote %s\n", path);
+    return 0;
+}
+
+/* Accuracy per seed, with the mean and the mean +- one deviation. */
+static int draw(const char *dir, const uint64_t *seeds, const double *acc, int n, double mean,
+                double sd, mlpt_error *err)
+{
+    double *x = malloc((size_t)n * sizeof *x), *band = malloc(3 * (size_t)n * sizeof *band);
+    if (!x || !band) {
+        free(x);
+        free(band);
+        return mlpt_fail(err, "out of memory for the seeds figure");
+    }
+    for (int i = 0; i < n; i++) {
+        x[i] = (double)seeds[i];
+        band[i] = mean;
+        band[n + i] = mean - sd;
+        band[2 * n + i] = mean + sd;
+    }
+    const mlpt_series series[] = {
+        {"test accuracy", x, acc, (size_t)n, {0.12, 0.47, 0.71}, 0},
+        {"mean", x, band, (size_t)n, {0.2, 0.2, 0.2}, 1},
+        {"mean - sd", x, band + n, (size_t)n, {0.6, 0.6, 0.6}, 1},
+        {"mean + sd", x, band + 2 * n, (size_t)n, {0.6, 0.6, 0.6}, 1},
+    };
+    char path[MLPT_PATH_LEN];
+    int rc = mlpt_path_join(path, sizeof path, dir, "seeds.png", err);
+    if (rc == 0)
+        rc = mlpt_figure_lines(path, "Test accuracy per seed", "seed", "test accuracy", series,
+                               4, 0, err);
+    if (rc == 0)
+        printf("wrote %s\n", path);
+    free(x);
+    free(band);
+    return rc;
+}
+
+int cli_seeds(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,
+              mlpt_error *err)
+{
+    static uint64_t seeds[MAX_SEEDS];
+    static train_outcome outcome[MAX_SEEDS];
+    static double acc[MAX_SEEDS], loss[MAX_SEEDS];
+    static mlpt_config run_cfg;
+    const int n = parse_seeds(a->seeds, seeds, err);
+    FILE *sink = n < 0 ? NULL : fopen("/dev/null", "w"); /* each run's own report */
+    if (n < 0 || !sink || mlpt_make_dirs(cfg->run.out, err) < 0) {
+        if (sink)
+            fclose(sink);
+        return n < 0 || sink ? -1 : mlpt_fail(err, "/dev/null: cannot open");
+    }
+    printf("%s: %d seeds, each a full run into %s/seed-N\n\n%8s %10s %10s %18s\n", cfg->path, n,
+           cfg->run.out, "seed", "test acc", "test loss", "fingerprint");
+    int rc = 0;
+    for (int i = 0; rc == 0 && i < n; i++) {
+        run_cfg = *cfg;
+        run_cfg.train.seed = seeds[i];
+        char sub[32];
+        snprintf(sub, sizeof sub, "seed-%llu", (unsigned long long)seeds[i]);
+        rc = mlpt_path_join(run_cfg.run.out, sizeof run_cfg.run.out, cfg->run.out, sub, err);
+        if (rc == 0)
+            rc = train_run(&run_cfg, topo, sink, true, &outcome[i], err);
+        if (rc == 0) {
+            acc[i] = outcome[i].test_accuracy;
+            loss[i] = outcome[i].test_loss;
+            printf("%8llu %10.4f %10.4f   %016llx\n", (unsigned long long)seeds[i], acc[i],
+                   loss[i], (unsigned long long)outcome[i].fingerprint);
+            fflush(stdout);
+        }
+    }
+    fclose(sink);
+    if (rc < 0)
+        return -1;
+    double mean, sd, lo, hi, lmean, lsd, llo, lhi;
+    stats(acc, n, &mean, &sd, &lo, &hi);
+    stats(loss, n, &lmean, &lsd, &llo, &lhi);
+    printf("\n%-8s %10s %10s\n%-8s %10.4f %10.4f\n%-8s %10.4f %10.4f\n%-8s %10.4f %10.4f\n"
+           "%-8s %10.4f %10.4f\n\n",
+           "", "test acc", "test loss", "mean", mean, lmean, "sd", sd, lsd, "min", lo, llo, "max",
+           hi, lhi);
+    return write_csv(cfg->run.out, seeds, outcome, n, err) < 0 ||
+                   draw(cfg->run.out, seeds, acc, n, mean, sd, err) < 0
+               ? -1
+               : 0;
+}

@@ -1,0 +1,204 @@
+#include "train.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "console.h"
+#include "mlpt/dataset.h"
+#include "mlpt/fileio.h"
+#include "mlpt/modelfile.h"
+#include "mlpt/model.h"
+#include "mlpt/train.h"
+#include "progress.h"
+#include "report.h"
+
+/* Everything one run holds, released by run_free whatever happened. */
+typedef struct run {
+    const mlpt_config *cfg;
+    FILE *log;                     /* where the run reports */
+    bool quiet;
+    int threads;
+    mlpt_dataset train_file, test; /* as loaded */
+    mlpt_dataset train, val;       /* train_file split by data.validation */
+    mlpt_model model;
+    mlpt_trainer *trainer;
+    mlpt_history_row *history;
+    report_eval eval;
+    char history_path[MLPT_PATH_LEN];
+} run;
+
+static void run_free(run *r)
+{
+    mlpt_trainer_free(r->trainer);
+    mlpt_model_free(&r->model);
+    mlpt_dataset_free(&r->train_file);
+    mlpt_dataset_free(&r->test);
+    report_eval_free(&r->eval);
+    free(r->history);
+}
+
+/* Loads both sets, splits off the validation set, and checks the samples
+ * against the model's input. */
+static int load_data(run *r, mlpt_error *err)
+{
+    const mlpt_config *cfg = r->cfg;
+    if (mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels, cfg->data.n_classes,
+                          &r->train_file, err) < 0 ||
+        mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels, cfg->data.n_classes,
+                          &r->test, err) < 0)
+        return -1;
+    const mlpt_dataset *sets[] = {&r->train_file, &r->test};
+    const char *files[] = {cfg->data.train_images, cfg->data.test_images};
+    for (int i = 0; i < 2; i++)
+        if (sets[i]->features != r->model.input_width)
+            return mlpt_fail(err, "%s: samples have %zu values but [model] input in %s has %zu",
+                             files[i], sets[i]->features, cfg->path, r->model.input_width);
+    /* As Keras's validation_split: train on the first floor(n * (1 - v))
+     * samples, validate on the rest, before any shuffling. */
+    const size_t n = r->train_file.n;
+    const size_t split = (size_t)floor((double)n * (1.0 - cfg->data.validation));
+    if (cfg->data.validation > 0 && (split == 0 || split == n))
+        return mlpt_fail(err, "%s: [data] validation = %g of %zu samples leaves %zu for "
+                              "validation and %zu for training; both need at least one",
+                         cfg->path, cfg->data.validation, n, n - split, split);
+    r->train = mlpt_dataset_slice(&r->train_file, 0, split);
+    r->val = mlpt_dataset_slice(&r->train_file, split, n - split);
+    return 0;
+}
+
+static int train_epochs(run *r, mlpt_error *err)
+{
+    const mlpt_config *cfg = r->cfg;
+    const bool live = !r->quiet && isatty(fileno(r->log));
+    for (int e = 0; e < cfg->train.epochs; e++) {
+        progress p;
+        mlpt_epoch_stats st;
+        progress_begin(&p, r->log, live, cfg->metric_accuracy, e + 1, cfg->train.epochs);
+        if (mlpt_trainer_epoch(r->trainer, &r->train, e, progress_step, &p, &st, err) < 0)
+            return -1;
+        const double seconds = progress_now() - p.start;
+        mlpt_history_row *h = &r->history[e];
+        *h = (mlpt_history_row){e + 1, st.loss, st.accuracy, NAN, NAN, seconds,
+                                (double)st.samples / seconds};
+        if (r->val.n) {
+            mlpt_eval_result v;
+            if (mlpt_evaluate(&r->model, &r->val, cfg->data.scale, r->threads, NULL, &v, err))
+                return -1;
+            h->val_loss = v.loss;
+            h->val_accuracy = v.accuracy;
+        }
+        progress_end(&p, &st, r->val.n ? &h->val_loss : NULL,
+                     r->val.n ? &h->val_accuracy : NULL);
+        /* Rewritten every epoch so an interrupted run keeps its history. */
+        if (mlpt_history_write(r->history_path, r->history, (size_t)e + 1, err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* The config file's text, for the model file's metadata (NULL if unreadable:
+ * the model is still saved, without it). */
+static char *read_config_text(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    char *text = NULL;
+    long len = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (len >= 0 && len < (1L << 24) && fseek(f, 0, SEEK_SET) == 0 &&
+        (text = malloc((size_t)len + 1)) && fread(text, 1, (size_t)len, f) == (size_t)len)
+        text[len] = '\0';
+    else {
+        free(text);
+        text = NULL;
+    }
+    fclose(f);
+    return text;
+}
+
+static int save_model(const run *r, uint64_t fingerprint, mlpt_error *err)
+{
+    const mlpt_config *cfg = r->cfg;
+    char path[MLPT_PATH_LEN];
+    mlpt_model_info info = {.n_classes = cfg->data.n_classes, .scale = cfg->data.scale,
+                            .fingerprint = fingerprint};
+    memcpy(info.classes, cfg->data.classes, sizeof info.classes);
+    info.config_text = read_config_text(cfg->path);
+    int rc = mlpt_path_join(path, sizeof path, cfg->run.out, "model.safetensors", err);
+    if (rc == 0)
+        rc = mlpt_model_save(path, &r->model, &info, err);
+    free(info.config_text);
+    if (rc == 0)
+        fprintf(r->log, "wrote %s\n", path);
+    return rc;
+}
+
+int train_threads(const mlpt_config *cfg, const mlpt_topology *topo, FILE *log, int *threads,
+                  mlpt_error *err)
+{
+    *threads = cfg->run.threads ? cfg->run.threads : topo->allowed_cores;
+    bool bound = false;
+    if (cfg->run.bind && mlpt_bind_threads(topo, *threads, &bound, err) < 0)
+        return -1;
+    console_header(log, topo, *threads, bound, cfg);
+    return 0;
+}
+
+static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_error *err)
+{
+    const mlpt_config *cfg = r->cfg;
+    if (train_threads(cfg, topo, r->log, &r->threads, err) < 0)
+        return -1;
+    console_defaults(r->log, cfg);
+
+    /* Plan first (load_data checks the data against the geometry), allocate
+     * once the data is known to fit. */
+    if (mlpt_model_plan(&cfg->model, &r->model, err) < 0 || load_data(r, err) < 0 ||
+        mlpt_model_create(&cfg->model, &r->model, err) < 0)
+        return -1;
+    console_data_summary(r->log, "train", &r->train, cfg->data.n_classes);
+    if (r->val.n)
+        console_data_summary(r->log, "validation", &r->val, cfg->data.n_classes);
+    console_data_summary(r->log, "test", &r->test, cfg->data.n_classes);
+    fputc('\n', r->log);
+    console_model_summary(r->log, &r->model);
+
+    if (mlpt_make_dirs(cfg->run.out, err) < 0 ||
+        mlpt_path_join(r->history_path, sizeof r->history_path, cfg->run.out, "history.csv",
+                       err) < 0)
+        return -1;
+    mlpt_model_init_params(&r->model, cfg->train.seed);
+    r->history = calloc((size_t)cfg->train.epochs, sizeof *r->history);
+    r->trainer = mlpt_trainer_create(&r->model, &cfg->train, r->train.n, r->threads, err);
+    if (!r->history || !r->trainer)
+        return r->history ? -1 : mlpt_fail(err, "out of memory for the history");
+    if (train_epochs(r, err) < 0)
+        return -1;
+
+    const uint64_t fingerprint = mlpt_model_fingerprint(&r->model);
+    if (report_evaluate(&r->model, &r->test, cfg->data.scale, r->threads, &r->eval, err) < 0)
+        return -1;
+    fputc('\n', r->log);
+    report_print_summary(r->log, &r->eval);
+    fprintf(r->log, "wrote %s\n", r->history_path);
+    if (save_model(r, fingerprint, err) < 0 ||
+        report_draw(r->log, cfg->run.out, cfg, &r->train, &r->test, &r->eval, r->history,
+                    (size_t)cfg->train.epochs, err) < 0)
+        return -1;
+    fprintf(r->log, "weights fingerprint: %016llx\n", (unsigned long long)fingerprint);
+    *out = (train_outcome){r->eval.result.loss, r->eval.result.accuracy, r->eval.result.correct,
+                           r->eval.result.n, fingerprint};
+    return 0;
+}
+
+int train_run(const mlpt_config *cfg, const mlpt_topology *topo, FILE *log, bool quiet,
+              train_outcome *out, mlpt_error *err)
+{
+    run r = {.cfg = cfg, .log = log, .quiet = quiet};
+    int rc = run_all(&r, topo, out, err);
+    run_free(&r);
+    return rc;
+}

@@ -1,0 +1,972 @@
+/* figures.c - the pictures of a run as PNG files (see mlpt/figures.h).
+ *
+ * Each figure checks its arguments, measures its text to lay itself out,
+ * draws into a cairo image surface with the toy font API (headless: no
+ * display, only fontconfig's fonts), checks cairo's status and writes the
+ * PNG through an mlpt_atomic_file. Shared pieces: a canvas (create, save),
+ * text anchored at a point, an image tile, axes with ticks, a line chart. */
+#include "mlpt/figures.h"
+
+#include <cairo.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const double PI = 3.14159265358979323846; /* M_PI is not C11 */
+
+static const char FONT[] = "sans-serif";
+
+/* Figures larger than this on a side are refused (cairo's limit is 32767). */
+enum { MAX_SIDE = 16384 };
+
+/* Images are scaled by a whole factor to about this many pixels. */
+enum { TILE_PX = 112 };
+
+/* ---- colours ---- */
+
+typedef struct rgb {
+    double r, g, b;
+} rgb;
+
+static const rgb WHITE = {1, 1, 1}, INK = {0.13, 0.13, 0.13}, GRID = {0.88, 0.88, 0.88},
+                 TILE_FRAME = {0.6, 0.6, 0.6}, BAR_GREY = {0.55, 0.55, 0.55},
+                 RIGHT_BLUE = {0.1, 0.3, 0.86}, WRONG_RED = {0.86, 0.08, 0.08},
+                 CELL_DARK = {0.03, 0.19, 0.42};
+
+static void set_colour(cairo_t *cr, rgb c)
+{
+    cairo_set_source_rgb(cr, c.r, c.g, c.b);
+}
+
+/* ---- canvas: an image surface, its context, and the PNG written atomically ---- */
+
+typedef struct canvas {
+    cairo_surface_t *surface;
+    cairo_t *cr;
+} canvas;
+
+static void canvas_close(canvas *c)
+{
+    cairo_destroy(c->cr);
+    cairo_surface_destroy(c->surface);
+    c->cr = NULL;
+    c->surface = NULL;
+}
+
+/* A white w x h canvas with the sans-serif font selected. A 1 x 1 canvas
+ * serves to measure text before the layout is known. */
+static int canvas_open(canvas *c, double w, double h, const char *path, mlpt_error *err)
+{
+    c->surface = NULL;
+    c->cr = NULL;
+    if (!(w >= 1 && h >= 1 && w <= MAX_SIDE && h <= MAX_SIDE))
+        return mlpt_fail(err, "%s: the figure would be %.0f x %.0f px, more than %d on a side",
+                         path, w, h, MAX_SIDE);
+    c->surface = cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)ceil(w), (int)ceil(h));
+    c->cr = cairo_create(c->surface);
+    cairo_status_t st = cairo_status(c->cr);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        canvas_close(c);
+        return mlpt_fail(err, "%s: cannot create a %.0f x %.0f px image: %s", path, ceil(w),
+                         ceil(h), cairo_status_to_string(st));
+    }
+    set_colour(c->cr, WHITE);
+    cairo_paint(c->cr);
+    cairo_select_font_face(c->cr, FONT, CAIRO_FONT_SLANT_NORMAL, CAIRO_FONT_WEIGHT_NORMAL);
+    cairo_set_line_width(c->cr, 1);
+    return 0;
+}
+
+typedef struct png_sink {
+    FILE *f;
+    int error; /* errno of the first failed write */
+} png_sink;
+
+static cairo_status_t write_png_bytes(void *closure, const unsigned char *data, unsigned int len)
+{
+    png_sink *s = closure;
+    if (fwrite(data, 1, len, s->f) == len)
+        return CAIRO_STATUS_SUCCESS;
+    if (!s->error)
+        s->error = errno ? errno : EIO;
+    return CAIRO_STATUS_WRITE_ERROR;
+}
+
+/* Checks that drawing succeeded, writes the PNG atomically and closes the
+ * canvas (whatever happens). */
+static int canvas_save(canvas *c, const char *path, mlpt_error *err)
+{
+    cairo_status_t st = cairo_status(c->cr);
+    if (st == CAIRO_STATUS_SUCCESS) {
+        cairo_surface_flush(c->surface);
+        st = cairo_surface_status(c->surface);
+    }
+    int rc = -1;
+    if (st != CAIRO_STATUS_SUCCESS) {
+        rc = mlpt_fail(err, "%s: cannot draw the figure: %s", path, cairo_status_to_string(st));
+    } else {
+        mlpt_atomic_file a;
+        if (mlpt_atomic_open(&a, path, err) == 0) {
+            png_sink sink = {a.f, 0};
+            st = cairo_surface_write_to_png_stream(c->surface, write_png_bytes, &sink);
+            if (st == CAIRO_STATUS_SUCCESS) {
+                rc = mlpt_atomic_commit(&a, err);
+            } else {
+                mlpt_atomic_abort(&a);
+                rc = mlpt_fail(err, "%s: cannot write the PNG: %s", path,
+                               sink.error ? strerror(sink.error) : cairo_status_to_string(st));
+            }
+        }
+    }
+    canvas_close(c);
+    return rc;
+}
+
+/* ---- text ---- */
+
+static double text_width(cairo_t *cr, const char *s)
+{
+    cairo_text_extents_t e;
+    cairo_text_extents(cr, s, &e);
+    return e.x_advance;
+}
+
+/* Height of a line of text in the current font. */
+static double line_height(cairo_t *cr)
+{
+    cairo_font_extents_t fe;
+    cairo_font_extents(cr, &fe);
+    return fe.ascent + fe.descent;
+}
+
+/* Draws s in the current font and colour, anchored at (x, y): ax = 0, 0.5
+ * or 1 puts its left end, middle or right end there, ay = 0, 0.5 or 1 the
+ * top, middle or bottom of its line. angle turns it about the anchor
+ * (radians, clockwise). */
+static void text_at(cairo_t *cr, const char *s, double x, double y, double ax, double ay,
+                    double angle)
+{
+    cairo_font_extents_t fe;
+    cairo_font_extents(cr, &fe);
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    cairo_rotate(cr, angle);
+    cairo_move_to(cr, -ax * text_width(cr, s), fe.ascent - ay * (fe.ascent + fe.descent));
+    cairo_show_text(cr, s);
+    cairo_new_path(cr);
+    cairo_restore(cr);
+}
+
+/* s centred in the box (x, y, w, h). */
+static void text_in_box(cairo_t *cr, const char *s, double x, double y, double w, double h)
+{
+    text_at(cr, s, x + w / 2, y + h / 2, 0.5, 0.5, 0);
+}
+
+/* The width of the widest of the n strings at the current font. */
+static double widest(cairo_t *cr, const char *const *s, size_t n)
+{
+    double w = 0;
+    for (size_t i = 0; i < n; i++)
+        w = fmax(w, text_width(cr, s[i]));
+    return w;
+}
+
+/* ---- lines on pixel boundaries ---- */
+
+/* A 1-px line at coordinate v lands on one row or column of pixels. */
+static double crisp(double v)
+{
+    return floor(v) + 0.5;
+}
+
+static void hline(cairo_t *cr, double from, double to, double y)
+{
+    cairo_move_to(cr, from, crisp(y));
+    cairo_line_to(cr, to, crisp(y));
+    cairo_stroke(cr);
+}
+
+static void vline(cairo_t *cr, double x, double from, double to)
+{
+    cairo_move_to(cr, crisp(x), from);
+    cairo_line_to(cr, crisp(x), to);
+    cairo_stroke(cr);
+}
+
+/* A 1-px frame around the box (x, y, w, h), just outside it. */
+static void frame_box(cairo_t *cr, double x, double y, double w, double h, rgb c)
+{
+    set_colour(cr, c);
+    cairo_rectangle(cr, floor(x) - 0.5, floor(y) - 0.5, ceil(w) + 1, ceil(h) + 1);
+    cairo_stroke(cr);
+}
+
+/* ---- image tiles ---- */
+
+/* How samples of a dataset are drawn: h x w bytes, scaled by `scale`. */
+typedef struct tile_shape {
+    size_t h, w;
+    int scale;
+} tile_shape;
+
+static double tile_w(const tile_shape *t)
+{
+    return (double)t->w * t->scale;
+}
+
+static double tile_h(const tile_shape *t)
+{
+    return (double)t->h * t->scale;
+}
+
+/* Draws the h x w bytes at px with its top left at (x, y): dark strokes on
+ * white (255 - v), each byte a scale x scale square, in a thin frame. A
+ * failure to allocate puts cr in an error state, found by canvas_save. */
+static void draw_tile(cairo_t *cr, const tile_shape *t, const uint8_t *px, double x, double y)
+{
+    cairo_surface_t *img =
+        cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)t->w, (int)t->h);
+    if (cairo_surface_status(img) == CAIRO_STATUS_SUCCESS) {
+        cairo_surface_flush(img);
+        unsigned char *data = cairo_image_surface_get_data(img);
+        int stride = cairo_image_surface_get_stride(img);
+        for (size_t r = 0; r < t->h; r++) {
+            uint32_t *row = (uint32_t *)(void *)(data + r * (size_t)stride);
+            for (size_t c = 0; c < t->w; c++) {
+                uint32_t g = 255u - px[r * t->w + c];
+                row[c] = 0xFF000000u | g << 16 | g << 8 | g;
+            }
+        }
+        cairo_surface_mark_dirty(img);
+    }
+    cairo_save(cr);
+    cairo_translate(cr, x, y);
+    cairo_scale(cr, t->scale, t->scale);
+    cairo_set_source_surface(cr, img, 0, 0);
+    cairo_pattern_set_filter(cairo_get_source(cr), CAIRO_FILTER_NEAREST);
+    cairo_rectangle(cr, 0, 0, (double)t->w, (double)t->h);
+    cairo_fill(cr);
+    cairo_restore(cr);
+    cairo_surface_destroy(img);
+    frame_box(cr, x, y, tile_w(t), tile_h(t), TILE_FRAME);
+}
+
+/* Checks what the image figures share: the dataset holds 2-D images (or
+ * flat squares), every id is a sample, every label of those a class below
+ * n_classes, and every class has a name. Fills *t. */
+static int check_images(const char *path, const mlpt_dataset *d, const uint32_t *ids, size_t n,
+                        int n_classes, mlpt_class_names names, tile_shape *t, mlpt_error *err)
+{
+    if (!d || !d->pixels || !d->labels)
+        return mlpt_fail(err, "%s: no dataset (NULL)", path);
+    if (!ids)
+        return mlpt_fail(err, "%s: no sample ids (NULL)", path);
+    if (n == 0)
+        return mlpt_fail(err, "%s: no images to show (n = 0)", path);
+    if (n_classes < 1)
+        return mlpt_fail(err, "%s: the class count is %d, not at least 1", path, n_classes);
+    if (!names)
+        return mlpt_fail(err, "%s: no class names (NULL)", path);
+    for (int c = 0; c < n_classes; c++)
+        if (!names[c])
+            return mlpt_fail(err, "%s: class %d has no name (NULL)", path, c);
+    if (d->sample_rank == 2) {
+        t->h = d->sample_dims[0];
+        t->w = d->sample_dims[1];
+    } else if (d->sample_rank == 1) {
+        size_t side = (size_t)llround(sqrt((double)d->sample_dims[0]));
+        if (side * side != d->sample_dims[0])
+            return mlpt_fail(err, "%s: samples of %zu values are not square images", path,
+                             d->sample_dims[0]);
+        t->h = t->w = side;
+    } else {
+        return mlpt_fail(err, "%s: samples of rank %d are not images (rank 2, or rank 1 of a "
+                         "square length)", path, d->sample_rank);
+    }
+    if (t->h == 0 || t->w == 0 || t->h > MAX_SIDE || t->w > MAX_SIDE ||
+        t->h * t->w != d->features)
+        return mlpt_fail(err, "%s: images of %zu x %zu pixels do not match %zu features", path,
+                         t->h, t->w, d->features);
+    size_t side = t->h > t->w ? t->h : t->w;
+    t->scale = side >= TILE_PX ? 1 : (int)lround((double)TILE_PX / (double)side);
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] >= d->n)
+            return mlpt_fail(err, "%s: sample id %u (entry %zu) is not below the sample count "
+                             "%zu", path, ids[i], i, d->n);
+        if (d->labels[ids[i]] >= n_classes)
+            return mlpt_fail(err, "%s: the label of sample %u is %u, not below the class count "
+                             "%d", path, ids[i], d->labels[ids[i]], n_classes);
+    }
+    return 0;
+}
+
+static const uint8_t *sample_pixels(const mlpt_dataset *d, uint32_t id)
+{
+    return d->pixels + (size_t)id * d->features;
+}
+
+/* ---- axes: a plot area showing a data range, with ticks ---- */
+
+typedef struct axes {
+    double x, y, w, h;           /* the plot area, px */
+    double xlo, xhi, ylo, yhi;   /* the data range it shows */
+} axes;
+
+static double px_x(const axes *a, double v)
+{
+    return a->x + (v - a->xlo) / (a->xhi - a->xlo) * a->w;
+}
+
+static double px_y(const axes *a, double v)
+{
+    return a->y + a->h - (v - a->ylo) / (a->yhi - a->ylo) * a->h;
+}
+
+/* A round step (1, 2 or 5 times a power of ten) giving about `target`
+ * ticks over span > 0. */
+static double nice_step(double span, double target)
+{
+    double raw = span / target, mag = pow(10.0, floor(log10(raw))), f = raw / mag;
+    return (f < 1.5 ? 1.0 : f < 3.5 ? 2.0 : f < 7.5 ? 5.0 : 10.0) * mag;
+}
+
+/* Ticks are the multiples k * step inside [lo, hi], k in [*k0, *k1]. */
+static void tick_span(double lo, double hi, double step, long *k0, long *k1)
+{
+    *k0 = (long)ceil(lo / step - 1e-9);
+    *k1 = (long)floor(hi / step + 1e-9);
+}
+
+static void tick_label(char *buf, size_t len, long k, double step)
+{
+    snprintf(buf, len, "%g", k == 0 ? 0.0 : (double)k * step);
+}
+
+/* The widest tick label of [lo, hi] at step in the current font. */
+static double ticks_width(cairo_t *cr, double lo, double hi, double step)
+{
+    long k0, k1;
+    tick_span(lo, hi, step, &k0, &k1);
+    double w = 0;
+    char buf[32];
+    for (long k = k0; k <= k1; k++) {
+        tick_label(buf, sizeof buf, k, step);
+        w = fmax(w, text_width(cr, buf));
+    }
+    return w;
+}
+
+/* Tick marks and labels (current font) along the x axis (y_axis = 0, below
+ * the area) or the y axis (1, left of it) at the multiples of step, with
+ * grid lines across the area when `grid`. */
+static void draw_ticks(cairo_t *cr, const axes *a, int y_axis, double step, int grid)
+{
+    long k0, k1;
+    tick_span(y_axis ? a->ylo : a->xlo, y_axis ? a->yhi : a->xhi, step, &k0, &k1);
+    char buf[32];
+    for (long k = k0; k <= k1; k++) {
+        double v = (double)k * step;
+        tick_label(buf, sizeof buf, k, step);
+        if (y_axis) {
+            double p = px_y(a, v);
+            if (grid) {
+                set_colour(cr, GRID);
+                hline(cr, a->x, a->x + a->w, p);
+            }
+            set_colour(cr, INK);
+            hline(cr, a->x - 4, a->x, p);
+            text_at(cr, buf, a->x - 6, p, 1, 0.5, 0);
+        } else {
+            double p = px_x(a, v);
+            if (grid) {
+                set_colour(cr, GRID);
+                vline(cr, p, a->y, a->y + a->h);
+            }
+            set_colour(cr, INK);
+            vline(cr, p, a->y + a->h, a->y + a->h + 4);
+            text_at(cr, buf, p, a->y + a->h + 5, 0.5, 0, 0);
+        }
+    }
+}
+
+/* ---- line charts: mlpt_figure_lines and the two charts of the curves ---- */
+
+typedef struct chart {
+    const char *title, *xlabel, *ylabel;
+    const mlpt_series *series;
+    size_t n_series;
+    int x_from_zero, y_from_zero; /* the axis starts at zero (else at the data) */
+} chart;
+
+enum { CHART_TITLE_PX = 15, CHART_LABEL_PX = 13, CHART_TICK_PX = 12 };
+
+/* Whether a data value can be drawn: NaN and infinities (a missing or
+ * diverged value) break a line; values too large to scale are left out. */
+static int drawable(double v)
+{
+    return isfinite(v) && fabs(v) < 1e150;
+}
+
+static int point_drawable(const mlpt_series *s, size_t i)
+{
+    return drawable(s->x[i]) && drawable(s->y[i]);
+}
+
+/* The range of the drawable x (or y) values of all series; lo > hi if none. */
+static void data_range(const chart *c, int y, double *lo, double *hi)
+{
+    *lo = INFINITY;
+    *hi = -INFINITY;
+    for (size_t s = 0; s < c->n_series; s++)
+        for (size_t i = 0; i < c->series[s].n; i++) {
+            double v = y ? c->series[s].y[i] : c->series[s].x[i];
+            if (drawable(v)) {
+                *lo = fmin(*lo, v);
+                *hi = fmax(*hi, v);
+            }
+        }
+}
+
+/* Whether every drawable x value is a whole number (a count: epochs, threads). */
+static int x_is_count(const chart *c)
+{
+    for (size_t s = 0; s < c->n_series; s++)
+        for (size_t i = 0; i < c->series[s].n; i++) {
+            double v = c->series[s].x[i];
+            if (drawable(v) && (v != floor(v) || fabs(v) > 1e15))
+                return 0;
+        }
+    return 1;
+}
+
+/* An axis over the data [lo, hi] (lo > hi: no data), from zero when asked,
+ * with a small margin, and its tick step (whole when `count`). */
+static void axis_range(double lo, double hi, int from_zero, int count, double *rlo, double *rhi,
+                       double *step)
+{
+    if (!(lo <= hi)) {
+        lo = 0;
+        hi = 1;
+    }
+    if (from_zero) {
+        lo = fmin(lo, 0);
+        hi = fmax(hi, 0);
+    }
+    double span = hi - lo;
+    if (!(span > 1e-12 * fmax(1, fabs(hi)))) {
+        span = fabs(hi) > 0 ? fabs(hi) * 0.2 : 1;
+        hi += span / 2;
+        if (!(from_zero && lo == 0))
+            lo -= span / 2;
+        span = hi - lo;
+    }
+    *step = nice_step(span, 5);
+    if (count)
+        *step = fmax(*step, 1);
+    double pad = 0.04 * span;
+    *rlo = from_zero && lo == 0 ? 0 : lo - pad;
+    *rhi = from_zero && hi == 0 ? 0 : hi + pad;
+}
+
+/* Marker radius for a series over w px: smaller when points crowd, none
+ * (0) when dashed or too crowded. */
+static double marker_radius(const mlpt_series *s, double w)
+{
+    if (s->dashed || s->n == 0)
+        return 0;
+    double r = fmin(3.5, w / (double)(s->n > 1 ? s->n - 1 : 1) / 4);
+    return r >= 1.5 ? r : 0;
+}
+
+/* The pen of a series: its colour, 2 px, dashed or solid. */
+static void set_pen(cairo_t *cr, const mlpt_series *s)
+{
+    static const double dash = 6;
+    cairo_set_source_rgb(cr, s->rgb[0], s->rgb[1], s->rgb[2]);
+    cairo_set_line_width(cr, 2);
+    cairo_set_dash(cr, &dash, s->dashed ? 1 : 0, 0);
+}
+
+static void reset_pen(cairo_t *cr)
+{
+    cairo_set_dash(cr, NULL, 0, 0);
+    cairo_set_line_width(cr, 1);
+}
+
+static void marker(cairo_t *cr, double x, double y, double r)
+{
+    cairo_new_sub_path(cr);
+    cairo_arc(cr, x, y, r, 0, 2 * PI);
+    cairo_fill(cr);
+}
+
+/* The line (and markers) of one series; undrawable points break the line. */
+static void draw_series(cairo_t *cr, const axes *a, const mlpt_series *s)
+{
+    set_pen(cr, s);
+    int pen_down = 0;
+    for (size_t i = 0; i < s->n; i++) {
+        if (!point_drawable(s, i)) {
+            pen_down = 0;
+            continue;
+        }
+        (pen_down ? cairo_line_to : cairo_move_to)(cr, px_x(a, s->x[i]), px_y(a, s->y[i]));
+        pen_down = 1;
+    }
+    cairo_stroke(cr);
+    double r = marker_radius(s, a->w);
+    for (size_t i = 0; r > 0 && i < s->n; i++)
+        if (point_drawable(s, i))
+            marker(cr, px_x(a, s->x[i]), px_y(a, s->y[i]), r);
+    reset_pen(cr);
+}
+
+/* How many data points and line samples of the chart fall in the box:
+ * the legend goes where this is smallest. */
+static size_t points_in_box(const axes *a, const chart *c, double x, double y, double w,
+                            double h)
+{
+    size_t hits = 0;
+    for (size_t s = 0; s < c->n_series; s++) {
+        const mlpt_series *se = &c->series[s];
+        for (size_t i = 0; i < se->n; i++) {
+            if (!point_drawable(se, i))
+                continue;
+            double px = px_x(a, se->x[i]), py = px_y(a, se->y[i]);
+            int has_next = i + 1 < se->n && point_drawable(se, i + 1);
+            double nx = has_next ? px_x(a, se->x[i + 1]) : px;
+            double ny = has_next ? px_y(a, se->y[i + 1]) : py;
+            for (int k = 0; k < (has_next ? 16 : 1); k++) {
+                double qx = px + (nx - px) * k / 16.0, qy = py + (ny - py) * k / 16.0;
+                hits += qx >= x - 4 && qx <= x + w + 4 && qy >= y - 4 && qy <= y + h + 4;
+            }
+        }
+    }
+    return hits;
+}
+
+/* A legend (a sample of each line and its label) in the corner of the plot
+ * area that hides the least data. */
+static void draw_legend(cairo_t *cr, const axes *a, const chart *c)
+{
+    if (c->n_series == 0)
+        return;
+    cairo_set_font_size(cr, CHART_TICK_PX);
+    const double pad = 8, sample = 28, row = 18;
+    double tw = 0;
+    for (size_t s = 0; s < c->n_series; s++)
+        tw = fmax(tw, text_width(cr, c->series[s].label));
+    const double w = pad + sample + 6 + tw + pad, h = pad + row * (double)c->n_series + pad - 4;
+    const double inset = 8;
+    double best_x = a->x + inset, best_y = a->y + inset;
+    size_t best = (size_t)-1;
+    /* corners: top left, top right, bottom right, bottom left */
+    for (int corner = 0; corner < 4; corner++) {
+        double x = corner == 1 || corner == 2 ? a->x + a->w - inset - w : a->x + inset;
+        double y = corner >= 2 ? a->y + a->h - inset - h : a->y + inset;
+        size_t hits = points_in_box(a, c, x, y, w, h);
+        if (hits < best) {
+            best = hits;
+            best_x = x;
+            best_y = y;
+        }
+    }
+    best_x = floor(best_x);
+    best_y = floor(best_y);
+    cairo_rectangle(cr, best_x + 0.5, best_y + 0.5, w, h);
+    cairo_set_source_rgba(cr, 1, 1, 1, 0.9);
+    cairo_fill_preserve(cr);
+    set_colour(cr, GRID);
+    cairo_stroke(cr);
+    for (size_t s = 0; s < c->n_series; s++) {
+        const mlpt_series *se = &c->series[s];
+        double y = best_y + pad + row * (double)s + (row - 4) / 2;
+        double x = best_x + pad;
+        set_pen(cr, se);
+        cairo_move_to(cr, x, y);
+        cairo_line_to(cr, x + sample, y);
+        cairo_stroke(cr);
+        double r = marker_radius(se, a->w);
+        if (r > 0)
+            marker(cr, x + sample / 2, y, r);
+        reset_pen(cr);
+        set_colour(cr, INK);
+        text_at(cr, se->label, x + sample + 6, y, 0, 0.5, 0);
+    }
+}
+
+/* Draws the chart c into the box (x, y, w, h): title, axes from the data,
+ * grid, ticks, axis labels, lines and legend. */
+static void draw_chart(cairo_t *cr, const chart *c, double x, double y, double w, double h)
+{
+    double xlo, xhi, ylo, yhi, xstep, ystep;
+    data_range(c, 0, &xlo, &xhi);
+    axis_range(xlo, xhi, c->x_from_zero, x_is_count(c), &xlo, &xhi, &xstep);
+    data_range(c, 1, &ylo, &yhi);
+    axis_range(ylo, yhi, c->y_from_zero, 0, &ylo, &yhi, &ystep);
+
+    cairo_set_font_size(cr, CHART_TICK_PX);
+    const double tick_h = line_height(cr);
+    const double left = 10 + CHART_LABEL_PX * 1.4 + 10 + ticks_width(cr, ylo, yhi, ystep) + 6;
+    const double top = 16 + CHART_TITLE_PX * 1.4 + 8;
+    const double bottom = 5 + tick_h + 8 + CHART_LABEL_PX * 1.4 + 8;
+    const double right = 24;
+    axes a = {floor(x + left), floor(y + top), floor(w - left - right),
+              floor(h - top - bottom), xlo, xhi, ylo, yhi};
+
+    draw_ticks(cr, &a, 1, ystep, 1);
+    draw_ticks(cr, &a, 0, xstep, 1);
+    frame_box(cr, a.x, a.y, a.w, a.h, INK);
+
+    set_colour(cr, INK);
+    cairo_set_font_size(cr, CHART_TITLE_PX);
+    text_at(cr, c->title, a.x + a.w / 2, y + 16, 0.5, 0, 0);
+    cairo_set_font_size(cr, CHART_LABEL_PX);
+    text_at(cr, c->xlabel, a.x + a.w / 2, y + h - 8, 0.5, 1, 0);
+    text_at(cr, c->ylabel, x + 10, a.y + a.h / 2, 0.5, 0, -PI / 2);
+
+    cairo_save(cr);
+    cairo_rectangle(cr, a.x - 6, a.y - 6, a.w + 12, a.h + 12); /* markers may pass the frame */
+    cairo_clip(cr);
+    for (size_t s = 0; s < c->n_series; s++)
+        draw_series(cr, &a, &c->series[s]);
+    cairo_restore(cr);
+    draw_legend(cr, &a, c);
+}
+
+int mlpt_figure_lines(const char *path, const char *title, const char *xlabel,
+                      const char *ylabel, const mlpt_series *series, size_t n_series,
+                      int y_from_zero, mlpt_error *err)
+{
+    if (!path)
+        return mlpt_fail(err, "figure: no output path (NULL)");
+    if (!title || !xlabel || !ylabel)
+        return mlpt_fail(err, "%s: no %s (NULL)", path,
+                         !title ? "title" : !xlabel ? "x axis label" : "y axis label");
+    if (!series || n_series == 0)
+        return mlpt_fail(err, "%s: no series to draw", path);
+    for (size_t s = 0; s < n_series; s++)
+        if (!series[s].label || (series[s].n > 0 && (!series[s].x || !series[s].y)))
+            return mlpt_fail(err, "%s: series %zu has no %s (NULL)", path, s,
+                             !series[s].label ? "label" : "points");
+    canvas cv;
+    if (canvas_open(&cv, 720, 480, path, err) < 0)
+        return -1;
+    chart c = {title, xlabel, ylabel, series, n_series, 1, y_from_zero};
+    draw_chart(cv.cr, &c, 0, 0, 720, 480);
+    return canvas_save(&cv, path, err);
+}
+
+int mlpt_figure_curves(const char *path, const mlpt_history_row *rows, size_t n,
+                       mlpt_error *err)
+{
+    if (!path)
+        return mlpt_fail(err, "figure: no output path (NULL)");
+    if (!rows || n == 0)
+        return mlpt_fail(err, "%s: no epochs to draw (n = 0)", path);
+    double *v = malloc(5 * n * sizeof *v);
+    if (!v)
+        return mlpt_fail(err, "%s: out of memory for %zu epochs", path, n);
+    double *epoch = v, *loss = v + n, *acc = v + 2 * n, *val_loss = v + 3 * n,
+           *val_acc = v + 4 * n;
+    int has_val = 0;
+    for (size_t i = 0; i < n; i++) {
+        epoch[i] = rows[i].epoch;
+        loss[i] = rows[i].loss;
+        acc[i] = rows[i].accuracy;
+        val_loss[i] = rows[i].val_loss;
+        val_acc[i] = rows[i].val_accuracy;
+        has_val |= !isnan(rows[i].val_loss) || !isnan(rows[i].val_accuracy);
+    }
+    const size_t n_series = has_val ? 2 : 1;
+    const mlpt_series loss_series[2] = {
+        {"Training loss", epoch, loss, n, {0.12, 0.47, 0.71}, 0},
+        {"Validation loss", epoch, val_loss, n, {0.85, 0.37, 0.0}, 1},
+    };
+    const mlpt_series acc_series[2] = {
+        {"Training accuracy", epoch, acc, n, {0.12, 0.47, 0.71}, 0},
+        {"Validation accuracy", epoch, val_acc, n, {0.85, 0.37, 0.0}, 1},
+    };
+    const chart charts[2] = {
+        {has_val ? "Training and validation loss" : "Training loss", "Epochs", "Loss",
+         loss_series, n_series, 0, 1},
+        {has_val ? "Training and validation accuracy" : "Training accuracy", "Epochs",
+         "Accuracy", acc_series, n_series, 0, 0},
+    };
+    const double cw = 580, ch = 440;
+    canvas cv;
+    int rc = canvas_open(&cv, 2 * cw, ch, path, err);
+    if (rc == 0) {
+        for (int k = 0; k < 2; k++)
+            draw_chart(cv.cr, &charts[k], k * cw, 0, cw, ch);
+        rc = canvas_save(&cv, path, err);
+    }
+    free(v);
+    return rc;
+}
+
+/* ---- samples ---- */
+
+/* Columns for a grid of n as square as n allows (9 -> 3, 10 -> 4). */
+static size_t grid_cols(size_t n)
+{
+    size_t c = (size_t)ceil(sqrt((double)n));
+    while (c > 1 && (c - 1) * (c - 1) >= n)
+        c--;
+    while (c * c < n)
+        c++;
+    return c;
+}
+
+int mlpt_figure_samples(const char *path, const mlpt_dataset *d, const uint32_t *ids, size_t n,
+                        mlpt_class_names names, mlpt_error *err)
+{
+    if (!path)
+        return mlpt_fail(err, "figure: no output path (NULL)");
+    tile_shape t;
+    if (check_images(path, d, ids, n, d ? d->n_classes : 0, names, &t, err) < 0)
+        return -1;
+    enum { CAPTION_PX = 13, MARGIN = 16, GAP = 14 };
+    canvas cv;
+    if (canvas_open(&cv, 1, 1, path, err) < 0)
+        return -1;
+    cairo_set_font_size(cv.cr, CAPTION_PX);
+    double cell_w = tile_w(&t), cap_h = ceil(line_height(cv.cr)) + 6;
+    for (size_t i = 0; i < n; i++)
+        cell_w = fmax(cell_w, ceil(text_width(cv.cr, names[d->labels[ids[i]]])) + 8);
+    canvas_close(&cv);
+
+    const size_t cols = grid_cols(n), rows = (n + cols - 1) / cols;
+    const double cell_h = cap_h + tile_h(&t);
+    const double W = 2 * MARGIN + (double)cols * cell_w + (double)(cols - 1) * GAP;
+    const double H = 2 * MARGIN + (double)rows * cell_h + (double)(rows - 1) * GAP;
+    if (canvas_open(&cv, W, H, path, err) < 0)
+        return -1;
+    cairo_set_font_size(cv.cr, CAPTION_PX);
+    for (size_t i = 0; i < n; i++) {
+        double x = MARGIN + (double)(i % cols) * (cell_w + GAP);
+        double y = MARGIN + (double)(i / cols) * (cell_h + GAP);
+        set_colour(cv.cr, INK);
+        text_in_box(cv.cr, names[d->labels[ids[i]]], x, y, cell_w, cap_h - 4);
+        draw_tile(cv.cr, &t, sample_pixels(d, ids[i]), floor(x + (cell_w - tile_w(&t)) / 2),
+                  y + cap_h);
+    }
+    return canvas_save(&cv, path, err);
+}
+
+/* ---- predictions ---- */
+
+/* The first most probable class. */
+static int argmax(const float *p, int n)
+{
+    int best = 0;
+    for (int c = 1; c < n; c++)
+        if (p[c] > p[best])
+            best = c;
+    return best;
+}
+
+/* Bars of the probabilities p[0..n) on [0, 1] in the area a, grey but the
+ * predicted (red) and the true (blue) class; class indices below, labelled
+ * as often as they fit. */
+static void draw_bars(cairo_t *cr, const axes *a, const float *p, int n, int truth, int pred)
+{
+    const double slot = a->w / n;
+    char buf[16];
+    snprintf(buf, sizeof buf, "%d", n - 1);
+    double every = ceil((text_width(cr, buf) + 4) / slot);
+    draw_ticks(cr, a, 1, 0.5, 1);
+    for (int c = 0; c < n; c++) {
+        double v = fmin(1, fmax(0, (double)p[c]));
+        double x0 = px_x(a, c - 0.35), x1 = px_x(a, c + 0.35), top = px_y(a, v);
+        set_colour(cr, c == truth ? RIGHT_BLUE : c == pred ? WRONG_RED : BAR_GREY);
+        cairo_rectangle(cr, x0, top, fmax(x1 - x0, 1), a->y + a->h - top);
+        cairo_fill(cr);
+    }
+    draw_ticks(cr, a, 0, every, 0);
+    frame_box(cr, a->x, a->y, a->w, a->h, INK);
+}
+
+static void prediction_caption(char *buf, size_t len, const float *p, int pred, int truth,
+                               mlpt_class_names names)
+{
+    snprintf(buf, len, "pred: %s %ld%% (true: %s)", names[pred], lround(100.0 * p[pred]),
+             names[truth]);
+}
+
+int mlpt_figure_predictions(const char *path, const char *title, const mlpt_dataset *d,
+                            const float *probs, int n_classes, const uint32_t *ids, size_t n,
+                            mlpt_class_names names, mlpt_error *err)
+{
+    if (!path)
+        return mlpt_fail(err, "figure: no output path (NULL)");
+    if (!title)
+        return mlpt_fail(err, "%s: no title (NULL)", path);
+    tile_shape t;
+    if (check_images(path, d, ids, n, n_classes, names, &t, err) < 0)
+        return -1;
+    if (!probs)
+        return mlpt_fail(err, "%s: no probabilities (NULL)", path);
+    for (size_t i = 0; i < n; i++) {
+        const float *p = probs + (size_t)ids[i] * (size_t)n_classes;
+        for (int c = 0; c < n_classes; c++)
+            if (!(p[c] >= 0 && p[c] <= 1.001f)) /* softmax may round a little over 1 */
+                return mlpt_fail(err, "%s: the probability of class %d for sample %u is %g, "
+                                 "not in [0, 1]", path, c, ids[i], (double)p[c]);
+    }
+    enum { TITLE_PX = 16, CAPTION_PX = 12, TICK_PX = 10, MARGIN = 16, PAIR_GAP = 48,
+           ROW_GAP = 22, PER_ROW = 3 };
+    char caption[512];
+    canvas cv;
+    if (canvas_open(&cv, 1, 1, path, err) < 0)
+        return -1;
+    cairo_set_font_size(cv.cr, TITLE_PX);
+    const double title_w = text_width(cv.cr, title), title_h = ceil(line_height(cv.cr)) + 16;
+    cairo_set_font_size(cv.cr, CAPTION_PX);
+    const double cap_h = ceil(line_height(cv.cr)) + 8;
+    double image_w = tile_w(&t);
+    for (size_t i = 0; i < n; i++) {
+        const float *p = probs + (size_t)ids[i] * (size_t)n_classes;
+        prediction_caption(caption, sizeof caption, p, argmax(p, n_classes),
+                           d->labels[ids[i]], names);
+        image_w = fmax(image_w, ceil(text_width(cv.cr, caption)) + 8);
+    }
+    cairo_set_font_size(cv.cr, TICK_PX);
+    const double ytick_w = ceil(text_width(cv.cr, "0.5")) + 8;
+    const double xtick_h = ceil(line_height(cv.cr)) + 6;
+    canvas_close(&cv);
+
+    const double bars_w = fmin(400, fmax(140, 16.0 * n_classes));
+    const double pair_w = image_w + 10 + ytick_w + bars_w;
+    const double pair_h = tile_h(&t) + fmax(cap_h, xtick_h);
+    const size_t cols = n < PER_ROW ? n : PER_ROW, rows = (n + cols - 1) / cols;
+    const double W = fmax(2 * MARGIN + (double)cols * pair_w + (double)(cols - 1) * PAIR_GAP,
+                          title_w + 2 * MARGIN);
+    const double H = MARGIN + title_h + (double)rows * pair_h + (double)(rows - 1) * ROW_GAP +
+                     MARGIN;
+    if (canvas_open(&cv, W, H, path, err) < 0)
+        return -1;
+    cairo_t *cr = cv.cr;
+    set_colour(cr, INK);
+    cairo_set_font_size(cr, TITLE_PX);
+    text_in_box(cr, title, 0, MARGIN, W, title_h - 16);
+    const double x_start = floor((W - ((double)cols * pair_w + (double)(cols - 1) * PAIR_GAP)) / 2);
+    for (size_t i = 0; i < n; i++) {
+        const float *p = probs + (size_t)ids[i] * (size_t)n_classes;
+        const int truth = d->labels[ids[i]], pred = argmax(p, n_classes);
+        double x = x_start + (double)(i % cols) * (pair_w + PAIR_GAP);
+        double y = MARGIN + title_h + (double)(i / cols) * (pair_h + ROW_GAP);
+        draw_tile(cr, &t, sample_pixels(d, ids[i]), floor(x + (image_w - tile_w(&t)) / 2), y);
+        cairo_set_font_size(cr, CAPTION_PX);
+        set_colour(cr, pred == truth ? RIGHT_BLUE : WRONG_RED);
+        prediction_caption(caption, sizeof caption, p, pred, truth, names);
+        text_in_box(cr, caption, x, y + tile_h(&t), image_w, cap_h);
+        cairo_set_font_size(cr, TICK_PX);
+        axes a = {floor(x + image_w + 10 + ytick_w), y, bars_w, tile_h(&t),
+                  -0.5, n_classes - 0.5, 0, 1};
+        draw_bars(cr, &a, p, n_classes, truth, pred);
+    }
+    return canvas_save(&cv, path, err);
+}
+
+/* ---- confusion matrix ---- */
+
+int mlpt_figure_confusion(const char *path, const size_t *counts, int n_classes,
+                          mlpt_class_names names, mlpt_error *err)
+{
+    if (!path)
+        return mlpt_fail(err, "figure: no output path (NULL)");
+    if (!counts)
+        return mlpt_fail(err, "%s: no counts (NULL)", path);
+    if (n_classes < 1)
+        return mlpt_fail(err, "%s: the class count is %d, not at least 1", path, n_classes);
+    if (!names)
+        return mlpt_fail(err, "%s: no class names (NULL)", path);
+    for (int c = 0; c < n_classes; c++)
+        if (!names[c])
+            return mlpt_fail(err, "%s: class %d has no name (NULL)", path, c);
+    const size_t nc = (size_t)n_classes;
+    if (nc > MAX_SIDE / 16)
+        return mlpt_fail(err, "%s: %d classes are too many to draw", path, n_classes);
+
+    enum { TITLE_PX = 16, LABEL_PX = 13, CELL_PX = 12, MARGIN = 16 };
+    const char *title = "Confusion matrix", *xtitle = "Predicted label", *ytitle = "True label";
+    const double c45 = sqrt(0.5);
+    char buf[32];
+    canvas cv;
+    if (canvas_open(&cv, 1, 1, path, err) < 0)
+        return -1;
+    cairo_t *cr = cv.cr;
+    cairo_set_font_size(cr, CELL_PX);
+    double count_w = 0;
+    for (size_t i = 0; i < nc * nc; i++) {
+        snprintf(buf, sizeof buf, "%zu", counts[i]);
+        count_w = fmax(count_w, text_width(cr, buf));
+    }
+    const double cell = ceil(fmax(n_classes <= 20 ? 44 : 30, count_w + 10));
+    const double name_w = ceil(widest(cr, names, nc)), name_h = ceil(line_height(cr));
+    const int rotate = name_w > cell - 6;
+    cairo_set_font_size(cr, TITLE_PX);
+    const double title_w = text_width(cr, title), title_h = ceil(line_height(cr)) + 14;
+    cairo_set_font_size(cr, LABEL_PX);
+    const double axis_h = ceil(line_height(cr)) + 8;
+    canvas_close(&cv);
+
+    /* x labels turned 45 degrees hang down and to the left of their column */
+    const double xlab_h = rotate ? ceil((name_w + name_h) * c45) + 10 : name_h + 10;
+    const double overhang = rotate ? name_w * c45 - cell / 2 : 0;
+    const double left = MARGIN + fmax(axis_h + name_w + 8, overhang);
+    const double mat = cell * (double)nc;
+    const double W = fmax(left + mat + MARGIN + 8, title_w + 2 * MARGIN);
+    const double H = MARGIN + title_h + mat + xlab_h + axis_h + MARGIN;
+    if (canvas_open(&cv, W, H, path, err) < 0)
+        return -1;
+    cr = cv.cr;
+    const double mx = floor(left), my = MARGIN + title_h;
+
+    set_colour(cr, INK);
+    cairo_set_font_size(cr, TITLE_PX);
+    text_in_box(cr, title, mx, MARGIN, mat, title_h - 14);
+    cairo_set_font_size(cr, CELL_PX);
+    for (size_t tr = 0; tr < nc; tr++) {
+        size_t total = 0;
+        for (size_t pr = 0; pr < nc; pr++)
+            total += counts[tr * nc + pr];
+        for (size_t pr = 0; pr < nc; pr++) {
+            size_t k = counts[tr * nc + pr];
+            double f = total ? (double)k / (double)total : 0;
+            double x = mx + (double)pr * cell, y = my + (double)tr * cell;
+            rgb shade = {1 + f * (CELL_DARK.r - 1), 1 + f * (CELL_DARK.g - 1),
+                         1 + f * (CELL_DARK.b - 1)};
+            set_colour(cr, shade);
+            cairo_rectangle(cr, x, y, cell, cell);
+            cairo_fill(cr);
+            set_colour(cr, f > 0.5 ? WHITE : INK);
+            snprintf(buf, sizeof buf, "%zu", k);
+            text_in_box(cr, buf, x, y, cell, cell);
+        }
+    }
+    set_colour(cr, GRID);
+    for (size_t k = 1; k < nc; k++) {
+        hline(cr, mx, mx + mat, my + (double)k * cell);
+        vline(cr, mx + (double)k * cell, my, my + mat);
+    }
+    frame_box(cr, mx, my, mat, mat, INK);
+
+    set_colour(cr, INK);
+    for (size_t k = 0; k < nc; k++) {
+        double centre = (double)k * cell + cell / 2;
+        text_at(cr, names[k], mx - 8, my + centre, 1, 0.5, 0);
+        if (rotate)
+            text_at(cr, names[k], mx + centre + 4, my + mat + 6, 1, 0.5, -PI / 4);
+        else
+            text_at(cr, names[k], mx + centre, my + mat + 6, 0.5, 0, 0);
+    }
+    cairo_set_font_size(cr, LABEL_PX);
+    text_at(cr, xtitle, mx + mat / 2, H - MARGIN, 0.5, 1, 0);
+    text_at(cr, ytitle, MARGIN, my + mat / 2, 0.5, 0, -PI / 2);
+    return canvas_save(&cv, path, err);
+}

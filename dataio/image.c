@@ -1,0 +1,162 @@
+#include "mlpt/image.h"
+
+#include <cairo.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Ink below this (of 255) is background when finding the digit's box. */
+enum { INK_THRESHOLD = 32 };
+
+/* The PNG as grey levels g[h * w] (0 black .. 255 white), alpha composited
+ * on white. */
+static int read_grey(const char *path, float **grey, int *h, int *w, mlpt_error *err)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    cairo_status_t st = cairo_surface_status(s);
+    if (st != CAIRO_STATUS_SUCCESS) {
+        cairo_surface_destroy(s);
+        return mlpt_fail(err, "%s: cannot read as PNG: %s", path, cairo_status_to_string(st));
+    }
+    cairo_format_t fmt = cairo_image_surface_get_format(s);
+    *w = cairo_image_surface_get_width(s);
+    *h = cairo_image_surface_get_height(s);
+    const int stride = cairo_image_surface_get_stride(s);
+    const unsigned char *data = cairo_image_surface_get_data(s);
+    if ((fmt != CAIRO_FORMAT_ARGB32 && fmt != CAIRO_FORMAT_RGB24) || !data || *w < 1 || *h < 1) {
+        cairo_surface_destroy(s);
+        return mlpt_fail(err, "%s: unsupported PNG pixel format", path);
+    }
+    if (!(*grey = malloc((size_t)*w * (size_t)*h * sizeof **grey))) {
+        cairo_surface_destroy(s);
+        return mlpt_fail(err, "%s: out of memory for a %dx%d picture", path, *w, *h);
+    }
+    for (int y = 0; y < *h; y++) {
+        const uint32_t *row = (const uint32_t *)(data + (size_t)y * (size_t)stride);
+        for (int x = 0; x < *w; x++) {
+            uint32_t p = row[x]; /* premultiplied ARGB, native endian */
+            float a = fmt == CAIRO_FORMAT_ARGB32 ? (float)(p >> 24) / 255.0f : 1.0f;
+            float luma = 0.299f * (float)(p >> 16 & 0xff) + 0.587f * (float)(p >> 8 & 0xff) +
+                         0.114f * (float)(p & 0xff);
+            (*grey)[(size_t)y * (size_t)*w + (size_t)x] = luma + 255.0f * (1.0f - a);
+        }
+    }
+    cairo_surface_destroy(s);
+    return 0;
+}
+
+/* Ink levels (0 none .. 255 full): inverted when the border, the
+ * background, is brighter than the picture's average. Returns false for a
+ * picture without contrast: nothing is drawn on it. */
+static bool to_ink(float *g, int h, int w)
+{
+    double border = 0.0, all = 0.0;
+    float lo = g[0], hi = g[0];
+    size_t n_border = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            float v = g[(size_t)y * (size_t)w + (size_t)x];
+            lo = fminf(lo, v);
+            hi = fmaxf(hi, v);
+            all += v;
+            if (y == 0 || x == 0 || y == h - 1 || x == w - 1) {
+                border += v;
+                n_border++;
+            }
+        }
+    if (border / (double)n_border > all / ((double)h * w)) /* a light background */
+        for (size_t i = 0; i < (size_t)h * (size_t)w; i++)
+            g[i] = 255.0f - g[i];
+    return hi - lo > INK_THRESHOLD;
+}
+
+/* Area-averaged resampling of src[sh x sw] onto dst[dh x dw]: each output
+ * pixel is the mean of the source area it covers. */
+static void resample(const float *src, int sh, int sw, float *dst, int dh, int dw)
+{
+    const double fy = (double)sh / dh, fx = (double)sw / dw;
+    for (int oy = 0; oy < dh; oy++)
+        for (int ox = 0; ox < dw; ox++) {
+            const double y0 = oy * fy, y1 = y0 + fy, x0 = ox * fx, x1 = x0 + fx;
+            double sum = 0.0, area = 0.0;
+            for (int y = (int)y0; y < sh && y < y1; y++) {
+                double wy = fmin(y + 1, y1) - fmax(y, y0);
+                for (int x = (int)x0; x < sw && x < x1; x++) {
+                    double wxy = wy * (fmin(x + 1, x1) - fmax(x, x0));
+                    sum += wxy * src[(size_t)y * (size_t)sw + (size_t)x];
+                    area += wxy;
+                }
+            }
+            dst[(size_t)oy * (size_t)dw + (size_t)ox] = area > 0 ? (float)(sum / area) : 0.0f;
+        }
+}
+
+int mlpt_image_load_png(const char *path, size_t height, size_t width, uint8_t *out,
+                        mlpt_error *err)
+{
+    if (height < 1 || width < 1 || height > 4096 || width > 4096)
+        return mlpt_fail(err, "%s: cannot make a %zux%zu sample", path, height, width);
+    float *g = NULL;
+    int h = 0, w = 0;
+    if (read_grey(path, &g, &h, &w, err) < 0)
+        return -1;
+    const bool drawn = to_ink(g, h, w);
+
+    /* The ink's bounding box. */
+    int top = h, bottom = -1, left = w, right = -1;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++)
+            if (g[(size_t)y * (size_t)w + (size_t)x] > INK_THRESHOLD) {
+                top = y < top ? y : top;
+                bottom = y > bottom ? y : bottom;
+                left = x < left ? x : left;
+                right = x > right ? x : right;
+            }
+    if (!drawn || bottom < 0) {
+        free(g);
+        return mlpt_fail(err, "%s: the picture is blank (no strokes found)", path);
+    }
+    const int bh = bottom - top + 1, bw = right - left + 1;
+
+    /* Fit the box into 20/28 of the output, keeping its aspect. */
+    const double fit = fmin(height * 20.0 / 28.0 / bh, width * 20.0 / 28.0 / bw);
+    const int dh = (int)fmax(1.0, round(bh * fit)), dw = (int)fmax(1.0, round(bw * fit));
+    float *box = malloc((size_t)bh * (size_t)bw * sizeof *box);
+    float *small = malloc((size_t)dh * (size_t)dw * sizeof *small);
+    if (!box || !small) {
+        free(g);
+        free(box);
+        free(small);
+        return mlpt_fail(err, "%s: out of memory", path);
+    }
+    for (int y = 0; y < bh; y++)
+        memcpy(box + (size_t)y * (size_t)bw, g + (size_t)(top + y) * (size_t)w + (size_t)left,
+               (size_t)bw * sizeof *box);
+    resample(box, bh, bw, small, dh, dw);
+
+    /* Place it with its centre of mass at the output's centre. */
+    double mass = 0.0, my = 0.0, mx = 0.0;
+    for (int y = 0; y < dh; y++)
+        for (int x = 0; x < dw; x++) {
+            double v = small[(size_t)y * (size_t)dw + (size_t)x];
+            mass += v;
+            my += v * (y + 0.5);
+            mx += v * (x + 0.5);
+        }
+    const int oy = (int)lround(height / 2.0 - (mass > 0 ? my / mass : dh / 2.0));
+    const int ox = (int)lround(width / 2.0 - (mass > 0 ? mx / mass : dw / 2.0));
+    memset(out, 0, height * width);
+    for (int y = 0; y < dh; y++)
+        for (int x = 0; x < dw; x++) {
+            long ty = (long)oy + y, tx = (long)ox + x;
+            if (ty < 0 || tx < 0 || ty >= (long)height || tx >= (long)width)
+                continue;
+            float v = small[(size_t)y * (size_t)dw + (size_t)x];
+            out[(size_t)ty * width + (size_t)tx] = (uint8_t)lroundf(fminf(255.0f, fmaxf(0.0f, v)));
+        }
+    free(g);
+    free(box);
+    free(small);
+    return 0;
+}

@@ -1,0 +1,808 @@
+/* modelfile.c - a trained model as a safetensors file (see mlpt/modelfile.h).
+ *
+ * The reader trusts nothing in the file: the header length is matched
+ * against the file size before anything is allocated, each metadata field
+ * has one parser (paired with the writer's renderer), every tensor's entry
+ * must be exactly what the layer stack implies, and the weights must hash to
+ * the stored fingerprint. The writer runs its own metadata through the
+ * reader's checks, so it never writes a file that mlpt_model_load refuses. */
+#define _POSIX_C_SOURCE 200809L /* fileno, fstat, strdup, strtok_r under -std=c11 */
+
+#include "mlpt/modelfile.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "mlpt/fileio.h"
+
+#define FORMAT_NAME "mlptrain"
+#define LENGTH_BYTES 8                        /* the header length before the JSON */
+#define MAX_HEADER_LEN ((uint64_t)100 << 20)  /* the safetensors reference reader's limit */
+#define MAX_INPUT_DIM ((uint64_t)1 << 31)
+#define MIN_SCALE 1e-30f
+#define FINGERPRINT_DIGITS 16
+#define MAX_TENSORS (2 * MLPT_MAX_LAYERS)
+#define CHUNK_FLOATS 4096
+#define FIELD_LEN 128
+#define SHOW_MAX 80
+
+/* Every metadata entry the writer emits; the reader requires them all. */
+static const char *const metadata_keys[] = {
+    "format", "version", "input", "layers", "classes", "scale", "fingerprint", "config",
+};
+
+/* ---- errors ---- */
+
+/* Where a failure is reported: the file, and the caller's error. */
+typedef struct where {
+    const char *path;
+    mlpt_error *err;
+} where;
+
+/* "path: field: what" (or "path: what" when field is NULL); returns -1. */
+static int fail_at(const where *w, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail_at(const where *w, const char *field, const char *fmt, ...)
+{
+    char what[MLPT_ERROR_LEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(what, sizeof what, fmt, ap);
+    va_end(ap);
+    if (!field)
+        return mlpt_fail(w->err, "%s: %s", w->path, what);
+    return mlpt_fail(w->err, "%s: %s: %s", w->path, field, what);
+}
+
+/* Text from the file, fit to quote in a one-line message: at most SHOW_MAX
+ * bytes, control characters as '?', so that a hostile file cannot put line
+ * breaks or terminal escapes into an error. */
+typedef struct shown {
+    char s[SHOW_MAX + 4];
+} shown;
+
+static shown show(const char *text)
+{
+    shown out;
+    size_t i = 0;
+    for (; text[i] && i < SHOW_MAX; i++)
+        out.s[i] = iscntrl((unsigned char)text[i]) ? '?' : text[i];
+    strcpy(out.s + i, text[i] ? "..." : "");
+    return out;
+}
+
+/* A JSON value from the file as it would be written, e.g. [784, 12]. */
+static shown show_json(const json_t *value)
+{
+    char *text = value ? json_dumps(value, JSON_ENCODE_ANY) : NULL;
+    shown out = show(text ? text : "nothing");
+    free(text);
+    return out;
+}
+
+/* The field name of a metadata entry: `__metadata__ "key"`, plus
+ * ` line N` when line > 0. */
+static const char *meta_field(char field[FIELD_LEN], const char *key, int line)
+{
+    int n = snprintf(field, FIELD_LEN, "__metadata__ \"%s\"", show(key).s);
+    if (line > 0 && n > 0 && n < FIELD_LEN)
+        snprintf(field + n, (size_t)(FIELD_LEN - n), " line %d", line);
+    return field;
+}
+
+/* The field name of a tensor: `tensor "name"`. */
+static const char *tensor_field(char field[FIELD_LEN], const char *name)
+{
+    snprintf(field, FIELD_LEN, "tensor \"%s\"", show(name).s);
+    return field;
+}
+
+/* ---- the tensors a model implies ---- */
+
+/* One tensor of the file: a dense layer's kernel or bias. */
+typedef struct tensor {
+    char name[32];     /* "dense_<k>.kernel" or "dense_<k>.bias" */
+    int rank;          /* 2 for a kernel ([in, out]), 1 for a bias ([out]) */
+    size_t shape[2];
+    size_t count;      /* elements */
+    size_t bytes;      /* 4 * count */
+    size_t offset;     /* its first element in params */
+} tensor;
+
+/* The file's tensors for a planned model, in layer order. Returns how many
+ * (two per dense layer), or -1 when a byte count overflows size_t. */
+static int list_tensors(const mlpt_model *m, tensor ts[MAX_TENSORS])
+{
+    int n = 0, k = 0;
+    for (int l = 0; l < m->spec.n_layers; l++) {
+        const mlpt_layer_geom *g = &m->geom[l];
+        if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+            continue;
+        tensor *kernel = &ts[n++], *bias = &ts[n++];
+        *kernel = (tensor){.rank = 2, .shape = {g->in, g->out}, .count = g->in * g->out,
+                           .offset = g->w_offset};
+        *bias = (tensor){.rank = 1, .shape = {g->out}, .count = g->out, .offset = g->b_offset};
+        snprintf(kernel->name, sizeof kernel->name, "dense_%d.kernel", k);
+        snprintf(bias->name, sizeof bias->name, "dense_%d.bias", k++);
+        if (__builtin_mul_overflow(kernel->count, sizeof(float), &kernel->bytes) ||
+            __builtin_mul_overflow(bias->count, sizeof(float), &bias->bytes))
+            return -1;
+    }
+    return n;
+}
+
+/* "[784, 128]": a shape as the file writes it. */
+static const char *render_shape(char buf[FIELD_LEN], const tensor *t)
+{
+    if (t->rank == 2)
+        snprintf(buf, FIELD_LEN, "[%zu, %zu]", t->shape[0], t->shape[1]);
+    else
+        snprintf(buf, FIELD_LEN, "[%zu]", t->shape[0]);
+    return buf;
+}
+
+/* ---- little-endian bytes, whatever the host's order ---- */
+
+static uint64_t get_le64(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int b = 7; b >= 0; b--)
+        v = v << 8 | p[b];
+    return v;
+}
+
+static void put_le64(unsigned char *p, uint64_t v)
+{
+    for (int b = 0; b < 8; b++)
+        p[b] = (unsigned char)(v >> (8 * b));
+}
+
+static float get_le_float(const unsigned char *p)
+{
+    uint32_t bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                    (uint32_t)p[3] << 24;
+    float f;
+    memcpy(&f, &bits, sizeof f);
+    return f;
+}
+
+static void put_le_float(unsigned char *p, float f)
+{
+    uint32_t bits;
+    memcpy(&bits, &f, sizeof bits);
+    for (int b = 0; b < 4; b++)
+        p[b] = (unsigned char)(bits >> (8 * b));
+}
+
+/* ---- metadata text: one renderer and one parser per field ---- */
+
+/* Index of name in a NULL-terminated table, or -1. */
+static int find_name(const char *name, const char *const *table)
+{
+    for (int i = 0; table[i]; i++)
+        if (!strcmp(name, table[i]))
+            return i;
+    return -1;
+}
+
+/* Decimal digits (no sign or blanks, which strtoull would take), value
+ * 1..max with max <= UINT64_MAX / 10; *end is set after the digits. */
+static bool parse_count(const char *s, const char **end, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    const char *p = s;
+    for (; isdigit((unsigned char)*p); p++)
+        if ((v = v * 10 + (uint64_t)(*p - '0')) > max)
+            return false;
+    if (p == s || v < 1)
+        return false;
+    *end = p;
+    *out = v;
+    return true;
+}
+
+/* A whole string that is a finite float. */
+static bool parse_float(const char *s, float *out)
+{
+    char *end;
+    if (!*s || isspace((unsigned char)*s))
+        return false;
+    float f = strtof(s, &end);
+    if (*end || !isfinite(f))
+        return false;
+    *out = f;
+    return true;
+}
+
+/* The next line of *text, which is NULL after the last one. Lists are
+ * written with no line break after the last entry. */
+static bool next_line(const char **text, const char **line, size_t *len)
+{
+    if (!*text)
+        return false;
+    const char *nl = strchr(*text, '\n');
+    *line = *text;
+    *len = nl ? (size_t)(nl - *text) : strlen(*text);
+    *text = nl ? nl + 1 : NULL;
+    return true;
+}
+
+/* "28x28" */
+static void render_input(char *buf, size_t cap, const mlpt_model_spec *spec)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < spec->input_rank && n < cap; d++)
+        n += (size_t)snprintf(buf + n, cap - n, "%s%zu", d ? "x" : "", spec->input_dims[d]);
+}
+
+/* 1..MLPT_MAX_INPUT_RANK dimensions of 1..2^31 joined by 'x'. */
+static bool parse_input(const char *s, mlpt_model_spec *spec)
+{
+    for (spec->input_rank = 0; spec->input_rank < MLPT_MAX_INPUT_RANK; s++) {
+        uint64_t dim;
+        if (!parse_count(s, &s, MAX_INPUT_DIM, &dim))
+            return false;
+        spec->input_dims[spec->input_rank++] = (size_t)dim;
+        if (*s != 'x')
+            return *s == '\0';
+    }
+    return false;
+}
+
+/* One layer as the config writes it. A dropout rate gets the fewest digits,
+ * from %g's six up, that read back as the same float. */
+static void render_layer(char *buf, size_t cap, const mlpt_layer_spec *l)
+{
+    if (l->kind == MLPT_LAYER_DENSE) {
+        snprintf(buf, cap, "dense %d %s %s", l->units, mlpt_activation_names[l->activation],
+                 mlpt_initializer_names[l->init]);
+        return;
+    }
+    for (int digits = 6; digits <= 9; digits++) { /* 9 digits always round-trip */
+        snprintf(buf, cap, "dropout %.*g", digits, (double)l->rate);
+        if (strtof(buf + strlen("dropout "), NULL) == l->rate)
+            break;
+    }
+}
+
+/* `dense UNITS ACTIVATION INITIALIZER` or `dropout RATE`, words separated
+ * by spaces. Ranges (rate in [0, 1), softmax last) are mlpt_model_plan's
+ * to check. On failure, why says what is wrong. */
+static bool parse_layer(const char *line, size_t len, mlpt_layer_spec *l, char *why, size_t cap)
+{
+    char buf[96], *word[5], *save;
+    int n = 0;
+    if (len >= sizeof buf) {
+        snprintf(why, cap, "longer than %zu characters", sizeof buf - 1);
+        return false;
+    }
+    memcpy(buf, line, len);
+    buf[len] = '\0';
+    for (char *t = strtok_r(buf, " ", &save); t && n < 5; t = strtok_r(NULL, " ", &save))
+        word[n++] = t;
+
+    memset(l, 0, sizeof *l);
+    if (n == 4 && !strcmp(word[0], "dense")) {
+        uint64_t units;
+        const char *end;
+        int act = find_name(word[2], mlpt_activation_names);
+        int init = find_name(word[3], mlpt_initializer_names);
+        if (!parse_count(word[1], &end, INT_MAX, &units) || *end)
+            snprintf(why, cap, "units \"%s\": expected an integer from 1 to %d", show(word[1]).s,
+                     INT_MAX);
+        else if (act < 0)
+            snprintf(why, cap, "unknown activation \"%s\"", show(word[2]).s);
+        else if (init < 0)
+            snprintf(why, cap, "unknown initializer \"%s\"", show(word[3]).s);
+        else {
+            *l = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = (int)units,
+                                   .activation = (mlpt_activation)act,
+                                   .init = (mlpt_initializer)init};
+            return true;
+        }
+        return false;
+    }
+    if (n == 2 && !strcmp(word[0], "dropout")) {
+        if (parse_float(word[1], &l->rate)) {
+            l->kind = MLPT_LAYER_DROPOUT;
+            return true;
+        }
+        snprintf(why, cap, "rate \"%s\": expected a number", show(word[1]).s);
+        return false;
+    }
+    snprintf(why, cap, "expected `dense UNITS ACTIVATION INITIALIZER` or `dropout RATE`");
+    return false;
+}
+
+static int parse_layers(const where *w, const char *text, mlpt_model_spec *spec)
+{
+    char field[FIELD_LEN], why[2 * SHOW_MAX];
+    const char *line;
+    size_t len;
+    spec->n_layers = 0;
+    while (next_line(&text, &line, &len)) {
+        if (spec->n_layers == MLPT_MAX_LAYERS)
+            return fail_at(w, meta_field(field, "layers", 0), "more than %d layers",
+                           MLPT_MAX_LAYERS);
+        if (!parse_layer(line, len, &spec->layers[spec->n_layers], why, sizeof why))
+            return fail_at(w, meta_field(field, "layers", spec->n_layers + 1), "%s", why);
+        spec->n_layers++;
+    }
+    return 0;
+}
+
+/* Fails unless every name fits the reader: one line each, and a name. */
+static int render_classes(const where *w, char *buf, size_t cap, const mlpt_model_info *info)
+{
+    char field[FIELD_LEN];
+    size_t n = 0;
+    if (info->n_classes < 1 || info->n_classes > MLPT_MAX_CLASSES)
+        return fail_at(w, meta_field(field, "classes", 0), "%d classes: expected 1 to %d",
+                       info->n_classes, MLPT_MAX_CLASSES);
+    for (int c = 0; c < info->n_classes; c++) {
+        const char *name = info->classes[c];
+        size_t len = strnlen(name, MLPT_CLASS_NAME_LEN);
+        if (len == MLPT_CLASS_NAME_LEN || memchr(name, '\n', len))
+            return fail_at(w, meta_field(field, "classes", c + 1),
+                           "a class name must be a single line of fewer than %d bytes",
+                           MLPT_CLASS_NAME_LEN);
+        n += (size_t)snprintf(buf + n, cap - n, "%s%s", c ? "\n" : "", name);
+    }
+    return 0;
+}
+
+/* One name per line, as many as the last layer has units. */
+static int parse_classes(const where *w, const char *text, int units, mlpt_model_info *info)
+{
+    char field[FIELD_LEN];
+    const char *line;
+    size_t len;
+    int n = 0;
+    while (next_line(&text, &line, &len)) {
+        if (n == MLPT_MAX_CLASSES)
+            return fail_at(w, meta_field(field, "classes", 0), "more than %d class names",
+                           MLPT_MAX_CLASSES);
+        if (len == 0 || len >= MLPT_CLASS_NAME_LEN)
+            return fail_at(w, meta_field(field, "classes", n + 1),
+                           "a class name needs 1 to %d bytes, not %zu", MLPT_CLASS_NAME_LEN - 1,
+                           len);
+        for (size_t i = 0; i < len; i++) /* names get printed: no escapes */
+            if (iscntrl((unsigned char)line[i]))
+                return fail_at(w, meta_field(field, "classes", n + 1),
+                               "a class name must not contain control characters");
+        memcpy(info->classes[n], line, len);
+        info->classes[n++][len] = '\0';
+    }
+    if (n != units)
+        return fail_at(w, meta_field(field, "classes", 0),
+                       "%d class names, but the last layer has %d units", n, units);
+    info->n_classes = n;
+    return 0;
+}
+
+static bool parse_fingerprint(const char *s, uint64_t *out)
+{
+    for (int i = 0; i < FINGERPRINT_DIGITS; i++)
+        if (!isxdigit((unsigned char)s[i]))
+            return false;
+    if (s[FINGERPRINT_DIGITS] != '\0')
+        return false;
+    *out = strtoull(s, NULL, 16);
+    return true;
+}
+
+/* __metadata__[key]: a string once read_metadata has checked the object. */
+static const char *meta(const json_t *md, const char *key)
+{
+    return json_string_value(json_object_get(md, key));
+}
+
+/* Parses and checks __metadata__: the layer stack (planned into m, without
+ * parameters), classes, scale and fingerprint into info. */
+static int read_metadata(const where *w, const json_t *header, mlpt_model *m,
+                         mlpt_model_info *info)
+{
+    char field[FIELD_LEN];
+    json_t *md = json_object_get(header, "__metadata__"), *value;
+    const char *key;
+    if (!json_is_object(md))
+        return fail_at(w, "__metadata__", md ? "expected an object of strings" : "missing");
+    json_object_foreach(md, key, value)
+        if (!json_is_string(value))
+            return fail_at(w, meta_field(field, key, 0), "expected a string, found %s",
+                           show_json(value).s);
+    for (size_t i = 0; i < sizeof metadata_keys / sizeof metadata_keys[0]; i++)
+        if (!json_object_get(md, metadata_keys[i]))
+            return fail_at(w, meta_field(field, metadata_keys[i], 0), "missing");
+
+    if (strcmp(meta(md, "format"), FORMAT_NAME))
+        return fail_at(w, meta_field(field, "format", 0), "\"%s\": expected \"" FORMAT_NAME "\"",
+                       show(meta(md, "format")).s);
+    mlpt_model_spec spec = {0};
+    if (!parse_input(meta(md, "input"), &spec))
+        return fail_at(w, meta_field(field, "input", 0),
+                       "\"%s\": expected 1 to %d dimensions from 1 to 2^31 joined by 'x', "
+                       "such as \"28x28\"", show(meta(md, "input")).s, MLPT_MAX_INPUT_RANK);
+    if (parse_layers(w, meta(md, "layers"), &spec) < 0)
+        return -1;
+    mlpt_error why;
+    if (mlpt_model_plan(&spec, m, &why) < 0)
+        return fail_at(w, meta_field(field, "layers", 0), "%s", why.msg);
+    if (parse_classes(w, meta(md, "classes"), spec.layers[spec.n_layers - 1].units, info) < 0)
+        return -1;
+    if (!parse_float(meta(md, "scale"), &info->scale) || !(info->scale >= MIN_SCALE))
+        return fail_at(w, meta_field(field, "scale", 0), "\"%s\": expected a number >= %g",
+                       show(meta(md, "scale")).s, (double)MIN_SCALE);
+    if (!parse_fingerprint(meta(md, "fingerprint"), &info->fingerprint))
+        return fail_at(w, meta_field(field, "fingerprint", 0), "\"%s\": expected %d hex digits",
+                       show(meta(md, "fingerprint")).s, FINGERPRINT_DIGITS);
+    return 0;
+}
+
+/* ---- writing ---- */
+
+static int set_meta(const where *w, json_t *md, const char *key, const char *value)
+{
+    char field[FIELD_LEN];
+    /* json_string refuses text that is not UTF-8; set_new then fails. */
+    if (json_object_set_new(md, key, json_string(value)) < 0)
+        return fail_at(w, meta_field(field, key, 0), "not valid UTF-8 text (or out of memory)");
+    return 0;
+}
+
+static json_t *tensor_entry(const tensor *t, size_t begin)
+{
+    json_t *shape = json_array();
+    for (int d = 0; d < t->rank; d++)
+        json_array_append_new(shape, json_integer((json_int_t)t->shape[d]));
+    return json_pack("{s:s, s:o, s:[I,I]}", "dtype", "F32", "shape", shape, "data_offsets",
+                     (json_int_t)begin, (json_int_t)(begin + t->bytes));
+}
+
+static int add_metadata(const where *w, json_t *header, const mlpt_model *m,
+                        const mlpt_model_info *info)
+{
+    char input[MLPT_MAX_INPUT_RANK * 24], layers[MLPT_MAX_LAYERS * 96];
+    char classes[MLPT_MAX_CLASSES * MLPT_CLASS_NAME_LEN], scale[32], fingerprint[32];
+    size_t n = 0;
+    render_input(input, sizeof input, &m->spec);
+    layers[0] = '\0';
+    for (int l = 0; l < m->spec.n_layers; l++) {
+        if (l)
+            layers[n++] = '\n';
+        render_layer(layers + n, sizeof layers - n, &m->spec.layers[l]);
+        n += strlen(layers + n);
+    }
+    if (render_classes(w, classes, sizeof classes, info) < 0)
+        return -1;
+    snprintf(scale, sizeof scale, "%.9g", (double)info->scale);
+    snprintf(fingerprint, sizeof fingerprint, "%016" PRIx64, mlpt_model_fingerprint(m));
+
+    json_t *md = json_object();
+    if (json_object_set_new(header, "__metadata__", md) < 0)
+        return fail_at(w, "header", "out of memory");
+    const char *values[] = {FORMAT_NAME, MLPT_VERSION, input, layers, classes, scale,
+                            fingerprint, info->config_text ? info->config_text : ""};
+    _Static_assert(sizeof values / sizeof values[0] ==
+                   sizeof metadata_keys / sizeof metadata_keys[0], "one value per key");
+    for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
+        if (set_meta(w, md, metadata_keys[i], values[i]) < 0)
+            return -1;
+    return 0;
+}
+
+/* The header: each tensor in layer order, then __metadata__, checked by
+ * the reader's rules. NULL on failure. */
+static json_t *build_header(const where *w, const mlpt_model *m, const mlpt_model_info *info,
+                            const tensor *ts, int n)
+{
+    json_t *header = json_object();
+    size_t begin = 0;
+    bool ok = header != NULL;
+    for (int i = 0; i < n && ok; begin += ts[i++].bytes)
+        ok = json_object_set_new(header, ts[i].name, tensor_entry(&ts[i], begin)) == 0;
+    if (!ok) {
+        json_decref(header);
+        fail_at(w, "header", "out of memory");
+        return NULL;
+    }
+    mlpt_model planned;
+    mlpt_model_info parsed;
+    if (add_metadata(w, header, m, info) < 0 || read_metadata(w, header, &planned, &parsed) < 0) {
+        json_decref(header);
+        return NULL;
+    }
+    return header;
+}
+
+static void write_floats(FILE *f, const float *x, size_t n)
+{
+    unsigned char buf[4 * CHUNK_FLOATS];
+    while (n > 0 && !ferror(f)) { /* after a failed write, commit reports it */
+        size_t k = n < CHUNK_FLOATS ? n : CHUNK_FLOATS;
+        for (size_t i = 0; i < k; i++)
+            put_le_float(buf + 4 * i, x[i]);
+        fwrite(buf, 4, k, f);
+        x += k;
+        n -= k;
+    }
+}
+
+/* Length, header padded with spaces so that the data starts 8-aligned, data. */
+static void write_contents(FILE *f, const char *header, const mlpt_model *m, const tensor *ts,
+                           int n)
+{
+    size_t len = strlen(header), padded = (len + 7) / 8 * 8;
+    unsigned char length[LENGTH_BYTES];
+    put_le64(length, padded);
+    fwrite(length, 1, sizeof length, f);
+    fwrite(header, 1, len, f);
+    for (size_t i = len; i < padded; i++)
+        fputc(' ', f);
+    for (int i = 0; i < n; i++)
+        write_floats(f, m->params + ts[i].offset, ts[i].count);
+}
+
+int mlpt_model_save(const char *path, const mlpt_model *m, const mlpt_model_info *info,
+                    mlpt_error *err)
+{
+    const where w = {path, err};
+    tensor ts[MAX_TENSORS];
+    int n = list_tensors(m, ts);
+    if (n < 0)
+        return fail_at(&w, NULL, "the model is too large to write");
+    json_t *header = build_header(&w, m, info, ts, n);
+    if (!header)
+        return -1;
+    char *text = json_dumps(header, JSON_PRESERVE_ORDER | JSON_COMPACT);
+    json_decref(header);
+    if (!text)
+        return fail_at(&w, "header", "out of memory");
+    /* Everything that can fail before the writes has: from here, a failed
+     * write is caught by commit, which removes the temporary file. */
+    mlpt_atomic_file a;
+    if (mlpt_atomic_open(&a, path, err) < 0) {
+        free(text);
+        return -1;
+    }
+    write_contents(a.f, text, m, ts, n);
+    free(text);
+    return mlpt_atomic_commit(&a, err);
+}
+
+/* ---- reading ---- */
+
+static int read_exact(const where *w, FILE *fp, void *buf, size_t n, const char *field)
+{
+    if (fread(buf, 1, n, fp) == n)
+        return 0;
+    if (ferror(fp))
+        return fail_at(w, field, "read error: %s", strerror(errno));
+    return fail_at(w, field, "the file ended early (did it change while being read?)");
+}
+
+/* Opens the file, checks the header length against its size before
+ * allocating it, and parses the header. Leaves *fp at the data section. */
+static int read_header(const where *w, FILE **fp, json_t **header, uint64_t *data_size)
+{
+    struct stat st;
+    if (!(*fp = fopen(w->path, "rb")))
+        return fail_at(w, NULL, "cannot open: %s", strerror(errno));
+    if (fstat(fileno(*fp), &st) != 0)
+        return fail_at(w, NULL, "cannot stat: %s", strerror(errno));
+    if (!S_ISREG(st.st_mode)) /* the size checks rely on st_size */
+        return fail_at(w, NULL, "not a regular file");
+    uint64_t size = (uint64_t)st.st_size;
+    if (size < LENGTH_BYTES)
+        return fail_at(w, NULL, "%" PRIu64 " bytes, shorter than the %d-byte header length",
+                       size, LENGTH_BYTES);
+
+    unsigned char length[LENGTH_BYTES];
+    if (read_exact(w, *fp, length, sizeof length, "header length") < 0)
+        return -1;
+    uint64_t n = get_le64(length);
+    if (n == 0 || n > MAX_HEADER_LEN)
+        return fail_at(w, "header length", "%" PRIu64 " is outside 1..%" PRIu64, n,
+                       MAX_HEADER_LEN);
+    if (n > size - LENGTH_BYTES)
+        return fail_at(w, "header length", "%" PRIu64 " bytes, but only %" PRIu64
+                       " follow in the file", n, size - LENGTH_BYTES);
+
+    char *text = malloc(n);
+    if (!text)
+        return fail_at(w, "header", "out of memory for %" PRIu64 " bytes", n);
+    json_error_t jerr;
+    int rc = read_exact(w, *fp, text, n, "header");
+    if (rc == 0 && !(*header = json_loadb(text, n, JSON_REJECT_DUPLICATES, &jerr)))
+        rc = fail_at(w, "header", "not valid JSON: %s (at byte %d of the header)",
+                     show(jerr.text).s, jerr.position);
+    free(text);
+    if (rc < 0)
+        return -1;
+    if (!json_is_object(*header))
+        return fail_at(w, "header", "expected a JSON object");
+    *data_size = size - LENGTH_BYTES - n;
+    return 0;
+}
+
+/* An integer >= 0 (a real such as 12.0 is not one). */
+static bool get_offset(const json_t *v, uint64_t *out)
+{
+    if (!json_is_integer(v) || json_integer_value(v) < 0)
+        return false;
+    *out = (uint64_t)json_integer_value(v);
+    return true;
+}
+
+static bool shape_matches(const json_t *shape, const tensor *t)
+{
+    if (!json_is_array(shape) || json_array_size(shape) != (size_t)t->rank)
+        return false;
+    for (int d = 0; d < t->rank; d++) {
+        uint64_t dim;
+        if (!get_offset(json_array_get(shape, (size_t)d), &dim) || dim != t->shape[d])
+            return false;
+    }
+    return true;
+}
+
+/* One tensor's entry: F32, the shape the layer stack implies, and data
+ * that starts where the previous tensor's ends (*cursor) and lies within
+ * the data section. */
+static int check_tensor(const where *w, const json_t *entry, const tensor *t,
+                        uint64_t data_size, uint64_t *cursor)
+{
+    char field[FIELD_LEN], expected[FIELD_LEN];
+    tensor_field(field, t->name);
+    if (!entry)
+        return fail_at(w, field, "missing");
+    if (!json_is_object(entry))
+        return fail_at(w, field, "expected an object with dtype, shape and data_offsets");
+    const json_t *dtype = json_object_get(entry, "dtype");
+    if (!json_is_string(dtype) || strcmp(json_string_value(dtype), "F32"))
+        return fail_at(w, field, "dtype %s is not supported: expected \"F32\"",
+                       show_json(dtype).s);
+    const json_t *shape = json_object_get(entry, "shape");
+    if (!shape_matches(shape, t))
+        return fail_at(w, field, "shape %s does not match the layer stack (expected %s)",
+                       show_json(shape).s, render_shape(expected, t));
+
+    const json_t *offsets = json_object_get(entry, "data_offsets");
+    uint64_t begin, end;
+    if (!json_is_array(offsets) || json_array_size(offsets) != 2 ||
+        !get_offset(json_array_get(offsets, 0), &begin) ||
+        !get_offset(json_array_get(offsets, 1), &end))
+        return fail_at(w, field, "data_offsets %s: expected two integers >= 0",
+                       show_json(offsets).s);
+    if (begin > end)
+        return fail_at(w, field, "data_offsets [%" PRIu64 ", %" PRIu64 "]: begin is after end",
+                       begin, end);
+    if (end > data_size)
+        return fail_at(w, field, "data_offsets [%" PRIu64 ", %" PRIu64 "] are out of bounds: "
+                       "the data section holds %" PRIu64 " bytes", begin, end, data_size);
+    if (end - begin != t->bytes)
+        return fail_at(w, field, "data_offsets [%" PRIu64 ", %" PRIu64 "] hold %" PRIu64
+                       " bytes, but shape %s of F32 needs %zu", begin, end, end - begin,
+                       render_shape(expected, t), t->bytes);
+    if (begin != *cursor)
+        return fail_at(w, field, "data_offsets [%" PRIu64 ", %" PRIu64 "] %s: the tensors "
+                       "must be contiguous in layer order from 0, so this one must start at "
+                       "%" PRIu64, begin, end,
+                       begin < *cursor ? "overlap the previous tensor" : "leave a gap", *cursor);
+    *cursor = end;
+    return 0;
+}
+
+/* Exactly the tensors the layer stack implies, covering the data section. */
+static int check_tensors(const where *w, json_t *header, const tensor *ts, int n,
+                         uint64_t data_size)
+{
+    char field[FIELD_LEN];
+    const char *key;
+    json_t *value;
+    json_object_foreach(header, key, value) {
+        bool known = !strcmp(key, "__metadata__");
+        for (int i = 0; i < n && !known; i++)
+            known = !strcmp(key, ts[i].name);
+        if (!known)
+            return fail_at(w, tensor_field(field, key),
+                           "not part of the layer stack, whose tensors are %s to %s",
+                           ts[0].name, ts[n - 1].name);
+    }
+    uint64_t cursor = 0;
+    for (int i = 0; i < n; i++)
+        if (check_tensor(w, json_object_get(header, ts[i].name), &ts[i], data_size, &cursor) < 0)
+            return -1;
+    if (cursor != data_size)
+        return fail_at(w, "data", "%" PRIu64 " trailing bytes after the last tensor",
+                       data_size - cursor);
+    return 0;
+}
+
+/* The tensors' floats, in file order, each to its place in params. */
+static int read_params(const where *w, FILE *fp, const tensor *ts, int n, mlpt_model *m)
+{
+    unsigned char buf[4 * CHUNK_FLOATS];
+    for (int i = 0; i < n; i++) {
+        float *x = m->params + ts[i].offset;
+        for (size_t left = ts[i].count, k; left > 0; left -= k, x += k) {
+            k = left < CHUNK_FLOATS ? left : CHUNK_FLOATS;
+            if (read_exact(w, fp, buf, 4 * k, "data") < 0)
+                return -1;
+            for (size_t j = 0; j < k; j++)
+                x[j] = get_le_float(buf + 4 * j);
+        }
+    }
+    return 0;
+}
+
+/* Every step of mlpt_model_load; the caller releases fp, header, m and info. */
+static int load(const where *w, FILE **fp, json_t **header, mlpt_model *m,
+                mlpt_model_info *info)
+{
+    uint64_t data_size = 0;
+    mlpt_model planned;
+    tensor ts[MAX_TENSORS];
+    mlpt_error why;
+    char field[FIELD_LEN];
+    if (read_header(w, fp, header, &data_size) < 0 ||
+        read_metadata(w, *header, &planned, info) < 0)
+        return -1;
+    int n = list_tensors(&planned, ts);
+    if (n < 0)
+        return fail_at(w, meta_field(field, "layers", 0), "the model is too large to load");
+    if (check_tensors(w, *header, ts, n, data_size) < 0)
+        return -1;
+    /* The data section is now known to hold exactly n_params floats, so
+     * the file's size bounds this allocation. */
+    if (mlpt_model_create(&planned.spec, m, &why) < 0)
+        return fail_at(w, NULL, "%s", why.msg);
+    if (read_params(w, *fp, ts, n, m) < 0)
+        return -1;
+    uint64_t computed = mlpt_model_fingerprint(m);
+    if (computed != info->fingerprint)
+        return fail_at(w, NULL, "weights do not match the stored fingerprint: the file is "
+                       "damaged (stored %016" PRIx64 ", computed %016" PRIx64 ")",
+                       info->fingerprint, computed);
+    if (!(info->config_text = strdup(meta(json_object_get(*header, "__metadata__"), "config"))))
+        return fail_at(w, meta_field(field, "config", 0), "out of memory");
+    return 0;
+}
+
+int mlpt_model_load(const char *path, mlpt_model *m, mlpt_model_info *info, mlpt_error *err)
+{
+    const where w = {path, err};
+    FILE *fp = NULL;
+    json_t *header = NULL;
+    memset(m, 0, sizeof *m);
+    memset(info, 0, sizeof *info);
+    int rc = load(&w, &fp, &header, m, info);
+    if (fp)
+        fclose(fp);
+    json_decref(header);
+    if (rc < 0) {
+        mlpt_model_free(m);
+        mlpt_model_info_free(info);
+        memset(m, 0, sizeof *m);
+        memset(info, 0, sizeof *info);
+    }
+    return rc;
+}
+
+void mlpt_model_info_free(mlpt_model_info *info)
+{
+    free(info->config_text);
+    info->config_text = NULL;
+}

@@ -1,0 +1,69 @@
+/* mlpt/figures.h - the pictures of a run, as PNG files (cairo, headless).
+ *
+ * Images are drawn as the Keras tutorial shows them: dark strokes on white
+ * (the grey value inverted), nearest-neighbour scaled. Every figure is
+ * written atomically. Class names label everything, so a Fashion-MNIST
+ * figure says "Ankle boot", not 9. */
+#ifndef MLPT_FIGURES_H
+#define MLPT_FIGURES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlpt/dataset.h"
+#include "mlpt/error.h"
+#include "mlpt/fileio.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Class names, indexed by label. */
+typedef const char *const *mlpt_class_names;
+
+/* A grid of n images of d (ids[0..n)) with their true class names as
+ * captions, as square as n allows (9 -> 3x3). Samples must be 2-D images
+ * (rank 2) or flat squares (rank 1 of a square length). */
+int mlpt_figure_samples(const char *path, const mlpt_dataset *d, const uint32_t *ids, size_t n,
+                        mlpt_class_names names, mlpt_error *err);
+
+/* n test images ids[0..n) of d, each beside a bar chart of its class
+ * probabilities probs[id * n_classes ..]: the predicted bar red, the true
+ * bar blue (blue alone when they agree), and the caption
+ * `pred: 7 100% (true: 7)` in blue when right, red when wrong. `title` goes
+ * on top (e.g. "Misclassified: 9,793 of 10,000 correct"). */
+int mlpt_figure_predictions(const char *path, const char *title, const mlpt_dataset *d,
+                            const float *probs, int n_classes, const uint32_t *ids, size_t n,
+                            mlpt_class_names names, mlpt_error *err);
+
+/* Loss and accuracy per epoch, training and (when not NaN) validation, as
+ * two side-by-side charts. */
+int mlpt_figure_curves(const char *path, const mlpt_history_row *rows, size_t n,
+                       mlpt_error *err);
+
+/* The confusion matrix: counts[true * n_classes + predicted], shaded by
+ * the fraction of the true class, counts written in the cells, class names
+ * on both axes. */
+int mlpt_figure_confusion(const char *path, const size_t *counts, int n_classes,
+                          mlpt_class_names names, mlpt_error *err);
+
+/* A line chart: series of (x, y) points on linear axes; a dashed series
+ * draws no markers. The x axis starts at zero, the y axis too when
+ * y_from_zero (speedups), else at the data (accuracies that differ in the
+ * third digit). */
+typedef struct mlpt_series {
+    const char *label;
+    const double *x, *y;
+    size_t n;
+    double rgb[3];
+    int dashed;
+} mlpt_series;
+
+int mlpt_figure_lines(const char *path, const char *title, const char *xlabel,
+                      const char *ylabel, const mlpt_series *series, size_t n_series,
+                      int y_from_zero, mlpt_error *err);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,59 @@
+/* mlpt/modelfile.h - a trained model as a safetensors file.
+ *
+ * safetensors: an 8-byte little-endian header length N, N bytes of JSON,
+ * then the tensors' bytes. mlptrain writes one F32 (little-endian) tensor
+ * pair per dense layer, in layer order:
+ *   "dense_<k>.kernel"  shape [in, out]  (Keras's layout: y = x @ kernel + bias)
+ *   "dense_<k>.bias"    shape [out]
+ * with k counting dense layers from 0, and string entries in "__metadata__":
+ *   format       "mlptrain"
+ *   version      mlptrain's version
+ *   input        the input shape, e.g. "28x28"
+ *   layers       the layer stack as the config writes it, one layer per line,
+ *                e.g. "dense 128 relu glorot_uniform\ndropout 0.2\ndense 10 softmax glorot_uniform"
+ *   classes      the class names, one per line
+ *   scale        the input divisor, e.g. "255"
+ *   fingerprint  mlpt_model_fingerprint as 16 hex digits
+ *   config       the config text the model was trained from
+ * so PyTorch and NumPy users can load the weights, and mlptrain can rebuild
+ * the model from the file alone. */
+#ifndef MLPT_MODELFILE_H
+#define MLPT_MODELFILE_H
+
+#include "mlpt/config.h"
+#include "mlpt/error.h"
+#include "mlpt/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a model file holds besides the weights. */
+typedef struct mlpt_model_info {
+    int n_classes;
+    char classes[MLPT_MAX_CLASSES][MLPT_CLASS_NAME_LEN];
+    float scale;
+    uint64_t fingerprint;   /* as stored (load) or computed (save ignores it) */
+    char *config_text;      /* save: may be NULL; load: owned, free with mlpt_model_info_free */
+} mlpt_model_info;
+
+/* Writes m and info to path atomically (temporary file, fsync, rename): a
+ * failure leaves any earlier file at path as it was. */
+int mlpt_model_save(const char *path, const mlpt_model *m, const mlpt_model_info *info,
+                    mlpt_error *err);
+
+/* Reads path, rebuilds the model (allocating params) and info, and checks
+ * everything a damaged or hostile file could lie about: header length
+ * against the file size, valid JSON without duplicate keys, every tensor's
+ * dtype F32, shape against the layer stack, offsets in bounds, contiguous,
+ * in order and covering the data exactly, the metadata's layer stack and
+ * classes valid, and the fingerprint equal to the weights'. Errors name the
+ * file and the field. On failure nothing is left allocated. */
+int mlpt_model_load(const char *path, mlpt_model *m, mlpt_model_info *info, mlpt_error *err);
+
+void mlpt_model_info_free(mlpt_model_info *info);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,150 @@
+#!/usr/bin/python3
+"""numpy_check.py MODEL IMAGES_IDX PREDICTIONS_JSONL N
+
+Recomputes mlptrain's predictions for the first N images with NumPy alone:
+the weights come from the safetensors file MODEL (parsed here, not with
+mlptrain), the layer stack and input scale from its __metadata__. Compares
+them with PREDICTIONS_JSONL, mlptrain's output: one JSON object per image,
+in order, with "index", "predicted" (class index) and "probabilities".
+
+Exit status 0 when every predicted class is identical and every probability
+agrees within 1e-5; 1 when something differs or an input is malformed;
+2 on wrong usage.
+"""
+import gzip
+import json
+import struct
+import sys
+
+import numpy as np
+
+TOLERANCE = 1e-5
+MAX_SHOWN = 10  # differences printed before "..."
+
+
+class CheckError(Exception):
+    pass
+
+
+def require(condition, message):
+    if not condition:
+        raise CheckError(message)
+
+
+def softmax(z):
+    e = np.exp(z - z.max(axis=1, keepdims=True))
+    return e / e.sum(axis=1, keepdims=True)
+
+
+ACTIVATIONS = {
+    "linear": lambda z: z,
+    "relu": lambda z: np.maximum(z, 0.0),
+    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
+    "tanh": np.tanh,
+    "softmax": softmax,
+}
+
+
+def load_model(path):
+    """Returns (metadata, [(kernel, bias, activation) per dense layer])."""
+    with open(path, "rb") as f:
+        blob = f.read()
+    require(len(blob) >= 8, f"{path}: too short for a safetensors file")
+    (n,) = struct.unpack("<Q", blob[:8])
+    require(8 + n <= len(blob), f"{path}: header length {n} exceeds the file")
+    header = json.loads(blob[8 : 8 + n])
+    meta = header.get("__metadata__", {})
+    require(meta.get("format") == "mlptrain", f"{path}: not an mlptrain model")
+
+    def tensor(name):
+        entry = header.get(name)
+        require(entry is not None, f"{path}: no tensor {name}")
+        require(entry["dtype"] == "F32", f"{path}: {name} is {entry['dtype']}, not F32")
+        begin, end = entry["data_offsets"]
+        values = np.frombuffer(blob, dtype="<f4", count=(end - begin) // 4, offset=8 + n + begin)
+        return values.reshape(entry["shape"]).astype(np.float64)
+
+    dense = []
+    for line in meta["layers"].split("\n"):
+        words = line.split()
+        if words[0] == "dense":  # dropout is the identity at inference
+            k = len(dense)
+            dense.append((tensor(f"dense_{k}.kernel"), tensor(f"dense_{k}.bias"), words[2]))
+    return meta, dense
+
+
+def read_images(path, count, width, scale):
+    """The first count images of an IDX file (raw or gzip), flattened, / scale."""
+    with open(path, "rb") as f:
+        raw = f.read()
+    if raw[:2] == b"\x1f\x8b":
+        raw = gzip.decompress(raw)
+    require(raw[:3] == b"\0\0\x08", f"{path}: not an unsigned-byte IDX file")
+    rank = raw[3]
+    require(rank >= 2, f"{path}: rank {rank}, not a set of images")
+    dims = struct.unpack(f">{rank}I", raw[4 : 4 + 4 * rank])
+    require(int(np.prod(dims[1:])) == width,
+            f"{path}: images of {'x'.join(map(str, dims[1:]))} pixels, the model takes {width}")
+    require(count <= dims[0], f"{path}: {dims[0]} images, fewer than {count}")
+    pixels = np.frombuffer(raw, dtype=np.uint8, count=count * width, offset=4 + 4 * rank)
+    return pixels.reshape(count, width).astype(np.float64) / scale
+
+
+def read_predictions(path, count, n_classes):
+    """(predicted classes, probabilities) from the first count lines."""
+    predicted, probabilities = [], []
+    with open(path) as f:
+        for i, line in enumerate(f):
+            if i == count:
+                break
+            row = json.loads(line)
+            require(row.get("index") == i, f"{path}: line {i + 1}: index is not {i}")
+            require(type(row.get("predicted")) is int, f"{path}: line {i + 1}: no predicted class")
+            require(len(row.get("probabilities", ())) == n_classes,
+                    f"{path}: line {i + 1}: expected {n_classes} probabilities")
+            predicted.append(row["predicted"])
+            probabilities.append(row["probabilities"])
+    require(len(predicted) == count, f"{path}: {len(predicted)} predictions, expected {count}")
+    return np.array(predicted), np.array(probabilities, dtype=np.float64)
+
+
+def check(model_path, images_path, predictions_path, count):
+    meta, dense = load_model(model_path)
+    x = read_images(images_path, count, dense[0][0].shape[0], float(meta["scale"]))
+    for kernel, bias, activation in dense:
+        x = ACTIVATIONS[activation](x @ kernel + bias)
+    predicted, probabilities = read_predictions(predictions_path, count, x.shape[1])
+
+    expected = x.argmax(axis=1)
+    dp = np.abs(probabilities - x)
+    wrong_class = np.flatnonzero(predicted != expected)
+    wrong_prob = np.flatnonzero(~(dp <= TOLERANCE).all(axis=1))  # NaN counts as wrong
+    max_dp = dp.max()
+    if wrong_class.size == 0 and wrong_prob.size == 0:
+        print(f"numpy_check: {count} images, predictions identical, max |dp| {max_dp:.2g}")
+        return True
+    for i in wrong_class[:MAX_SHOWN]:
+        print(f"image {i}: mlptrain predicts class {predicted[i]}, numpy {expected[i]}")
+    for i in wrong_prob[:MAX_SHOWN]:
+        j = int(np.nan_to_num(dp[i], nan=np.inf).argmax())
+        print(f"image {i}: class {j} probability: mlptrain {probabilities[i, j]:.9g}, "
+              f"numpy {x[i, j]:.9g}")
+    print(f"numpy_check: {count} images, {wrong_class.size} with another predicted class, "
+          f"{wrong_prob.size} with probabilities off by more than {TOLERANCE:g}, "
+          f"max |dp| {max_dp:.2g}")
+    return False
+
+
+def main(argv):
+    if len(argv) != 5 or not argv[4].isdigit() or int(argv[4]) < 1:
+        print(__doc__.split("\n\n")[0], file=sys.stderr)
+        return 2
+    try:
+        return 0 if check(argv[1], argv[2], argv[3], int(argv[4])) else 1
+    except (CheckError, OSError, ValueError, KeyError, IndexError, TypeError) as e:
+        print(f"numpy_check: error: {e}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,480 @@
+/* test_figures.c - every figure drawn from a small synthetic dataset: the
+ * PNG loads back at the expected size, is not blank, shows the right
+ * colours; bad arguments fail naming the path and leave no file. */
+#define _POSIX_C_SOURCE 200809L /* mkdtemp under -std=c11 */
+
+#include <criterion/criterion.h>
+
+#include <cairo.h>
+#include <dirent.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "mlpt/figures.h"
+
+/* ---- scratch directory: one per test (Criterion forks per test) ---- */
+
+static char tmp_dir[PATH_MAX];
+
+static void make_tmp_dir(void)
+{
+    snprintf(tmp_dir, sizeof tmp_dir, "%s", MLPT_BINARY_DIR "/test_figures.XXXXXX");
+    cr_assert(mkdtemp(tmp_dir), "mkdtemp %s failed", tmp_dir);
+}
+
+static void remove_tmp_dir(void)
+{
+    DIR *dir = opendir(tmp_dir);
+    if (!dir)
+        return;
+    char path[PATH_MAX + 256];
+    for (struct dirent *e; (e = readdir(dir));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
+            snprintf(path, sizeof path, "%s/%s", tmp_dir, e->d_name);
+            unlink(path);
+        }
+    closedir(dir);
+    rmdir(tmp_dir);
+    cairo_debug_reset_static_data(); /* cairo's font caches, so LSan sees only real leaks */
+}
+
+TestSuite(figures, .init = make_tmp_dir, .fini = remove_tmp_dir);
+
+static const char *tmp_file(const char *name)
+{
+    static char paths[8][PATH_MAX + 64];
+    static int next;
+    char *p = paths[next++ % 8];
+    snprintf(p, PATH_MAX + 64, "%s/%s", tmp_dir, name);
+    return p;
+}
+
+/* Entries in the scratch folder (., .. excluded). */
+static int files_in_tmp_dir(void)
+{
+    DIR *dir = opendir(tmp_dir);
+    cr_assert(dir);
+    int n = 0;
+    for (struct dirent *e; (e = readdir(dir));)
+        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
+    closedir(dir);
+    return n;
+}
+
+/* ---- a synthetic dataset: 12 images 28x28, a stroke per label ---- */
+
+enum { N = 12, SIDE = 28, FEATURES = SIDE * SIDE, CLASSES = 10 };
+
+static uint8_t pixels[N * FEATURES], labels[N];
+static float probs[N * CLASSES];
+
+static const char *const NAMES[CLASSES] = {"0", "1", "2", "3", "4", "5", "6", "7", "8", "9"};
+static const char *const LONG_NAMES[CLASSES] = {"T-shirt/top", "Trouser", "Pullover", "Dress",
+                                                "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
+                                                "Ankle boot"};
+
+/* Image i: a ring for 0, else a thick slanted stroke whose slant depends on
+ * the label, on black (0). */
+static mlpt_dataset make_dataset(void)
+{
+    memset(pixels, 0, sizeof pixels);
+    for (int i = 0; i < N; i++) {
+        labels[i] = (uint8_t)(i % CLASSES);
+        uint8_t *img = pixels + (size_t)i * FEATURES;
+        for (int r = 4; r < 24; r++)
+            for (int c = 0; c < SIDE; c++) {
+                double centre = 14 + (labels[i] - 4.5) * (r - 14) / 12.0;
+                double dist = fabs(c - centre);
+                if (labels[i] == 0)
+                    dist = fabs(hypot(r - 14, c - 14) - 8);
+                if (dist < 2.5)
+                    img[r * SIDE + c] = (uint8_t)(255 - 60 * dist);
+            }
+    }
+    mlpt_dataset d = {.n = N, .sample_rank = 2, .sample_dims = {SIDE, SIDE},
+                      .features = FEATURES, .pixels = pixels, .labels = labels,
+                      .n_classes = CLASSES};
+    return d;
+}
+
+/* Confident, correct probabilities; sample `wrong` (if >= 0) predicted as
+ * its label + 1 with 0.7, its true class 0.25. */
+static void make_probs(int wrong)
+{
+    for (int i = 0; i < N; i++) {
+        float *p = probs + i * CLASSES;
+        for (int c = 0; c < CLASSES; c++)
+            p[c] = 0.05f / (CLASSES - 1);
+        p[labels[i]] = 0.95f;
+        if (i == wrong) {
+            for (int c = 0; c < CLASSES; c++)
+                p[c] = 0.005f;
+            p[(labels[i] + 1) % CLASSES] = 0.7f;
+            p[labels[i]] = 0.25f;
+        }
+    }
+}
+
+static const uint32_t IDS[N] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11};
+
+/* ---- reading a PNG back ---- */
+
+typedef struct png_info {
+    int w, h;
+    size_t non_white, red, blue;
+    int last_red_row, last_blue_row; /* -1 when none */
+} png_info;
+
+static png_info load_png(const char *path)
+{
+    cairo_surface_t *s = cairo_image_surface_create_from_png(path);
+    cr_assert_eq(cairo_surface_status(s), CAIRO_STATUS_SUCCESS, "%s: %s", path,
+                 cairo_status_to_string(cairo_surface_status(s)));
+    png_info in = {cairo_image_surface_get_width(s), cairo_image_surface_get_height(s), 0, 0, 0,
+                   -1, -1};
+    cairo_format_t fmt = cairo_image_surface_get_format(s);
+    cr_assert(fmt == CAIRO_FORMAT_RGB24 || fmt == CAIRO_FORMAT_ARGB32);
+    const unsigned char *data = cairo_image_surface_get_data(s);
+    int stride = cairo_image_surface_get_stride(s);
+    for (int y = 0; y < in.h; y++) {
+        const uint32_t *row = (const uint32_t *)(const void *)(data + (size_t)y * stride);
+        for (int x = 0; x < in.w; x++) {
+            int r = row[x] >> 16 & 255, g = row[x] >> 8 & 255, b = row[x] & 255;
+            in.non_white += r < 250 || g < 250 || b < 250;
+            if (r >= 180 && g <= 80 && b <= 80) {
+                in.red++;
+                in.last_red_row = y;
+            }
+            if (b >= 180 && r <= 80 && g <= 120) {
+                in.blue++;
+                in.last_blue_row = y;
+            }
+        }
+    }
+    cairo_surface_destroy(s);
+    return in;
+}
+
+/* The figure is there, w x h (0: not checked), and not blank. */
+static png_info check_png(const char *path, int w, int h)
+{
+    cr_assert_eq(access(path, F_OK), 0, "%s was not written", path);
+    png_info in = load_png(path);
+    if (w)
+        cr_expect_eq(in.w, w, "%s: width %d, expected %d", path, in.w, w);
+    if (h)
+        cr_expect_eq(in.h, h, "%s: height %d, expected %d", path, in.h, h);
+    cr_expect_gt(in.non_white, (size_t)in.w * (size_t)in.h / 50,
+                 "%s: only %zu of %d x %d pixels are not white", path, in.non_white, in.w, in.h);
+    return in;
+}
+
+/* A call that must fail: the message names the path and no file is left. */
+#define EXPECT_FAILS(call, path)                                                             \
+    do {                                                                                     \
+        mlpt_error err_ = {{0}};                                                             \
+        int files_ = files_in_tmp_dir();                                                     \
+        cr_expect_eq((call), -1, "%s succeeded", #call);                                     \
+        cr_expect(strstr(err_.msg, (path)), "message does not name %s: %s", (path),          \
+                  err_.msg);                                                                 \
+        cr_expect_eq(files_in_tmp_dir(), files_, "%s left a file behind", #call);            \
+    } while (0)
+
+/* ---- samples ---- */
+
+Test(figures, samples_grid)
+{
+    mlpt_dataset d = make_dataset();
+    mlpt_error err;
+    const char *p9 = tmp_file("samples9.png");
+    cr_assert_eq(mlpt_figure_samples(p9, &d, IDS, 9, NAMES, &err), 0, "%s", err.msg);
+    /* 3 x 3 tiles of 112 px: width fixed by the tiles, height by tiles and captions */
+    png_info in = check_png(p9, 2 * 16 + 3 * 112 + 2 * 14, 0);
+    cr_expect(in.h > 2 * 16 + 3 * 112 + 2 * 14 && in.h < 2 * 16 + 3 * (112 + 40) + 2 * 14,
+              "height %d", in.h);
+    cr_expect_eq(in.red, 0);
+
+    const char *p12 = tmp_file("samples12.png");
+    cr_assert_eq(mlpt_figure_samples(p12, &d, IDS, 12, LONG_NAMES, &err), 0, "%s", err.msg);
+    check_png(p12, 2 * 16 + 4 * 112 + 3 * 14, in.h); /* 4 x 3 */
+}
+
+Test(figures, samples_flat_square)
+{
+    mlpt_dataset d = make_dataset();
+    d.sample_rank = 1;
+    d.sample_dims[0] = FEATURES;
+    d.sample_dims[1] = 0;
+    mlpt_error err;
+    const char *path = tmp_file("flat.png");
+    cr_assert_eq(mlpt_figure_samples(path, &d, IDS, 4, NAMES, &err), 0, "%s", err.msg);
+    check_png(path, 2 * 16 + 2 * 112 + 14, 0);
+}
+
+Test(figures, samples_bad_arguments)
+{
+    mlpt_dataset d = make_dataset();
+    const char *path = tmp_file("bad.png");
+    EXPECT_FAILS(mlpt_figure_samples(path, &d, IDS, 0, NAMES, &err_), path);
+    EXPECT_FAILS(mlpt_figure_samples(path, NULL, IDS, 4, NAMES, &err_), path);
+    EXPECT_FAILS(mlpt_figure_samples(path, &d, NULL, 4, NAMES, &err_), path);
+    EXPECT_FAILS(mlpt_figure_samples(path, &d, IDS, 4, NULL, &err_), path);
+    const char *const holes[CLASSES] = {"0", "1", NULL};
+    EXPECT_FAILS(mlpt_figure_samples(path, &d, IDS, 4, holes, &err_), path);
+    const uint32_t beyond[] = {0, N};
+    EXPECT_FAILS(mlpt_figure_samples(path, &d, beyond, 2, NAMES, &err_), path);
+
+    mlpt_dataset few = d; /* labels 0..9 but only 5 classes */
+    few.n_classes = 5;
+    EXPECT_FAILS(mlpt_figure_samples(path, &few, IDS, 9, NAMES, &err_), path);
+    mlpt_dataset no_class = d;
+    no_class.n_classes = 0;
+    EXPECT_FAILS(mlpt_figure_samples(path, &no_class, IDS, 1, NAMES, &err_), path);
+
+    mlpt_dataset cube = d; /* 7 x 7 x 16: not an image */
+    cube.sample_rank = 3;
+    cube.sample_dims[0] = 7;
+    cube.sample_dims[1] = 7;
+    cube.sample_dims[2] = 16;
+    EXPECT_FAILS(mlpt_figure_samples(path, &cube, IDS, 1, NAMES, &err_), path);
+    mlpt_dataset flat = d; /* 784 = 28 x 28 but 780 is no square */
+    flat.sample_rank = 1;
+    flat.sample_dims[0] = flat.features = 780;
+    EXPECT_FAILS(mlpt_figure_samples(path, &flat, IDS, 1, NAMES, &err_), path);
+    mlpt_dataset mismatch = d; /* dims that disagree with features */
+    mismatch.sample_dims[1] = 27;
+    EXPECT_FAILS(mlpt_figure_samples(path, &mismatch, IDS, 1, NAMES, &err_), path);
+    cr_expect_eq(access(path, F_OK), -1);
+}
+
+/* ---- predictions ---- */
+
+Test(figures, predictions_all_correct_have_no_red)
+{
+    mlpt_dataset d = make_dataset();
+    make_probs(-1);
+    mlpt_error err;
+    const char *path = tmp_file("right.png");
+    cr_assert_eq(mlpt_figure_predictions(path, "12 of 12 correct", &d, probs, CLASSES, IDS, 12,
+                                         NAMES, &err),
+                 0, "%s", err.msg);
+    png_info in = check_png(path, 0, 0);
+    cr_expect_gt(in.w, 3 * (112 + 140)); /* 3 pairs of image and bars per row */
+    cr_expect(in.h > 4 * 112 && in.h < 4 * 112 + 4 * 60 + 80, "height %d for 4 rows", in.h);
+    cr_expect_eq(in.red, 0, "%zu red pixels in an all-correct figure", in.red);
+    cr_expect_gt(in.blue, 12 * 100, "true bars and captions should be blue: %zu px", in.blue);
+}
+
+Test(figures, predictions_wrong_one_is_red)
+{
+    mlpt_dataset d = make_dataset();
+    make_probs(3);
+    mlpt_error err;
+    const char *path = tmp_file("wrong.png");
+    cr_assert_eq(mlpt_figure_predictions(path, "11 of 12 correct", &d, probs, CLASSES, IDS, 12,
+                                         LONG_NAMES, &err),
+                 0, "%s", err.msg);
+    png_info in = check_png(path, 0, 0);
+    cr_expect_gt(in.red, 100, "the wrong prediction's bar and caption should be red: %zu px",
+                 in.red);
+
+    /* one wrong prediction alone: its caption, below the bars, is red */
+    const uint32_t one[] = {3};
+    const char *single = tmp_file("single.png");
+    cr_assert_eq(mlpt_figure_predictions(single, "Misclassified", &d, probs, CLASSES, one, 1,
+                                         LONG_NAMES, &err),
+                 0, "%s", err.msg);
+    png_info s = check_png(single, 0, 0);
+    cr_expect_gt(s.last_red_row, s.last_blue_row + 4,
+                 "no red caption under the bars (red to row %d, blue to %d)", s.last_red_row,
+                 s.last_blue_row);
+
+    /* and a right one alone: blue caption below the bars, no red */
+    const uint32_t right[] = {4};
+    cr_assert_eq(mlpt_figure_predictions(single, "Correct", &d, probs, CLASSES, right, 1,
+                                         LONG_NAMES, &err),
+                 0, "%s", err.msg);
+    png_info r = check_png(single, 0, 0);
+    cr_expect_eq(r.red, 0);
+    cr_expect_gt(r.last_blue_row, 112 + 20, "no blue caption under the image");
+}
+
+Test(figures, predictions_bad_arguments)
+{
+    mlpt_dataset d = make_dataset();
+    make_probs(-1);
+    const char *path = tmp_file("bad.png");
+    EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, probs, CLASSES, IDS, 0, NAMES, &err_),
+                 path);
+    EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, NULL, CLASSES, IDS, 4, NAMES, &err_),
+                 path);
+    EXPECT_FAILS(mlpt_figure_predictions(path, NULL, &d, probs, CLASSES, IDS, 4, NAMES, &err_),
+                 path);
+    EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, probs, 0, IDS, 4, NAMES, &err_), path);
+    /* label 7 of sample 7 is not below 5 classes */
+    EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, probs, 5, IDS, 9, NAMES, &err_), path);
+    EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, probs, CLASSES, IDS, 4, NULL, &err_),
+                 path);
+    const float bad[] = {NAN, -0.1f, 1.5f};
+    for (int k = 0; k < 3; k++) {
+        make_probs(-1);
+        probs[2 * CLASSES + 4] = bad[k];
+        EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, probs, CLASSES, IDS, 4, NAMES, &err_),
+                     path);
+    }
+    cr_expect_eq(access(path, F_OK), -1);
+}
+
+/* ---- curves ---- */
+
+static mlpt_history_row history[8];
+
+static void make_history(int with_validation)
+{
+    for (int e = 0; e < 8; e++) {
+        history[e] = (mlpt_history_row){
+            .epoch = e + 1,
+            .loss = 0.6 / (e + 1),
+            .accuracy = 0.85 + 0.1 * (1 - exp(-e / 2.0)),
+            .val_loss = with_validation ? 0.5 / (e + 1) + 0.02 * e : NAN,
+            .val_accuracy = with_validation ? 0.86 + 0.08 * (1 - exp(-e / 2.0)) : NAN,
+            .seconds = 2,
+            .samples_per_s = 30000,
+        };
+    }
+}
+
+Test(figures, curves)
+{
+    mlpt_error err;
+    make_history(1);
+    const char *path = tmp_file("curves.png");
+    cr_assert_eq(mlpt_figure_curves(path, history, 8, &err), 0, "%s", err.msg);
+    check_png(path, 1160, 440);
+
+    make_history(0); /* no validation split: NaN, training only */
+    cr_assert_eq(mlpt_figure_curves(path, history, 8, &err), 0, "%s", err.msg);
+    check_png(path, 1160, 440);
+
+    cr_assert_eq(mlpt_figure_curves(path, history, 1, &err), 0, "%s", err.msg); /* one epoch */
+    check_png(path, 1160, 440);
+
+    history[3].loss = INFINITY; /* a diverged epoch leaves a gap, not an error */
+    cr_assert_eq(mlpt_figure_curves(path, history, 8, &err), 0, "%s", err.msg);
+    check_png(path, 1160, 440);
+}
+
+Test(figures, curves_bad_arguments)
+{
+    make_history(1);
+    const char *path = tmp_file("bad.png");
+    EXPECT_FAILS(mlpt_figure_curves(path, history, 0, &err_), path);
+    EXPECT_FAILS(mlpt_figure_curves(path, NULL, 3, &err_), path);
+}
+
+/* ---- confusion ---- */
+
+static size_t counts[CLASSES * CLASSES];
+
+static void make_counts(void)
+{
+    for (int t = 0; t < CLASSES; t++)
+        for (int p = 0; p < CLASSES; p++)
+            counts[t * CLASSES + p] = t == p ? 950 + (size_t)t * 20 : (size_t)((t * 7 + p) % 5);
+}
+
+Test(figures, confusion)
+{
+    mlpt_error err;
+    make_counts();
+    const char *path = tmp_file("confusion.png");
+    cr_assert_eq(mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err), 0, "%s", err.msg);
+    png_info in = check_png(path, 0, 0);
+    cr_expect(in.w >= 10 * 44 && in.w < 10 * 44 + 150, "width %d", in.w);
+    cr_expect(in.h >= 10 * 44 && in.h < 10 * 44 + 150, "height %d", in.h);
+    cr_expect_gt(in.non_white, 10 * 40 * 40, "the diagonal should be dark");
+
+    const char *names = tmp_file("confusion_names.png"); /* long names: turned labels */
+    cr_assert_eq(mlpt_figure_confusion(names, counts, CLASSES, LONG_NAMES, &err), 0, "%s",
+                 err.msg);
+    png_info ln = check_png(names, 0, 0);
+    cr_expect_gt(ln.w, in.w);
+    cr_expect_gt(ln.h, in.h);
+
+    size_t one = 0; /* a single class with no samples at all */
+    cr_assert_eq(mlpt_figure_confusion(path, &one, 1, NAMES, &err), 0, "%s", err.msg);
+    load_png(path);
+}
+
+Test(figures, confusion_bad_arguments)
+{
+    make_counts();
+    const char *path = tmp_file("bad.png");
+    EXPECT_FAILS(mlpt_figure_confusion(path, counts, 0, NAMES, &err_), path);
+    EXPECT_FAILS(mlpt_figure_confusion(path, NULL, CLASSES, NAMES, &err_), path);
+    EXPECT_FAILS(mlpt_figure_confusion(path, counts, CLASSES, NULL, &err_), path);
+    const char *const holes[CLASSES] = {"a", "b", "c", "d", "e", "f", "g", "h", "i", NULL};
+    EXPECT_FAILS(mlpt_figure_confusion(path, counts, CLASSES, holes, &err_), path);
+}
+
+/* ---- lines ---- */
+
+Test(figures, lines)
+{
+    const double x[4] = {1, 2, 3, 4}, y[4] = {1, 1.9, 2.7, 3.2}, y2[4] = {1, 1.7, NAN, 2.9};
+    const mlpt_series s[3] = {
+        {"ideal", x, x, 4, {0.6, 0.6, 0.6}, 1},
+        {"batch 32", x, y, 4, {0.12, 0.47, 0.71}, 0},
+        {"batch 128", x, y2, 4, {0.85, 0.37, 0.0}, 0},
+    };
+    mlpt_error err;
+    const char *path = tmp_file("lines.png");
+    cr_assert_eq(mlpt_figure_lines(path, "speedup", "threads", "speedup", s, 3, 1, &err), 0, "%s",
+                 err.msg);
+    check_png(path, 720, 480);
+    const double huge[4] = {1, 1e300, -INFINITY, 2}; /* left out, not an error */
+    const mlpt_series odd = {"odd", x, huge, 4, {0, 0, 0}, 0};
+    cr_assert_eq(mlpt_figure_lines(path, "odd", "x", "y", &odd, 1, 0, &err), 0, "%s", err.msg);
+    check_png(path, 720, 480);
+    const char *bad = tmp_file("bad.png");
+    EXPECT_FAILS(mlpt_figure_lines(bad, "t", "x", "y", s, 0, 1, &err_), bad);
+    EXPECT_FAILS(mlpt_figure_lines(bad, NULL, "x", "y", s, 3, 1, &err_), bad);
+    mlpt_series unnamed = s[1];
+    unnamed.label = NULL;
+    EXPECT_FAILS(mlpt_figure_lines(bad, "t", "x", "y", &unnamed, 1, 1, &err_), bad);
+}
+
+/* ---- files ---- */
+
+Test(figures, missing_folder_fails_and_writes_nothing)
+{
+    mlpt_dataset d = make_dataset();
+    make_probs(-1);
+    make_history(1);
+    make_counts();
+    const char *path = tmp_file("no/such/folder/fig.png");
+    EXPECT_FAILS(mlpt_figure_samples(path, &d, IDS, 9, NAMES, &err_), path);
+    EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, probs, CLASSES, IDS, 3, NAMES, &err_),
+                 path);
+    EXPECT_FAILS(mlpt_figure_curves(path, history, 8, &err_), path);
+    EXPECT_FAILS(mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err_), path);
+    cr_expect_eq(files_in_tmp_dir(), 0);
+}
+
+Test(figures, failure_keeps_previous_file)
+{
+    make_counts();
+    mlpt_error err;
+    const char *path = tmp_file("keep.png");
+    cr_assert_eq(mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err), 0, "%s", err.msg);
+    png_info before = load_png(path);
+    EXPECT_FAILS(mlpt_figure_confusion(path, counts, 0, NAMES, &err_), path);
+    png_info after = load_png(path);
+    cr_expect_eq(after.w, before.w);
+    cr_expect_eq(after.non_white, before.non_white);
+    cr_expect_eq(files_in_tmp_dir(), 1);
+}

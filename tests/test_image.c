@@ -1,0 +1,105 @@
+/* PNG input for predict: a digit drawn at any size, dark on light or light
+ * on dark, becomes an MNIST-like sample: bright ink on black, fitted into
+ * the central 20x20 and centred by its centre of mass. */
+#include <cairo.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "mlpt/image.h"
+
+/* A PNG of w x h with a "7" stroked in ink on a background (grey levels). */
+static const char *draw_seven(const char *name, int w, int h, double ink, double background)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", MLPT_BINARY_DIR, name);
+    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_t *cr = cairo_create(s);
+    cairo_set_source_rgb(cr, background, background, background);
+    cairo_paint(cr);
+    cairo_set_source_rgb(cr, ink, ink, ink);
+    cairo_set_line_width(cr, w / 12.0);
+    cairo_move_to(cr, 0.25 * w, 0.25 * h); /* off-centre on purpose */
+    cairo_line_to(cr, 0.55 * w, 0.25 * h);
+    cairo_line_to(cr, 0.35 * w, 0.75 * h);
+    cairo_stroke(cr);
+    cr_assert_eq(cairo_surface_write_to_png(s, path), CAIRO_STATUS_SUCCESS);
+    cairo_destroy(cr);
+    cairo_surface_destroy(s);
+    return path;
+}
+
+/* Checks the MNIST conventions on a 28x28 sample. */
+static void check_mnist_like(const uint8_t *px)
+{
+    double mass = 0, my = 0, mx = 0;
+    int top = 28, bottom = -1, left = 28, right = -1;
+    for (int y = 0; y < 28; y++)
+        for (int x = 0; x < 28; x++) {
+            double v = px[y * 28 + x];
+            mass += v;
+            my += v * (y + 0.5);
+            mx += v * (x + 0.5);
+            if (v > 32) {
+                top = y < top ? y : top;
+                bottom = y > bottom ? y : bottom;
+                left = x < left ? x : left;
+                right = x > right ? x : right;
+            }
+        }
+    cr_assert_gt(mass, 255.0 * 20, "too little ink: %f", mass);
+    cr_assert_eq(px[0], 0, "background must be black");
+    cr_assert_eq(px[27 * 28 + 27], 0);
+    cr_assert(fabs(my / mass - 14.0) < 1.0 && fabs(mx / mass - 14.0) < 1.0,
+              "centre of mass (%.2f, %.2f) should be (14, 14)", my / mass, mx / mass);
+    cr_assert(bottom - top + 1 <= 21 && right - left + 1 <= 21, "ink box %dx%d exceeds 20x20",
+              bottom - top + 1, right - left + 1);
+    cr_assert(bottom - top + 1 >= 18, "the longer side should fill about 20 pixels");
+}
+
+Test(image, dark_ink_on_white_large_picture)
+{
+    uint8_t px[784];
+    mlpt_error err;
+    cr_assert_eq(mlpt_image_load_png(draw_seven("seven-dark.png", 300, 400, 0.1, 1.0), 28, 28,
+                                     px, &err), 0, "%s", err.msg);
+    check_mnist_like(px);
+}
+
+Test(image, light_ink_on_black_small_picture)
+{
+    uint8_t px[784], dark[784];
+    mlpt_error err;
+    cr_assert_eq(mlpt_image_load_png(draw_seven("seven-light.png", 20, 24, 1.0, 0.0), 28, 28,
+                                     px, &err), 0, "%s", err.msg);
+    check_mnist_like(px);
+    /* The same drawing either way round gives similar samples. */
+    cr_assert_eq(mlpt_image_load_png(draw_seven("seven-dark-small.png", 20, 24, 0.0, 1.0), 28,
+                                     28, dark, &err), 0, "%s", err.msg);
+    int differ = 0;
+    for (int i = 0; i < 784; i++)
+        differ += abs(px[i] - dark[i]) > 8;
+    cr_assert_lt(differ, 10, "%d pixels differ between inverted drawings", differ);
+}
+
+Test(image, blank_and_broken_files_are_errors)
+{
+    uint8_t px[784];
+    mlpt_error err;
+    const char *blank = draw_seven("blank.png", 50, 50, 1.0, 1.0);
+    cr_assert_eq(mlpt_image_load_png(blank, 28, 28, px, &err), -1);
+    cr_assert(strstr(err.msg, "blank.png") && strstr(err.msg, "blank"), "%s", err.msg);
+
+    char path[512];
+    snprintf(path, sizeof path, "%s/truncated.png", MLPT_BINARY_DIR);
+    FILE *src = fopen(draw_seven("whole.png", 64, 64, 0.0, 1.0), "rb"), *dst = fopen(path, "wb");
+    char buf[100];
+    size_t n = fread(buf, 1, sizeof buf, src);
+    fwrite(buf, 1, n / 2, dst);
+    fclose(src);
+    fclose(dst);
+    cr_assert_eq(mlpt_image_load_png(path, 28, 28, px, &err), -1);
+    cr_assert(strstr(err.msg, "truncated.png"), "%s", err.msg);
+    cr_assert_eq(mlpt_image_load_png("/nonexistent/x.png", 28, 28, px, &err), -1);
+    cr_assert(strstr(err.msg, "/nonexistent/x.png"), "%s", err.msg);
+}
