@@ -143,7 +143,7 @@ static void rank_classes(const float *p, int n, int *order)
 
 static void print_header(const mlpt_model_info *info, int top)
 {
-    printf("%-34s %-16s", "input", "predicted");
+    printf("%-40s %-16s", "input", "predicted");
     if (top)
         printf(" top %d\n", top);
     else {
@@ -180,7 +180,7 @@ static int print_row(const char *input, size_t index, bool indexed, const float 
     else
         snprintf(label, sizeof label, "%s", input);
     snprintf(predicted, sizeof predicted, "%s (%.1f%%)", info->classes[best], 100.0 * p[best]);
-    printf("%-34s %-16s", label, predicted);
+    printf("%-40s %-16s", label, predicted);
     for (int k = 0; k < (top ? top : info->n_classes); k++) {
         const int c = top ? order[k] : k;
         if (top)

@@ -74,11 +74,15 @@ static int write_csv(const char *dir, const uint64_t *seeds, const train_outcome
     return 0;
 }
 
-/* Accuracy per seed, with the mean and the mean +- one deviation. */
+/* The Keras tutorial's test accuracy, drawn for comparison. */
+static const double keras_reference = 0.9820;
+
+/* Accuracy per seed, with the mean, the mean +- one deviation, and the
+ * Keras reference. */
 static int draw(const char *dir, const uint64_t *seeds, const double *acc, int n, double mean,
                 double sd, mlpt_error *err)
 {
-    double *x = malloc((size_t)n * sizeof *x), *band = malloc(3 * (size_t)n * sizeof *band);
+    double *x = malloc((size_t)n * sizeof *x), *band = malloc(4 * (size_t)n * sizeof *band);
     if (!x || !band) {
         free(x);
         free(band);
@@ -89,18 +93,20 @@ static int draw(const char *dir, const uint64_t *seeds, const double *acc, int n
         band[i] = mean;
         band[n + i] = mean - sd;
         band[2 * n + i] = mean + sd;
+        band[3 * n + i] = keras_reference;
     }
     const mlpt_series series[] = {
         {"test accuracy", x, acc, (size_t)n, {0.12, 0.47, 0.71}, 0},
         {"mean", x, band, (size_t)n, {0.2, 0.2, 0.2}, 1},
-        {"mean - sd", x, band + n, (size_t)n, {0.6, 0.6, 0.6}, 1},
-        {"mean + sd", x, band + 2 * n, (size_t)n, {0.6, 0.6, 0.6}, 1},
+        {"mean \xc2\xb1 sd", x, band + n, (size_t)n, {0.6, 0.6, 0.6}, 1},
+        {"", x, band + 2 * n, (size_t)n, {0.6, 0.6, 0.6}, 1},
+        {"Keras tutorial (0.9820)", x, band + 3 * n, (size_t)n, {0.85, 0.37, 0.0}, 1},
     };
     char path[MLPT_PATH_LEN];
     int rc = mlpt_path_join(path, sizeof path, dir, "seeds.png", err);
     if (rc == 0)
         rc = mlpt_figure_lines(path, "Test accuracy per seed", "seed", "test accuracy", series,
-                               4, 0, err);
+                               5, 0, err);
     if (rc == 0)
         printf("wrote %s\n", path);
     free(x);

@@ -557,9 +557,14 @@ static void draw_legend(cairo_t *cr, const axes *a, const chart *c)
     cairo_set_font_size(cr, CHART_TICK_PX);
     const double pad = 8, sample = 28, row = 18;
     double tw = 0;
-    for (size_t s = 0; s < c->n_series; s++)
+    size_t rows = 0; /* series with an empty label share the entry before them */
+    for (size_t s = 0; s < c->n_series; s++) {
         tw = fmax(tw, text_width(cr, c->series[s].label));
-    const double w = pad + sample + 6 + tw + pad, h = pad + row * (double)c->n_series + pad - 4;
+        rows += c->series[s].label[0] != '\0';
+    }
+    if (rows == 0)
+        return;
+    const double w = pad + sample + 6 + tw + pad, h = pad + row * (double)rows + pad - 4;
     const double inset = 8;
     double best_x = a->x + inset, best_y = a->y + inset;
     size_t best = (size_t)-1;
@@ -581,9 +586,11 @@ static void draw_legend(cairo_t *cr, const axes *a, const chart *c)
     cairo_fill_preserve(cr);
     set_colour(cr, GRID);
     cairo_stroke(cr);
-    for (size_t s = 0; s < c->n_series; s++) {
+    for (size_t s = 0, entry = 0; s < c->n_series; s++) {
         const mlpt_series *se = &c->series[s];
-        double y = best_y + pad + row * (double)s + (row - 4) / 2;
+        if (se->label[0] == '\0')
+            continue;
+        double y = best_y + pad + row * (double)entry++ + (row - 4) / 2;
         double x = best_x + pad;
         set_pen(cr, se);
         cairo_move_to(cr, x, y);

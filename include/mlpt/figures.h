@@ -48,7 +48,8 @@ int mlpt_figure_confusion(const char *path, const size_t *counts, int n_classes,
                           mlpt_class_names names, mlpt_error *err);
 
 /* A line chart: series of (x, y) points on linear axes; a dashed series
- * draws no markers. The x axis starts at zero, the y axis too when
+ * draws no markers, and a series with an empty label has no legend entry
+ * (it shares the one before it). The x axis starts at zero, the y axis too when
  * y_from_zero (speedups), else at the data (accuracies that differ in the
  * third digit). */
 typedef struct mlpt_series {
