@@ -254,6 +254,21 @@ static void draw_tile(cairo_t *cr, const tile_shape *t, const uint8_t *px, doubl
     frame_box(cr, x, y, tile_w(t), tile_h(t), TILE_FRAME);
 }
 
+
+/* A class count of at least one, each class with a name. */
+static int check_classes(const char *path, int n_classes, mlpt_class_names names,
+                         mlpt_error *err)
+{
+    if (n_classes < 1)
+        return mlpt_fail(err, "%s: the class count is %d, not at least 1", path, n_classes);
+    if (!names)
+        return mlpt_fail(err, "%s: no class names (NULL)", path);
+    for (int c = 0; c < n_classes; c++)
+        if (!names[c])
+            return mlpt_fail(err, "%s: class %d has no name (NULL)", path, c);
+    return 0;
+}
+
 /* Checks what the image figures share: the dataset holds 2-D images (or
  * flat squares), every id is a sample, every label of those a class below
  * n_classes, and every class has a name. Fills *t. */
@@ -266,13 +281,8 @@ static int check_images(const char *path, const mlpt_dataset *d, const uint32_t 
         return mlpt_fail(err, "%s: no sample ids (NULL)", path);
     if (n == 0)
         return mlpt_fail(err, "%s: no images to show (n = 0)", path);
-    if (n_classes < 1)
-        return mlpt_fail(err, "%s: the class count is %d, not at least 1", path, n_classes);
-    if (!names)
-        return mlpt_fail(err, "%s: no class names (NULL)", path);
-    for (int c = 0; c < n_classes; c++)
-        if (!names[c])
-            return mlpt_fail(err, "%s: class %d has no name (NULL)", path, c);
+    if (check_classes(path, n_classes, names, err) < 0)
+        return -1;
     if (d->sample_rank == 2) {
         t->h = d->sample_dims[0];
         t->w = d->sample_dims[1];
@@ -888,13 +898,8 @@ int mlpt_figure_confusion(const char *path, const size_t *counts, int n_classes,
         return mlpt_fail(err, "figure: no output path (NULL)");
     if (!counts)
         return mlpt_fail(err, "%s: no counts (NULL)", path);
-    if (n_classes < 1)
-        return mlpt_fail(err, "%s: the class count is %d, not at least 1", path, n_classes);
-    if (!names)
-        return mlpt_fail(err, "%s: no class names (NULL)", path);
-    for (int c = 0; c < n_classes; c++)
-        if (!names[c])
-            return mlpt_fail(err, "%s: class %d has no name (NULL)", path, c);
+    if (check_classes(path, n_classes, names, err) < 0)
+        return -1;
     const size_t nc = (size_t)n_classes;
     if (nc > MAX_SIDE / 16)
         return mlpt_fail(err, "%s: %d classes are too many to draw", path, n_classes);

@@ -118,6 +118,7 @@ typedef struct tensor {
     size_t count;      /* elements */
     size_t bytes;      /* 4 * count */
     size_t offset;     /* its first element in params */
+    uint64_t begin;    /* reading: where its bytes start in the data section */
 } tensor;
 
 /* The file's tensors for a planned model, in layer order. Returns how many
@@ -658,11 +659,9 @@ static bool shape_matches(const json_t *shape, const tensor *t)
     return true;
 }
 
-/* One tensor's entry: F32, the shape the layer stack implies, and data
- * that starts where the previous tensor's ends (*cursor) and lies within
- * the data section. */
-static int check_tensor(const where *w, const json_t *entry, const tensor *t,
-                        uint64_t data_size, uint64_t *cursor)
+/* One tensor's entry: F32, the shape the layer stack implies, and data of
+ * that size within the data section; records where it begins. */
+static int check_tensor(const where *w, const json_t *entry, tensor *t, uint64_t data_size)
 {
     char field[FIELD_LEN], expected[FIELD_LEN];
     tensor_field(field, t->name);
@@ -696,18 +695,15 @@ static int check_tensor(const where *w, const json_t *entry, const tensor *t,
         return fail_at(w, field, "data_offsets [%" PRIu64 ", %" PRIu64 "] hold %" PRIu64
                        " bytes, but shape %s of F32 needs %zu", begin, end, end - begin,
                        render_shape(expected, t), t->bytes);
-    if (begin != *cursor)
-        return fail_at(w, field, "data_offsets [%" PRIu64 ", %" PRIu64 "] %s: the tensors "
-                       "must be contiguous in layer order from 0, so this one must start at "
-                       "%" PRIu64, begin, end,
-                       begin < *cursor ? "overlap the previous tensor" : "leave a gap", *cursor);
-    *cursor = end;
+    t->begin = begin;
     return 0;
 }
 
-/* Exactly the tensors the layer stack implies, covering the data section. */
-static int check_tensors(const where *w, json_t *header, const tensor *ts, int n,
-                         uint64_t data_size)
+/* Exactly the tensors the layer stack implies, in any order in the file (the
+ * Python safetensors library sorts them by name) but together covering the
+ * data section without gaps or overlaps; order[] gets them in file order. */
+static int check_tensors(const where *w, json_t *header, tensor *ts, int n, uint64_t data_size,
+                         int order[MAX_TENSORS])
 {
     char field[FIELD_LEN];
     const char *key;
@@ -721,10 +717,24 @@ static int check_tensors(const where *w, json_t *header, const tensor *ts, int n
                            "not part of the layer stack, whose tensors are %s to %s",
                            ts[0].name, ts[n - 1].name);
     }
-    uint64_t cursor = 0;
-    for (int i = 0; i < n; i++)
-        if (check_tensor(w, json_object_get(header, ts[i].name), &ts[i], data_size, &cursor) < 0)
+    for (int i = 0; i < n; i++) {
+        if (check_tensor(w, json_object_get(header, ts[i].name), &ts[i], data_size) < 0)
             return -1;
+        int j = i; /* insertion by begin */
+        for (; j > 0 && ts[order[j - 1]].begin > ts[i].begin; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    uint64_t cursor = 0;
+    for (int i = 0; i < n; i++) {
+        const tensor *t = &ts[order[i]];
+        if (t->begin != cursor)
+            return fail_at(w, tensor_field(field, t->name),
+                           "data_offsets begin at %" PRIu64 " and %s: the tensors must cover "
+                           "the data section without gaps or overlaps", t->begin,
+                           t->begin < cursor ? "overlap another tensor" : "leave a gap");
+        cursor = t->begin + t->bytes;
+    }
     if (cursor != data_size)
         return fail_at(w, "data", "%" PRIu64 " trailing bytes after the last tensor",
                        data_size - cursor);
@@ -732,12 +742,14 @@ static int check_tensors(const where *w, json_t *header, const tensor *ts, int n
 }
 
 /* The tensors' floats, in file order, each to its place in params. */
-static int read_params(const where *w, FILE *fp, const tensor *ts, int n, mlpt_model *m)
+static int read_params(const where *w, FILE *fp, const tensor *ts, const int *order, int n,
+                       mlpt_model *m)
 {
     unsigned char buf[4 * CHUNK_FLOATS];
     for (int i = 0; i < n; i++) {
-        float *x = m->params + ts[i].offset;
-        for (size_t left = ts[i].count, k; left > 0; left -= k, x += k) {
+        const tensor *t = &ts[order[i]];
+        float *x = m->params + t->offset;
+        for (size_t left = t->count, k; left > 0; left -= k, x += k) {
             k = left < CHUNK_FLOATS ? left : CHUNK_FLOATS;
             if (read_exact(w, fp, buf, 4 * k, "data") < 0)
                 return -1;
@@ -763,13 +775,14 @@ static int load(const where *w, FILE **fp, json_t **header, mlpt_model *m,
     int n = list_tensors(&planned, ts);
     if (n < 0)
         return fail_at(w, meta_field(field, "layers", 0), "the model is too large to load");
-    if (check_tensors(w, *header, ts, n, data_size) < 0)
+    int order[MAX_TENSORS];
+    if (check_tensors(w, *header, ts, n, data_size, order) < 0)
         return -1;
     /* The data section is now known to hold exactly n_params floats, so
      * the file's size bounds this allocation. */
     if (mlpt_model_create(&planned.spec, m, &why) < 0)
         return fail_at(w, NULL, "%s", why.msg);
-    if (read_params(w, *fp, ts, n, m) < 0)
+    if (read_params(w, *fp, ts, order, n, m) < 0)
         return -1;
     uint64_t computed = mlpt_model_fingerprint(m);
     if (computed != info->fingerprint)

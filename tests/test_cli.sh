@@ -117,6 +117,27 @@ expect predict-range 1 'index 10000 is beyond its 10000 images' -- \
     predict "$run/model.safetensors" data/mnist/t10k-images-idx3-ubyte:9999-10000
 expect predict-not-image 1 'tiny\.ini' -- predict "$run/model.safetensors" configs/tiny.ini
 
+# Another writer's tensor order (Python's safetensors sorts by name): the
+# same model, the same predictions.
+/usr/bin/python3 - "$run/model.safetensors" "$tmp/reordered.safetensors" <<'PY'
+import json, struct, sys
+raw = open(sys.argv[1], "rb").read()
+n = struct.unpack("<Q", raw[:8])[0]
+header, data = json.loads(raw[8:8 + n]), raw[8 + n:]
+names = sorted((k for k in header if k != "__metadata__"), reverse=True)
+out, offset = b"", 0
+for k in names:
+    b, e = header[k]["data_offsets"]
+    header[k]["data_offsets"] = [offset, offset + e - b]
+    out += data[b:e]
+    offset += e - b
+text = json.dumps(header).encode()
+open(sys.argv[2], "wb").write(struct.pack("<Q", len(text)) + text + out)
+PY
+check "reordered tensors predict the same" test \
+    "$("$bin" predict "$run/model.safetensors" tests/data/seven.png --json)" = \
+    "$("$bin" predict "$tmp/reordered.safetensors" tests/data/seven.png --json)"
+
 # A damaged model file is refused with its name, never a crash.
 head -c 3000 "$run/model.safetensors" >"$tmp/short.safetensors"
 expect model-truncated 1 'short\.safetensors' -- predict "$tmp/short.safetensors" tests/data/one.png

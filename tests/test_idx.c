@@ -11,6 +11,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "test_util.h"
 #include "mlpt/dataset.h"
 #include "mlpt/idx.h"
 
@@ -148,15 +149,6 @@ static void append_raw(const char *path, const char *text)
 }
 
 /* ---- checking results ---- */
-
-static int is_zeroed(const void *p, size_t len)
-{
-    const unsigned char *b = p;
-    for (size_t i = 0; i < len; i++)
-        if (b[i])
-            return 0;
-    return 1;
-}
 
 /* The load must fail, leave the tensor zeroed, and explain itself in a
  * message that starts with the path and contains phrase. */

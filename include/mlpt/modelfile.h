@@ -20,6 +20,8 @@
 #ifndef MLPT_MODELFILE_H
 #define MLPT_MODELFILE_H
 
+#include <stdint.h>
+
 #include "mlpt/config.h"
 #include "mlpt/error.h"
 #include "mlpt/model.h"
@@ -45,8 +47,9 @@ int mlpt_model_save(const char *path, const mlpt_model *m, const mlpt_model_info
 /* Reads path, rebuilds the model (allocating params) and info, and checks
  * everything a damaged or hostile file could lie about: header length
  * against the file size, valid JSON without duplicate keys, every tensor's
- * dtype F32, shape against the layer stack, offsets in bounds, contiguous,
- * in order and covering the data exactly, the metadata's layer stack and
+ * dtype F32, shape against the layer stack, offsets in bounds and the
+ * tensors (in any order, as other writers may sort them) covering the data
+ * exactly without gaps or overlaps, the metadata's layer stack and
  * classes valid, and the fingerprint equal to the weights'. Errors name the
  * file and the field. On failure nothing is left allocated. */
 int mlpt_model_load(const char *path, mlpt_model *m, mlpt_model_info *info, mlpt_error *err);
