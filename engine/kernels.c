@@ -20,6 +20,12 @@ enum { NV = 4 };
 #endif
 enum { CB = NV * VW };
 
+/* The block kernels take their vector count as an argument so that one body
+ * serves the wide and the narrow blocks; inlining at every call site makes
+ * it a constant, which is what keeps the accumulators in registers (a
+ * non-inlined clone zeroes and spills them on the stack). */
+#define BLOCK_KERNEL static inline __attribute__((always_inline)) void
+
 void mlpt_find_nonzeros(size_t m, size_t k, const float *restrict X, mlpt_nonzeros *nz)
 {
     for (size_t i = 0; i < m; i++) {
@@ -36,7 +42,7 @@ void mlpt_find_nonzeros(size_t m, size_t k, const float *restrict X, mlpt_nonzer
 /* z[j0, j0 + nv*VW) = b + sum over non-zeros of x[p] W[p, :], accumulated in
  * registers; `width` columns of it are stored. nv is a constant at each
  * call site, so the accumulators stay in registers. */
-static inline void bias_block(int nv, size_t n, size_t j0, size_t width, const float *x,
+BLOCK_KERNEL bias_block(int nv, size_t n, size_t j0, size_t width, const float *x,
                               const uint32_t *idx, uint32_t count, const float *W,
                               const float *b, float *z)
 {
@@ -75,7 +81,7 @@ void mlpt_gemm_bias(size_t m, size_t k, size_t n, const float *restrict X,
 /* dW row p, columns [j0, j0 + nv*VW) = sum over samples i of X[i, p] D[i, :],
  * accumulated in registers; `width` columns are stored. Zero X[i, p] add
  * exact zeros: cheaper than a branch the data would mispredict. */
-static inline void tn_block(int nv, size_t m, size_t k, size_t n, size_t p, size_t j0,
+BLOCK_KERNEL tn_block(int nv, size_t m, size_t k, size_t n, size_t p, size_t j0,
                             size_t width, const float *X, const float *D, float *g)
 {
     vf acc[NV];
