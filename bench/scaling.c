@@ -77,11 +77,11 @@ static double measure(const mlpt_config *cfg, const mlpt_dataset *train, int bat
     double rates[MAX_REPEATS];
     int epoch = 0;
     timer warm = {.stop_after = WARMUP};
-    if (mlpt_trainer_epoch(t, train, epoch++, on_step, &warm, NULL, &err) < 0)
+    if (mlpt_trainer_epoch(t, train, epoch++, NULL, on_step, &warm, NULL, &err) < 0)
         die(err.msg);
     for (int r = 0; r < repeats; r++) {
         timer tm = {.stop_after = (size_t)steps + 1};
-        if (mlpt_trainer_epoch(t, train, epoch++, on_step, &tm, NULL, &err) < 0)
+        if (mlpt_trainer_epoch(t, train, epoch++, NULL, on_step, &tm, NULL, &err) < 0)
             die(err.msg);
         rates[r] = (double)steps * batch / (tm.end - tm.start);
     }

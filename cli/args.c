@@ -24,6 +24,8 @@ const char cli_usage[] =
     "  --set SECTION.KEY=VALUE\n"
     "                       override any config key; repeatable\n"
     "  --quiet              no progress bar, only one line per epoch\n"
+    "  --resume             continue from OUT/checkpoint.mlpt (written every epoch,\n"
+    "                       every run.checkpoint_every steps, and on Ctrl-C)\n"
     "\n"
     "predict rebuilds the model from MODEL (a model.safetensors) alone. An INPUT is a\n"
     "PNG (any size; a digit drawn dark on light or light on dark) or an IDX image\n"
@@ -179,6 +181,10 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
         }
         if (!strcmp(arg, "--quiet")) {
             a->quiet = true;
+            continue;
+        }
+        if (!strcmp(arg, "--resume") && a->command == CLI_TRAIN) {
+            a->resume = true;
             continue;
         }
         if (!strcmp(arg, "--json") && a->command == CLI_PREDICT) {

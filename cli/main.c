@@ -4,12 +4,15 @@
 #include <cairo.h>
 #include <hwloc.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdio.h>
+#include <string.h>
 #include <zlib.h>
 
 #include "args.h"
 #include "commands.h"
 #include "console.h"
+#include "interrupt.h"
 #include "mlpt/config.h"
 #include "mlpt/model.h"
 #include "mlpt/topology.h"
@@ -35,8 +38,20 @@ static int check_config(const mlpt_config *cfg, mlpt_error *err)
     return 0;
 }
 
+/* argv joined by spaces, without a --resume already there. */
+static const char *command_line(int argc, char **argv)
+{
+    static char line[4096];
+    size_t used = 0;
+    for (int i = 0; i < argc && used < sizeof line; i++)
+        if (strcmp(argv[i], "--resume"))
+            used += (size_t)snprintf(line + used, sizeof line - used, "%s%s", i ? " " : "",
+                                     argv[i]);
+    return line;
+}
+
 /* The commands that read a config. */
-static int with_config(const cli_args *a, mlpt_error *err)
+static int with_config(const cli_args *a, const char *command, mlpt_error *err)
 {
     static mlpt_config cfg; /* large (paths, class names): not on the stack */
     mlpt_topology topo;
@@ -53,7 +68,10 @@ static int with_config(const cli_args *a, mlpt_error *err)
     case CLI_SEEDS:
         return cli_seeds(a, &cfg, &topo, err);
     default:
-        return train_run(&cfg, &topo, stdout, a->quiet, &outcome, err);
+        return train_run(&cfg, &topo,
+                         &(train_options){.log = stdout, .quiet = a->quiet, .resume = a->resume,
+                                          .command = command},
+                         &outcome, err);
     }
 }
 
@@ -71,8 +89,14 @@ int main(int argc, char **argv)
     }
     if (args.command == CLI_VERSION)
         return print_version();
+    /* A file-size limit (ulimit -f) must fail a write with EFBIG, reported
+     * like a full disk, not kill the process. */
+    signal(SIGXFSZ, SIG_IGN);
     mlpt_error err;
-    int rc = args.command == CLI_PREDICT ? cli_predict(&args, &err) : with_config(&args, &err);
+    int rc = args.command == CLI_PREDICT ? cli_predict(&args, &err)
+                                         : with_config(&args, command_line(argc, argv), &err);
+    if (rc == TRAIN_INTERRUPTED)
+        return 128 + interrupt_received();
     if (rc < 0) {
         fflush(stdout);
         fprintf(stderr, "mlptrain: error: %s\n", err.msg);

@@ -138,7 +138,8 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *to
         snprintf(sub, sizeof sub, "seed-%llu", (unsigned long long)seeds[i]);
         rc = mlpt_path_join(run_cfg.run.out, sizeof run_cfg.run.out, cfg->run.out, sub, err);
         if (rc == 0)
-            rc = train_run(&run_cfg, topo, sink, true, &outcome[i], err);
+            rc = train_run(&run_cfg, topo, &(train_options){.log = sink, .quiet = true},
+                           &outcome[i], err);
         if (rc == 0) {
             acc[i] = outcome[i].test_accuracy;
             loss[i] = outcome[i].test_loss;

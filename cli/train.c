@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "console.h"
+#include "interrupt.h"
+#include "mlpt/checkpoint.h"
 #include "mlpt/dataset.h"
 #include "mlpt/fileio.h"
 #include "mlpt/modelfile.h"
@@ -14,12 +16,13 @@
 #include "mlpt/train.h"
 #include "progress.h"
 #include "report.h"
+#include "resume.h"
 
 /* Everything one run holds, released by run_free whatever happened. */
 typedef struct run {
     const mlpt_config *cfg;
-    FILE *log;                     /* where the run reports */
-    bool quiet;
+    const train_options *opt;
+    FILE *log;                     /* opt->log */
     int threads;
     mlpt_dataset train_file, test; /* as loaded */
     mlpt_dataset train, val;       /* train_file split by data.validation */
@@ -28,6 +31,10 @@ typedef struct run {
     mlpt_history_row *history;
     report_eval eval;
     char history_path[MLPT_PATH_LEN];
+    char checkpoint_path[MLPT_PATH_LEN];
+    char *settings;                /* what a resume must match */
+    int first_epoch;               /* 0, or where a resumed run continues */
+    mlpt_epoch_stats resume_from;  /* steps into first_epoch already done */
 } run;
 
 static void run_free(run *r)
@@ -38,6 +45,7 @@ static void run_free(run *r)
     mlpt_dataset_free(&r->test);
     report_eval_free(&r->eval);
     free(r->history);
+    free(r->settings);
 }
 
 /* Loads both sets, splits off the validation set, and checks the samples
@@ -69,20 +77,64 @@ static int load_data(run *r, mlpt_error *err)
     return 0;
 }
 
+/* Saves the run's state: epoch `epoch` with `done` of it completed. */
+static int save_checkpoint(run *r, int epoch, const mlpt_epoch_stats *done, mlpt_error *err)
+{
+    const mlpt_checkpoint c = {.epoch = epoch, .done = *done, .n_history = (size_t)epoch,
+                               .history = r->history, .settings = r->settings};
+    return mlpt_checkpoint_save(r->checkpoint_path, &c, r->trainer, err);
+}
+
+/* What the step callback needs. */
+typedef struct step_context {
+    run *r;
+    progress *bar;
+    int epoch;
+    mlpt_error *err;
+    bool failed;    /* a checkpoint could not be written */
+} step_context;
+
+static int on_step(const mlpt_epoch_stats *s, void *user)
+{
+    step_context *c = user;
+    progress_step(s, c->bar);
+    if (interrupt_received())
+        return 1;
+    const int every = c->r->cfg->run.checkpoint_every;
+    if (every > 0 && s->step % (size_t)every == 0 && s->step < s->steps &&
+        save_checkpoint(c->r, c->epoch, s, c->err) < 0) {
+        c->failed = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* Returns 0, -1 on error, or TRAIN_INTERRUPTED after saving a checkpoint. */
 static int train_epochs(run *r, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
-    const bool live = !r->quiet && isatty(fileno(r->log));
-    for (int e = 0; e < cfg->train.epochs; e++) {
+    const bool live = !r->opt->quiet && isatty(fileno(r->log));
+    const mlpt_epoch_stats *from = r->resume_from.step ? &r->resume_from : NULL;
+    for (int e = r->first_epoch; e < cfg->train.epochs; e++, from = NULL) {
         progress p;
-        mlpt_epoch_stats st;
+        mlpt_epoch_stats st = from ? *from : (mlpt_epoch_stats){0};
+        step_context ctx = {r, &p, e, err, false};
         progress_begin(&p, r->log, live, cfg->metric_accuracy, e + 1, cfg->train.epochs);
-        if (mlpt_trainer_epoch(r->trainer, &r->train, e, progress_step, &p, &st, err) < 0)
+        const int rc = mlpt_trainer_epoch(r->trainer, &r->train, e, from, on_step, &ctx, &st, err);
+        if (rc < 0 || ctx.failed)
             return -1;
+        if (rc == 1) {
+            if (save_checkpoint(r, e, &st, err) < 0)
+                return -1;
+            fprintf(r->log, "\ninterrupted at epoch %d, step %zu of %zu; saved %s\n"
+                            "resume with: %s --resume\n",
+                    e + 1, st.step, st.steps, r->checkpoint_path, r->opt->command);
+            return TRAIN_INTERRUPTED;
+        }
         const double seconds = progress_now() - p.start;
         mlpt_history_row *h = &r->history[e];
         *h = (mlpt_history_row){e + 1, st.loss, st.accuracy, NAN, NAN, seconds,
-                                (double)st.samples / seconds};
+                                (double)(st.samples - (from ? from->samples : 0)) / seconds};
         if (r->val.n) {
             mlpt_eval_result v;
             if (mlpt_evaluate(&r->model, &r->val, cfg->data.scale, r->threads, NULL, &v, err))
@@ -93,10 +145,34 @@ static int train_epochs(run *r, mlpt_error *err)
         progress_end(&p, &st, r->val.n ? &h->val_loss : NULL,
                      r->val.n ? &h->val_accuracy : NULL);
         /* Rewritten every epoch so an interrupted run keeps its history. */
-        if (mlpt_history_write(r->history_path, r->history, (size_t)e + 1, err) < 0)
+        if (mlpt_history_write(r->history_path, r->history, (size_t)e + 1, err) < 0 ||
+            save_checkpoint(r, e + 1, &(mlpt_epoch_stats){0}, err) < 0)
             return -1;
     }
     return 0;
+}
+
+/* Continues from run.out's checkpoint: the same settings (but epochs), the
+ * trainer's state, the history so far. */
+static int resume(run *r, mlpt_error *err)
+{
+    mlpt_checkpoint c;
+    if (mlpt_checkpoint_read(r->checkpoint_path, &c, err) < 0)
+        return -1;
+    int rc = resume_compare(r->checkpoint_path, c.settings, r->settings, err);
+    if (rc == 0)
+        rc = mlpt_checkpoint_restore(&c, r->trainer, err);
+    if (rc == 0) {
+        const size_t keep = c.n_history < (size_t)r->cfg->train.epochs
+                                ? c.n_history : (size_t)r->cfg->train.epochs;
+        memcpy(r->history, c.history, keep * sizeof *r->history);
+        r->first_epoch = c.epoch;
+        r->resume_from = c.done;
+        fprintf(r->log, "resuming from %s: epoch %d, step %zu\n", r->checkpoint_path,
+                c.epoch + 1, c.done.step);
+    }
+    mlpt_checkpoint_free(&c);
+    return rc;
 }
 
 /* The config file's text, for the model file's metadata (NULL if unreadable:
@@ -168,15 +244,22 @@ static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_e
 
     if (mlpt_make_dirs(cfg->run.out, err) < 0 ||
         mlpt_path_join(r->history_path, sizeof r->history_path, cfg->run.out, "history.csv",
-                       err) < 0)
+                       err) < 0 ||
+        mlpt_path_join(r->checkpoint_path, sizeof r->checkpoint_path, cfg->run.out,
+                       "checkpoint.mlpt", err) < 0)
         return -1;
     mlpt_model_init_params(&r->model, cfg->train.seed);
     r->history = calloc((size_t)cfg->train.epochs, sizeof *r->history);
+    r->settings = resume_settings(cfg);
     r->trainer = mlpt_trainer_create(&r->model, &cfg->train, r->train.n, r->threads, err);
-    if (!r->history || !r->trainer)
-        return r->history ? -1 : mlpt_fail(err, "out of memory for the history");
-    if (train_epochs(r, err) < 0)
+    if (!r->history || !r->settings || !r->trainer)
+        return r->trainer ? mlpt_fail(err, "out of memory for the history") : -1;
+    if (r->opt->resume && resume(r, err) < 0)
         return -1;
+    interrupt_install();
+    const int trained = train_epochs(r, err);
+    if (trained != 0)
+        return trained;
 
     const uint64_t fingerprint = mlpt_model_fingerprint(&r->model);
     if (report_evaluate(&r->model, &r->test, cfg->data.scale, r->threads, &r->eval, err) < 0)
@@ -194,10 +277,10 @@ static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_e
     return 0;
 }
 
-int train_run(const mlpt_config *cfg, const mlpt_topology *topo, FILE *log, bool quiet,
+int train_run(const mlpt_config *cfg, const mlpt_topology *topo, const train_options *opt,
               train_outcome *out, mlpt_error *err)
 {
-    run r = {.cfg = cfg, .log = log, .quiet = quiet};
+    run r = {.cfg = cfg, .opt = opt, .log = opt->log};
     int rc = run_all(&r, topo, out, err);
     run_free(&r);
     return rc;

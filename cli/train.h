@@ -17,11 +17,21 @@ typedef struct train_outcome {
     uint64_t fingerprint;
 } train_outcome;
 
-/* Loads the data, trains with a progress bar (quiet, or log not a terminal:
- * one line per epoch), evaluates on the test set, and writes run.out:
- * model.safetensors, history.csv and the figures. Reports to log as it
- * goes; errors go to err. */
-int train_run(const mlpt_config *cfg, const mlpt_topology *topo, FILE *log, bool quiet,
+typedef struct train_options {
+    FILE *log;    /* where the run reports */
+    bool quiet;   /* no progress bar (also when log is not a terminal) */
+    bool resume;  /* continue from run.out/checkpoint.mlpt */
+    const char *command; /* the command line, for the hint on how to resume */
+} train_options;
+
+/* train_run's result when Ctrl-C or SIGTERM stopped it (a checkpoint saved). */
+enum { TRAIN_INTERRUPTED = 1 };
+
+/* Loads the data, trains with a progress bar, evaluates on the test set, and
+ * writes run.out: checkpoint.mlpt (every epoch, and every
+ * run.checkpoint_every steps), history.csv, model.safetensors and the
+ * figures. Returns 0, TRAIN_INTERRUPTED, or -1 with err. */
+int train_run(const mlpt_config *cfg, const mlpt_topology *topo, const train_options *opt,
               train_outcome *out, mlpt_error *err);
 
 /* The run's thread count, binding the threads as the config asks; prints

@@ -48,7 +48,7 @@ typedef enum {
     K_INPUT, K_LAYER,
     K_OPTIMIZER, K_LEARNING_RATE, K_BETA1, K_BETA2, K_EPSILON, K_MOMENTUM, K_RHO,
     K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_METRICS,
-    K_THREADS, K_BIND, K_OUT,
+    K_THREADS, K_BIND, K_CHECKPOINT_EVERY, K_OUT,
     K_FIGURES, K_SAMPLES, K_PREDICTIONS, K_MISCLASSIFIED,
     N_KEYS
 } key_id;
@@ -183,6 +183,9 @@ static const key_def keys[N_KEYS] = {
         .min = 1, .max = 1024, .dflt = "auto"},
     [K_BIND] = {SEC_RUN, "bind", parse_flag, "cores or none", AT(run.bind),
         .choices = bind_names, .dflt = "cores"},
+    [K_CHECKPOINT_EVERY] = {SEC_RUN, "checkpoint_every", parse_int,
+        "steps between checkpoints within an epoch (0: at the end of each epoch only)",
+        AT(run.checkpoint_every), .min = 0, .max = 1000000000, .dflt = "0"},
     [K_OUT] = {SEC_RUN, "out", parse_path, "the output directory", AT(run.out),
         .computed_dflt = default_out},
     [K_FIGURES] = {SEC_REPORT, "figures", parse_figures,

@@ -10,6 +10,8 @@
 
 #include "mlpt/modelfile.h"
 
+#include "le_bytes.h"
+
 #include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
@@ -32,7 +34,6 @@
 #define MIN_SCALE 1e-30f
 #define FINGERPRINT_DIGITS 16
 #define MAX_TENSORS (2 * MLPT_MAX_LAYERS)
-#define CHUNK_FLOATS 4096
 #define FIELD_LEN 128
 #define SHOW_MAX 80
 
@@ -153,38 +154,6 @@ static const char *render_shape(char buf[FIELD_LEN], const tensor *t)
     return buf;
 }
 
-/* ---- little-endian bytes, whatever the host's order ---- */
-
-static uint64_t get_le64(const unsigned char *p)
-{
-    uint64_t v = 0;
-    for (int b = 7; b >= 0; b--)
-        v = v << 8 | p[b];
-    return v;
-}
-
-static void put_le64(unsigned char *p, uint64_t v)
-{
-    for (int b = 0; b < 8; b++)
-        p[b] = (unsigned char)(v >> (8 * b));
-}
-
-static float get_le_float(const unsigned char *p)
-{
-    uint32_t bits = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
-                    (uint32_t)p[3] << 24;
-    float f;
-    memcpy(&f, &bits, sizeof f);
-    return f;
-}
-
-static void put_le_float(unsigned char *p, float f)
-{
-    uint32_t bits;
-    memcpy(&bits, &f, sizeof bits);
-    for (int b = 0; b < 4; b++)
-        p[b] = (unsigned char)(bits >> (8 * b));
-}
 
 /* ---- metadata text: one renderer and one parser per field ---- */
 
@@ -528,19 +497,6 @@ static json_t *build_header(const where *w, const mlpt_model *m, const mlpt_mode
     return header;
 }
 
-static void write_floats(FILE *f, const float *x, size_t n)
-{
-    unsigned char buf[4 * CHUNK_FLOATS];
-    while (n > 0 && !ferror(f)) { /* after a failed write, commit reports it */
-        size_t k = n < CHUNK_FLOATS ? n : CHUNK_FLOATS;
-        for (size_t i = 0; i < k; i++)
-            put_le_float(buf + 4 * i, x[i]);
-        fwrite(buf, 4, k, f);
-        x += k;
-        n -= k;
-    }
-}
-
 /* Length, header padded with spaces so that the data starts 8-aligned, data. */
 static void write_contents(FILE *f, const char *header, const mlpt_model *m, const tensor *ts,
                            int n)
@@ -553,7 +509,7 @@ static void write_contents(FILE *f, const char *header, const mlpt_model *m, con
     for (size_t i = len; i < padded; i++)
         fputc(' ', f);
     for (int i = 0; i < n; i++)
-        write_floats(f, m->params + ts[i].offset, ts[i].count);
+        write_le_floats(f, m->params + ts[i].offset, ts[i].count);
 }
 
 int mlpt_model_save(const char *path, const mlpt_model *m, const mlpt_model_info *info,
@@ -745,12 +701,12 @@ static int check_tensors(const where *w, json_t *header, tensor *ts, int n, uint
 static int read_params(const where *w, FILE *fp, const tensor *ts, const int *order, int n,
                        mlpt_model *m)
 {
-    unsigned char buf[4 * CHUNK_FLOATS];
+    unsigned char buf[4 * LE_CHUNK_FLOATS];
     for (int i = 0; i < n; i++) {
         const tensor *t = &ts[order[i]];
         float *x = m->params + t->offset;
         for (size_t left = t->count, k; left > 0; left -= k, x += k) {
-            k = left < CHUNK_FLOATS ? left : CHUNK_FLOATS;
+            k = left < LE_CHUNK_FLOATS ? left : LE_CHUNK_FLOATS;
             if (read_exact(w, fp, buf, 4 * k, "data") < 0)
                 return -1;
             for (size_t j = 0; j < k; j++)

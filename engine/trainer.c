@@ -256,9 +256,15 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
     return loss;
 }
 
+mlpt_trainer_state mlpt_trainer_state_of(mlpt_trainer *t)
+{
+    return (mlpt_trainer_state){t->spec.optimizer.kind, t->model->n_params, t->model->params,
+                                t->state1, t->state2, &t->steps_taken};
+}
+
 int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
-                       mlpt_step_fn on_step, void *user, mlpt_epoch_stats *out,
-                       mlpt_error *err)
+                       const mlpt_epoch_stats *from, mlpt_step_fn on_step, void *user,
+                       mlpt_epoch_stats *out, mlpt_error *err)
 {
     if (mlpt_check_data(t->model, train, err) < 0)
         return -1;
@@ -266,6 +272,15 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
         return mlpt_fail(err, "training set of %zu samples, but the trainer was made for %zu",
                          train->n, t->train_size);
     const size_t n = t->train_size, B = (size_t)t->spec.batch;
+    mlpt_epoch_stats st = {.steps = (n + B - 1) / B};
+    if (from) {
+        if (from->step > st.steps)
+            return mlpt_fail(err, "cannot resume epoch %d at step %zu: it has %zu steps",
+                             epoch + 1, from->step, st.steps);
+        st.step = from->step;
+        st.loss_sum = from->loss_sum;
+        st.correct = from->correct;
+    }
     if (t->spec.shuffle)
         mlpt_shuffle(t->spec.seed, (uint32_t)epoch, t->order, n);
     else
@@ -273,21 +288,18 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
             t->order[i] = (uint32_t)i;
 
     const mlpt_dropout_keys keys = {.seed = t->spec.seed, .epoch = (uint32_t)epoch};
-    mlpt_epoch_stats st = {.steps = (n + B - 1) / B};
-    double loss_sum = 0.0;
-    size_t correct = 0;
-    for (size_t lo = 0; lo < n; lo += B) {
+    for (size_t lo = st.step * B; lo < n; lo += B) {
         const size_t batch = n - lo < B ? n - lo : B;
-        const double loss = train_step(t, train, t->order + lo, batch, &keys, &correct);
-        st.step++;
+        const double loss = train_step(t, train, t->order + lo, batch, &keys, &st.correct);
         if (!isfinite(loss))
             return mlpt_fail(err, "the loss became %s at epoch %d, step %zu; the model "
                                   "diverged (try a smaller learning_rate)",
-                             isnan(loss) ? "NaN" : "infinite", epoch + 1, st.step);
-        loss_sum += loss;
+                             isnan(loss) ? "NaN" : "infinite", epoch + 1, st.step + 1);
+        st.step++;
+        st.loss_sum += loss;
         st.samples = lo + batch;
-        st.loss = loss_sum / (double)st.samples;
-        st.accuracy = (double)correct / (double)st.samples;
+        st.loss = st.loss_sum / (double)st.samples;
+        st.accuracy = (double)st.correct / (double)st.samples;
         if (out)
             *out = st;
         if (on_step && on_step(&st, user))

@@ -185,6 +185,7 @@ Test(config, tutorial_settings_in_schema_order)
         {"train", "metrics", "loss accuracy", MLPT_FROM_FILE, 25},
         {"run", "threads", "auto", MLPT_FROM_FILE, 28},
         {"run", "bind", "cores", MLPT_FROM_DEFAULT, 0},
+        {"run", "checkpoint_every", "0", MLPT_FROM_DEFAULT, 0},
         {"run", "out", "runs/mnist", MLPT_FROM_FILE, 29},
         {"report", "figures", "samples predictions misclassified curves confusion",
          MLPT_FROM_DEFAULT, 0},

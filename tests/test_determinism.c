@@ -51,7 +51,7 @@ static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, 
     cr_assert_not_null(t, "%s", err.msg);
     mlpt_epoch_stats st;
     for (int e = 0; e < spec->epochs; e++)
-        cr_assert_eq(mlpt_trainer_epoch(t, &d, e, NULL, NULL, &st, &err), 0, "%s", err.msg);
+        cr_assert_eq(mlpt_trainer_epoch(t, &d, e, NULL, NULL, NULL, &st, &err), 0, "%s", err.msg);
     *loss = st.loss;
     mlpt_trainer_free(t);
     *n_params = m.n_params;

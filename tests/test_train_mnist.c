@@ -36,7 +36,7 @@ Test(train_mnist, tutorial_model_reaches_95_5_percent_after_one_epoch, .timeout 
     cr_assert_not_null(t, "%s", err.msg);
     mlpt_epoch_stats st;
     for (int e = 0; e < spec.epochs; e++)
-        cr_assert_eq(mlpt_trainer_epoch(t, &train, e, NULL, NULL, &st, &err), 0, "%s", err.msg);
+        cr_assert_eq(mlpt_trainer_epoch(t, &train, e, NULL, NULL, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.steps, 1875u);
 
     mlpt_eval_result r1, r2;

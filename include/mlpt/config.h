@@ -76,6 +76,7 @@ typedef struct mlpt_config {
     struct {
         int threads;            /* 0 = auto: one per core this process may use */
         bool bind;              /* pin threads to cores (`bind = cores`) */
+        int checkpoint_every;   /* steps between checkpoints within an epoch; 0: epochs only */
         char out[MLPT_PATH_LEN];
     } run;
 

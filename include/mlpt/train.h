@@ -56,6 +56,8 @@ typedef struct mlpt_epoch_stats {
     size_t samples;       /* samples seen so far */
     double loss;          /* mean training loss so far */
     double accuracy;      /* fraction of correct predictions so far */
+    double loss_sum;      /* the exact sums behind them, for resuming */
+    size_t correct;
 } mlpt_epoch_stats;
 
 /* Called on the calling thread after every step; returning non-zero stops
@@ -71,12 +73,28 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
 void mlpt_trainer_free(mlpt_trainer *t);
 
 /* Trains one epoch (0-based `epoch`) over `train`, which must have
- * train_size samples of the model's input width. Returns 0 when the epoch
- * completed, 1 when on_step asked to stop, -1 on error (a non-finite loss:
- * the message names the epoch and step). *out gets the epoch's figures. */
+ * train_size samples of the model's input width. With `from` (NULL: the
+ * start), continues an epoch interrupted after from->step steps, with its
+ * running sums. Returns 0 when the epoch completed, 1 when on_step asked to
+ * stop, -1 on error (a non-finite loss: the message names the epoch and
+ * step; the weights stay those of the last good step). *out gets the
+ * epoch's figures so far. */
 int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
-                       mlpt_step_fn on_step, void *user, mlpt_epoch_stats *out,
-                       mlpt_error *err);
+                       const mlpt_epoch_stats *from, mlpt_step_fn on_step, void *user,
+                       mlpt_epoch_stats *out, mlpt_error *err);
+
+/* Everything of a trainer that a checkpoint must hold to continue it bit for
+ * bit, as pointers into it (shuffles and dropout masks need no state: they
+ * are keyed by seed, epoch and sample). */
+typedef struct mlpt_trainer_state {
+    mlpt_optimizer_kind optimizer;
+    size_t n_params;
+    float *params;          /* the model's */
+    float *state1, *state2; /* optimizer moments; state2 is NULL unless adam */
+    uint64_t *steps_taken;  /* optimizer steps so far (adam's t) */
+} mlpt_trainer_state;
+
+mlpt_trainer_state mlpt_trainer_state_of(mlpt_trainer *t);
 
 /* Inference over every sample of d (take a mlpt_dataset_slice for part of
  * it): class probabilities written to probs (d->n x output_width) when

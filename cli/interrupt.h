@@ -1,0 +1,13 @@
+/* cli/interrupt.h - Ctrl-C (SIGINT) and SIGTERM while training: the first
+ * asks the run to stop after the current step and save a checkpoint; a
+ * second exits at once, which is safe because checkpoints are written
+ * atomically: the last complete one stays intact. */
+#ifndef MLPT_CLI_INTERRUPT_H
+#define MLPT_CLI_INTERRUPT_H
+
+void interrupt_install(void);
+
+/* The signal received since interrupt_install, or 0. */
+int interrupt_received(void);
+
+#endif

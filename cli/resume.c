@@ -1,0 +1,84 @@
+#include "resume.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static bool shapes_weights(const mlpt_setting *s)
+{
+    return strcmp(s->section, "run") && strcmp(s->section, "report") &&
+           !(strcmp(s->section, "train") == 0 && strcmp(s->key, "epochs") == 0);
+}
+
+char *resume_settings(const mlpt_config *cfg)
+{
+    size_t len = 1;
+    for (int i = 0; i < cfg->n_settings; i++)
+        len += sizeof cfg->settings[i].section + sizeof cfg->settings[i].key +
+               sizeof cfg->settings[i].value + 3;
+    char *text = malloc(len), *p = text;
+    if (!text)
+        return NULL;
+    *p = '\0';
+    for (int i = 0; i < cfg->n_settings; i++) {
+        const mlpt_setting *s = &cfg->settings[i];
+        if (shapes_weights(s))
+            p += sprintf(p, "%s.%s=%s\n", s->section, s->key, s->value);
+    }
+    return text;
+}
+
+/* The value of `key` ("section.key", up to its '=') in lines, or NULL; for
+ * a repeated key (model.layer) all its values joined by " | " into buf. */
+static const char *value_of(const char *lines, const char *key, size_t key_len, char *buf,
+                            size_t cap)
+{
+    bool found = false;
+    buf[0] = '\0';
+    for (const char *p = lines; *p;) {
+        const char *eol = strchr(p, '\n');
+        const size_t n = eol ? (size_t)(eol - p) : strlen(p);
+        if (n > key_len && strncmp(p, key, key_len) == 0 && p[key_len] == '=') {
+            size_t used = strlen(buf);
+            snprintf(buf + used, cap - used, "%s%.*s", found ? " | " : "",
+                     (int)(n - key_len - 1), p + key_len + 1);
+            found = true;
+        }
+        p += n + (eol != NULL);
+    }
+    return found ? buf : NULL;
+}
+
+/* Appends to diff each key of `a` whose value in `b` differs (or is missing),
+ * once; `seen` guards against listing a key twice. */
+static void diff_keys(const char *a, const char *b, bool a_is_saved, char *diff, size_t cap)
+{
+    for (const char *p = a; *p;) {
+        const char *eq = strchr(p, '='), *eol = strchr(p, '\n');
+        const size_t key_len = (size_t)(eq - p);
+        char key[64], va[512], vb[512];
+        snprintf(key, sizeof key, "%.*s", (int)key_len, p);
+        const char *x = value_of(a, key, key_len, va, sizeof va);
+        const char *y = value_of(b, key, key_len, vb, sizeof vb);
+        if ((!y || strcmp(x, y)) && !strstr(diff, key)) {
+            size_t used = strlen(diff);
+            snprintf(diff + used, cap - used, "%s%s (checkpoint: %s, now: %s)", used ? "; " : "",
+                     key, a_is_saved ? x : (y ? y : "unset"), a_is_saved ? (y ? y : "unset") : x);
+        }
+        p = eol ? eol + 1 : eq + strlen(eq);
+    }
+}
+
+int resume_compare(const char *checkpoint, const char *saved, const char *now,
+                   mlpt_error *err)
+{
+    char diff[800] = "";
+    diff_keys(saved, now, true, diff, sizeof diff);
+    diff_keys(now, saved, false, diff, sizeof diff);
+    if (diff[0])
+        return mlpt_fail(err, "cannot resume from %s: the config differs in %s; only "
+                              "train.epochs, [run] and [report] may change",
+                         checkpoint, diff);
+    return 0;
+}

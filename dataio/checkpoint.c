@@ -1,0 +1,249 @@
+/* Layout, every number little-endian:
+ *   "MLPTCKP1"                                   8 bytes
+ *   optimizer, n_params, steps_taken             u64 each
+ *   epoch, step, steps, samples, correct         u64 each
+ *   loss_sum                                     f64 (as its u64 bits)
+ *   n_history, settings_len, settings_hash       u64 each
+ *   history: n_history rows of epoch (u64) and 6 f64
+ *   settings: settings_len bytes
+ *   params, state1, [state2 for adam]            n_params f32 each
+ *   FNV-1a 64 of everything above                u64 */
+#define _POSIX_C_SOURCE 200809L
+#include "mlpt/checkpoint.h"
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "le_bytes.h"
+
+static const char MAGIC[8] = {'M', 'L', 'P', 'T', 'C', 'K', 'P', '1'};
+enum { HEADER_WORDS = 12, HEADER_BYTES = 8 + 8 * HEADER_WORDS, ROW_BYTES = 8 * 7 };
+enum { MAX_HISTORY = 100000, MAX_SETTINGS = 1 << 20 };
+
+static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 0x100000001b3ull;
+    }
+    return h;
+}
+
+static const uint64_t FNV_START = 0xcbf29ce484222325ull;
+
+static uint64_t double_bits(double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u;
+}
+
+static double bits_double(uint64_t u)
+{
+    double d;
+    memcpy(&d, &u, sizeof d);
+    return d;
+}
+
+/* A writer that hashes what it writes. */
+typedef struct hashed_out {
+    FILE *f;
+    uint64_t hash;
+} hashed_out;
+
+static void emit(hashed_out *o, const unsigned char *p, size_t n)
+{
+    o->hash = fnv1a(o->hash, p, n);
+    fwrite(p, 1, n, o->f);
+}
+
+static void emit_u64(hashed_out *o, uint64_t v)
+{
+    unsigned char b[8];
+    put_le64(b, v);
+    emit(o, b, 8);
+}
+
+static void emit_floats(hashed_out *o, const float *x, size_t n)
+{
+    unsigned char buf[4 * LE_CHUNK_FLOATS];
+    while (n > 0) {
+        size_t k = n < LE_CHUNK_FLOATS ? n : LE_CHUNK_FLOATS;
+        for (size_t i = 0; i < k; i++)
+            put_le_float(buf + 4 * i, x[i]);
+        emit(o, buf, 4 * k);
+        x += k;
+        n -= k;
+    }
+}
+
+int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_trainer *t,
+                         mlpt_error *err)
+{
+    const mlpt_trainer_state s = mlpt_trainer_state_of(t);
+    const size_t settings_len = c->settings ? strlen(c->settings) : 0;
+    mlpt_atomic_file a;
+    if (mlpt_atomic_open(&a, path, err) < 0)
+        return -1;
+    hashed_out o = {a.f, FNV_START};
+    emit(&o, (const unsigned char *)MAGIC, sizeof MAGIC);
+    const uint64_t words[HEADER_WORDS] = {
+        (uint64_t)s.optimizer, s.n_params,       *s.steps_taken,
+        (uint64_t)c->epoch,    c->done.step,     c->done.steps,
+        c->done.samples,       c->done.correct,  double_bits(c->done.loss_sum),
+        c->n_history,          settings_len,     fnv1a(FNV_START, (const unsigned char *)
+                                                       (c->settings ? c->settings : ""),
+                                                       settings_len)};
+    for (int i = 0; i < HEADER_WORDS; i++)
+        emit_u64(&o, words[i]);
+    for (size_t i = 0; i < c->n_history; i++) {
+        const mlpt_history_row *r = &c->history[i];
+        emit_u64(&o, (uint64_t)r->epoch);
+        const double v[6] = {r->loss, r->accuracy, r->val_loss, r->val_accuracy, r->seconds,
+                             r->samples_per_s};
+        for (int k = 0; k < 6; k++)
+            emit_u64(&o, double_bits(v[k]));
+    }
+    emit(&o, (const unsigned char *)(c->settings ? c->settings : ""), settings_len);
+    emit_floats(&o, s.params, s.n_params);
+    emit_floats(&o, s.state1, s.n_params);
+    if (s.state2)
+        emit_floats(&o, s.state2, s.n_params);
+    const uint64_t hash = o.hash;
+    emit_u64(&o, hash);
+    return mlpt_atomic_commit(&a, err);
+}
+
+/* The whole file, after checking its size. */
+static unsigned char *read_all(const char *path, size_t *size, mlpt_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        mlpt_fail(err, "%s: cannot open: %s", path, strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    unsigned char *buf = NULL;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
+        mlpt_fail(err, "%s: not a regular file", path);
+    else if ((uint64_t)st.st_size < HEADER_BYTES + 8)
+        mlpt_fail(err, "%s: %lld bytes, too short for a checkpoint", path, (long long)st.st_size);
+    else if (!(buf = malloc((size_t)st.st_size)))
+        mlpt_fail(err, "%s: out of memory for %lld bytes", path, (long long)st.st_size);
+    else if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+        mlpt_fail(err, "%s: read error: %s", path, strerror(errno));
+        free(buf);
+        buf = NULL;
+    }
+    *size = buf ? (size_t)st.st_size : 0;
+    fclose(f);
+    return buf;
+}
+
+static float *copy_floats(const unsigned char *p, size_t n)
+{
+    float *x = malloc((n ? n : 1) * sizeof *x);
+    for (size_t i = 0; x && i < n; i++)
+        x[i] = get_le_float(p + 4 * i);
+    return x;
+}
+
+/* Parses buf (size bytes, already hash-checked) into c. */
+static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_checkpoint *c,
+                 mlpt_error *err)
+{
+    uint64_t w[HEADER_WORDS];
+    for (int i = 0; i < HEADER_WORDS; i++)
+        w[i] = get_le64(buf + 8 + 8 * i);
+    const uint64_t optimizer = w[0], n_params = w[1], n_history = w[9], settings_len = w[10];
+    if (optimizer > MLPT_OPT_RMSPROP)
+        return mlpt_fail(err, "%s: unknown optimizer %llu", path, (unsigned long long)optimizer);
+    if (n_history > MAX_HISTORY || settings_len > MAX_SETTINGS || n_params > SIZE_MAX / 16 ||
+        w[3] > MAX_HISTORY)
+        return mlpt_fail(err, "%s: header counts out of range", path);
+    const uint64_t arrays = optimizer == MLPT_OPT_ADAM ? 3 : 2;
+    const uint64_t expected = HEADER_BYTES + n_history * ROW_BYTES + settings_len +
+                              arrays * 4 * n_params + 8;
+    if (expected != size)
+        return mlpt_fail(err, "%s: %zu bytes, but its header describes %llu", path, size,
+                         (unsigned long long)expected);
+    c->optimizer = (mlpt_optimizer_kind)optimizer;
+    c->n_params = (size_t)n_params;
+    c->steps_taken = w[2];
+    c->epoch = (int)w[3];
+    c->done = (mlpt_epoch_stats){.step = w[4], .steps = w[5], .samples = w[6], .correct = w[7],
+                                 .loss_sum = bits_double(w[8])};
+    c->n_history = (size_t)n_history;
+    c->settings_hash = w[11];
+    const unsigned char *p = buf + HEADER_BYTES;
+    c->history = calloc(n_history ? n_history : 1, sizeof *c->history);
+    c->settings = malloc(settings_len + 1);
+    if (!c->history || !c->settings)
+        return mlpt_fail(err, "%s: out of memory", path);
+    for (size_t i = 0; i < n_history; i++, p += ROW_BYTES) {
+        double v[6];
+        for (int k = 0; k < 6; k++)
+            v[k] = bits_double(get_le64(p + 8 + 8 * k));
+        c->history[i] = (mlpt_history_row){(int)get_le64(p), v[0], v[1], v[2], v[3], v[4], v[5]};
+    }
+    memcpy(c->settings, p, settings_len);
+    c->settings[settings_len] = '\0';
+    if (strlen(c->settings) != settings_len ||
+        fnv1a(FNV_START, p, settings_len) != c->settings_hash)
+        return mlpt_fail(err, "%s: the settings do not match their hash", path);
+    p += settings_len;
+    float **arrays_out[3] = {&c->params, &c->state1, &c->state2};
+    for (uint64_t a = 0; a < arrays; a++, p += 4 * n_params)
+        if (!(*arrays_out[a] = copy_floats(p, (size_t)n_params)))
+            return mlpt_fail(err, "%s: out of memory for %llu parameters", path,
+                             (unsigned long long)n_params);
+    return 0;
+}
+
+int mlpt_checkpoint_read(const char *path, mlpt_checkpoint *c, mlpt_error *err)
+{
+    memset(c, 0, sizeof *c);
+    size_t size;
+    unsigned char *buf = read_all(path, &size, err);
+    if (!buf)
+        return -1;
+    int rc = 0;
+    if (memcmp(buf, MAGIC, sizeof MAGIC) != 0)
+        rc = mlpt_fail(err, "%s: not an mlptrain checkpoint (bad magic)", path);
+    else if (fnv1a(FNV_START, buf, size - 8) != get_le64(buf + size - 8))
+        rc = mlpt_fail(err, "%s: damaged: the contents do not match the stored hash", path);
+    else
+        rc = parse(path, buf, size, c, err);
+    free(buf);
+    if (rc < 0)
+        mlpt_checkpoint_free(c);
+    return rc;
+}
+
+int mlpt_checkpoint_restore(const mlpt_checkpoint *c, mlpt_trainer *t, mlpt_error *err)
+{
+    mlpt_trainer_state s = mlpt_trainer_state_of(t);
+    if (c->optimizer != s.optimizer || c->n_params != s.n_params)
+        return mlpt_fail(err, "the checkpoint holds %zu parameters for optimizer %d, the model "
+                              "%zu for optimizer %d",
+                         c->n_params, (int)c->optimizer, s.n_params, (int)s.optimizer);
+    memcpy(s.params, c->params, s.n_params * sizeof *s.params);
+    memcpy(s.state1, c->state1, s.n_params * sizeof *s.state1);
+    if (s.state2)
+        memcpy(s.state2, c->state2, s.n_params * sizeof *s.state2);
+    *s.steps_taken = c->steps_taken;
+    return 0;
+}
+
+void mlpt_checkpoint_free(mlpt_checkpoint *c)
+{
+    free(c->history);
+    free(c->settings);
+    free(c->params);
+    free(c->state1);
+    free(c->state2);
+    memset(c, 0, sizeof *c);
+}

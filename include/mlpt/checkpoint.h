@@ -1,0 +1,57 @@
+/* mlpt/checkpoint.h - a training run's whole state on disk, to continue it
+ * bit for bit after Ctrl-C, a crash or kill -9.
+ *
+ * A checkpoint holds the parameters, the optimizer's moments and step
+ * count, how far training got (epoch, step, the epoch's running sums), the
+ * history of completed epochs, and the settings that must not change on
+ * resume, with a hash of the whole file. Shuffles and dropout masks are
+ * keyed by (seed, epoch, sample), so they need no state. The file is
+ * written atomically: the previous checkpoint stays until the new one is
+ * complete. */
+#ifndef MLPT_CHECKPOINT_H
+#define MLPT_CHECKPOINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mlpt/error.h"
+#include "mlpt/fileio.h"
+#include "mlpt/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct mlpt_checkpoint {
+    int epoch;                  /* the epoch to continue, 0-based */
+    mlpt_epoch_stats done;      /* its steps done and running sums (step 0: at its start) */
+    size_t n_history;           /* completed epochs */
+    mlpt_history_row *history;  /* owned */
+    char *settings;             /* owned: "section.key=value" lines that must match */
+    uint64_t settings_hash;     /* FNV-1a of settings */
+    /* read only: the trainer's state, owned, until mlpt_checkpoint_restore */
+    mlpt_optimizer_kind optimizer;
+    size_t n_params;
+    uint64_t steps_taken;
+    float *params, *state1, *state2;
+} mlpt_checkpoint;
+
+/* Writes c's progress, history and settings with t's state to path. */
+int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_trainer *t,
+                         mlpt_error *err);
+
+/* Reads path into c, trusting nothing: magic and version, sizes against the
+ * file size before any allocation, counts in range, and the hash. On
+ * failure c is left zeroed. */
+int mlpt_checkpoint_read(const char *path, mlpt_checkpoint *c, mlpt_error *err);
+
+/* Copies c's state into t after checking that it fits (optimizer and
+ * parameter count). */
+int mlpt_checkpoint_restore(const mlpt_checkpoint *c, mlpt_trainer *t, mlpt_error *err);
+
+void mlpt_checkpoint_free(mlpt_checkpoint *c);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

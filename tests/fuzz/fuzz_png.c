@@ -1,0 +1,192 @@
+/* fuzz_png.c - libFuzzer target for mlpt_image_load_png (dataio/image.c,
+ * which decodes with cairo).
+ *
+ * Two kinds of input:
+ *  - a PNG file (it starts with the PNG signature): written as is to a
+ *    temporary file (one per process, reused) and loaded into a 28x28
+ *    sample; then, since mutated bytes almost never keep the chunks' CRCs
+ *    right and the decoder stops at the first bad one, loaded again with
+ *    every chunk's CRC recomputed, if that changed anything;
+ *  - anything else describes a picture that this harness draws and saves
+ *    with cairo, so that the reader's own code (grey conversion, ink box,
+ *    resampling, centring) sees arbitrary pixels and sizes: byte 0 picks
+ *    the pixel format (bit 0: with alpha) and the sample size (bits 1-2),
+ *    bytes 1 and 2 the width and height (1..64), and the rest are the
+ *    pixels' bytes (missing ones are 0).
+ *
+ * Checked on every load: failure gives an error naming the file. */
+#define _POSIX_C_SOURCE 200809L /* getpid, unlink */
+
+#include <cairo.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "mlpt/image.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+
+/* Sample sizes (height, width) that byte 0 picks from in drawn mode. */
+static const size_t sample_sizes[4][2] = {{28, 28}, {1, 1}, {5, 40}, {40, 3}};
+
+/* ---- the temporary file ---- */
+
+static char tmp_path[512];
+
+static void remove_tmp(void)
+{
+    unlink(tmp_path);
+}
+
+static const char *tmp_name(void)
+{
+    if (!tmp_path[0]) {
+        const char *dir = getenv("TMPDIR");
+        int n = snprintf(tmp_path, sizeof tmp_path, "%s/mlpt_fuzz_png.%ld.png",
+                         dir && *dir ? dir : "/tmp", (long)getpid());
+        if (n < 0 || (size_t)n >= sizeof tmp_path) {
+            fprintf(stderr, "fuzz_png: TMPDIR is too long\n");
+            abort();
+        }
+        atexit(remove_tmp);
+    }
+    return tmp_path;
+}
+
+static const char *write_tmp(const uint8_t *data, size_t size)
+{
+    const char *path = tmp_name();
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        perror(path);
+        abort();
+    }
+    size_t wrote = size ? fwrite(data, 1, size, f) : 0;
+    if (fclose(f) != 0 || wrote != size) {
+        perror(path);
+        abort();
+    }
+    return path;
+}
+
+/* ---- one load ---- */
+
+static volatile unsigned sink;
+
+static void load(const char *path, size_t height, size_t width)
+{
+    uint8_t *out = malloc(height * width);
+    mlpt_error err = {{0}};
+    if (!out)
+        abort();
+    if (mlpt_image_load_png(path, height, width, out, &err) == 0) {
+        unsigned sum = 0; /* every output byte must have been written */
+        for (size_t i = 0; i < height * width; i++)
+            sum += out[i];
+        sink = sum;
+    } else {
+        size_t plen = strlen(path);
+        if (strnlen(err.msg, sizeof err.msg) == sizeof err.msg ||
+            strncmp(err.msg, path, plen) != 0 || strncmp(err.msg + plen, ": ", 2) != 0)
+            abort(); /* errors read "path: what is wrong" */
+    }
+    free(out);
+}
+
+/* ---- PNG files ---- */
+
+static uint32_t get_be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Recomputes the CRC of every whole chunk in png; true if one changed. */
+static bool fix_crcs(uint8_t *png, size_t size)
+{
+    bool changed = false;
+    size_t at = sizeof png_signature;
+    while (size - at >= 12) {
+        uint32_t len = get_be32(png + at);
+        if (len > size - at - 12)
+            break;
+        uint8_t *type = png + at + 4, *crc = type + 4 + len;
+        uint32_t want = (uint32_t)crc32(crc32(0L, Z_NULL, 0), type, 4 + len);
+        for (int b = 0; b < 4; b++) {
+            uint8_t byte = (uint8_t)(want >> (24 - 8 * b));
+            changed |= crc[b] != byte;
+            crc[b] = byte;
+        }
+        at += 12 + (size_t)len;
+    }
+    return changed;
+}
+
+static void load_png_file(const uint8_t *data, size_t size)
+{
+    load(write_tmp(data, size), 28, 28);
+    uint8_t *copy = malloc(size);
+    if (!copy)
+        abort();
+    memcpy(copy, data, size);
+    if (fix_crcs(copy, size))
+        load(write_tmp(copy, size), 28, 28);
+    free(copy);
+}
+
+/* ---- drawn pictures ---- */
+
+static void load_drawn(const uint8_t *data, size_t size)
+{
+    uint8_t head[3] = {0, 0, 0};
+    memcpy(head, data, size < 3 ? size : 3);
+    const uint8_t *pixels = data + (size < 3 ? size : 3);
+    size_t n_pixel_bytes = size < 3 ? 0 : size - 3;
+
+    const bool alpha = head[0] & 1;
+    const size_t *sample = sample_sizes[(head[0] >> 1) & 3];
+    const int w = 1 + head[1] % 64, h = 1 + head[2] % 64;
+    cairo_surface_t *s =
+        cairo_image_surface_create(alpha ? CAIRO_FORMAT_ARGB32 : CAIRO_FORMAT_RGB24, w, h);
+    if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS)
+        abort();
+    cairo_surface_flush(s);
+    unsigned char *bytes = cairo_image_surface_get_data(s);
+    const int stride = cairo_image_surface_get_stride(s);
+    size_t next = 0;
+    for (int y = 0; y < h; y++)
+        for (int x = 0; x < w; x++) {
+            uint8_t c[4] = {0, 0, 0, 0}; /* a, r, g, b */
+            for (int k = alpha ? 0 : 1; k < 4; k++)
+                c[k] = next < n_pixel_bytes ? pixels[next++] : 0;
+            if (!alpha)
+                c[0] = 0xff;
+            for (int k = 1; k < 4; k++) /* premultiplied: no channel above alpha */
+                if (c[k] > c[0])
+                    c[k] = c[0];
+            uint32_t p = (uint32_t)c[0] << 24 | (uint32_t)c[1] << 16 | (uint32_t)c[2] << 8 | c[3];
+            memcpy(bytes + (size_t)y * (size_t)stride + 4 * (size_t)x, &p, sizeof p);
+        }
+    cairo_surface_mark_dirty(s);
+    const char *path = tmp_name();
+    if (cairo_surface_write_to_png(s, path) != CAIRO_STATUS_SUCCESS) {
+        fprintf(stderr, "fuzz_png: cannot write %s\n", path);
+        abort();
+    }
+    cairo_surface_destroy(s);
+    load(path, sample[0], sample[1]);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (size >= sizeof png_signature && !memcmp(data, png_signature, sizeof png_signature))
+        load_png_file(data, size);
+    else
+        load_drawn(data, size);
+    return 0;
+}
