@@ -131,26 +131,73 @@ void mlpt_gemm_tn(size_t m, size_t k, size_t n, const float *restrict X,
     touched[k] = m > 0;
 }
 
-/* dX[i, p] is the dot product of D's row i with W's row p. Eight partial
- * sums (j mod 8) let it vectorise; they are combined in a fixed order. */
+/* The sum of v's 16 lanes, in a fixed pairwise order. */
+static inline float sum_lanes(vf v)
+{
+    float t[VW];
+    memcpy(t, &v, sizeof t);
+    for (int width = VW / 2; width >= 1; width /= 2)
+        for (int l = 0; l < width; l++)
+            t[l] += t[l + width];
+    return t[0];
+}
+
+/* dX[i0 .. i0+rows, p] for one W row p: each row's dot product in 16
+ * partial sums (j mod 16), then the rest of the row one by one. `rows`
+ * independent chains hide the FMA latency; it is a constant at each call. */
+BLOCK_KERNEL nt_rows(int rows, size_t k, size_t n, size_t i0, size_t p, const float *D,
+                     const float *W, float *dX)
+{
+    enum { RB = 4 };
+    const float *w = W + p * n;
+    vf acc[RB];
+    for (int r = 0; r < rows; r++)
+        acc[r] = (vf){0};
+    size_t j = 0;
+    for (; j + VW <= n; j += VW) {
+        const vf wv = *(const vf *)(w + j);
+        for (int r = 0; r < rows; r++)
+            acc[r] += *(const vf *)(D + (i0 + (size_t)r) * n + j) * wv;
+    }
+    for (int r = 0; r < rows; r++) {
+        const float *d = D + (i0 + (size_t)r) * n;
+        float sum = sum_lanes(acc[r]);
+        for (size_t jj = j; jj < n; jj++)
+            sum = fmaf(d[jj], w[jj], sum);
+        dX[(i0 + (size_t)r) * k + p] = sum;
+    }
+}
+
+/* dX[i, p] is the dot product of D's row i with W's row p. Rows of at least
+ * 16 go through nt_rows (W's row p loaded once for four samples); narrower
+ * ones take eight partial sums (j mod 8) combined in a fixed order. */
 void mlpt_gemm_nt(size_t m, size_t k, size_t n, const float *restrict D,
                   const float *restrict W, float *restrict dX)
 {
+    if (n >= VW) {
+        size_t i0 = 0;
+        for (; i0 + 4 <= m; i0 += 4)
+            for (size_t p = 0; p < k; p++)
+                nt_rows(4, k, n, i0, p, D, W, dX);
+        for (; i0 < m; i0++)
+            for (size_t p = 0; p < k; p++)
+                nt_rows(1, k, n, i0, p, D, W, dX);
+        return;
+    }
     enum { LANES = 8 };
-    const size_t n8 = n - n % LANES;
     for (size_t i = 0; i < m; i++) {
         const float *d = D + i * n;
         for (size_t p = 0; p < k; p++) {
             const float *w = W + p * n;
             float acc[LANES] = {0};
-            for (size_t j = 0; j < n8; j += LANES)
+            for (size_t j = 0; j + LANES <= n; j += LANES)
                 for (size_t l = 0; l < LANES; l++)
                     acc[l] = fmaf(d[j + l], w[j + l], acc[l]);
-            float s = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
-                      ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-            for (size_t j = n8; j < n; j++)
-                s = fmaf(d[j], w[j], s);
-            dX[i * k + p] = s;
+            float sum = ((acc[0] + acc[4]) + (acc[1] + acc[5])) +
+                        ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+            for (size_t j = n - n % LANES; j < n; j++)
+                sum = fmaf(d[j], w[j], sum);
+            dX[i * k + p] = sum;
         }
     }
 }
