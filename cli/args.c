@@ -183,7 +183,11 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
             a->quiet = true;
             continue;
         }
-        if (!strcmp(arg, "--resume") && a->command == CLI_TRAIN) {
+        if (!strcmp(arg, "--resume")) {
+            if (a->command != CLI_TRAIN && a->command != CLI_CHECK) {
+                snprintf(msg, msg_len, "--resume does not apply here");
+                return -1;
+            }
             a->resume = true;
             continue;
         }
@@ -198,7 +202,9 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
         if (k < n) {
             const bool for_predict = !strcmp(valued_flags[k].flag, "--top");
             const bool for_seeds = !strcmp(valued_flags[k].flag, "--seeds");
-            if ((a->command == CLI_PREDICT) != for_predict || (a->command == CLI_SEEDS) < for_seeds) {
+            const bool one_seed = !strcmp(valued_flags[k].flag, "--seed");
+            if ((a->command == CLI_PREDICT) != for_predict || (a->command == CLI_SEEDS) < for_seeds ||
+                (a->command == CLI_SEEDS && one_seed)) {
                 snprintf(msg, msg_len, "%s does not apply here", valued_flags[k].flag);
                 return -1;
             }
@@ -219,6 +225,10 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
             return -1;
         }
         pos[n_pos++] = arg;
+    }
+    if (a->resume && a->command == CLI_CHECK) {
+        snprintf(msg, msg_len, "--resume does not apply to --check");
+        return -1;
     }
     return check_positionals(a, pos, n_pos, msg, msg_len);
 }

@@ -7,6 +7,9 @@
 
 void interrupt_install(void);
 
+/* Back to the default: after training, Ctrl-C stops the program at once. */
+void interrupt_remove(void);
+
 /* The signal received since interrupt_install, or 0. */
 int interrupt_received(void);
 

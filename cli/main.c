@@ -5,6 +5,7 @@
 #include <hwloc.h>
 #include <jansson.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <zlib.h>
@@ -38,15 +39,39 @@ static int check_config(const mlpt_config *cfg, mlpt_error *err)
     return 0;
 }
 
-/* argv joined by spaces, without a --resume already there. */
+/* Appends s to line quoted for a POSIX shell when it needs it. */
+static void append_word(char *line, size_t cap, const char *s)
+{
+    size_t used = strlen(line);
+    bool plain = *s != '\0';
+    for (const char *p = s; *p && plain; p++)
+        plain = strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./=:,+-@%",
+                       *p) != NULL;
+    if (used && used + 1 < cap)
+        line[used++] = ' ';
+    if (!plain && used + 1 < cap)
+        line[used++] = '\'';
+    for (const char *p = s; *p && used + 5 < cap; p++) {
+        if (*p == '\'' && !plain) { /* ' becomes '\'' */
+            memcpy(line + used, "'\\''", 4);
+            used += 4;
+        } else {
+            line[used++] = *p;
+        }
+    }
+    if (!plain && used + 1 < cap)
+        line[used++] = '\'';
+    line[used] = '\0';
+}
+
+/* argv as a command a shell runs again, without a --resume already there. */
 static const char *command_line(int argc, char **argv)
 {
-    static char line[4096];
-    size_t used = 0;
-    for (int i = 0; i < argc && used < sizeof line; i++)
+    static char line[8192];
+    line[0] = '\0';
+    for (int i = 0; i < argc; i++)
         if (strcmp(argv[i], "--resume"))
-            used += (size_t)snprintf(line + used, sizeof line - used, "%s%s", i ? " " : "",
-                                     argv[i]);
+            append_word(line, sizeof line, argv[i]);
     return line;
 }
 

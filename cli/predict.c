@@ -43,19 +43,37 @@ static bool is_png(const char *path)
     return png;
 }
 
-/* "FILE:A-B" (inclusive), "FILE:A" or "FILE" into path and [first, last]. */
+static bool is_file(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (f)
+        fclose(f);
+    return f != NULL;
+}
+
+/* Digits only, at least one; *end is set past them. */
+static bool digits(const char *s, const char **end)
+{
+    *end = s;
+    while (**end >= '0' && **end <= '9')
+        ++*end;
+    return *end > s;
+}
+
+/* "FILE:A-B" (inclusive), "FILE:A" or "FILE" into path and [first, last].
+ * An input naming an existing file is that file, ':' or not. */
 static int parse_range(const char *input, char *path, size_t *first, size_t *last, bool *ranged,
                        mlpt_error *err)
 {
-    const char *colon = strrchr(input, ':');
+    const char *colon = strrchr(input, ':'), *end;
     *ranged = false;
-    if (colon && colon[1] >= '0' && colon[1] <= '9') {
-        char *end;
+    if (colon && !is_file(input) && digits(colon + 1, &end) &&
+        (*end == '\0' || (*end == '-' && digits(end + 1, &end) && *end == '\0'))) {
+        char *stop;
         errno = 0;
-        unsigned long long a = strtoull(colon + 1, &end, 10), b = a;
-        if (*end == '-')
-            b = strtoull(end + 1, &end, 10);
-        if (errno || *end || b < a || end[-1] == '-')
+        unsigned long long a = strtoull(colon + 1, &stop, 10);
+        unsigned long long b = *stop == '-' ? strtoull(stop + 1, NULL, 10) : a;
+        if (errno || b < a)
             return mlpt_fail(err, "%s: expected FILE:FIRST-LAST with FIRST <= LAST", input);
         *first = (size_t)a;
         *last = (size_t)b;
@@ -201,8 +219,7 @@ int cli_predict(const cli_args *a, mlpt_error *err)
         return -1;
     int rc = mlpt_topology_probe(&topo, err);
     const int top = a->top > info.n_classes ? info.n_classes : a->top;
-    if (rc == 0 && !a->json)
-        print_header(&info, top);
+    bool header_printed = a->json;
     for (size_t i = 0; rc == 0 && i < a->n_inputs; i++) {
         batch b;
         mlpt_eval_result r;
@@ -213,6 +230,10 @@ int cli_predict(const cli_args *a, mlpt_error *err)
         if (rc == 0)
             rc = mlpt_evaluate(&m, &b.set, info.scale, topo.allowed_cores, probs, &r, err);
         const bool indexed = b.images.data != NULL; /* IDX, not PNG */
+        if (rc == 0 && !header_printed) {
+            print_header(&info, top);
+            header_printed = true;
+        }
         for (size_t s = 0; rc == 0 && s < b.set.n; s++)
             if (print_row(b.path, b.first + s, indexed, probs + s * m.output_width, &info, top,
                           a->json) < 0)

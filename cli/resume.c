@@ -56,6 +56,8 @@ static void diff_keys(const char *a, const char *b, bool a_is_saved, char *diff,
 {
     for (const char *p = a; *p;) {
         const char *eq = strchr(p, '='), *eol = strchr(p, '\n');
+        if (!eq || (eol && eq > eol)) /* not key=value: checked on reading, never here */
+            break;
         const size_t key_len = (size_t)(eq - p);
         char key[64], va[512], vb[512];
         snprintf(key, sizeof key, "%.*s", (int)key_len, p);

@@ -114,6 +114,25 @@ static int draw(const char *dir, const uint64_t *seeds, const double *acc, int n
     return rc;
 }
 
+/* The config for one seed, loaded as the user's with two more overrides, so
+ * that everything (the settings a checkpoint records included) says its seed
+ * and its folder, run.out/seed-N. */
+static int seed_config(const cli_args *a, const mlpt_config *cfg, uint64_t seed,
+                       mlpt_config *out, mlpt_error *err)
+{
+    static char seed_set[64], out_set[MLPT_PATH_LEN + 32];
+    mlpt_override ov[CLI_MAX_OVERRIDES + 2];
+    memcpy(ov, a->overrides, a->n_overrides * sizeof *ov);
+    snprintf(seed_set, sizeof seed_set, "train.seed=%llu", (unsigned long long)seed);
+    int len = snprintf(out_set, sizeof out_set, "run.out=%s/seed-%llu", cfg->run.out,
+                       (unsigned long long)seed);
+    if (len < 0 || (size_t)len >= sizeof out_set)
+        return mlpt_fail(err, "%.64s...: output path too long", cfg->run.out);
+    ov[a->n_overrides] = (mlpt_override){seed_set};
+    ov[a->n_overrides + 1] = (mlpt_override){out_set};
+    return mlpt_config_load(a->config, ov, a->n_overrides + 2, out, err);
+}
+
 int cli_seeds(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,
               mlpt_error *err)
 {
@@ -132,14 +151,17 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *to
            cfg->run.out, "seed", "test acc", "test loss", "fingerprint");
     int rc = 0;
     for (int i = 0; rc == 0 && i < n; i++) {
-        run_cfg = *cfg;
-        run_cfg.train.seed = seeds[i];
-        char sub[32];
-        snprintf(sub, sizeof sub, "seed-%llu", (unsigned long long)seeds[i]);
-        rc = mlpt_path_join(run_cfg.run.out, sizeof run_cfg.run.out, cfg->run.out, sub, err);
+        char command[MLPT_PATH_LEN + 64];
+        snprintf(command, sizeof command, "mlptrain %s --seed %llu", cfg->path,
+                 (unsigned long long)seeds[i]);
+        rc = seed_config(a, cfg, seeds[i], &run_cfg, err);
         if (rc == 0)
-            rc = train_run(&run_cfg, topo, &(train_options){.log = sink, .quiet = true},
+            rc = train_run(&run_cfg, topo,
+                           &(train_options){.log = sink, .quiet = true, .command = command},
                            &outcome[i], err);
+        if (rc == TRAIN_INTERRUPTED)
+            printf("interrupted during seed %llu: rerun the seeds to start again\n",
+                   (unsigned long long)seeds[i]);
         if (rc == 0) {
             acc[i] = outcome[i].test_accuracy;
             loss[i] = outcome[i].test_loss;
@@ -149,8 +171,8 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *to
         }
     }
     fclose(sink);
-    if (rc < 0)
-        return -1;
+    if (rc != 0)
+        return rc;
     double mean, sd, lo, hi, lmean, lsd, llo, lhi;
     stats(acc, n, &mean, &sd, &lo, &hi);
     stats(loss, n, &lmean, &lsd, &llo, &lhi);

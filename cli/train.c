@@ -98,7 +98,7 @@ static int on_step(const mlpt_epoch_stats *s, void *user)
 {
     step_context *c = user;
     progress_step(s, c->bar);
-    if (interrupt_received())
+    if (interrupt_received() && s->step < s->steps) /* at the last, the epoch's end saves */
         return 1;
     const int every = c->r->cfg->run.checkpoint_every;
     if (every > 0 && s->step % (size_t)every == 0 && s->step < s->steps &&
@@ -107,6 +107,14 @@ static int on_step(const mlpt_epoch_stats *s, void *user)
         return 1;
     }
     return 0;
+}
+
+/* After a checkpoint at epoch e, `done` of it: says how to go on. */
+static int stopped(const run *r, int e, const mlpt_epoch_stats *done)
+{
+    fprintf(r->log, "\ninterrupted at epoch %d, step %zu; saved %s\nresume with: %s --resume\n",
+            e + 1, done->step, r->checkpoint_path, r->opt->command);
+    return TRAIN_INTERRUPTED;
 }
 
 /* Returns 0, -1 on error, or TRAIN_INTERRUPTED after saving a checkpoint. */
@@ -123,14 +131,8 @@ static int train_epochs(run *r, mlpt_error *err)
         const int rc = mlpt_trainer_epoch(r->trainer, &r->train, e, from, on_step, &ctx, &st, err);
         if (rc < 0 || ctx.failed)
             return -1;
-        if (rc == 1) {
-            if (save_checkpoint(r, e, &st, err) < 0)
-                return -1;
-            fprintf(r->log, "\ninterrupted at epoch %d, step %zu of %zu; saved %s\n"
-                            "resume with: %s --resume\n",
-                    e + 1, st.step, st.steps, r->checkpoint_path, r->opt->command);
-            return TRAIN_INTERRUPTED;
-        }
+        if (rc == 1)
+            return save_checkpoint(r, e, &st, err) < 0 ? -1 : stopped(r, e, &st);
         const double seconds = progress_now() - p.start;
         mlpt_history_row *h = &r->history[e];
         *h = (mlpt_history_row){e + 1, st.loss, st.accuracy, NAN, NAN, seconds,
@@ -145,9 +147,12 @@ static int train_epochs(run *r, mlpt_error *err)
         progress_end(&p, &st, r->val.n ? &h->val_loss : NULL,
                      r->val.n ? &h->val_accuracy : NULL);
         /* Rewritten every epoch so an interrupted run keeps its history. */
+        const mlpt_epoch_stats next = {0};
         if (mlpt_history_write(r->history_path, r->history, (size_t)e + 1, err) < 0 ||
-            save_checkpoint(r, e + 1, &(mlpt_epoch_stats){0}, err) < 0)
+            save_checkpoint(r, e + 1, &next, err) < 0)
             return -1;
+        if (interrupt_received() && e + 1 < cfg->train.epochs) /* came at the last step */
+            return stopped(r, e + 1, &next);
     }
     return 0;
 }
@@ -160,6 +165,11 @@ static int resume(run *r, mlpt_error *err)
     if (mlpt_checkpoint_read(r->checkpoint_path, &c, err) < 0)
         return -1;
     int rc = resume_compare(r->checkpoint_path, c.settings, r->settings, err);
+    if (rc == 0 && (c.epoch > r->cfg->train.epochs ||
+                    (c.epoch == r->cfg->train.epochs && c.done.step > 0)))
+        rc = mlpt_fail(err, "cannot resume from %s with epochs = %d: it has trained past that "
+                            "(epoch %d, step %zu)",
+                       r->checkpoint_path, r->cfg->train.epochs, c.epoch + 1, c.done.step);
     if (rc == 0)
         rc = mlpt_checkpoint_restore(&c, r->trainer, err);
     if (rc == 0) {
@@ -258,6 +268,7 @@ static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_e
         return -1;
     interrupt_install();
     const int trained = train_epochs(r, err);
+    interrupt_remove();
     if (trained != 0)
         return trained;
 

@@ -70,13 +70,9 @@ static void emit_u64(hashed_out *o, uint64_t v)
 static void emit_floats(hashed_out *o, const float *x, size_t n)
 {
     unsigned char buf[4 * LE_CHUNK_FLOATS];
-    while (n > 0) {
-        size_t k = n < LE_CHUNK_FLOATS ? n : LE_CHUNK_FLOATS;
-        for (size_t i = 0; i < k; i++)
-            put_le_float(buf + 4 * i, x[i]);
+    for (size_t k; n > 0 && !ferror(o->f); x += k, n -= k) {
+        k = put_le_chunk(buf, x, n);
         emit(o, buf, 4 * k);
-        x += k;
-        n -= k;
     }
 }
 
@@ -194,6 +190,12 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     if (strlen(c->settings) != settings_len ||
         fnv1a(FNV_START, p, settings_len) != c->settings_hash)
         return mlpt_fail(err, "%s: the settings do not match their hash", path);
+    for (const char *line = c->settings; *line;) { /* each "section.key=value\n" */
+        const char *eol = strchr(line, '\n'), *eq = strchr(line, '=');
+        if (!eol || !eq || eq > eol || eq == line)
+            return mlpt_fail(err, "%s: malformed settings line", path);
+        line = eol + 1;
+    }
     p += settings_len;
     float **arrays_out[3] = {&c->params, &c->state1, &c->state2};
     for (uint64_t a = 0; a < arrays; a++, p += 4 * n_params)

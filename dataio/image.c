@@ -1,18 +1,47 @@
 #include "mlpt/image.h"
 
 #include <cairo.h>
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Ink below this (of 255) is background when finding the digit's box. */
 enum { INK_THRESHOLD = 32 };
 
+/* Pictures larger than this are refused before they are decoded: a PNG of
+ * a few kilobytes can claim a surface of gigabytes. */
+enum { MAX_SIDE = 8192 };
+
+/* Checks the size the PNG's header (IHDR) claims before cairo allocates. */
+static int check_png_size(const char *path, mlpt_error *err)
+{
+    unsigned char head[24];
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mlpt_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    const size_t got = fread(head, 1, sizeof head, f);
+    fclose(f);
+    if (got < sizeof head || memcmp(head + 12, "IHDR", 4) != 0)
+        return mlpt_fail(err, "%s: not a PNG file (no image header)", path);
+    const uint32_t w = (uint32_t)head[16] << 24 | (uint32_t)head[17] << 16 |
+                       (uint32_t)head[18] << 8 | head[19];
+    const uint32_t h = (uint32_t)head[20] << 24 | (uint32_t)head[21] << 16 |
+                       (uint32_t)head[22] << 8 | head[23];
+    if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE)
+        return mlpt_fail(err, "%s: a %ux%u picture; at most %dx%d is read", path, w, h, MAX_SIDE,
+                         MAX_SIDE);
+    return 0;
+}
+
 /* The PNG as grey levels g[h * w] (0 black .. 255 white), alpha composited
  * on white. */
 static int read_grey(const char *path, float **grey, int *h, int *w, mlpt_error *err)
 {
+    if (check_png_size(path, err) < 0)
+        return -1;
     cairo_surface_t *s = cairo_image_surface_create_from_png(path);
     cairo_status_t st = cairo_surface_status(s);
     if (st != CAIRO_STATUS_SUCCESS) {
@@ -46,29 +75,50 @@ static int read_grey(const char *path, float **grey, int *h, int *w, mlpt_error 
     return 0;
 }
 
+static int compare_floats(const void *a, const void *b)
+{
+    float x = *(const float *)a, y = *(const float *)b;
+    return (x > y) - (x < y);
+}
+
 /* Ink levels (0 none .. 255 full): inverted when the border, the
- * background, is brighter than the picture's average. Returns false for a
- * picture without contrast: nothing is drawn on it. */
+ * background, is brighter than the picture's average; then the paper's own
+ * level (the border's median: grey paper, a shadow) is taken off and the
+ * darkest stroke stretched to 255, so only the strokes count as ink.
+ * Returns false for a picture without contrast: nothing is drawn on it. */
 static bool to_ink(float *g, int h, int w)
 {
-    double border = 0.0, all = 0.0;
-    float lo = g[0], hi = g[0];
-    size_t n_border = 0;
+    const size_t n = (size_t)h * (size_t)w, n_border = h > 1 && w > 1 ? 2 * (size_t)(h + w) - 4 : n;
+    float *border = malloc(n_border * sizeof *border);
+    double all = 0.0, border_sum = 0.0;
+    size_t b = 0;
     for (int y = 0; y < h; y++)
         for (int x = 0; x < w; x++) {
             float v = g[(size_t)y * (size_t)w + (size_t)x];
-            lo = fminf(lo, v);
-            hi = fmaxf(hi, v);
             all += v;
             if (y == 0 || x == 0 || y == h - 1 || x == w - 1) {
-                border += v;
-                n_border++;
+                border_sum += v;
+                if (border && b < n_border)
+                    border[b++] = v;
             }
         }
-    if (border / (double)n_border > all / ((double)h * w)) /* a light background */
-        for (size_t i = 0; i < (size_t)h * (size_t)w; i++)
-            g[i] = 255.0f - g[i];
-    return hi - lo > INK_THRESHOLD;
+    const bool invert = border_sum / (double)n_border > all / (double)n; /* light paper */
+    float paper = 0.0f;
+    if (border && b > 0) {
+        qsort(border, b, sizeof *border, compare_floats);
+        paper = invert ? 255.0f - border[b / 2] : border[b / 2];
+    }
+    free(border);
+    float top = 0.0f;
+    for (size_t i = 0; i < n; i++) {
+        g[i] = fmaxf(0.0f, (invert ? 255.0f - g[i] : g[i]) - paper);
+        top = fmaxf(top, g[i]);
+    }
+    if (top <= INK_THRESHOLD)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        g[i] *= 255.0f / top;
+    return true;
 }
 
 /* Area-averaged resampling of src[sh x sw] onto dst[dh x dw]: each output

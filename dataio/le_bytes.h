@@ -40,18 +40,24 @@ static inline void put_le_float(unsigned char *p, float f)
 
 enum { LE_CHUNK_FLOATS = 4096 };
 
+/* Encodes up to LE_CHUNK_FLOATS of x[0..n) into buf; returns how many. */
+static inline size_t put_le_chunk(unsigned char buf[4 * LE_CHUNK_FLOATS], const float *x,
+                                  size_t n)
+{
+    const size_t k = n < LE_CHUNK_FLOATS ? n : LE_CHUNK_FLOATS;
+    for (size_t i = 0; i < k; i++)
+        put_le_float(buf + 4 * i, x[i]);
+    return k;
+}
+
 /* Writes n floats little-endian in chunks; after a failed write it stops,
  * and the caller's mlpt_atomic_commit reports the error. */
 static inline void write_le_floats(FILE *f, const float *x, size_t n)
 {
     unsigned char buf[4 * LE_CHUNK_FLOATS];
-    while (n > 0 && !ferror(f)) {
-        size_t k = n < LE_CHUNK_FLOATS ? n : LE_CHUNK_FLOATS;
-        for (size_t i = 0; i < k; i++)
-            put_le_float(buf + 4 * i, x[i]);
+    for (size_t k; n > 0 && !ferror(f); x += k, n -= k) {
+        k = put_le_chunk(buf, x, n);
         fwrite(buf, 4, k, f);
-        x += k;
-        n -= k;
     }
 }
 

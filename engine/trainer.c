@@ -280,6 +280,13 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
         st.step = from->step;
         st.loss_sum = from->loss_sum;
         st.correct = from->correct;
+        st.samples = st.step * B < n ? st.step * B : n;
+        if (st.samples) {
+            st.loss = st.loss_sum / (double)st.samples;
+            st.accuracy = (double)st.correct / (double)st.samples;
+        }
+        if (out) /* a checkpoint at an epoch's last step leaves no step to run */
+            *out = st;
     }
     if (t->spec.shuffle)
         mlpt_shuffle(t->spec.seed, (uint32_t)epoch, t->order, n);

@@ -103,3 +103,39 @@ Test(image, blank_and_broken_files_are_errors)
     cr_assert_eq(mlpt_image_load_png("/nonexistent/x.png", 28, 28, px, &err), -1);
     cr_assert(strstr(err.msg, "/nonexistent/x.png"), "%s", err.msg);
 }
+
+/* A PNG header can claim a picture of gigabytes in a few bytes: refused
+ * before anything is decoded or allocated. */
+Test(image, oversized_picture_is_refused_from_its_header)
+{
+    static const unsigned char png[] = {
+        0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R',
+        0, 0, 0x4e, 0x20, 0, 0, 0x4e, 0x20, /* 20000 x 20000 */
+        8, 0, 0, 0, 0, 0, 0, 0, 0};
+    char path[512];
+    snprintf(path, sizeof path, "%s/huge.png", MLPT_BINARY_DIR);
+    FILE *f = fopen(path, "wb");
+    fwrite(png, 1, sizeof png, f);
+    fclose(f);
+    uint8_t px[784];
+    mlpt_error err;
+    cr_assert_eq(mlpt_image_load_png(path, 28, 28, px, &err), -1);
+    cr_assert(strstr(err.msg, "huge.png") && strstr(err.msg, "20000x20000"), "%s", err.msg);
+}
+
+/* Dark ink on grey paper (a photograph, a shadow): the paper's level is not
+ * ink, so the digit is found and centred as on white. */
+Test(image, grey_paper_is_not_ink)
+{
+    uint8_t on_white[784], on_grey[784];
+    mlpt_error err;
+    cr_assert_eq(mlpt_image_load_png(draw_seven("white.png", 120, 160, 0.1, 1.0), 28, 28,
+                                     on_white, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlpt_image_load_png(draw_seven("grey.png", 120, 160, 0.1, 0.75), 28, 28,
+                                     on_grey, &err), 0, "%s", err.msg);
+    check_mnist_like(on_grey);
+    int differ = 0;
+    for (int i = 0; i < 784; i++)
+        differ += abs(on_white[i] - on_grey[i]) > 16;
+    cr_assert_lt(differ, 20, "%d pixels differ between white and grey paper", differ);
+}

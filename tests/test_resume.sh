@@ -16,6 +16,8 @@ run=(configs/tiny.ini --epochs 2 --seed 5 --set report.figures=none --quiet)
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 fingerprint() { sed -n 's/^weights fingerprint: //p'; }
+# history.csv without its timing columns: resumed runs must match these too.
+figures() { cut -d, -f1-5 "$1/history.csv"; }
 
 want=$("$bin" "${run[@]}" --out "$tmp/reference" 2>&1 | fingerprint)
 [ -n "$want" ] && ok || bad "reference run printed no fingerprint"
@@ -38,6 +40,8 @@ killed_then_resumed() {
     got=$("$bin" "${run[@]}" --out "$out" "$@" $([ -f "$out/checkpoint.mlpt" ] && echo --resume) \
         2>&1 | fingerprint)
     [ "$got" = "$want" ] && ok || bad "$name: resumed fingerprint '$got', uninterrupted '$want'"
+    [ "$(figures "$out")" = "$(figures "$tmp/reference")" ] && ok ||
+        bad "$name: history differs: $(diff <(figures "$out") <(figures "$tmp/reference") | tr '\n' ' ')"
 }
 
 # A checkpoint every 50 steps: kills land mid-epoch and between epochs.
@@ -64,6 +68,11 @@ if [ "$status" -eq 130 ] && grep -q 'resume with: .*--out' "$tmp/sigint.log"; th
     bad "SIGINT: exit $status"; cat "$tmp/sigint.log"; fi
 got=$("$bin" "${run[@]}" --out "$out" --set run.checkpoint_every=1 --resume 2>&1 | fingerprint)
 [ "$got" = "$want" ] && ok || bad "SIGINT then resume: '$got', want '$want'"
+[ "$(figures "$out")" = "$(figures "$tmp/reference")" ] && ok || bad "SIGINT then resume: history differs"
+
+# Fewer epochs than the checkpoint has trained are refused, not ignored.
+msg=$("$bin" "${run[@]}" --out "$tmp/reference" --resume --epochs 1 2>&1)
+[ $? -eq 1 ] && grep -q 'trained past that' <<<"$msg" && ok || bad "resume with fewer epochs: $msg"
 
 # More epochs on resume are allowed; another learning rate is not.
 msg=$("$bin" "${run[@]}" --out "$tmp/reference" --resume --set train.learning_rate=0.01 2>&1)
