@@ -19,43 +19,10 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fuzz_tmp.h"
 #include "mlpt/idx.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* ---- the temporary file ---- */
-
-static char tmp_path[512];
-
-static void remove_tmp(void)
-{
-    unlink(tmp_path);
-}
-
-static const char *write_tmp(const uint8_t *data, size_t size)
-{
-    if (!tmp_path[0]) {
-        const char *dir = getenv("TMPDIR");
-        int n = snprintf(tmp_path, sizeof tmp_path, "%s/mlpt_fuzz_idx.%ld",
-                         dir && *dir ? dir : "/tmp", (long)getpid());
-        if (n < 0 || (size_t)n >= sizeof tmp_path) {
-            fprintf(stderr, "fuzz_idx: TMPDIR is too long\n");
-            abort();
-        }
-        atexit(remove_tmp);
-    }
-    FILE *f = fopen(tmp_path, "wb");
-    if (!f) {
-        perror(tmp_path);
-        abort();
-    }
-    size_t wrote = size ? fwrite(data, 1, size, f) : 0;
-    if (fclose(f) != 0 || wrote != size) {
-        perror(tmp_path);
-        abort();
-    }
-    return tmp_path;
-}
 
 /* ---- gzip members made here ---- */
 
@@ -96,7 +63,7 @@ static volatile unsigned sink;
 
 static void load(const uint8_t *data, size_t size)
 {
-    const char *path = write_tmp(data, size);
+    const char *path = fuzz_write_tmp("idx", "", data, size);
     mlpt_idx t;
     mlpt_error err = {{0}};
     if (mlpt_idx_load(path, &t, &err) == 0) {

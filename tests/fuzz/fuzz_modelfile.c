@@ -14,43 +14,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_tmp.h"
 #include "mlpt/modelfile.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-/* ---- the temporary file ---- */
-
-static char tmp_path[512];
-
-static void remove_tmp(void)
-{
-    unlink(tmp_path);
-}
-
-static const char *write_tmp(const uint8_t *data, size_t size)
-{
-    if (!tmp_path[0]) {
-        const char *dir = getenv("TMPDIR");
-        int n = snprintf(tmp_path, sizeof tmp_path, "%s/mlpt_fuzz_modelfile.%ld",
-                         dir && *dir ? dir : "/tmp", (long)getpid());
-        if (n < 0 || (size_t)n >= sizeof tmp_path) {
-            fprintf(stderr, "fuzz_modelfile: TMPDIR is too long\n");
-            abort();
-        }
-        atexit(remove_tmp);
-    }
-    FILE *f = fopen(tmp_path, "wb");
-    if (!f) {
-        perror(tmp_path);
-        abort();
-    }
-    size_t wrote = size ? fwrite(data, 1, size, f) : 0;
-    if (fclose(f) != 0 || wrote != size) {
-        perror(tmp_path);
-        abort();
-    }
-    return tmp_path;
-}
 
 /* ---- one load ---- */
 
@@ -58,7 +25,7 @@ static mlpt_model_info info; /* some 12 KB of class names: not on the stack */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    const char *path = write_tmp(data, size);
+    const char *path = fuzz_write_tmp("modelfile", "", data, size);
     mlpt_model m;
     mlpt_error err = {{0}};
     if (mlpt_model_load(path, &m, &info, &err) == 0) {

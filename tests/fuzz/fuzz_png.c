@@ -26,6 +26,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "fuzz_tmp.h"
 #include "mlpt/image.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,46 +35,6 @@ static const uint8_t png_signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, 
 
 /* Sample sizes (height, width) that byte 0 picks from in drawn mode. */
 static const size_t sample_sizes[4][2] = {{28, 28}, {1, 1}, {5, 40}, {40, 3}};
-
-/* ---- the temporary file ---- */
-
-static char tmp_path[512];
-
-static void remove_tmp(void)
-{
-    unlink(tmp_path);
-}
-
-static const char *tmp_name(void)
-{
-    if (!tmp_path[0]) {
-        const char *dir = getenv("TMPDIR");
-        int n = snprintf(tmp_path, sizeof tmp_path, "%s/mlpt_fuzz_png.%ld.png",
-                         dir && *dir ? dir : "/tmp", (long)getpid());
-        if (n < 0 || (size_t)n >= sizeof tmp_path) {
-            fprintf(stderr, "fuzz_png: TMPDIR is too long\n");
-            abort();
-        }
-        atexit(remove_tmp);
-    }
-    return tmp_path;
-}
-
-static const char *write_tmp(const uint8_t *data, size_t size)
-{
-    const char *path = tmp_name();
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        perror(path);
-        abort();
-    }
-    size_t wrote = size ? fwrite(data, 1, size, f) : 0;
-    if (fclose(f) != 0 || wrote != size) {
-        perror(path);
-        abort();
-    }
-    return path;
-}
 
 /* ---- one load ---- */
 
@@ -129,13 +90,13 @@ static bool fix_crcs(uint8_t *png, size_t size)
 
 static void load_png_file(const uint8_t *data, size_t size)
 {
-    load(write_tmp(data, size), 28, 28);
+    load(fuzz_write_tmp("png", ".png", data, size), 28, 28);
     uint8_t *copy = malloc(size);
     if (!copy)
         abort();
     memcpy(copy, data, size);
     if (fix_crcs(copy, size))
-        load(write_tmp(copy, size), 28, 28);
+        load(fuzz_write_tmp("png", ".png", copy, size), 28, 28);
     free(copy);
 }
 
@@ -173,7 +134,7 @@ static void load_drawn(const uint8_t *data, size_t size)
             memcpy(bytes + (size_t)y * (size_t)stride + 4 * (size_t)x, &p, sizeof p);
         }
     cairo_surface_mark_dirty(s);
-    const char *path = tmp_name();
+    const char *path = fuzz_tmp_name("png", ".png");
     if (cairo_surface_write_to_png(s, path) != CAIRO_STATUS_SUCCESS) {
         fprintf(stderr, "fuzz_png: cannot write %s\n", path);
         abort();
