@@ -541,6 +541,38 @@ static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlp
     return 0;
 }
 
+/* The length of the valid UTF-8 prefix of s[0..n) (n when all of it is). */
+static size_t utf8_prefix(const unsigned char *s, size_t n)
+{
+    size_t i = 0;
+    while (i < n) {
+        const unsigned char c = s[i];
+        const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
+                           : (c >> 3) == 30 ? 4 : 0;
+        if (len == 0 || i + len > n || (len == 2 && c < 0xc2))
+            return i;
+        for (size_t j = 1; j < len; j++)
+            if ((s[i + j] & 0xc0) != 0x80)
+                return i;
+        i += len;
+    }
+    return i;
+}
+
+/* Config text is UTF-8 (it is saved in the model file's JSON metadata): the
+ * first bad byte's line is named, before anything is trained. */
+static int check_utf8(const char *name, const char *text, mlpt_error *err)
+{
+    const size_t n = strlen(text), good = utf8_prefix((const unsigned char *)text, n);
+    if (good == n)
+        return 0;
+    int line = 1;
+    for (size_t i = 0; i < good; i++)
+        line += text[i] == '\n';
+    return mlpt_fail(err, "%s:%d: not UTF-8 text (byte 0x%02x)", name, line,
+                     (unsigned char)text[good]);
+}
+
 static int parse_classes(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
     char name[MLPT_CLASS_NAME_LEN];
@@ -553,6 +585,9 @@ static int parse_classes(const key_def *k, const entry *e, mlpt_config *cfg, mlp
         if (len == 0 || len >= sizeof name)
             return fail_value(k, e, err, "class name %d is empty or longer than %d characters",
                               n + 1, MLPT_CLASS_NAME_LEN - 1);
+        for (size_t i = 0; i < len; i++)
+            if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)
+                return fail_value(k, e, err, "class name %d holds a control character", n + 1);
         for (int i = 0; i < n; i++)
             if (!strcmp(cfg->data.classes[i], name))
                 return fail_value(k, e, err, "class name '%s' is listed twice", name);
@@ -803,9 +838,14 @@ int mlpt_config_parse(const char *name, const char *text, const mlpt_override *o
                          MLPT_PATH_LEN - 1);
     strcpy(cfg->path, name);
     ini_values v = {.name = name};
-    if (read_file_values(&v, text, err)) return -1;
-    for (size_t i = 0; i < n_overrides; i++)
-        if (read_override(&v, overrides[i].assignment, err)) return -1;
+    if (check_utf8(name, text, err) || read_file_values(&v, text, err)) return -1;
+    for (size_t i = 0; i < n_overrides; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "--set %.40s", overrides[i].assignment);
+        if (check_utf8(what, overrides[i].assignment, err) ||
+            read_override(&v, overrides[i].assignment, err))
+            return -1;
+    }
     return resolve(&v, cfg, err);
 }
 

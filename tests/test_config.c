@@ -730,3 +730,13 @@ Test(config, report_section)
     fails(MINI "[report]\nfigures = none curves\n", "t.ini:11: ", "none alone");
     fails(MINI "[report]\nsamples = 0\n", "t.ini:11: ", "from 1 to 100");
 }
+
+/* What the model file will store must be storable: checked before training. */
+Test(config, text_is_utf8_and_class_names_have_no_control_characters)
+{
+    fails(MINI "; caf\xe9\n", "t.ini:10: ", "not UTF-8 text (byte 0xe9)");
+    fails(PATHS "classes = a \"b\tc\" d\n" MODEL, "t.ini:6: ", "class name 2 holds a control character");
+    fails_with_set("data.classes=x \xff z", "--set data.classes=x", "not UTF-8");
+    parses(PATHS "classes = caf\xc3\xa9 th\xc3\xa9 \xe2\x82\xac\n" MODEL);
+    cr_assert_str_eq(cfg.data.classes[0], "caf\xc3\xa9");
+}
