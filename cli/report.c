@@ -94,12 +94,6 @@ static size_t pick_test_ids(const mlpt_dataset *test, const report_eval *e, bool
     return k;
 }
 
-/* dir/name into path. */
-static int figure_path(const char *dir, const char *name, char *path, mlpt_error *err)
-{
-    return mlpt_path_join(path, MLPT_PATH_LEN, dir, name, err);
-}
-
 int report_draw(FILE *f, const char *dir, const mlpt_config *cfg, const mlpt_dataset *train,
                 const mlpt_dataset *test, const report_eval *e, const mlpt_history_row *history,
                 size_t epochs, mlpt_error *err)
@@ -116,7 +110,7 @@ int report_draw(FILE *f, const char *dir, const mlpt_config *cfg, const mlpt_dat
         n = (size_t)cfg->report.samples < train->n ? (size_t)cfg->report.samples : train->n;
         for (size_t i = 0; i < n; i++)
             ids[i] = (uint32_t)i;
-        if (figure_path(dir, "samples.png", path, err) < 0 ||
+        if (mlpt_path_join(path, sizeof path, dir, "samples.png", err) < 0 ||
             mlpt_figure_samples(path, train, ids, n, names, err) < 0)
             return -1;
         fprintf(f, "wrote %s\n", path);
@@ -124,7 +118,7 @@ int report_draw(FILE *f, const char *dir, const mlpt_config *cfg, const mlpt_dat
     if (want & MLPT_FIG_PREDICTIONS) {
         n = pick_test_ids(test, e, false, (size_t)cfg->report.predictions, ids);
         snprintf(title, sizeof title, "Predictions on the first %zu test images", n);
-        if (figure_path(dir, "predictions.png", path, err) < 0 ||
+        if (mlpt_path_join(path, sizeof path, dir, "predictions.png", err) < 0 ||
             mlpt_figure_predictions(path, title, test, e->probs, e->n_classes, ids, n, names,
                                     err) < 0)
             return -1;
@@ -135,20 +129,20 @@ int report_draw(FILE *f, const char *dir, const mlpt_config *cfg, const mlpt_dat
         snprintf(title, sizeof title, "Misclassified: %s of %s correct",
                  console_thousands(e->result.correct, correct),
                  console_thousands(e->result.n, total));
-        if (figure_path(dir, "misclassified.png", path, err) < 0 ||
+        if (mlpt_path_join(path, sizeof path, dir, "misclassified.png", err) < 0 ||
             mlpt_figure_predictions(path, title, test, e->probs, e->n_classes, ids, n, names,
                                     err) < 0)
             return -1;
         fprintf(f, "wrote %s\n", path);
     }
     if ((want & MLPT_FIG_CURVES) && history && epochs > 0) {
-        if (figure_path(dir, "curves.png", path, err) < 0 ||
+        if (mlpt_path_join(path, sizeof path, dir, "curves.png", err) < 0 ||
             mlpt_figure_curves(path, history, epochs, err) < 0)
             return -1;
         fprintf(f, "wrote %s\n", path);
     }
     if (want & MLPT_FIG_CONFUSION) {
-        if (figure_path(dir, "confusion.png", path, err) < 0 ||
+        if (mlpt_path_join(path, sizeof path, dir, "confusion.png", err) < 0 ||
             mlpt_figure_confusion(path, e->confusion, e->n_classes, names, err) < 0)
             return -1;
         fprintf(f, "wrote %s\n", path);

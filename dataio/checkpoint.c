@@ -17,22 +17,12 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "hash.h"
 #include "le_bytes.h"
 
 static const char MAGIC[8] = {'M', 'L', 'P', 'T', 'C', 'K', 'P', '1'};
 enum { HEADER_WORDS = 12, HEADER_BYTES = 8 + 8 * HEADER_WORDS, ROW_BYTES = 8 * 7 };
 enum { MAX_HISTORY = 100000, MAX_SETTINGS = 1 << 20 };
-
-static uint64_t fnv1a(uint64_t h, const unsigned char *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 0x100000001b3ull;
-    }
-    return h;
-}
-
-static const uint64_t FNV_START = 0xcbf29ce484222325ull;
 
 static uint64_t double_bits(double d)
 {
@@ -56,7 +46,7 @@ typedef struct hashed_out {
 
 static void emit(hashed_out *o, const unsigned char *p, size_t n)
 {
-    o->hash = fnv1a(o->hash, p, n);
+    o->hash = mlpt_fnv1a(o->hash, p, n);
     fwrite(p, 1, n, o->f);
 }
 
@@ -84,13 +74,13 @@ int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_traine
     mlpt_atomic_file a;
     if (mlpt_atomic_open(&a, path, err) < 0)
         return -1;
-    hashed_out o = {a.f, FNV_START};
+    hashed_out o = {a.f, mlpt_fnv_start};
     emit(&o, (const unsigned char *)MAGIC, sizeof MAGIC);
     const uint64_t words[HEADER_WORDS] = {
         (uint64_t)s.optimizer, s.n_params,       *s.steps_taken,
         (uint64_t)c->epoch,    c->done.step,     c->done.steps,
         c->done.samples,       c->done.correct,  double_bits(c->done.loss_sum),
-        c->n_history,          settings_len,     fnv1a(FNV_START, (const unsigned char *)
+        c->n_history,          settings_len,     mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)
                                                        (c->settings ? c->settings : ""),
                                                        settings_len)};
     for (int i = 0; i < HEADER_WORDS; i++)
@@ -188,7 +178,7 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     memcpy(c->settings, p, settings_len);
     c->settings[settings_len] = '\0';
     if (strlen(c->settings) != settings_len ||
-        fnv1a(FNV_START, p, settings_len) != c->settings_hash)
+        mlpt_fnv1a(mlpt_fnv_start, p, settings_len) != c->settings_hash)
         return mlpt_fail(err, "%s: the settings do not match their hash", path);
     for (const char *line = c->settings; *line;) { /* each "section.key=value\n" */
         const char *eol = strchr(line, '\n'), *eq = strchr(line, '=');
@@ -215,7 +205,7 @@ int mlpt_checkpoint_read(const char *path, mlpt_checkpoint *c, mlpt_error *err)
     int rc = 0;
     if (memcmp(buf, MAGIC, sizeof MAGIC) != 0)
         rc = mlpt_fail(err, "%s: not an mlptrain checkpoint (bad magic)", path);
-    else if (fnv1a(FNV_START, buf, size - 8) != get_le64(buf + size - 8))
+    else if (mlpt_fnv1a(mlpt_fnv_start, buf, size - 8) != get_le64(buf + size - 8))
         rc = mlpt_fail(err, "%s: damaged: the contents do not match the stored hash", path);
     else
         rc = parse(path, buf, size, c, err);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "kernels.h"
 #include "rng.h"
 
@@ -121,14 +122,14 @@ void mlpt_model_free(mlpt_model *m)
 
 uint64_t mlpt_model_fingerprint(const mlpt_model *m)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
+    uint64_t h = mlpt_fnv_start;
     for (size_t i = 0; i < m->n_params; i++) {
+        unsigned char bytes[4]; /* little-endian on any host */
         uint32_t bits;
         memcpy(&bits, &m->params[i], sizeof bits);
-        for (int b = 0; b < 4; b++) { /* little-endian byte order on any host */
-            h ^= (bits >> (8 * b)) & 0xffu;
-            h *= 0x100000001b3ull;
-        }
+        for (int b = 0; b < 4; b++)
+            bytes[b] = (unsigned char)(bits >> (8 * b));
+        h = mlpt_fnv1a(h, bytes, sizeof bytes);
     }
     return h;
 }
