@@ -78,7 +78,6 @@ typedef struct shape {
     float *X, *W, *b, *Z, *D, *dW, *db, *dX;
     mlpt_nonzeros nz;
     uint8_t *touched;
-    uint32_t *rows;
     size_t nonzeros;
 } shape;
 
@@ -91,7 +90,12 @@ static void run_bias(void *a)
 static void run_tn(void *a)
 {
     shape *s = a;
-    mlpt_gemm_tn(s->m, s->k, s->n, s->X, &s->nz, s->D, s->dW, s->db, s->touched, s->rows);
+    /* as the trainer forms one shard's gradient: the rows its inputs reach */
+    mlpt_mark_columns(s->m, s->k, &s->nz, s->touched);
+    for (size_t p = 0; p < s->k; p++)
+        if (s->touched[p])
+            mlpt_gemm_tn_row(s->m, s->k, s->n, s->X, s->D, p, 0, s->n, false, s->dW + p * s->n);
+    mlpt_column_sums(s->m, s->n, s->D, 0, s->n, false, s->db);
 }
 
 static void run_nt(void *a)
@@ -112,8 +116,7 @@ static void setup(shape *s, size_t m, size_t k, size_t n, const mlpt_idx *images
     s->dW = floats(k * n), s->db = floats(n), s->dX = floats(m * k);
     s->nz.idx = malloc(m * k * sizeof *s->nz.idx);
     s->nz.count = malloc(m * sizeof *s->nz.count);
-    s->touched = malloc(k + 1);
-    s->rows = malloc(k * sizeof *s->rows);
+    s->touched = malloc(k);
     mlpt_find_nonzeros(m, k, s->X, &s->nz);
     for (size_t i = 0; i < m; i++)
         s->nonzeros += s->nz.count[i];

@@ -55,13 +55,12 @@ void mlpt_dense_forward(const mlpt_layer_geom *g, mlpt_activation act, const flo
 }
 
 void mlpt_dense_backward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
-                         size_t rows, const float *in, const mlpt_nonzeros *nz,
-                         const float *out, float *d_out, float *grad, uint8_t *touched,
-                         uint32_t *scratch, float *d_in)
+                         size_t rows, const mlpt_nonzeros *nz, const float *out,
+                         float *d_out, uint8_t *touched, float *d_in)
 {
     activation_backward(act, rows * g->out, out, d_out);
-    mlpt_gemm_tn(rows, g->in, g->out, in, nz, d_out, grad + g->w_offset, grad + g->b_offset,
-                 touched, scratch);
+    mlpt_mark_columns(rows, g->in, nz, touched);
+    touched[g->in] = rows > 0;
     if (d_in)
         mlpt_gemm_nt(rows, g->in, g->out, d_out, params + g->w_offset, d_in);
 }

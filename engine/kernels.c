@@ -4,6 +4,7 @@
 #include "kernels.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 /* 16 floats: one AVX-512 register, two AVX2 ones. aligned(4) allows
@@ -25,6 +26,24 @@ enum { CB = NV * VW };
  * it a constant, which is what keeps the accumulators in registers (a
  * non-inlined clone zeroes and spills them on the stack). */
 #define BLOCK_KERNEL static inline __attribute__((always_inline)) void
+
+/* g[0, width) = acc (add: g += acc), where acc holds nv vectors and width
+ * is nv*VW or, for one partial vector, less. */
+BLOCK_KERNEL store_block(int nv, size_t width, bool add, const vf *acc, float *g)
+{
+    if (width == (size_t)nv * VW) {
+        for (int v = 0; v < nv; v++)
+            if (add)
+                *(vf *)(g + v * VW) += acc[v];
+            else
+                *(vf *)(g + v * VW) = acc[v];
+        return;
+    }
+    float lanes[VW];
+    memcpy(lanes, acc, sizeof lanes);
+    for (size_t j = 0; j < width; j++)
+        g[j] = add ? g[j] + lanes[j] : lanes[j];
+}
 
 void mlpt_find_nonzeros(size_t m, size_t k, const float *restrict X, mlpt_nonzeros *nz)
 {
@@ -55,12 +74,7 @@ BLOCK_KERNEL bias_block(int nv, size_t n, size_t j0, size_t width, const float *
         for (int v = 0; v < nv; v++)
             acc[v] += xp * *(const vf *)(w + v * VW);
     }
-    if (width == (size_t)nv * VW) {
-        for (int v = 0; v < nv; v++)
-            *(vf *)(z + j0 + v * VW) = acc[v];
-    } else {
-        memcpy(z + j0, acc, width * sizeof *z);
-    }
+    store_block(nv, width, false, acc, z + j0);
 }
 
 void mlpt_gemm_bias(size_t m, size_t k, size_t n, const float *restrict X,
@@ -78,57 +92,53 @@ void mlpt_gemm_bias(size_t m, size_t k, size_t n, const float *restrict X,
     }
 }
 
-/* dW row p, columns [j0, j0 + nv*VW) = sum over samples i of X[i, p] D[i, :],
- * accumulated in registers; `width` columns are stored. Zero X[i, p] add
- * exact zeros: cheaper than a branch the data would mispredict. */
-BLOCK_KERNEL tn_block(int nv, size_t m, size_t k, size_t n, size_t p, size_t j0,
-                            size_t width, const float *X, const float *D, float *g)
+/* Row p of X^T D, columns [c0 + j0, c0 + j0 + nv*VW): the sum over samples
+ * i, in row order, of X[i, p] D[i, :], accumulated in registers, then
+ * stored to g (or added to it) for `width` columns. Zero X[i, p] add exact
+ * zeros: cheaper than a branch the data would mispredict. */
+BLOCK_KERNEL tn_block(int nv, size_t m, size_t k, size_t n, size_t p, size_t c0, size_t j0,
+                      size_t width, bool add, const float *X, const float *D, float *g)
 {
     vf acc[NV];
     for (int v = 0; v < nv; v++)
         acc[v] = (vf){0};
     for (size_t i = 0; i < m; i++) {
         const float xp = X[i * k + p];
-        const float *d = D + i * n + j0;
+        const float *d = D + i * n + c0 + j0;
         for (int v = 0; v < nv; v++)
             acc[v] += xp * *(const vf *)(d + v * VW);
     }
-    if (width == (size_t)nv * VW) {
-        for (int v = 0; v < nv; v++)
-            *(vf *)(g + j0 + v * VW) = acc[v];
-    } else {
-        memcpy(g + j0, acc, width * sizeof *g);
+    store_block(nv, width, add, acc, g + j0);
+}
+
+void mlpt_gemm_tn_row(size_t m, size_t k, size_t n, const float *restrict X,
+                      const float *restrict D, size_t p, size_t c0, size_t len, bool add,
+                      float *restrict g)
+{
+    size_t j0 = 0;
+    for (; j0 + CB <= len; j0 += CB)
+        tn_block(NV, m, k, n, p, c0, j0, CB, add, X, D, g);
+    for (; j0 < len; j0 += VW)
+        tn_block(1, m, k, n, p, c0, j0, len - j0 < VW ? len - j0 : VW, add, X, D, g);
+}
+
+void mlpt_column_sums(size_t m, size_t n, const float *restrict D, size_t c0, size_t len,
+                      bool add, float *restrict g)
+{
+    for (size_t j0 = 0; j0 < len; j0 += VW) {
+        vf acc = {0};
+        for (size_t i = 0; i < m; i++)
+            acc += *(const vf *)(D + i * n + c0 + j0);
+        store_block(1, len - j0 < VW ? len - j0 : VW, add, &acc, g + j0);
     }
 }
 
-void mlpt_gemm_tn(size_t m, size_t k, size_t n, const float *restrict X,
-                  const mlpt_nonzeros *nz, const float *restrict D, float *restrict dW,
-                  float *restrict db, uint8_t *restrict touched, uint32_t *restrict rows)
+void mlpt_mark_columns(size_t m, size_t k, const mlpt_nonzeros *nz, uint8_t *restrict touched)
 {
     memset(touched, 0, k);
     for (size_t i = 0; i < m; i++)
         for (uint32_t q = 0; q < nz->count[i]; q++)
             touched[nz->idx[i * k + q]] = 1;
-    size_t n_rows = 0;
-    for (size_t p = 0; p < k; p++) {
-        rows[n_rows] = (uint32_t)p;
-        n_rows += touched[p];
-    }
-    for (size_t r = 0; r < n_rows; r++) {
-        const size_t p = rows[r];
-        size_t j0 = 0;
-        for (; j0 + CB <= n; j0 += CB)
-            tn_block(NV, m, k, n, p, j0, CB, X, D, dW + p * n);
-        for (; j0 < n; j0 += VW)
-            tn_block(1, m, k, n, p, j0, n - j0 < VW ? n - j0 : VW, X, D, dW + p * n);
-    }
-    for (size_t j = 0; j < n; j++) {
-        float s = 0.0f;
-        for (size_t i = 0; i < m; i++)
-            s += D[i * n + j];
-        db[j] = s;
-    }
-    touched[k] = m > 0;
 }
 
 /* The sum of v's 16 lanes, in a fixed pairwise order. */

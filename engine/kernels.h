@@ -13,6 +13,7 @@
 #ifndef MLPT_ENGINE_KERNELS_H
 #define MLPT_ENGINE_KERNELS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,13 +33,21 @@ void mlpt_gemm_bias(size_t m, size_t k, size_t n, const float *restrict X,
                     const mlpt_nonzeros *nz, const float *restrict W,
                     const float *restrict b, float *restrict Z);
 
-/* dW[k x n] = X[m x k]^T D[m x n] and db[n] = column sums of D, each
- * element summed over the samples in row order. Only the rows p that some
- * non-zero X[i, p] reaches are written; touched[p] says which (touched[k]
- * is the bias, written unless m is 0). rows is scratch for k indices. */
-void mlpt_gemm_tn(size_t m, size_t k, size_t n, const float *restrict X,
-                  const mlpt_nonzeros *nz, const float *restrict D, float *restrict dW,
-                  float *restrict db, uint8_t *restrict touched, uint32_t *restrict rows);
+/* touched[p] = 1 when some row of X[m x k] has a non-zero in column p,
+ * else 0, for p < k. */
+void mlpt_mark_columns(size_t m, size_t k, const mlpt_nonzeros *nz, uint8_t *restrict touched);
+
+/* Row p of dW[k x n] = X[m x k]^T D[m x n], columns [c0, c0 + len): each
+ * element summed over the samples in row order, in registers, then stored
+ * to g[0, len) (add false) or added to it (add true). */
+void mlpt_gemm_tn_row(size_t m, size_t k, size_t n, const float *restrict X,
+                      const float *restrict D, size_t p, size_t c0, size_t len, bool add,
+                      float *restrict g);
+
+/* Column sums of D[m x n] for columns [c0, c0 + len), each summed in row
+ * order, stored to g[0, len) or added to it, as mlpt_gemm_tn_row. */
+void mlpt_column_sums(size_t m, size_t n, const float *restrict D, size_t c0, size_t len,
+                      bool add, float *restrict g);
 
 /* dX[m x k] = D[m x n] W[k x n]^T */
 void mlpt_gemm_nt(size_t m, size_t k, size_t n, const float *restrict D,

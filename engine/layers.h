@@ -17,16 +17,16 @@ void mlpt_dense_forward(const mlpt_layer_geom *g, mlpt_activation act, const flo
                         size_t rows, const float *in, const mlpt_nonzeros *nz, float *out);
 
 /* Given out (the forward output), nz (the non-zeros of in) and d_out
- * (dL/d out, overwritten with dL/dZ), writes this block's dW and db sums
- * into grad (same layout as params) and, when d_in is not NULL,
- * d_in[rows x g->in] = dZ W^T. Only the kernel rows the block's non-zero
- * inputs reach are written: touched[p] says which, touched[g->in] is the
- * bias. scratch holds g->in indices. For softmax, d_out must already be
- * dL/dZ (from mlpt_softmax_xent). */
+ * (dL/d out, overwritten with dL/dZ): flags in touched[p] the kernel rows
+ * p that the block's non-zero inputs reach (touched[g->in], the bias, is
+ * set unless rows is 0) and, when d_in is not NULL, writes
+ * d_in[rows x g->in] = dZ W^T. The weight gradient itself is left to
+ * mlpt_gemm_tn_row and mlpt_column_sums, which the optimizer's pass calls
+ * row by row. For softmax, d_out must already be dL/dZ (from
+ * mlpt_softmax_xent). */
 void mlpt_dense_backward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
-                         size_t rows, const float *in, const mlpt_nonzeros *nz,
-                         const float *out, float *d_out, float *grad, uint8_t *touched,
-                         uint32_t *scratch, float *d_in);
+                         size_t rows, const mlpt_nonzeros *nz, const float *out,
+                         float *d_out, uint8_t *touched, float *d_in);
 
 /* Which random draws a dropout layer uses in training. */
 typedef struct mlpt_dropout_keys {

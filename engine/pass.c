@@ -32,14 +32,10 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
         if (ok && l > 0 && m->spec.layers[l].kind == MLPT_LAYER_DENSE)
             ok = (ws->nz[l].idx = calloc(capacity * m->geom[l].in, sizeof(uint32_t))) &&
                  (ws->nz[l].count = calloc(capacity, sizeof(uint32_t)));
+        if (ok && training)
+            ok = (ws->delta[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
         if (ok && training && m->spec.layers[l].kind == MLPT_LAYER_DENSE)
             ok = (ws->touched[l] = calloc(m->geom[l].in + 1, 1)) != NULL;
-    }
-    if (ok && training) {
-        ok = (ws->scratch = calloc(m->max_width, sizeof(uint32_t))) != NULL &&
-             (ws->delta[0] = alloc_floats(capacity * m->max_width)) != NULL &&
-             (ws->delta[1] = alloc_floats(capacity * m->max_width)) != NULL &&
-             (ws->grad = alloc_floats(m->n_params)) != NULL;
     }
     if (!ok) {
         mlpt_workspace_free(ws);
@@ -58,14 +54,11 @@ void mlpt_workspace_free(mlpt_workspace *ws)
     for (int l = 0; l < MLPT_MAX_LAYERS; l++) {
         free(ws->act[l]);
         free(ws->mask[l]);
+        free(ws->delta[l]);
         free(ws->touched[l]);
         free(ws->nz[l].idx);
         free(ws->nz[l].count);
     }
-    free(ws->delta[0]);
-    free(ws->delta[1]);
-    free(ws->grad);
-    free(ws->scratch);
     memset(ws, 0, sizeof *ws);
 }
 
@@ -161,7 +154,7 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
     ws->loss_sum = 0.0;
     ws->correct = 0;
     mlpt_softmax_xent(rows, m->output_width, ws->act[last], ws->labels,
-                      drop ? ws->delta[0] : NULL, &ws->loss_sum, &ws->correct);
+                      drop ? ws->delta[last] : NULL, &ws->loss_sum, &ws->correct);
 }
 
 void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows)
@@ -170,17 +163,34 @@ void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows)
     int first_dense = 0;
     while (m->spec.layers[first_dense].kind != MLPT_LAYER_DENSE)
         first_dense++;
-    int cur = 0;
     for (int l = m->spec.n_layers - 1; l >= first_dense; l--) {
         const mlpt_layer_spec *s = &m->spec.layers[l];
         const mlpt_layer_geom *g = &m->geom[l];
-        float *d_in = l > first_dense ? ws->delta[1 - cur] : NULL;
+        float *d_in = l > first_dense ? ws->delta[l - 1] : NULL;
         if (s->kind == MLPT_LAYER_DENSE)
-            mlpt_dense_backward(g, s->activation, m->params, rows, layer_input(ws, l),
-                                layer_nonzeros(ws, l), ws->act[l], ws->delta[cur], ws->grad,
-                                ws->touched[l], ws->scratch, d_in);
+            mlpt_dense_backward(g, s->activation, m->params, rows, layer_nonzeros(ws, l),
+                                ws->act[l], ws->delta[l], ws->touched[l], d_in);
         else
-            mlpt_dropout_backward(rows, g->out, ws->mask[l], ws->delta[cur], d_in);
-        cur = 1 - cur;
+            mlpt_dropout_backward(rows, g->out, ws->mask[l], ws->delta[l], d_in);
     }
+}
+
+void mlpt_gradient(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
+                   size_t row, size_t col, size_t len, float *g)
+{
+    const mlpt_layer_geom *geom = &m->geom[l];
+    bool add = false;
+    for (size_t s = 0; s < n_ws; s++) {
+        const mlpt_workspace *w = &ws[s];
+        if (w->rows == 0 || !w->touched[l][row])
+            continue;
+        if (row < geom->in)
+            mlpt_gemm_tn_row(w->rows, geom->in, geom->out, layer_input(w, l), w->delta[l], row,
+                             col, len, add, g);
+        else
+            mlpt_column_sums(w->rows, geom->out, w->delta[l], col, len, add, g);
+        add = true;
+    }
+    if (!add)
+        memset(g, 0, len * sizeof *g);
 }

@@ -22,13 +22,12 @@ typedef struct mlpt_workspace {
     float *input;                    /* capacity x input_width */
     float *act[MLPT_MAX_LAYERS];     /* capacity x geom[l].out: layer outputs */
     float *mask[MLPT_MAX_LAYERS];    /* dropout keep factors; training only */
-    float *delta[2];                 /* capacity x max_width, ping-pong; training only */
-    float *grad;                     /* n_params gradient sums; training only */
+    float *delta[MLPT_MAX_LAYERS];   /* capacity x geom[l].out, training only: dL/d
+                                        act[l], for dense layers dL/dZ after backward */
     mlpt_nonzeros input_nz;          /* non-zeros of the gathered input rows */
     mlpt_nonzeros nz[MLPT_MAX_LAYERS];/* dense l > 0: non-zeros of its input rows */
-    uint8_t *touched[MLPT_MAX_LAYERS];/* dense: kernel rows (and, last, the bias)
-                                        of grad that the last backward wrote */
-    uint32_t *scratch;               /* max_width indices for the kernels */
+    uint8_t *touched[MLPT_MAX_LAYERS];/* dense, training: kernel rows (and, last,
+                                        the bias) the rows' non-zero inputs reach */
     size_t rows;                     /* rows of the last pass */
     uint32_t *ids;                   /* capacity sample ids */
     uint8_t *labels;                 /* capacity labels */
@@ -56,12 +55,23 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
 /* Forward over the gathered rows, then the softmax and the loss: the
  * probabilities end in ws->act[last], the loss sum and correct count in ws.
  * drop is NULL for inference (dropout is the identity); in training the
- * gradient of the summed loss w.r.t. the logits goes to ws->delta[0]. */
+ * gradient of the summed loss w.r.t. the logits goes to ws->delta[last]. */
 void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
                   const mlpt_dropout_keys *drop);
 
-/* Backward from ws->delta[0]: writes this block's gradient sums into the
- * rows of ws->grad that ws->touched flags; the other rows are stale. */
+/* Backward from the logits' gradient: leaves dL/dZ of every dense layer in
+ * ws->delta and flags in ws->touched the kernel rows the rows' inputs
+ * reach. The weight gradient is then read with mlpt_gradient. */
 void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows);
+
+/* g[0, len) = the gradient of the loss summed over the rows of the
+ * workspaces ws[0, n_ws), each after mlpt_backward, for dense layer l's
+ * kernel row `row` (its bias when row is geom[l].in), columns
+ * [col, col + len): each workspace's sum over its rows in row order, the
+ * workspaces' sums added in workspace order, those whose inputs never
+ * reach the row skipped. The order is fixed by the workspaces alone, so
+ * the trainer's logical shards give the same bits on any thread. */
+void mlpt_gradient(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
+                   size_t row, size_t col, size_t len, float *g);
 
 #endif

@@ -1,11 +1,15 @@
 /* The training loop. One step over a minibatch of B samples:
  *
  *   shards (parallel over s = 0..S-1, rows [B*s/S, B*(s+1)/S)):
- *       gather -> forward -> softmax/loss -> backward, writing grad[s]
- *   update (parallel over parameter ranges of equal size):
- *       g = (grad[0] + grad[1] + ... + grad[S-1]) / B, in shard order,
- *       skipping rows a shard did not touch; optimizer step
+ *       gather -> forward -> softmax/loss -> backward to dL/dZ per layer
+ *   update (parallel over parameter ranges of equal size), per kernel row:
+ *       g = (g[0] + g[1] + ... + g[S-1]) / B, where g[s] is shard s's
+ *       gradient sum for the row, formed in registers from its inputs and
+ *       dL/dZ, and added in shard order (rows a shard's inputs never reach
+ *       skipped); optimizer step
  *
+ * The shards' gradients never go through memory: each is formed where it
+ * is reduced, row by row, and the row is updated while it is in L1.
  * Nothing a thread computes depends on which thread it is or how many there
  * are, so the weights are bit-identical for any thread count. */
 #include <float.h>
@@ -21,16 +25,16 @@
 #include "rng.h"
 
 /* Longest run of parameters updated at once: its gradient sum lives on the
- * stack, and a run's S shard rows and state stay in L1. */
+ * stack, and it and the run's optimizer state stay in L1. */
 enum { UPDATE_BLOCK = 1024 };
 
-/* Parameters reduced and updated together: part of one kernel row (or the
- * bias) of a dense layer, valid in a shard's grad only where that shard's
- * touched flag for the row is set. */
+/* Parameters reduced and updated together: columns [col, col + len) of one
+ * kernel row (or the bias) of a dense layer. */
 typedef struct update_unit {
     size_t offset, len;   /* in params */
     int layer;
-    size_t row;           /* index into touched[layer]; geom.in for the bias */
+    size_t row;           /* kernel row; geom.in for the bias */
+    size_t col;
 } update_unit;
 
 struct mlpt_trainer {
@@ -63,7 +67,7 @@ static size_t plan_units(const mlpt_model *m, update_unit *units)
                 if (units)
                     units[n] = (update_unit){start + j,
                                              g->out - j < UPDATE_BLOCK ? g->out - j : UPDATE_BLOCK,
-                                             l, row};
+                                             l, row, j};
         }
     }
     return n;
@@ -170,28 +174,13 @@ static void run_shard(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *ba
     mlpt_backward(t->model, ws, hi - lo);
 }
 
-/* Sums the shards' gradients for one unit in shard order, skipping rows a
- * shard did not touch (zero by definition, stale in its buffer), and
- * applies the optimizer. */
+/* Sums the shards' gradients for one unit and applies the optimizer. */
 static void reduce_and_update(mlpt_trainer *t, const update_unit *u, float inv_batch,
                               const mlpt_opt_step *st)
 {
     float g[UPDATE_BLOCK];
-    bool first = true;
-    for (int s = 0; s < t->spec.shards; s++) {
-        const mlpt_workspace *ws = &t->shards[s];
-        if (ws->rows == 0 || !ws->touched[u->layer][u->row])
-            continue;
-        const float *gs = ws->grad + u->offset;
-        if (first)
-            memcpy(g, gs, u->len * sizeof *g);
-        else
-            for (size_t i = 0; i < u->len; i++)
-                g[i] += gs[i];
-        first = false;
-    }
-    if (first)
-        memset(g, 0, u->len * sizeof *g);
+    mlpt_gradient(t->model, t->shards, (size_t)t->spec.shards, u->layer, u->row, u->col, u->len,
+                  g);
     for (size_t i = 0; i < u->len; i++)
         g[i] *= inv_batch;
     mlpt_optimizer_apply(t->spec.optimizer.kind, st, u->len, t->model->params + u->offset, g,

@@ -4,6 +4,7 @@
  * (keyed by sample and epoch, so identical in every perturbed pass). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "mlpt/model.h"
@@ -21,29 +22,41 @@ static mlpt_layer_spec dropout(float rate)
     return (mlpt_layer_spec){.kind = MLPT_LAYER_DROPOUT, .rate = rate};
 }
 
-/* A block of ROWS fixed samples with inputs in (-1, 1), a third of them
- * zero as in images, and labels 0..2; the input's non-zeros are listed as
- * mlpt_gather lists them. */
-static void fill_block(mlpt_workspace *ws)
+/* Rows [r0, r0 + n) of a block of ROWS fixed samples, with inputs in
+ * (-1, 1), a third of them zero as in images, and labels 0..2, gathered
+ * into ws as mlpt_gather gathers them. */
+static void fill_rows(mlpt_workspace *ws, int r0, int n)
 {
-    for (int r = 0; r < ROWS; r++) {
+    for (int i = 0; i < n; i++) {
+        const int r = r0 + i;
         for (int f = 0; f < FEATURES; f++)
-            ws->input[r * FEATURES + f] =
+            ws->input[i * FEATURES + f] =
                 (r + f) % 3 ? sinf(1.7f * (float)(r * FEATURES + f) + 0.3f) : 0.0f;
-        ws->ids[r] = (uint32_t)(100 + r);
-        ws->labels[r] = (uint8_t)(r % CLASSES);
+        ws->ids[i] = (uint32_t)(100 + r);
+        ws->labels[i] = (uint8_t)(r % CLASSES);
     }
-    mlpt_find_nonzeros(ROWS, FEATURES, ws->input, &ws->input_nz);
+    mlpt_find_nonzeros((size_t)n, FEATURES, ws->input, &ws->input_nz);
 }
 
-static double summed_loss(const mlpt_model *m, mlpt_workspace *ws, const mlpt_dropout_keys *k)
+/* The block cut into shards as the trainer cuts a minibatch: one row
+ * (whose zero inputs leave some kernel rows untouched), none, the rest. */
+enum { SHARDS = 3 };
+static const int shard_lo[SHARDS] = {0, 1, 1}, shard_hi[SHARDS] = {1, 1, ROWS};
+
+static double summed_loss(const mlpt_model *m, mlpt_workspace *ws, uint64_t seed)
 {
-    mlpt_forward(m, ws, ROWS, k);
-    return ws->loss_sum;
+    double loss = 0.0;
+    for (int s = 0; s < SHARDS; s++) {
+        mlpt_dropout_keys keys = {.seed = seed, .epoch = 3, .sample_ids = ws[s].ids};
+        mlpt_forward(m, &ws[s], (size_t)(shard_hi[s] - shard_lo[s]), &keys);
+        loss += ws[s].loss_sum;
+    }
+    return loss;
 }
 
-/* Compares ws->grad with central differences for every parameter and
- * checks that each dense layer's gradient is not all zero. */
+/* Compares the gradient that mlpt_gradient sums over the shards with
+ * central differences for every parameter, and checks that each dense
+ * layer's gradient is not all zero. */
 static void check_model(const mlpt_layer_spec *layers, int n_layers)
 {
     mlpt_model_spec spec = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = n_layers};
@@ -56,12 +69,24 @@ static void check_model(const mlpt_layer_spec *layers, int n_layers)
         if (layers[l].kind == MLPT_LAYER_DENSE)
             for (size_t j = 0; j < m.geom[l].out; j++)
                 m.params[m.geom[l].b_offset + j] = 0.05f * (float)j - 0.02f;
-    mlpt_workspace ws;
-    cr_assert_eq(mlpt_workspace_init(&ws, &m, ROWS, true, &err), 0, "%s", err.msg);
-    fill_block(&ws);
-    mlpt_dropout_keys keys = {.seed = 99, .epoch = 3, .sample_ids = ws.ids};
-    summed_loss(&m, &ws, &keys);
-    mlpt_backward(&m, &ws, ROWS);
+    mlpt_workspace ws[SHARDS];
+    for (int s = 0; s < SHARDS; s++) {
+        cr_assert_eq(mlpt_workspace_init(&ws[s], &m, ROWS, true, &err), 0, "%s", err.msg);
+        fill_rows(&ws[s], shard_lo[s], shard_hi[s] - shard_lo[s]);
+    }
+    const uint64_t seed = 99;
+    summed_loss(&m, ws, seed);
+    for (int s = 0; s < SHARDS; s++)
+        mlpt_backward(&m, &ws[s], (size_t)(shard_hi[s] - shard_lo[s]));
+    float *grad = calloc(m.n_params, sizeof *grad);
+    cr_assert_not_null(grad);
+    for (int l = 0; l < n_layers; l++) {
+        const mlpt_layer_geom *g = &m.geom[l];
+        if (layers[l].kind == MLPT_LAYER_DENSE)
+            for (size_t row = 0; row <= g->in; row++)
+                mlpt_gradient(&m, ws, SHARDS, l, row, 0, g->out,
+                              grad + (row < g->in ? g->w_offset + row * g->out : g->b_offset));
+    }
 
     const float eps = 1e-3f;
     for (int l = 0; l < n_layers; l++) {
@@ -70,12 +95,12 @@ static void check_model(const mlpt_layer_spec *layers, int n_layers)
         for (size_t i = g->w_offset; i < g->w_offset + g->n_params; i++) {
             const float saved = m.params[i];
             m.params[i] = saved + eps;
-            double up = summed_loss(&m, &ws, &keys);
+            double up = summed_loss(&m, ws, seed);
             m.params[i] = saved - eps;
-            double down = summed_loss(&m, &ws, &keys);
+            double down = summed_loss(&m, ws, seed);
             m.params[i] = saved;
             double numeric = (up - down) / (2.0 * (double)eps);
-            double analytic = ws.grad[i];
+            double analytic = grad[i];
             cr_assert(fabs(numeric - analytic) <= 2e-3 + 2e-2 * fabs(numeric),
                       "layer %d parameter %zu: analytic %.6f, numeric %.6f", l + 1,
                       i - g->w_offset, analytic, numeric);
@@ -84,12 +109,14 @@ static void check_model(const mlpt_layer_spec *layers, int n_layers)
         if (layers[l].kind == MLPT_LAYER_DENSE) {
             double kernel = 0.0; /* the kernel alone, not only the bias */
             for (size_t i = g->w_offset; i < g->b_offset; i++)
-                kernel = fmax(kernel, fabs(ws.grad[i]));
+                kernel = fmax(kernel, fabs(grad[i]));
             cr_assert_gt(largest, 1e-3, "layer %d: gradient is all (nearly) zero", l + 1);
             cr_assert_gt(kernel, 1e-3, "layer %d: kernel gradient is all (nearly) zero", l + 1);
         }
     }
-    mlpt_workspace_free(&ws);
+    free(grad);
+    for (int s = 0; s < SHARDS; s++)
+        mlpt_workspace_free(&ws[s]);
     mlpt_model_free(&m);
 }
 
