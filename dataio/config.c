@@ -172,7 +172,7 @@ static const key_def keys[N_KEYS] = {
     [K_EPOCHS] = {SEC_TRAIN, "epochs", parse_int, "passes over the training set",
         AT(train.epochs), .min = 1, .max = 100000, .dflt = "10"},
     [K_SHARDS] = {SEC_TRAIN, "shards", parse_int, "logical shards per batch",
-        AT(train.shards), .min = 1, .max = 256, .dflt = "8"},
+        AT(train.shards), .min = 1, .max = MLPT_MAX_SHARDS, .dflt = "8"},
     [K_SHUFFLE] = {SEC_TRAIN, "shuffle", parse_flag, "true or false", AT(train.shuffle),
         .choices = bool_names, .dflt = "true"},
     [K_SEED] = {SEC_TRAIN, "seed", parse_u64, "an unsigned 64-bit integer", AT(train.seed),

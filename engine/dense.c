@@ -47,20 +47,16 @@ static void activation_backward(mlpt_activation act, size_t n, const float *a, f
 }
 
 void mlpt_dense_forward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
-                        size_t rows, const float *in, const mlpt_nonzeros *nz, float *out)
+                        size_t rows, const mlpt_nonzeros *nz, float *out)
 {
-    mlpt_gemm_bias(rows, g->in, g->out, in, nz, params + g->w_offset, params + g->b_offset,
-                   out);
+    mlpt_gemm_bias(rows, g->in, g->out, nz, params + g->w_offset, params + g->b_offset, out);
     activate(act, rows * g->out, out);
 }
 
 void mlpt_dense_backward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
-                         size_t rows, const mlpt_nonzeros *nz, const float *out,
-                         float *d_out, uint8_t *touched, float *d_in)
+                         size_t rows, const float *out, float *d_out, float *d_in)
 {
     activation_backward(act, rows * g->out, out, d_out);
-    mlpt_mark_columns(rows, g->in, nz, touched);
-    touched[g->in] = rows > 0;
     if (d_in)
         mlpt_gemm_nt(rows, g->in, g->out, d_out, params + g->w_offset, d_in);
 }

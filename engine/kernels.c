@@ -4,7 +4,6 @@
 #include "kernels.h"
 
 #include <math.h>
-#include <stdbool.h>
 #include <string.h>
 
 /* 16 floats: one AVX-512 register, two AVX2 ones. aligned(4) allows
@@ -27,22 +26,16 @@ enum { CB = NV * VW };
  * non-inlined clone zeroes and spills them on the stack). */
 #define BLOCK_KERNEL static inline __attribute__((always_inline)) void
 
-/* g[0, width) = acc (add: g += acc), where acc holds nv vectors and width
- * is nv*VW or, for one partial vector, less. */
-BLOCK_KERNEL store_block(int nv, size_t width, bool add, const vf *acc, float *g)
+/* g[0, width) = acc, where acc holds nv vectors and width is nv*VW or,
+ * for one partial vector, less. */
+BLOCK_KERNEL store_block(int nv, size_t width, const vf *acc, float *g)
 {
     if (width == (size_t)nv * VW) {
         for (int v = 0; v < nv; v++)
-            if (add)
-                *(vf *)(g + v * VW) += acc[v];
-            else
-                *(vf *)(g + v * VW) = acc[v];
-        return;
+            *(vf *)(g + v * VW) = acc[v];
+    } else {
+        memcpy(g, acc, width * sizeof *g);
     }
-    float lanes[VW];
-    memcpy(lanes, acc, sizeof lanes);
-    for (size_t j = 0; j < width; j++)
-        g[j] = add ? g[j] + lanes[j] : lanes[j];
 }
 
 void mlpt_find_nonzeros(size_t m, size_t k, const float *restrict X, mlpt_nonzeros *nz)
@@ -54,91 +47,82 @@ void mlpt_find_nonzeros(size_t m, size_t k, const float *restrict X, mlpt_nonzer
             idx[c] = (uint32_t)p;
             c += x[p] != 0.0f;
         }
+        float *val = nz->val + i * k;
+        for (uint32_t q = 0; q < c; q++)
+            val[q] = x[idx[q]];
         nz->count[i] = c;
     }
 }
 
-/* z[j0, j0 + nv*VW) = b + sum over non-zeros of x[p] W[p, :], accumulated in
- * registers; `width` columns of it are stored. nv is a constant at each
- * call site, so the accumulators stay in registers. */
-BLOCK_KERNEL bias_block(int nv, size_t n, size_t j0, size_t width, const float *x,
-                              const uint32_t *idx, uint32_t count, const float *W,
-                              const float *b, float *z)
+/* z[j0, j0 + nv*VW) = b + sum over the row's non-zeros of x[p] W[p, :],
+ * accumulated in registers; `width` columns of it are stored. nv is a
+ * constant at each call site, so the accumulators stay in registers. */
+BLOCK_KERNEL bias_block(int nv, size_t n, size_t j0, size_t width, const uint32_t *idx,
+                        const float *val, uint32_t count, const float *W, const float *b,
+                        float *z)
 {
     vf acc[NV];
     for (int v = 0; v < nv; v++)
         acc[v] = *(const vf *)(b + j0 + v * VW);
     for (uint32_t q = 0; q < count; q++) {
-        const float xp = x[idx[q]];
+        const float xp = val[q];
         const float *w = W + idx[q] * n + j0;
         for (int v = 0; v < nv; v++)
             acc[v] += xp * *(const vf *)(w + v * VW);
     }
-    store_block(nv, width, false, acc, z + j0);
+    store_block(nv, width, acc, z + j0);
 }
 
-void mlpt_gemm_bias(size_t m, size_t k, size_t n, const float *restrict X,
-                    const mlpt_nonzeros *nz, const float *restrict W,
-                    const float *restrict b, float *restrict Z)
+void mlpt_gemm_bias(size_t m, size_t k, size_t n, const mlpt_nonzeros *nz,
+                    const float *restrict W, const float *restrict b, float *restrict Z)
 {
     for (size_t i = 0; i < m; i++) {
-        const float *x = X + i * k;
         const uint32_t *idx = nz->idx + i * k, count = nz->count[i];
+        const float *val = nz->val + i * k;
         size_t j0 = 0;
         for (; j0 + CB <= n; j0 += CB)
-            bias_block(NV, n, j0, CB, x, idx, count, W, b, Z + i * n);
+            bias_block(NV, n, j0, CB, idx, val, count, W, b, Z + i * n);
         for (; j0 < n; j0 += VW) /* one vector at a time; the last may be partial */
-            bias_block(1, n, j0, n - j0 < VW ? n - j0 : VW, x, idx, count, W, b, Z + i * n);
+            bias_block(1, n, j0, n - j0 < VW ? n - j0 : VW, idx, val, count, W, b, Z + i * n);
     }
 }
 
-/* Row p of X^T D, columns [c0 + j0, c0 + j0 + nv*VW): the sum over samples
- * i, in row order, of X[i, p] D[i, :], accumulated in registers, then
- * stored to g (or added to it) for `width` columns. Zero X[i, p] add exact
- * zeros: cheaper than a branch the data would mispredict. */
-BLOCK_KERNEL tn_block(int nv, size_t m, size_t k, size_t n, size_t p, size_t c0, size_t j0,
-                      size_t width, bool add, const float *X, const float *D, float *g)
+/* Columns [c, c + nv*VW) of one kernel row of X^T D: the entries' x * d
+ * summed in order, in registers; `width` columns are stored. */
+BLOCK_KERNEL tn_block(int nv, const mlpt_entry *e, size_t count, size_t c, size_t width,
+                      float *g)
 {
     vf acc[NV];
     for (int v = 0; v < nv; v++)
         acc[v] = (vf){0};
-    for (size_t i = 0; i < m; i++) {
-        const float xp = X[i * k + p];
-        const float *d = D + i * n + c0 + j0;
+    for (size_t q = 0; q < count; q++) {
+        const float *d = e[q].d + c;
         for (int v = 0; v < nv; v++)
-            acc[v] += xp * *(const vf *)(d + v * VW);
+            acc[v] += e[q].x * *(const vf *)(d + v * VW);
     }
-    store_block(nv, width, add, acc, g + j0);
+    store_block(nv, width, acc, g);
 }
 
-void mlpt_gemm_tn_row(size_t m, size_t k, size_t n, const float *restrict X,
-                      const float *restrict D, size_t p, size_t c0, size_t len, bool add,
+void mlpt_gemm_tn_row(const mlpt_entry *e, size_t count, size_t c0, size_t len,
                       float *restrict g)
 {
     size_t j0 = 0;
     for (; j0 + CB <= len; j0 += CB)
-        tn_block(NV, m, k, n, p, c0, j0, CB, add, X, D, g);
+        tn_block(NV, e, count, c0 + j0, CB, g + j0);
     for (; j0 < len; j0 += VW)
-        tn_block(1, m, k, n, p, c0, j0, len - j0 < VW ? len - j0 : VW, add, X, D, g);
+        tn_block(1, e, count, c0 + j0, len - j0 < VW ? len - j0 : VW, g + j0);
 }
 
-void mlpt_column_sums(size_t m, size_t n, const float *restrict D, size_t c0, size_t len,
-                      bool add, float *restrict g)
+void mlpt_column_sums(size_t n_blocks, const mlpt_row_block *blocks, size_t n, size_t c0,
+                      size_t len, float *restrict g)
 {
     for (size_t j0 = 0; j0 < len; j0 += VW) {
         vf acc = {0};
-        for (size_t i = 0; i < m; i++)
-            acc += *(const vf *)(D + i * n + c0 + j0);
-        store_block(1, len - j0 < VW ? len - j0 : VW, add, &acc, g + j0);
+        for (size_t s = 0; s < n_blocks; s++)
+            for (size_t i = 0; i < blocks[s].rows; i++)
+                acc += *(const vf *)(blocks[s].D + i * n + c0 + j0);
+        store_block(1, len - j0 < VW ? len - j0 : VW, &acc, g + j0);
     }
-}
-
-void mlpt_mark_columns(size_t m, size_t k, const mlpt_nonzeros *nz, uint8_t *restrict touched)
-{
-    memset(touched, 0, k);
-    for (size_t i = 0; i < m; i++)
-        for (uint32_t q = 0; q < nz->count[i]; q++)
-            touched[nz->idx[i * k + q]] = 1;
 }
 
 /* The sum of v's 16 lanes, in a fixed pairwise order. */

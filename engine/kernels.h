@@ -13,41 +13,49 @@
 #ifndef MLPT_ENGINE_KERNELS_H
 #define MLPT_ENGINE_KERNELS_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 enum { MLPT_SLACK = 16 };
 
-/* The non-zero columns of each row of X[m x k]: row i has count[i] of them,
- * in increasing order, at idx[i*k .. i*k + count[i]). */
+/* The non-zeros of X[m x k] by row: row i has count[i] of them, in
+ * increasing column order, columns at idx[i*k ..] and values at
+ * val[i*k ..]. */
 typedef struct mlpt_nonzeros {
     uint32_t *idx;   /* m * k */
+    float *val;      /* m * k */
     uint32_t *count; /* m */
 } mlpt_nonzeros;
 
 void mlpt_find_nonzeros(size_t m, size_t k, const float *restrict X, mlpt_nonzeros *nz);
 
 /* Z[m x n] = X[m x k] W[k x n] + b[n], over X's non-zeros in column order. */
-void mlpt_gemm_bias(size_t m, size_t k, size_t n, const float *restrict X,
-                    const mlpt_nonzeros *nz, const float *restrict W,
-                    const float *restrict b, float *restrict Z);
+void mlpt_gemm_bias(size_t m, size_t k, size_t n, const mlpt_nonzeros *nz,
+                    const float *restrict W, const float *restrict b, float *restrict Z);
 
-/* touched[p] = 1 when some row of X[m x k] has a non-zero in column p,
- * else 0, for p < k. */
-void mlpt_mark_columns(size_t m, size_t k, const mlpt_nonzeros *nz, uint8_t *restrict touched);
+/* One non-zero X[i, p] of a layer's input, with D's row i, as the weight
+ * gradient X^T D reads it. */
+typedef struct mlpt_entry {
+    const float *d;
+    float x;
+} mlpt_entry;
 
-/* Row p of dW[k x n] = X[m x k]^T D[m x n], columns [c0, c0 + len): each
- * element summed over the samples in row order, in registers, then stored
- * to g[0, len) (add false) or added to it (add true). */
-void mlpt_gemm_tn_row(size_t m, size_t k, size_t n, const float *restrict X,
-                      const float *restrict D, size_t p, size_t c0, size_t len, bool add,
+/* g[0, len) = the sum over e[0, count), in order, of x * d[c0, c0 + len):
+ * one kernel row of X^T D, accumulated in registers (0 when count is 0). */
+void mlpt_gemm_tn_row(const mlpt_entry *e, size_t count, size_t c0, size_t len,
                       float *restrict g);
 
-/* Column sums of D[m x n] for columns [c0, c0 + len), each summed in row
- * order, stored to g[0, len) or added to it, as mlpt_gemm_tn_row. */
-void mlpt_column_sums(size_t m, size_t n, const float *restrict D, size_t c0, size_t len,
-                      bool add, float *restrict g);
+/* A block of rows of D[rows x n]. */
+typedef struct mlpt_row_block {
+    const float *D;
+    size_t rows;
+} mlpt_row_block;
+
+/* g[0, len) = the sums of columns [c0, c0 + len) over every row of the
+ * blocks, in block order and row order within a block: one sum per
+ * column. */
+void mlpt_column_sums(size_t n_blocks, const mlpt_row_block *blocks, size_t n, size_t c0,
+                      size_t len, float *restrict g);
 
 /* dX[m x k] = D[m x n] W[k x n]^T */
 void mlpt_gemm_nt(size_t m, size_t k, size_t n, const float *restrict D,

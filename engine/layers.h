@@ -10,23 +10,19 @@
 #include "kernels.h"
 #include "mlpt/model.h"
 
-/* out[rows x g->out] = act(in[rows x g->in] W + b), where nz lists the
- * non-zeros of in (backward reuses them). Softmax is left as logits here:
- * mlpt_softmax_xent finishes it together with the loss. */
+/* out[rows x g->out] = act(X W + b), where nz lists the non-zeros of the
+ * input X[rows x g->in]. Softmax is left as logits here: mlpt_softmax_xent
+ * finishes it together with the loss. */
 void mlpt_dense_forward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
-                        size_t rows, const float *in, const mlpt_nonzeros *nz, float *out);
+                        size_t rows, const mlpt_nonzeros *nz, float *out);
 
-/* Given out (the forward output), nz (the non-zeros of in) and d_out
- * (dL/d out, overwritten with dL/dZ): flags in touched[p] the kernel rows
- * p that the block's non-zero inputs reach (touched[g->in], the bias, is
- * set unless rows is 0) and, when d_in is not NULL, writes
- * d_in[rows x g->in] = dZ W^T. The weight gradient itself is left to
- * mlpt_gemm_tn_row and mlpt_column_sums, which the optimizer's pass calls
- * row by row. For softmax, d_out must already be dL/dZ (from
- * mlpt_softmax_xent). */
+/* Given out (the forward output) and d_out (dL/d out, overwritten with
+ * dL/dZ): when d_in is not NULL, writes d_in[rows x g->in] = dZ W^T. The
+ * weight gradient X^T dZ is left to the optimizer's pass, which forms it
+ * kernel row by kernel row (mlpt_gemm_tn_row). For softmax, d_out must
+ * already be dL/dZ (from mlpt_softmax_xent). */
 void mlpt_dense_backward(const mlpt_layer_geom *g, mlpt_activation act, const float *params,
-                         size_t rows, const mlpt_nonzeros *nz, const float *out,
-                         float *d_out, uint8_t *touched, float *d_in);
+                         size_t rows, const float *out, float *d_out, float *d_in);
 
 /* Which random draws a dropout layer uses in training. */
 typedef struct mlpt_dropout_keys {
@@ -47,11 +43,11 @@ void mlpt_dropout_backward(size_t rows, size_t width, const float *mask, const f
 
 /* Softmax over each row of z[rows x classes], computed stably from the
  * logits: z is overwritten with the probabilities. When labels is not NULL,
- * adds the rows' cross-entropy (log-sum-exp minus the true logit) to
- * *loss_sum and the number of rows whose first arg-max is the label to
+ * writes each row's cross-entropy (log-sum-exp minus the true logit) to
+ * row_loss[r], adds the number of rows whose first arg-max is the label to
  * *correct, and, when dz is not NULL, writes dz = p - onehot(label) (the
  * gradient of the summed loss). */
 void mlpt_softmax_xent(size_t rows, size_t classes, float *z, const uint8_t *labels,
-                       float *dz, double *loss_sum, size_t *correct);
+                       float *dz, float *row_loss, size_t *correct);
 
 #endif

@@ -3,7 +3,7 @@
 #include "layers.h"
 
 void mlpt_softmax_xent(size_t rows, size_t classes, float *z, const uint8_t *labels,
-                       float *dz, double *loss_sum, size_t *correct)
+                       float *dz, float *row_loss, size_t *correct)
 {
     for (size_t r = 0; r < rows; r++) {
         float *zr = z + r * classes;
@@ -18,7 +18,7 @@ void mlpt_softmax_xent(size_t rows, size_t classes, float *z, const uint8_t *lab
         const float log_sum = logf(sum);
         if (labels) {
             const size_t y = labels[r];
-            *loss_sum += (double)(log_sum - (zr[y] - zmax));
+            row_loss[r] = log_sum - (zr[y] - zmax);
             *correct += argmax == y;
         }
         for (size_t c = 0; c < classes; c++)

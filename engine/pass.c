@@ -20,22 +20,22 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
 {
     memset(ws, 0, sizeof *ws);
     ws->capacity = capacity;
-    bool ok = (ws->input = alloc_floats(capacity * m->input_width)) != NULL;
-    ok = ok && (ws->ids = calloc(capacity, sizeof *ws->ids)) != NULL;
-    ok = ok && (ws->labels = calloc(capacity, 1)) != NULL;
-    ok = ok && (ws->input_nz.idx = calloc(capacity * m->input_width, sizeof(uint32_t)));
-    ok = ok && (ws->input_nz.count = calloc(capacity, sizeof(uint32_t)));
+    bool ok = (ws->ids = calloc(capacity, sizeof *ws->ids)) != NULL &&
+              (ws->labels = calloc(capacity, 1)) != NULL &&
+              (ws->row_loss = calloc(capacity, sizeof *ws->row_loss)) != NULL;
+    if (ok && m->spec.layers[0].kind != MLPT_LAYER_DENSE)
+        ok = (ws->input = alloc_floats(capacity * m->input_width)) != NULL;
     for (int l = 0; ok && l < m->spec.n_layers; l++) {
+        const size_t in = m->geom[l].in;
         ok = (ws->act[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
         if (ok && training && m->spec.layers[l].kind == MLPT_LAYER_DROPOUT)
             ok = (ws->mask[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
-        if (ok && l > 0 && m->spec.layers[l].kind == MLPT_LAYER_DENSE)
-            ok = (ws->nz[l].idx = calloc(capacity * m->geom[l].in, sizeof(uint32_t))) &&
-                 (ws->nz[l].count = calloc(capacity, sizeof(uint32_t)));
         if (ok && training)
             ok = (ws->delta[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
-        if (ok && training && m->spec.layers[l].kind == MLPT_LAYER_DENSE)
-            ok = (ws->touched[l] = calloc(m->geom[l].in + 1, 1)) != NULL;
+        if (ok && (l == 0 || m->spec.layers[l].kind == MLPT_LAYER_DENSE)) /* 0: the gather's */
+            ok = (ws->nz[l].idx = calloc(capacity * in, sizeof(uint32_t))) &&
+                 (ws->nz[l].val = calloc(capacity * in, sizeof(float))) &&
+                 (ws->nz[l].count = calloc(capacity, sizeof(uint32_t)));
     }
     if (!ok) {
         mlpt_workspace_free(ws);
@@ -49,14 +49,13 @@ void mlpt_workspace_free(mlpt_workspace *ws)
     free(ws->input);
     free(ws->ids);
     free(ws->labels);
-    free(ws->input_nz.idx);
-    free(ws->input_nz.count);
+    free(ws->row_loss);
     for (int l = 0; l < MLPT_MAX_LAYERS; l++) {
         free(ws->act[l]);
         free(ws->mask[l]);
         free(ws->delta[l]);
-        free(ws->touched[l]);
         free(ws->nz[l].idx);
+        free(ws->nz[l].val);
         free(ws->nz[l].count);
     }
     memset(ws, 0, sizeof *ws);
@@ -91,8 +90,7 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
     const size_t width = d->features;
     for (size_t r = 0; r < rows; r++) {
         const uint8_t *src = d->pixels + (size_t)ids[r] * width;
-        float *dst = ws->input + r * width;
-        uint32_t *idx = ws->input_nz.idx + r * width, count = 0;
+        uint32_t *idx = ws->nz[0].idx + r * width, count = 0;
         size_t f = 0;
         /* Images are mostly runs of zero bytes (borders, empty rows): skip
          * eight at a time, then compact the rest branch-free. */
@@ -110,11 +108,17 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
             idx[count] = (uint32_t)f;
             count += src[f] != 0;
         }
-        ws->input_nz.count[r] = count;
+        ws->nz[0].count[r] = count;
         /* lut[0] is 0: only the non-zero pixels need the table. */
-        memset(dst, 0, width * sizeof *dst);
+        float *val = ws->nz[0].val + r * width;
         for (uint32_t q = 0; q < count; q++)
-            dst[idx[q]] = lut[src[idx[q]]];
+            val[q] = lut[src[idx[q]]];
+        if (ws->input) {
+            float *dst = ws->input + r * width;
+            memset(dst, 0, width * sizeof *dst);
+            for (uint32_t q = 0; q < count; q++)
+                dst[idx[q]] = val[q];
+        }
         ws->ids[r] = ids[r];
         ws->labels[r] = d->labels[ids[r]];
     }
@@ -123,11 +127,6 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
 static const float *layer_input(const mlpt_workspace *ws, int l)
 {
     return l == 0 ? ws->input : ws->act[l - 1];
-}
-
-static mlpt_nonzeros *layer_nonzeros(mlpt_workspace *ws, int l)
-{
-    return l == 0 ? &ws->input_nz : &ws->nz[l];
 }
 
 void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
@@ -142,8 +141,7 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
         if (s->kind == MLPT_LAYER_DENSE) {
             if (l > 0) /* the input's were listed by mlpt_gather */
                 mlpt_find_nonzeros(rows, g->in, in, &ws->nz[l]);
-            mlpt_dense_forward(g, s->activation, m->params, rows, in, layer_nonzeros(ws, l),
-                               ws->act[l]);
+            mlpt_dense_forward(g, s->activation, m->params, rows, &ws->nz[l], ws->act[l]);
         }
         else if (drop)
             mlpt_dropout_forward(s->rate, (uint32_t)l, drop, rows, g->out, in, ws->act[l],
@@ -151,10 +149,12 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
         else
             memcpy(ws->act[l], in, rows * g->out * sizeof(float));
     }
-    ws->loss_sum = 0.0;
     ws->correct = 0;
     mlpt_softmax_xent(rows, m->output_width, ws->act[last], ws->labels,
-                      drop ? ws->delta[last] : NULL, &ws->loss_sum, &ws->correct);
+                      drop ? ws->delta[last] : NULL, ws->row_loss, &ws->correct);
+    ws->loss_sum = 0.0;
+    for (size_t r = 0; r < rows; r++)
+        ws->loss_sum += ws->row_loss[r];
 }
 
 void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows)
@@ -168,29 +168,74 @@ void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows)
         const mlpt_layer_geom *g = &m->geom[l];
         float *d_in = l > first_dense ? ws->delta[l - 1] : NULL;
         if (s->kind == MLPT_LAYER_DENSE)
-            mlpt_dense_backward(g, s->activation, m->params, rows, layer_nonzeros(ws, l),
-                                ws->act[l], ws->delta[l], ws->touched[l], d_in);
+            mlpt_dense_backward(g, s->activation, m->params, rows, ws->act[l], ws->delta[l],
+                                d_in);
         else
             mlpt_dropout_backward(rows, g->out, ws->mask[l], ws->delta[l], d_in);
     }
 }
 
-void mlpt_gradient(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
-                   size_t row, size_t col, size_t len, float *g)
+/* The first of the n sorted indices idx[0, n) that is >= p. */
+static uint32_t lower_bound(const uint32_t *idx, uint32_t n, uint32_t p)
+{
+    uint32_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo) / 2;
+        if (idx[mid] < p)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+void mlpt_list_rows(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
+                    size_t r0, size_t r1, mlpt_row_lists *lists)
+{
+    /* A counting sort of the rows' non-zeros: start[p - r0 + 1] counts row
+     * p, prefix sums turn counts into starts, and filling advances
+     * start[p - r0] to where row p + 1 starts: one shift restores it. */
+    const size_t k = m->geom[l].in, n = m->geom[l].out, rows = r1 - r0;
+    uint32_t *start = lists->start;
+    memset(start, 0, (rows + 1) * sizeof *start);
+    for (size_t s = 0; s < n_ws; s++) {
+        const mlpt_nonzeros *nz = &ws[s].nz[l];
+        for (size_t i = 0; i < ws[s].rows; i++) {
+            const uint32_t *idx = nz->idx + i * k, count = nz->count[i];
+            for (uint32_t q = lower_bound(idx, count, (uint32_t)r0); q < count && idx[q] < r1; q++)
+                start[idx[q] - r0 + 1]++;
+        }
+    }
+    for (size_t r = 0; r < rows; r++)
+        start[r + 1] += start[r];
+    for (size_t s = 0; s < n_ws; s++) {
+        const mlpt_nonzeros *nz = &ws[s].nz[l];
+        for (size_t i = 0; i < ws[s].rows; i++) {
+            const uint32_t *idx = nz->idx + i * k, count = nz->count[i];
+            const float *val = nz->val + i * k, *d = ws[s].delta[l] + i * n;
+            for (uint32_t q = lower_bound(idx, count, (uint32_t)r0); q < count && idx[q] < r1; q++)
+                lists->entries[start[idx[q] - r0]++] = (mlpt_entry){d, val[q]};
+        }
+    }
+    memmove(start + 1, start, rows * sizeof *start);
+    start[0] = 0;
+    lists->layer = l;
+    lists->r0 = r0;
+    lists->r1 = r1;
+}
+
+void mlpt_gradient(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws,
+                   const mlpt_row_lists *lists, int l, size_t row, size_t col, size_t len,
+                   float *g)
 {
     const mlpt_layer_geom *geom = &m->geom[l];
-    bool add = false;
-    for (size_t s = 0; s < n_ws; s++) {
-        const mlpt_workspace *w = &ws[s];
-        if (w->rows == 0 || !w->touched[l][row])
-            continue;
-        if (row < geom->in)
-            mlpt_gemm_tn_row(w->rows, geom->in, geom->out, layer_input(w, l), w->delta[l], row,
-                             col, len, add, g);
-        else
-            mlpt_column_sums(w->rows, geom->out, w->delta[l], col, len, add, g);
-        add = true;
+    if (row < geom->in) {
+        const uint32_t *start = lists->start + (row - lists->r0);
+        mlpt_gemm_tn_row(lists->entries + start[0], start[1] - start[0], col, len, g);
+        return;
     }
-    if (!add)
-        memset(g, 0, len * sizeof *g);
+    mlpt_row_block blocks[MLPT_MAX_SHARDS];
+    for (size_t s = 0; s < n_ws; s++)
+        blocks[s] = (mlpt_row_block){ws[s].delta[l], ws[s].rows};
+    mlpt_column_sums(n_ws, blocks, geom->out, col, len, g);
 }

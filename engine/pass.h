@@ -16,22 +16,22 @@
 #include "mlpt/dataset.h"
 #include "mlpt/error.h"
 #include "mlpt/model.h"
+#include "mlpt/train.h"
 
 typedef struct mlpt_workspace {
     size_t capacity;                 /* rows it can hold */
-    float *input;                    /* capacity x input_width */
+    float *input;                    /* capacity x input_width, only when the first
+                                        layer is not dense (dense layers read nz) */
     float *act[MLPT_MAX_LAYERS];     /* capacity x geom[l].out: layer outputs */
     float *mask[MLPT_MAX_LAYERS];    /* dropout keep factors; training only */
     float *delta[MLPT_MAX_LAYERS];   /* capacity x geom[l].out, training only: dL/d
                                         act[l], for dense layers dL/dZ after backward */
-    mlpt_nonzeros input_nz;          /* non-zeros of the gathered input rows */
-    mlpt_nonzeros nz[MLPT_MAX_LAYERS];/* dense l > 0: non-zeros of its input rows */
-    uint8_t *touched[MLPT_MAX_LAYERS];/* dense, training: kernel rows (and, last,
-                                        the bias) the rows' non-zero inputs reach */
+    mlpt_nonzeros nz[MLPT_MAX_LAYERS];/* dense: non-zeros of the layer's input rows */
     size_t rows;                     /* rows of the last pass */
     uint32_t *ids;                   /* capacity sample ids */
     uint8_t *labels;                 /* capacity labels */
-    double loss_sum;                 /* of the last pass */
+    float *row_loss;                 /* capacity: each row's loss in the last pass */
+    double loss_sum;                 /* of the last pass, summed in row order */
     size_t correct;                  /* of the last pass */
 } mlpt_workspace;
 
@@ -46,9 +46,10 @@ int mlpt_scale_table(float lut[256], float scale, mlpt_error *err);
 /* Checks that d's samples and labels fit model m. */
 int mlpt_check_data(const mlpt_model *m, const mlpt_dataset *d, mlpt_error *err);
 
-/* Gathers rows samples ids[0..rows) of d into ws: inputs scaled through
- * lut (a 256-entry byte-to-float table) with their non-zeros listed for the
- * first dense layer, and labels. */
+/* Gathers rows samples ids[0..rows) of d into ws: their labels, and their
+ * inputs scaled through lut (a 256-entry byte-to-float table), listed as
+ * the first layer's non-zeros (and written densely too when that layer is
+ * not dense). */
 void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
                  size_t rows, const float lut[256]);
 
@@ -60,18 +61,35 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
                   const mlpt_dropout_keys *drop);
 
 /* Backward from the logits' gradient: leaves dL/dZ of every dense layer in
- * ws->delta and flags in ws->touched the kernel rows the rows' inputs
- * reach. The weight gradient is then read with mlpt_gradient. */
+ * ws->delta, which with the layer inputs' non-zeros (ws->nz) is what the
+ * weight gradient is formed from. */
 void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows);
 
-/* g[0, len) = the gradient of the loss summed over the rows of the
- * workspaces ws[0, n_ws), each after mlpt_backward, for dense layer l's
- * kernel row `row` (its bias when row is geom[l].in), columns
- * [col, col + len): each workspace's sum over its rows in row order, the
- * workspaces' sums added in workspace order, those whose inputs never
- * reach the row skipped. The order is fixed by the workspaces alone, so
- * the trainer's logical shards give the same bits on any thread. */
-void mlpt_gradient(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
-                   size_t row, size_t col, size_t len, float *g);
+/* The non-zeros of dense layer l's input over a whole batch, held in
+ * workspaces ws[0, n_ws) in sample order (each after mlpt_backward), for
+ * kernel rows [r0, r1), listed by kernel row: row p's, in sample order, at
+ * entries[start[p - r0], start[p - r0 + 1]), each with its sample's row of
+ * dL/dZ. entries holds the batch's non-zeros in those rows (at most
+ * batch x (r1 - r0)), start r1 - r0 + 1 offsets. */
+typedef struct mlpt_row_lists {
+    mlpt_entry *entries;
+    uint32_t *start;
+    int layer;
+    size_t r0, r1;
+} mlpt_row_lists;
+
+void mlpt_list_rows(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
+                    size_t r0, size_t r1, mlpt_row_lists *lists);
+
+/* g[0, len) = the gradient of the loss summed over the batch held in the
+ * workspaces ws[0, n_ws) (after mlpt_backward) for dense layer l's kernel
+ * row `row`, columns [col, col + len), whose non-zeros lists holds; or, when
+ * row is geom[l].in, for its bias. Each element is one sum over the
+ * batch's samples in sample order, so the bits depend neither on threads
+ * nor on how the batch is cut into workspaces. n_ws is at most
+ * MLPT_MAX_SHARDS. */
+void mlpt_gradient(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws,
+                   const mlpt_row_lists *lists, int l, size_t row, size_t col, size_t len,
+                   float *g);
 
 #endif

@@ -3,15 +3,14 @@
  *   shards (parallel over s = 0..S-1, rows [B*s/S, B*(s+1)/S)):
  *       gather -> forward -> softmax/loss -> backward to dL/dZ per layer
  *   update (parallel over parameter ranges of equal size), per kernel row:
- *       g = (g[0] + g[1] + ... + g[S-1]) / B, where g[s] is shard s's
- *       gradient sum for the row, formed in registers from its inputs and
- *       dL/dZ, and added in shard order (rows a shard's inputs never reach
- *       skipped); optimizer step
+ *       g = (sum over the batch's samples, in sample order, of x * dL/dZ) / B,
+ *       formed in registers from the shards' inputs and dL/dZ; optimizer step
  *
- * The shards' gradients never go through memory: each is formed where it
- * is reduced, row by row, and the row is updated while it is in L1.
- * Nothing a thread computes depends on which thread it is or how many there
- * are, so the weights are bit-identical for any thread count. */
+ * The weight gradient never goes through memory: each row of it is formed
+ * by the thread that updates the row, while the row is in L1. Every sum
+ * runs over samples in batch order, so nothing a thread computes depends
+ * on which thread it is, how many there are or how many shards the batch
+ * is cut into: the weights are bit-identical for any thread count. */
 #include <float.h>
 #include <math.h>
 #include <omp.h>
@@ -48,6 +47,7 @@ struct mlpt_trainer {
     uint32_t *order;           /* this epoch's sample order */
     update_unit *units;        /* every parameter once, in offset order */
     size_t n_units;
+    mlpt_row_lists *lists;     /* one per thread: its kernel rows' non-zeros */
     float lut[256];            /* byte -> byte / scale */
 };
 
@@ -82,6 +82,24 @@ static int build_units(mlpt_trainer *t)
     return 0;
 }
 
+/* Room for any thread's rows of any dense layer: a batch's non-zeros in
+ * every kernel row at most. */
+static int build_lists(mlpt_trainer *t)
+{
+    size_t widest = 0;
+    for (int l = 0; l < t->model->spec.n_layers; l++)
+        if (t->model->spec.layers[l].kind == MLPT_LAYER_DENSE && t->model->geom[l].in > widest)
+            widest = t->model->geom[l].in;
+    if (!(t->lists = calloc((size_t)t->threads, sizeof *t->lists)))
+        return -1;
+    for (int i = 0; i < t->threads; i++)
+        if (!(t->lists[i].entries = calloc((size_t)t->spec.batch * widest,
+                                           sizeof *t->lists[i].entries)) ||
+            !(t->lists[i].start = calloc(widest + 1, sizeof *t->lists[i].start)))
+            return -1;
+    return 0;
+}
+
 void mlpt_trainer_free(mlpt_trainer *t)
 {
     if (!t)
@@ -94,16 +112,23 @@ void mlpt_trainer_free(mlpt_trainer *t)
     free(t->state2);
     free(t->order);
     free(t->units);
+    if (t->lists)
+        for (int i = 0; i < t->threads; i++) {
+            free(t->lists[i].entries);
+            free(t->lists[i].start);
+        }
+    free(t->lists);
     free(t);
 }
 
 mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
                                   size_t train_size, int threads, mlpt_error *err)
 {
-    if (spec->batch < 1 || spec->shards < 1 || spec->epochs < 1 || threads < 1) {
+    if (spec->batch < 1 || spec->shards < 1 || spec->shards > MLPT_MAX_SHARDS ||
+        spec->epochs < 1 || threads < 1) {
         mlpt_fail(err, "invalid training spec: batch %d, shards %d, epochs %d, threads %d "
-                       "(each must be at least 1)",
-                  spec->batch, spec->shards, spec->epochs, threads);
+                       "(each must be at least 1, shards at most %d)",
+                  spec->batch, spec->shards, spec->epochs, threads, MLPT_MAX_SHARDS);
         return NULL;
     }
     if (spec->optimizer.kind != MLPT_OPT_SGD && !(spec->optimizer.epsilon >= FLT_MIN)) {
@@ -143,6 +168,11 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
             mlpt_trainer_free(t);
             return NULL;
         }
+    if (build_lists(t) < 0) {
+        mlpt_trainer_free(t);
+        mlpt_fail(err, "out of memory for the gradient lists of %d threads", threads);
+        return NULL;
+    }
     if (build_units(t) < 0) {
         mlpt_trainer_free(t);
         mlpt_fail(err, "out of memory for the update plan of %zu parameters", m->n_params);
@@ -174,17 +204,39 @@ static void run_shard(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *ba
     mlpt_backward(t->model, ws, hi - lo);
 }
 
-/* Sums the shards' gradients for one unit and applies the optimizer. */
-static void reduce_and_update(mlpt_trainer *t, const update_unit *u, float inv_batch,
-                              const mlpt_opt_step *st)
+/* Forms the gradient of one unit, whose kernel row (if it is not a bias)
+ * lists holds, and applies the optimizer. */
+static void reduce_and_update(mlpt_trainer *t, const update_unit *u, const mlpt_row_lists *lists,
+                              float inv_batch, const mlpt_opt_step *st)
 {
     float g[UPDATE_BLOCK];
-    mlpt_gradient(t->model, t->shards, (size_t)t->spec.shards, u->layer, u->row, u->col, u->len,
-                  g);
+    mlpt_gradient(t->model, t->shards, (size_t)t->spec.shards, lists, u->layer, u->row, u->col,
+                  u->len, g);
     for (size_t i = 0; i < u->len; i++)
         g[i] *= inv_batch;
     mlpt_optimizer_apply(t->spec.optimizer.kind, st, u->len, t->model->params + u->offset, g,
                          t->state1 + u->offset, t->state2 + u->offset);
+}
+
+/* Updates units [begin, end), listing the non-zeros of their kernel rows a
+ * layer at a time. */
+static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lists *lists,
+                         float inv_batch, const mlpt_opt_step *st)
+{
+    const mlpt_model *m = t->model;
+    const update_unit *last = &t->units[end - 1];
+    lists->layer = -1;
+    for (size_t u = begin; u < end; u++) {
+        const update_unit *unit = &t->units[u];
+        const size_t in = m->geom[unit->layer].in;
+        if (unit->row < in && (lists->layer != unit->layer || unit->row >= lists->r1)) {
+            /* the rest of this layer's rows in [begin, end) */
+            const size_t r1 = last->layer == unit->layer && last->row < in ? last->row + 1 : in;
+            mlpt_list_rows(m, t->shards, (size_t)t->spec.shards, unit->layer, unit->row, r1,
+                           lists);
+        }
+        reduce_and_update(t, unit, lists, inv_batch, st);
+    }
 }
 
 /* The first unit at or after parameter offset `at` (units are in offset order). */
@@ -201,13 +253,16 @@ static size_t unit_at(const mlpt_trainer *t, size_t at)
     return lo;
 }
 
-/* Sums the shards' loss and correct counts in shard order. */
+/* The batch's summed loss, over its samples in order (so that no shard
+ * boundary shows in it), and its correct count. */
 static double batch_loss(const mlpt_trainer *t, size_t *correct)
 {
     double loss = 0.0;
     for (int s = 0; s < t->spec.shards; s++) {
-        loss += t->shards[s].loss_sum;
-        *correct += t->shards[s].correct;
+        const mlpt_workspace *ws = &t->shards[s];
+        for (size_t r = 0; r < ws->rows; r++)
+            loss += ws->row_loss[r];
+        *correct += ws->correct;
     }
     return loss;
 }
@@ -234,9 +289,10 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
             /* Each thread takes the units starting in an equal share of the
              * parameters; units are independent, so the split is free. */
             const size_t id = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-            const size_t end = unit_at(t, n_params * (id + 1) / nt);
-            for (size_t u = unit_at(t, n_params * id / nt); u < end; u++)
-                reduce_and_update(t, &t->units[u], inv_batch, &st);
+            const size_t begin = unit_at(t, n_params * id / nt),
+                         end = unit_at(t, n_params * (id + 1) / nt);
+            if (begin < end)
+                update_units(t, begin, end, &t->lists[id], inv_batch, &st);
         }
     }
     const double loss = batch_loss(t, correct);

@@ -1,5 +1,5 @@
 /* The reproducibility contract: the same spec and seed give bit-identical
- * weights at any thread count, and across runs. */
+ * weights at any thread count and any shard count, and across runs. */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,8 +92,27 @@ Test(determinism, identical_across_runs_and_different_for_another_seed)
     free(c);
 }
 
-/* Shards, unlike threads, group the floating-point sums: the contract is
- * per shard count, and changing it may change the last bits. */
+/* Shards only split the work: every sum runs over the batch's samples in
+ * order, so the shard count changes neither the weights nor the loss. */
+Test(determinism, identical_weights_for_any_shard_count)
+{
+    mlpt_train_spec spec = tutorial_spec();
+    spec.shards = 1;
+    size_t n;
+    double loss, loss_other;
+    float *reference = train(&spec, 1, &n, &loss);
+    const int shards[] = {2, 3, 8, 32, 256};
+    for (size_t i = 0; i < sizeof shards / sizeof *shards; i++) {
+        spec.shards = shards[i];
+        float *w = train(&spec, 2, &n, &loss_other);
+        cr_assert_eq(memcmp(reference, w, n * sizeof *w), 0,
+                     "weights differ between 1 and %d shards", shards[i]);
+        cr_assert_eq(loss, loss_other, "reported loss differs at %d shards", shards[i]);
+        free(w);
+    }
+    free(reference);
+}
+
 Test(determinism, batch_smaller_than_shards_and_uneven_last_batch)
 {
     mlpt_train_spec spec = tutorial_spec();

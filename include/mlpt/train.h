@@ -1,12 +1,12 @@
 /* mlpt/train.h - data-parallel training and evaluation.
  *
  * Each minibatch of B samples is cut into `shards` logical shards with
- * boundaries floor(B*s/shards); OpenMP threads take whole shards, and each
- * shard writes its gradient sum into its own buffer. The buffers are then
- * summed per parameter in shard order, fused with the optimizer update and
- * split across threads by parameter range. Because shards, not threads,
- * decide every floating-point sum, the trained weights are bit-identical for
- * any thread count. Dropout masks and shuffles come from a counter-based
+ * boundaries floor(B*s/shards); OpenMP threads take whole shards through
+ * the forward and backward passes. Then, split across threads by parameter
+ * range, each shard's gradient sum is formed and the sums are added in
+ * shard order, fused with the optimizer update. Because shards, not
+ * threads, decide every floating-point sum, the trained weights are
+ * bit-identical for any thread count. Dropout masks and shuffles come from a counter-based
  * generator keyed by (seed, epoch, sample, layer, unit).
  *
  * Training and evaluation flush denormal floats to zero in every thread
@@ -26,6 +26,9 @@
 extern "C" {
 #endif
 
+/* The most logical shards a batch may be cut into. */
+#define MLPT_MAX_SHARDS 256
+
 typedef enum { MLPT_OPT_ADAM, MLPT_OPT_SGD, MLPT_OPT_RMSPROP } mlpt_optimizer_kind;
 
 /* Keras's update rules and defaults:
@@ -44,7 +47,8 @@ typedef struct mlpt_train_spec {
     mlpt_optimizer_spec optimizer;
     int batch;       /* samples per step, >= 1 */
     int epochs;      /* >= 1 */
-    int shards;      /* logical shards per batch: the unit of parallelism */
+    int shards;      /* logical shards per batch (1..MLPT_MAX_SHARDS): the unit of
+                        parallelism */
     bool shuffle;    /* reshuffle the training set every epoch */
     float scale;     /* input pixels are divided by this (255 for MNIST) */
     uint64_t seed;   /* initial weights, shuffles and dropout masks */
