@@ -5,10 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Whether a setting decides the weights: the run and report sections do
+ * not, nor train.epochs (a resume may extend a run) or train.shards (it
+ * only splits the work). */
 static bool shapes_weights(const mlpt_setting *s)
 {
     return strcmp(s->section, "run") && strcmp(s->section, "report") &&
-           !(strcmp(s->section, "train") == 0 && strcmp(s->key, "epochs") == 0);
+           !(strcmp(s->section, "train") == 0 &&
+             (strcmp(s->key, "epochs") == 0 || strcmp(s->key, "shards") == 0));
 }
 
 char *resume_settings(const mlpt_config *cfg)
