@@ -84,10 +84,21 @@ int mlpt_check_data(const mlpt_model *m, const mlpt_dataset *d, mlpt_error *err)
     return 0;
 }
 
+/* Asks for the pixels of samples ids[0..rows) without waiting for them:
+ * the samples are scattered over the data set, and fetching them all at
+ * once hides most of the latency of fetching them one after the other. */
+static void prefetch_samples(const mlpt_dataset *d, const uint32_t *ids, size_t rows)
+{
+    for (size_t r = 0; r < rows; r++)
+        for (size_t f = 0; f < d->features; f += 64)
+            __builtin_prefetch(d->pixels + (size_t)ids[r] * d->features + f);
+}
+
 void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
                  size_t rows, const float lut[256])
 {
     const size_t width = d->features;
+    prefetch_samples(d, ids, rows);
     for (size_t r = 0; r < rows; r++) {
         const uint8_t *src = d->pixels + (size_t)ids[r] * width;
         uint32_t *idx = ws->nz[0].idx + r * width, count = 0;

@@ -48,6 +48,14 @@ struct mlpt_trainer {
     update_unit *units;        /* every parameter once, in offset order */
     size_t n_units;
     mlpt_row_lists *lists;     /* one per thread: its kernel rows' non-zeros */
+    /* Thread i updates the units starting in parameters [split[i],
+     * split[i + 1]). Units are independent, so the cuts change no bit: they
+     * move every step towards equal update times (rows differ in their
+     * non-zeros, cores in their speed), from the parameters per second each
+     * thread managed (rate, smoothed) in the time its last update took. */
+    size_t *split;             /* threads + 1 */
+    double *rate, *busy;       /* threads each */
+    int team;                  /* threads in the last step's team */
     float lut[256];            /* byte -> byte / scale */
 };
 
@@ -118,6 +126,9 @@ void mlpt_trainer_free(mlpt_trainer *t)
             free(t->lists[i].start);
         }
     free(t->lists);
+    free(t->split);
+    free(t->rate);
+    free(t->busy);
     free(t);
 }
 
@@ -157,12 +168,17 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
     if (spec->optimizer.kind == MLPT_OPT_ADAM) /* the only one with two moments */
         t->state2 = calloc(m->n_params, sizeof(float));
     t->order = calloc(train_size, sizeof *t->order);
+    t->split = calloc((size_t)threads + 1, sizeof *t->split);
+    t->rate = calloc((size_t)threads, sizeof *t->rate);
+    t->busy = calloc((size_t)threads, sizeof *t->busy);
     if (!t->shards || !t->state1 || (spec->optimizer.kind == MLPT_OPT_ADAM && !t->state2) ||
-        !t->order) {
+        !t->order || !t->split || !t->rate || !t->busy) {
         mlpt_trainer_free(t);
         mlpt_fail(err, "out of memory for optimizer state of %zu parameters", m->n_params);
         return NULL;
     }
+    for (int i = 0; i <= threads; i++)
+        t->split[i] = m->n_params * (size_t)i / (size_t)threads;
     for (int s = 0; s < spec->shards; s++)
         if (mlpt_workspace_init(&t->shards[s], m, rows, true, err) < 0) {
             mlpt_trainer_free(t);
@@ -267,6 +283,34 @@ static double batch_loss(const mlpt_trainer *t, size_t *correct)
     return loss;
 }
 
+/* Where thread i of a team of nt starts its share of the parameters. */
+static size_t share_start(const mlpt_trainer *t, int i, int nt)
+{
+    return nt == t->threads ? t->split[i] : t->model->n_params * (size_t)i / (size_t)nt;
+}
+
+/* Moves the cuts between the threads' updates so that each thread's share
+ * is proportional to the parameters per second it has been updating. */
+static void rebalance(mlpt_trainer *t)
+{
+    const int n = t->threads;
+    if (t->team != n)
+        return; /* a smaller team used an equal split; nothing to learn */
+    double total = 0.0;
+    for (int i = 0; i < n; i++) {
+        if (!(t->busy[i] > 0.0))
+            return; /* a clock too coarse to tell */
+        const double r = (double)(t->split[i + 1] - t->split[i]) / t->busy[i];
+        t->rate[i] = t->rate[i] > 0.0 ? 0.9 * t->rate[i] + 0.1 * r : r;
+        total += t->rate[i];
+    }
+    double sum = 0.0;
+    for (int i = 1; i < n; i++) {
+        sum += t->rate[i - 1];
+        t->split[i] = (size_t)((double)t->model->n_params * (sum / total));
+    }
+}
+
 /* One step; returns the batch's summed loss. A non-finite loss skips the
  * update, so the parameters stay those of the last good step. */
 static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *batch_ids,
@@ -274,7 +318,6 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
 {
     const mlpt_opt_step st = mlpt_optimizer_prepare(&t->spec.optimizer, t->steps_taken + 1);
     const float inv_batch = 1.0f / (float)batch;
-    const size_t n_params = t->model->n_params;
 #pragma omp parallel num_threads(t->threads)
     {
         mlpt_flush_denormals();
@@ -286,18 +329,22 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
          * cheaper than another barrier. */
         size_t unused = 0;
         if (isfinite(batch_loss(t, &unused))) {
-            /* Each thread takes the units starting in an equal share of the
-             * parameters; units are independent, so the split is free. */
-            const size_t id = (size_t)omp_get_thread_num(), nt = (size_t)omp_get_num_threads();
-            const size_t begin = unit_at(t, n_params * id / nt),
-                         end = unit_at(t, n_params * (id + 1) / nt);
+            const int id = omp_get_thread_num(), nt = omp_get_num_threads();
+            const double started = omp_get_wtime();
+            const size_t begin = unit_at(t, share_start(t, id, nt)),
+                         end = unit_at(t, share_start(t, id + 1, nt));
             if (begin < end)
                 update_units(t, begin, end, &t->lists[id], inv_batch, &st);
+            t->busy[id] = omp_get_wtime() - started;
+            if (id == 0)
+                t->team = nt;
         }
     }
     const double loss = batch_loss(t, correct);
-    if (isfinite(loss))
+    if (isfinite(loss)) {
         t->steps_taken++;
+        rebalance(t);
+    }
     return loss;
 }
 
