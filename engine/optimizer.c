@@ -4,7 +4,7 @@
 
 mlpt_opt_step mlpt_optimizer_prepare(const mlpt_optimizer_spec *o, uint64_t t)
 {
-    mlpt_opt_step st = {.lr = o->learning_rate, .eps = o->epsilon};
+    mlpt_opt_step st = {.lr = o->learning_rate, .eps = o->epsilon, .g_scale = 1.0f};
     switch (o->kind) {
     case MLPT_OPT_ADAM: {
         /* Keras: alpha_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t), with epsilon
@@ -30,28 +30,31 @@ void mlpt_optimizer_apply(mlpt_optimizer_kind kind, const mlpt_opt_step *st, siz
                           float *restrict w, const float *restrict g, float *restrict s1,
                           float *restrict s2)
 {
+    const float scale = st->g_scale;
     switch (kind) {
     case MLPT_OPT_ADAM:
         /* m += (g - m)(1 - beta1); v += (g^2 - v)(1 - beta2);
          * w -= alpha_t m / (sqrt(v) + eps) */
         for (size_t i = 0; i < n; i++) {
-            s1[i] += (g[i] - s1[i]) * st->c1;
-            s2[i] += (g[i] * g[i] - s2[i]) * st->c2;
+            const float gi = g[i] * scale;
+            s1[i] += (gi - s1[i]) * st->c1;
+            s2[i] += (gi * gi - s2[i]) * st->c2;
             w[i] -= st->lr * s1[i] / (sqrtf(s2[i]) + st->eps);
         }
         break;
     case MLPT_OPT_SGD:
         /* velocity = momentum velocity - lr g; w += velocity */
         for (size_t i = 0; i < n; i++) {
-            s1[i] = st->c1 * s1[i] - st->lr * g[i];
+            s1[i] = st->c1 * s1[i] - st->lr * (g[i] * scale);
             w[i] += s1[i];
         }
         break;
     case MLPT_OPT_RMSPROP:
         /* ms = rho ms + (1 - rho) g^2; w -= lr g / sqrt(ms + eps) (Keras 3) */
         for (size_t i = 0; i < n; i++) {
-            s1[i] = st->c1 * s1[i] + st->c2 * g[i] * g[i];
-            w[i] -= st->lr * g[i] / sqrtf(s1[i] + st->eps);
+            const float gi = g[i] * scale;
+            s1[i] = st->c1 * s1[i] + st->c2 * gi * gi;
+            w[i] -= st->lr * gi / sqrtf(s1[i] + st->eps);
         }
         break;
     }

@@ -223,13 +223,11 @@ static void run_shard(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *ba
 /* Forms the gradient of one unit, whose kernel row (if it is not a bias)
  * lists holds, and applies the optimizer. */
 static void reduce_and_update(mlpt_trainer *t, const update_unit *u, const mlpt_row_lists *lists,
-                              float inv_batch, const mlpt_opt_step *st)
+                              const mlpt_opt_step *st)
 {
     float g[UPDATE_BLOCK];
     mlpt_gradient(t->model, t->shards, (size_t)t->spec.shards, lists, u->layer, u->row, u->col,
                   u->len, g);
-    for (size_t i = 0; i < u->len; i++)
-        g[i] *= inv_batch;
     mlpt_optimizer_apply(t->spec.optimizer.kind, st, u->len, t->model->params + u->offset, g,
                          t->state1 + u->offset, t->state2 + u->offset);
 }
@@ -237,7 +235,7 @@ static void reduce_and_update(mlpt_trainer *t, const update_unit *u, const mlpt_
 /* Updates units [begin, end), listing the non-zeros of their kernel rows a
  * layer at a time. */
 static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lists *lists,
-                         float inv_batch, const mlpt_opt_step *st)
+                         const mlpt_opt_step *st)
 {
     const mlpt_model *m = t->model;
     const update_unit *last = &t->units[end - 1];
@@ -251,7 +249,7 @@ static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lis
             mlpt_list_rows(m, t->shards, (size_t)t->spec.shards, unit->layer, unit->row, r1,
                            lists);
         }
-        reduce_and_update(t, unit, lists, inv_batch, st);
+        reduce_and_update(t, unit, lists, st);
     }
 }
 
@@ -316,8 +314,8 @@ static void rebalance(mlpt_trainer *t)
 static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *batch_ids,
                          size_t batch, const mlpt_dropout_keys *keys, size_t *correct)
 {
-    const mlpt_opt_step st = mlpt_optimizer_prepare(&t->spec.optimizer, t->steps_taken + 1);
-    const float inv_batch = 1.0f / (float)batch;
+    mlpt_opt_step st = mlpt_optimizer_prepare(&t->spec.optimizer, t->steps_taken + 1);
+    st.g_scale = 1.0f / (float)batch; /* the loss is the batch's mean */
 #pragma omp parallel num_threads(t->threads)
     {
         mlpt_flush_denormals();
@@ -334,7 +332,7 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
             const size_t begin = unit_at(t, share_start(t, id, nt)),
                          end = unit_at(t, share_start(t, id + 1, nt));
             if (begin < end)
-                update_units(t, begin, end, &t->lists[id], inv_batch, &st);
+                update_units(t, begin, end, &t->lists[id], &st);
             t->busy[id] = omp_get_wtime() - started;
             if (id == 0)
                 t->team = nt;
