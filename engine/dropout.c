@@ -7,11 +7,12 @@ void mlpt_dropout_forward(float rate, uint32_t layer, const mlpt_dropout_keys *k
     const float scale = 1.0f / (1.0f - rate);
     for (size_t r = 0; r < rows; r++) {
         float *mk = mask + r * width;
-        for (size_t u = 0; u < width; u += 4) {
-            uint32_t w[4];
-            mlpt_random4(keys->seed, MLPT_STREAM_DROPOUT, layer, keys->epoch,
-                         keys->sample_ids[r], (uint32_t)(u / 4), w);
-            for (size_t i = 0; i < 4 && u + i < width; i++)
+        /* unit u draws word u % 4 of counter u / 4, 64 units at a time */
+        for (size_t u = 0; u < width; u += 64) {
+            uint32_t w[64];
+            mlpt_random4x16(keys->seed, MLPT_STREAM_DROPOUT, layer, keys->epoch,
+                            keys->sample_ids[r], (uint32_t)(u / 4), w);
+            for (size_t i = 0; i < 64 && u + i < width; i++)
                 mk[u + i] = mlpt_unit_float(w[i]) >= rate ? scale : 0.0f;
         }
     }

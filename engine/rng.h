@@ -22,6 +22,11 @@ typedef enum {
 void mlpt_random4(uint64_t seed, mlpt_stream stream, uint32_t layer, uint32_t a,
                   uint32_t b, uint32_t c, uint32_t out[4]);
 
+/* mlpt_random4 for the 16 counters (stream << 16 | layer, a, b, c + j),
+ * j = 0..15, computed side by side: out[4*j .. 4*j + 4) is counter j's. */
+void mlpt_random4x16(uint64_t seed, mlpt_stream stream, uint32_t layer, uint32_t a,
+                     uint32_t b, uint32_t c, uint32_t out[64]);
+
 /* A uniform float in [0, 1) from the top 24 bits of a word. */
 static inline float mlpt_unit_float(uint32_t u)
 {
