@@ -232,6 +232,10 @@ static void reduce_and_update(mlpt_trainer *t, const update_unit *u, const mlpt_
                          t->state1 + u->offset, t->state2 + u->offset);
 }
 
+/* Units between the one being updated and the one whose weights are
+ * prefetched for writing. */
+enum { AHEAD = 2 };
+
 /* Updates units [begin, end), listing the non-zeros of their kernel rows a
  * layer at a time. */
 static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lists *lists,
@@ -242,6 +246,14 @@ static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lis
     lists->layer = -1;
     for (size_t u = begin; u < end; u++) {
         const update_unit *unit = &t->units[u];
+        if (u + AHEAD < end) {
+            /* The other threads read these weights in the last forward
+             * pass: ask for ownership of a unit's lines a little ahead,
+             * not one line at a time as the optimizer writes them. */
+            const update_unit *ahead = &t->units[u + AHEAD];
+            for (size_t i = 0; i < ahead->len; i += 64 / sizeof(float))
+                __builtin_prefetch(m->params + ahead->offset + i, 1, 3);
+        }
         const size_t in = m->geom[unit->layer].in;
         if (unit->row < in && (lists->layer != unit->layer || unit->row >= lists->r1)) {
             /* the rest of this layer's rows in [begin, end) */
