@@ -4,9 +4,10 @@
  *
  * For batch sizes 32 and 128 and thread counts 1..N (N defaults to the cores
  * this process may use, per hwloc; larger N shows oversubscription), trains
- * the config's model for a warm-up of 50 steps, then times S steps, R
- * times, and reports the median samples/s, the speedup over one thread and
- * the parallel efficiency. Writes DIR/scaling.csv and DIR/scaling.png
+ * the config's model for a warm-up of 50 steps, then times S steps (default
+ * 400), R times (default 15: timings on a shared machine vary), and reports
+ * the median samples/s, the speedup over one thread and the parallel
+ * efficiency. Writes DIR/scaling.csv and DIR/scaling.png
  * (speedup against threads, with the ideal line). */
 #define _POSIX_C_SOURCE 200809L
 #include <stdio.h>
@@ -94,7 +95,7 @@ static double measure(const mlpt_config *cfg, const mlpt_dataset *train, int bat
 int main(int argc, char **argv)
 {
     const char *config = "configs/mnist.ini", *out = "runs/bench";
-    int max_threads = 0, steps = 400, repeats = 5;
+    int max_threads = 0, steps = 400, repeats = 15;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "--max-threads") && v)
