@@ -1,11 +1,11 @@
 /* engine/kernels.h - the dense layer's matrix products, row-major.
  *
  * Inputs are sparse: MNIST pixels are 81% zero, and relu and dropout zero
- * about half the hidden units. Each input row's non-zero columns are listed
- * once (branch-free) and both products walk that list, so no kernel
- * branches on the data. Every output element is computed by one fixed
- * sequence of fused multiply-adds that depends on the shapes and the data,
- * never on threads.
+ * about half the hidden units. Each input row's non-zeros are listed once
+ * (branch-free): the forward product walks them by row, the weight gradient
+ * by kernel row (the same non-zeros regrouped), so no kernel branches on the
+ * data. Every output element is computed by one fixed sequence of fused
+ * multiply-adds that depends on the shapes and the data, never on threads.
  *
  * Every buffer a kernel reads must have MLPT_SLACK floats of readable
  * memory after its end: narrow rows are read a whole vector at a time, and
