@@ -20,6 +20,11 @@ enum { NV = 4 };
 #endif
 enum { CB = NV * VW };
 
+/* The forward product asks for the weight row of the non-zero PF places
+ * ahead: with two threads, half of the rows were just written by the other
+ * core, and a miss there is slower than the FMAs between two rows. */
+enum { PF = 4 };
+
 /* The block kernels take their vector count as an argument so that one body
  * serves the wide and the narrow blocks; inlining at every call site makes
  * it a constant, which is what keeps the accumulators in registers (a
@@ -67,6 +72,9 @@ BLOCK_KERNEL bias_block(int nv, size_t n, size_t j0, size_t width, const uint32_
     for (uint32_t q = 0; q < count; q++) {
         const float xp = val[q];
         const float *w = W + idx[q] * n + j0;
+        if (q + PF < count)
+            for (int v = 0; v < nv; v++)
+                __builtin_prefetch(W + idx[q + PF] * n + j0 + v * VW);
         for (int v = 0; v < nv; v++)
             acc[v] += xp * *(const vf *)(w + v * VW);
     }
