@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "ranks.h"
+
 const char *console_thousands(size_t n, char buf[32])
 {
     char digits[32];
@@ -18,9 +20,12 @@ const char *console_thousands(size_t n, char buf[32])
 void console_header(FILE *f, const mlpt_topology *topo, int threads, bool bound,
                     const mlpt_config *cfg)
 {
-    fprintf(f, "mlptrain %s | %d thread%s | hwloc: %d package%s, %d cores, %d PUs; "
+    fprintf(f, "mlptrain %s | ", MLPT_VERSION);
+    if (ranks_size() > 1) /* what follows is the first process's view */
+        fprintf(f, "%d processes (MPI), each ", ranks_size());
+    fprintf(f, "%d thread%s | hwloc: %d package%s, %d cores, %d PUs; "
                "this process may use PUs %s (%d core%s) | ",
-            MLPT_VERSION, threads, threads == 1 ? "" : "s", topo->packages,
+            threads, threads == 1 ? "" : "s", topo->packages,
             topo->packages == 1 ? "" : "s", topo->cores, topo->pus, topo->allowed_list,
             topo->allowed_cores, topo->allowed_cores == 1 ? "" : "s");
     if (bound)

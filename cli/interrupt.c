@@ -3,12 +3,14 @@
 
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <string.h>
 #include <unistd.h>
 
 /* Lock-free, so safe in a handler, and seen by every thread: the signal may
  * land on an OpenMP worker. */
 static atomic_int received;
+static bool announce; /* only one process of a run says it is stopping */
 
 static void on_signal(int sig)
 {
@@ -17,8 +19,10 @@ static void on_signal(int sig)
     atomic_store(&received, sig);
     static const char msg[] = "\nmlptrain: stopping after this step to save a checkpoint "
                               "(press Ctrl-C again to quit at once)\n";
-    ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1); /* async-signal-safe */
-    (void)ignored;
+    if (announce) {
+        ssize_t ignored = write(STDERR_FILENO, msg, sizeof msg - 1); /* async-signal-safe */
+        (void)ignored;
+    }
 }
 
 static void handle_with(void (*handler)(int))
@@ -32,8 +36,9 @@ static void handle_with(void (*handler)(int))
     sigaction(SIGTERM, &sa, NULL);
 }
 
-void interrupt_install(void)
+void interrupt_install(bool speak)
 {
+    announce = speak;
     handle_with(on_signal);
 }
 

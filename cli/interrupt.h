@@ -5,7 +5,11 @@
 #ifndef MLPT_CLI_INTERRUPT_H
 #define MLPT_CLI_INTERRUPT_H
 
-void interrupt_install(void);
+#include <stdbool.h>
+
+/* speak: whether this process says on stderr that it is stopping (in a run
+ * of several processes, only the first does). */
+void interrupt_install(bool speak);
 
 /* Back to the default: after training, Ctrl-C stops the program at once. */
 void interrupt_remove(void);

@@ -17,13 +17,15 @@
 #include "mlpt/config.h"
 #include "mlpt/model.h"
 #include "mlpt/topology.h"
+#include "ranks.h"
 #include "train.h"
 
 static int print_version(void)
 {
     printf("mlptrain %s\n", MLPT_VERSION);
-    printf("built with OpenMP %d, hwloc %s, zlib %s, jansson %s, cairo %s; MPI: no\n",
-           _OPENMP, HWLOC_VERSION, zlibVersion(), JANSSON_VERSION, cairo_version_string());
+    printf("built with OpenMP %d, hwloc %s, zlib %s, jansson %s, cairo %s; MPI: %s\n",
+           _OPENMP, HWLOC_VERSION, zlibVersion(), JANSSON_VERSION, cairo_version_string(),
+           ranks_library());
     return 0;
 }
 
@@ -81,11 +83,12 @@ static int with_config(const cli_args *a, const char *command, mlpt_error *err)
     static mlpt_config cfg; /* large (paths, class names): not on the stack */
     mlpt_topology topo;
     train_outcome outcome;
-    if (mlpt_config_load(a->config, a->overrides, a->n_overrides, &cfg, err) < 0)
+    /* Every process reads the config: one that cannot stops them all. */
+    if (ranks_agree(mlpt_config_load(a->config, a->overrides, a->n_overrides, &cfg, err), err) < 0)
         return -1;
     if (a->command == CLI_CHECK)
         return check_config(&cfg, err);
-    if (mlpt_topology_probe(&topo, err) < 0)
+    if (ranks_agree(mlpt_topology_probe(&topo, err), err) < 0)
         return -1;
     switch (a->command) {
     case CLI_EVALUATE:
@@ -100,32 +103,58 @@ static int with_config(const cli_args *a, const char *command, mlpt_error *err)
     }
 }
 
+/* The command, in each process of the run. */
+static int run_command(const cli_args *a, int argc, char **argv, mlpt_error *err)
+{
+    if (ranks_size() > 1 && a->command != CLI_TRAIN && a->command != CLI_CHECK)
+        return mlpt_fail(err, "%s runs in one process: start it without mpirun (%d processes "
+                              "here)",
+                         a->command == CLI_PREDICT    ? "predict"
+                         : a->command == CLI_EVALUATE ? "evaluate"
+                                                      : "seeds",
+                         ranks_size());
+    return a->command == CLI_PREDICT ? cli_predict(a, err)
+                                     : with_config(a, command_line(argc, argv), err);
+}
+
 int main(int argc, char **argv)
 {
     static cli_args args;
-    char msg[512];
-    if (cli_parse_args(argc, argv, &args, msg, sizeof msg) < 0) {
-        fprintf(stderr, "mlptrain: %s\nTry 'mlptrain --help'.\n", msg);
-        return 2;
-    }
-    if (args.command == CLI_HELP) {
-        fputs(cli_usage, stdout);
-        return 0;
-    }
-    if (args.command == CLI_VERSION)
-        return print_version();
-    /* A file-size limit (ulimit -f) must fail a write with EFBIG, reported
-     * like a full disk, not kill the process. */
-    signal(SIGXFSZ, SIG_IGN);
     mlpt_error err;
-    int rc = args.command == CLI_PREDICT ? cli_predict(&args, &err)
-                                         : with_config(&args, command_line(argc, argv), &err);
-    if (rc == TRAIN_INTERRUPTED)
-        return 128 + interrupt_received();
-    if (rc < 0) {
-        fflush(stdout);
+    if (ranks_init(&argc, &argv, &err) < 0) {
         fprintf(stderr, "mlptrain: error: %s\n", err.msg);
         return 1;
     }
-    return 0;
+    /* Only the first process speaks; the others' errors reach it. */
+    const bool speaks = ranks_rank() == 0;
+    if (!speaks && !freopen("/dev/null", "w", stdout)) {
+        ranks_finalize();
+        return 1;
+    }
+    int rc = 0;
+    char msg[512];
+    if (cli_parse_args(argc, argv, &args, msg, sizeof msg) < 0) {
+        if (speaks)
+            fprintf(stderr, "mlptrain: %s\nTry 'mlptrain --help'.\n", msg);
+        rc = 2;
+    } else if (args.command == CLI_HELP) {
+        fputs(cli_usage, stdout);
+    } else if (args.command == CLI_VERSION) {
+        rc = print_version();
+    } else {
+        /* A file-size limit (ulimit -f) must fail a write with EFBIG,
+         * reported like a full disk, not kill the process. */
+        signal(SIGXFSZ, SIG_IGN);
+        rc = run_command(&args, argc, argv, &err);
+        if (rc == TRAIN_INTERRUPTED) {
+            rc = 128 + interrupt_received();
+        } else if (rc < 0) {
+            fflush(stdout);
+            if (speaks)
+                fprintf(stderr, "mlptrain: error: %s\n", err.msg);
+            rc = 1;
+        }
+    }
+    ranks_finalize();
+    return rc;
 }

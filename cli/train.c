@@ -15,6 +15,7 @@
 #include "mlpt/model.h"
 #include "mlpt/train.h"
 #include "progress.h"
+#include "ranks.h"
 #include "report.h"
 #include "resume.h"
 
@@ -23,6 +24,7 @@ typedef struct run {
     const mlpt_config *cfg;
     const train_options *opt;
     FILE *log;                     /* opt->log */
+    bool writer;                   /* this process writes the files (rank 0) */
     int threads;
     mlpt_dataset train_file, test; /* as loaded */
     mlpt_dataset train, val;       /* train_file split by data.validation */
@@ -49,18 +51,20 @@ static void run_free(run *r)
 }
 
 /* Loads both sets, splits off the validation set, and checks the samples
- * against the model's input. */
+ * against the model's input. Only the writer evaluates, so only it loads
+ * the test set; every process needs all of the training set, since every
+ * epoch's shuffle spreads each process's shards over all of it. */
 static int load_data(run *r, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
     if (mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels, cfg->data.n_classes,
                           &r->train_file, err) < 0 ||
-        mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels, cfg->data.n_classes,
-                          &r->test, err) < 0)
+        (r->writer && mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels,
+                                        cfg->data.n_classes, &r->test, err) < 0))
         return -1;
     const mlpt_dataset *sets[] = {&r->train_file, &r->test};
     const char *files[] = {cfg->data.train_images, cfg->data.test_images};
-    for (int i = 0; i < 2; i++)
+    for (int i = 0; i < (r->writer ? 2 : 1); i++)
         if (sets[i]->features != r->model.input_width)
             return mlpt_fail(err, "%s: samples have %zu values but [model] input in %s has %zu",
                              files[i], sets[i]->features, cfg->path, r->model.input_width);
@@ -77,9 +81,12 @@ static int load_data(run *r, mlpt_error *err)
     return 0;
 }
 
-/* Saves the run's state: epoch `epoch` with `done` of it completed. */
+/* Saves the run's state: epoch `epoch` with `done` of it completed (in
+ * the writer; every process holds the same state). */
 static int save_checkpoint(run *r, int epoch, const mlpt_epoch_stats *done, mlpt_error *err)
 {
+    if (!r->writer)
+        return 0;
     const mlpt_checkpoint c = {.epoch = epoch, .done = *done, .n_history = (size_t)epoch,
                                .history = r->history, .settings = r->settings};
     return mlpt_checkpoint_save(r->checkpoint_path, &c, r->trainer, err);
@@ -98,23 +105,44 @@ static int on_step(const mlpt_epoch_stats *s, void *user)
 {
     step_context *c = user;
     progress_step(s, c->bar);
-    if (interrupt_received() && s->step < s->steps) /* at the last, the epoch's end saves */
-        return 1;
     const int every = c->r->cfg->run.checkpoint_every;
     if (every > 0 && s->step % (size_t)every == 0 && s->step < s->steps &&
-        save_checkpoint(c->r, c->epoch, s, c->err) < 0) {
+        save_checkpoint(c->r, c->epoch, s, c->err) < 0)
         c->failed = true;
-        return 1;
-    }
-    return 0;
+    /* At the last step the epoch's end saves. All processes stop at the
+     * same step, whichever of them the signal or the failure reached. */
+    return ranks_any(c->failed || (interrupt_received() && s->step < s->steps));
 }
 
 /* After a checkpoint at epoch e, `done` of it: says how to go on. */
 static int stopped(const run *r, int e, const mlpt_epoch_stats *done)
 {
-    fprintf(r->log, "\ninterrupted at epoch %d, step %zu; saved %s\nresume with: %s --resume\n",
-            e + 1, done->step, r->checkpoint_path, r->opt->command);
+    fprintf(r->log, "\ninterrupted at epoch %d, step %zu; saved %s\nresume with: %s%s --resume\n",
+            e + 1, done->step, r->checkpoint_path,
+            ranks_size() > 1 ? "mpirun -np N " : "", r->opt->command);
     return TRAIN_INTERRUPTED;
+}
+
+/* The writer's end of epoch e: validation, the progress line, history.csv
+ * (rewritten every epoch so an interrupted run keeps its history) and the
+ * checkpoint `next`. */
+static int end_epoch(run *r, int e, progress *p, const mlpt_epoch_stats *st,
+                     const mlpt_epoch_stats *next, mlpt_error *err)
+{
+    if (!r->writer)
+        return 0;
+    mlpt_history_row *h = &r->history[e];
+    if (r->val.n) {
+        mlpt_eval_result v;
+        if (mlpt_evaluate(&r->model, &r->val, r->cfg->data.scale, r->threads, NULL, &v, err))
+            return -1;
+        h->val_loss = v.loss;
+        h->val_accuracy = v.accuracy;
+    }
+    progress_end(p, st, r->val.n ? &h->val_loss : NULL, r->val.n ? &h->val_accuracy : NULL);
+    if (mlpt_history_write(r->history_path, r->history, (size_t)e + 1, err) < 0)
+        return -1;
+    return save_checkpoint(r, e + 1, next, err);
 }
 
 /* Returns 0, -1 on error, or TRAIN_INTERRUPTED after saving a checkpoint. */
@@ -137,21 +165,11 @@ static int train_epochs(run *r, mlpt_error *err)
         mlpt_history_row *h = &r->history[e];
         *h = (mlpt_history_row){e + 1, st.loss, st.accuracy, NAN, NAN, seconds,
                                 (double)(st.samples - (from ? from->samples : 0)) / seconds};
-        if (r->val.n) {
-            mlpt_eval_result v;
-            if (mlpt_evaluate(&r->model, &r->val, cfg->data.scale, r->threads, NULL, &v, err))
-                return -1;
-            h->val_loss = v.loss;
-            h->val_accuracy = v.accuracy;
-        }
-        progress_end(&p, &st, r->val.n ? &h->val_loss : NULL,
-                     r->val.n ? &h->val_accuracy : NULL);
-        /* Rewritten every epoch so an interrupted run keeps its history. */
         const mlpt_epoch_stats next = {0};
-        if (mlpt_history_write(r->history_path, r->history, (size_t)e + 1, err) < 0 ||
-            save_checkpoint(r, e + 1, &next, err) < 0)
+        if (ranks_agree(end_epoch(r, e, &p, &st, &next, err), err) < 0)
             return -1;
-        if (interrupt_received() && e + 1 < cfg->train.epochs) /* came at the last step */
+        /* came at the last step */
+        if (ranks_any(interrupt_received()) && e + 1 < cfg->train.epochs)
             return stopped(r, e + 1, &next);
     }
     return 0;
@@ -233,7 +251,9 @@ int train_threads(const mlpt_config *cfg, const mlpt_topology *topo, FILE *log, 
     return 0;
 }
 
-static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_error *err)
+/* Everything before the first step that each process does alone: data,
+ * model, trainer, resume. */
+static int set_up(run *r, const mlpt_topology *topo, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
     if (train_threads(cfg, topo, r->log, &r->threads, err) < 0)
@@ -248,11 +268,12 @@ static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_e
     console_data_summary(r->log, "train", &r->train, cfg->data.n_classes);
     if (r->val.n)
         console_data_summary(r->log, "validation", &r->val, cfg->data.n_classes);
-    console_data_summary(r->log, "test", &r->test, cfg->data.n_classes);
+    if (r->writer)
+        console_data_summary(r->log, "test", &r->test, cfg->data.n_classes);
     fputc('\n', r->log);
     console_model_summary(r->log, &r->model);
 
-    if (mlpt_make_dirs(cfg->run.out, err) < 0 ||
+    if ((r->writer && mlpt_make_dirs(cfg->run.out, err) < 0) ||
         mlpt_path_join(r->history_path, sizeof r->history_path, cfg->run.out, "history.csv",
                        err) < 0 ||
         mlpt_path_join(r->checkpoint_path, sizeof r->checkpoint_path, cfg->run.out,
@@ -264,15 +285,16 @@ static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_e
     r->trainer = mlpt_trainer_create(&r->model, &cfg->train, r->train.n, r->threads, err);
     if (!r->history || !r->settings || !r->trainer)
         return r->trainer ? mlpt_fail(err, "out of memory for the history") : -1;
-    if (r->opt->resume && resume(r, err) < 0)
-        return -1;
-    interrupt_install();
-    const int trained = train_epochs(r, err);
-    interrupt_remove();
-    if (trained != 0)
-        return trained;
+    return r->opt->resume ? resume(r, err) : 0;
+}
 
-    const uint64_t fingerprint = mlpt_model_fingerprint(&r->model);
+/* The writer's end of the run: evaluation, the summary, the model file and
+ * the figures. */
+static int finish(run *r, uint64_t fingerprint, mlpt_error *err)
+{
+    const mlpt_config *cfg = r->cfg;
+    if (!r->writer)
+        return 0;
     if (report_evaluate(&r->model, &r->test, cfg->data.scale, r->threads, &r->eval, err) < 0)
         return -1;
     fputc('\n', r->log);
@@ -283,6 +305,27 @@ static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_e
                     (size_t)cfg->train.epochs, err) < 0)
         return -1;
     fprintf(r->log, "weights fingerprint: %016llx\n", (unsigned long long)fingerprint);
+    return 0;
+}
+
+static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_error *err)
+{
+    /* Each agreement is a point every process reaches: one that failed
+     * stops them all there, rather than leaving them waiting in a step. */
+    if (ranks_agree(set_up(r, topo, err), err) < 0)
+        return -1;
+    /* collective: only once every process is ready */
+    if (ranks_size() > 1 &&
+        ranks_agree(mlpt_trainer_distribute(r->trainer, ranks_comm(), err), err) < 0)
+        return -1;
+    interrupt_install(r->writer);
+    const int trained = ranks_agree(train_epochs(r, err), err);
+    interrupt_remove();
+    if (trained != 0)
+        return trained;
+    const uint64_t fingerprint = mlpt_model_fingerprint(&r->model);
+    if (ranks_agree(finish(r, fingerprint, err), err) < 0)
+        return -1;
     *out = (train_outcome){r->eval.result.loss, r->eval.result.accuracy, r->eval.result.correct,
                            r->eval.result.n, fingerprint};
     return 0;
@@ -291,7 +334,7 @@ static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_e
 int train_run(const mlpt_config *cfg, const mlpt_topology *topo, const train_options *opt,
               train_outcome *out, mlpt_error *err)
 {
-    run r = {.cfg = cfg, .opt = opt, .log = opt->log};
+    run r = {.cfg = cfg, .opt = opt, .log = opt->log, .writer = ranks_rank() == 0};
     int rc = run_all(&r, topo, out, err);
     run_free(&r);
     return rc;

@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exchange.h"
 #include "fpmode.h"
 #include "mlpt/train.h"
 #include "optimizer.h"
@@ -56,6 +57,12 @@ struct mlpt_trainer {
     size_t *split;             /* threads + 1 */
     double *rate, *busy;       /* threads each */
     int team;                  /* threads in the last step's team */
+    /* Training across processes (mlpt_trainer_distribute): this one runs
+     * shards [shard_lo, shard_hi) and exchanges them with the others. */
+    mlpt_exchange *exchange;   /* NULL in a single process */
+    int shard_lo, shard_hi;
+    bool exchange_failed;      /* in the last step, with the reason: */
+    mlpt_error exchange_err;
     float lut[256];            /* byte -> byte / scale */
 };
 
@@ -129,6 +136,7 @@ void mlpt_trainer_free(mlpt_trainer *t)
     free(t->split);
     free(t->rate);
     free(t->busy);
+    mlpt_exchange_free(t->exchange);
     free(t);
 }
 
@@ -179,6 +187,7 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
     }
     for (int i = 0; i <= threads; i++)
         t->split[i] = m->n_params * (size_t)i / (size_t)threads;
+    t->shard_hi = spec->shards;
     for (int s = 0; s < spec->shards; s++)
         if (mlpt_workspace_init(&t->shards[s], m, rows, true, err) < 0) {
             mlpt_trainer_free(t);
@@ -333,12 +342,18 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
         mlpt_flush_denormals();
         /* Shards differ in their non-zeros: hand them out one at a time. */
 #pragma omp for schedule(dynamic, 1)
-        for (int s = 0; s < t->spec.shards; s++)
+        for (int s = t->shard_lo; s < t->shard_hi; s++)
             run_shard(t, d, batch_ids, batch, s, keys);
+        if (t->exchange) { /* MPI calls come from the thread that started MPI */
+#pragma omp master
+            t->exchange_failed = mlpt_exchange_shards(t->exchange, t->model, t->shards,
+                                                      t->spec.shards, &t->exchange_err) < 0;
+#pragma omp barrier
+        }
         /* Every thread sums the few shard losses itself, in the same order:
          * cheaper than another barrier. */
         size_t unused = 0;
-        if (isfinite(batch_loss(t, &unused))) {
+        if (!t->exchange_failed && isfinite(batch_loss(t, &unused))) {
             const int id = omp_get_thread_num(), nt = omp_get_num_threads();
             const double started = omp_get_wtime();
             const size_t begin = unit_at(t, share_start(t, id, nt)),
@@ -356,6 +371,22 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
         rebalance(t);
     }
     return loss;
+}
+
+int mlpt_trainer_distribute(mlpt_trainer *t, const void *comm, mlpt_error *err)
+{
+    if (t->exchange)
+        return mlpt_fail(err, "the trainer is already distributed");
+    const size_t rows = t->shards[0].capacity;
+    if (!(t->exchange = mlpt_exchange_create(comm, t->model, t->spec.shards, rows, err)))
+        return -1;
+    mlpt_exchange_own_shards(t->exchange, &t->shard_lo, &t->shard_hi);
+    return 0;
+}
+
+double mlpt_trainer_comm_seconds(const mlpt_trainer *t)
+{
+    return t->exchange ? mlpt_exchange_seconds(t->exchange) : 0.0;
 }
 
 mlpt_trainer_state mlpt_trainer_state_of(mlpt_trainer *t)
@@ -400,6 +431,8 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
     for (size_t lo = st.step * B; lo < n; lo += B) {
         const size_t batch = n - lo < B ? n - lo : B;
         const double loss = train_step(t, train, t->order + lo, batch, &keys, &st.correct);
+        if (t->exchange_failed)
+            return mlpt_fail(err, "%s", t->exchange_err.msg);
         if (!isfinite(loss))
             return mlpt_fail(err, "the loss became %s at epoch %d, step %zu; the model "
                                   "diverged (try a smaller learning_rate)",

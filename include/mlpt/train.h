@@ -70,18 +70,40 @@ typedef int (*mlpt_step_fn)(const mlpt_epoch_stats *s, void *user);
 
 typedef struct mlpt_trainer mlpt_trainer;
 
-/* Allocates every buffer training needs, once: per-shard activations and
- * gradients, optimizer state, the sample order. threads >= 1. */
+/* Allocates every buffer training needs, once: per-shard activations,
+ * per-thread gradient row lists, optimizer state, the sample order.
+ * threads >= 1. */
 mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
                                   size_t train_size, int threads, mlpt_error *err);
 void mlpt_trainer_free(mlpt_trainer *t);
+
+/* Trains one model with the other processes of an MPI communicator
+ * (comm points to an MPI_Comm; the caller initialised MPI, with at least
+ * MPI_THREAD_FUNNELED, on the thread that calls mlpt_trainer_epoch). Rank r
+ * of R takes shards [S*r/R, S*(r+1)/R) of every batch through the forward
+ * and backward passes; the ranks then exchange what the update needs of
+ * each sample (its loss, and per dense layer its non-zero inputs and
+ * dL/dZ), and every rank forms the whole batch's gradient in sample order
+ * and takes the same optimizer step. The weights are therefore the same as
+ * in one process, for any number of processes and threads. Every rank
+ * must then make the same mlpt_trainer_epoch calls with the same data.
+ * Fails in a build without MPI (mlpt_mpi_available). */
+int mlpt_trainer_distribute(mlpt_trainer *t, const void *comm, mlpt_error *err);
+
+/* Whether this build can train across processes (it was built with MPI). */
+bool mlpt_mpi_available(void);
+
+/* Seconds this process has spent exchanging shard results with the others
+ * (0 in a single process). */
+double mlpt_trainer_comm_seconds(const mlpt_trainer *t);
 
 /* Trains one epoch (0-based `epoch`) over `train`, which must have
  * train_size samples of the model's input width. With `from` (NULL: the
  * start), continues an epoch interrupted after from->step steps, with its
  * running sums. Returns 0 when the epoch completed, 1 when on_step asked to
  * stop, -1 on error (a non-finite loss: the message names the epoch and
- * step; the weights stay those of the last good step). *out gets the
+ * step; the weights stay those of the last good step; or a failed exchange
+ * between processes). *out gets the
  * epoch's figures so far. */
 int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
                        const mlpt_epoch_stats *from, mlpt_step_fn on_step, void *user,

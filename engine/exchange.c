@@ -1,0 +1,243 @@
+#include "exchange.h"
+
+#include "mlpt/train.h"
+
+#ifdef MLPT_HAVE_MPI
+#include <mpi.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mlpt_exchange {
+    MPI_Comm comm;          /* a duplicate of the caller's, returning errors */
+    int rank, ranks;
+    int shard_lo, shard_hi; /* this rank's shards */
+    uint8_t *send, *recv;   /* packed shards: this rank's, everyone's */
+    int *counts, *displs;   /* bytes from each rank, and where they land */
+    double seconds;         /* spent in MPI so far */
+};
+
+/* Most bytes one shard of `capacity` rows packs into: rows and correct
+ * count, then per row its loss and, per dense layer, the non-zero count,
+ * the non-zeros (index and value) and dL/dZ. */
+static size_t shard_bytes(const mlpt_model *m, size_t capacity)
+{
+    size_t row = sizeof(float);
+    for (int l = 0; l < m->spec.n_layers; l++)
+        if (m->spec.layers[l].kind == MLPT_LAYER_DENSE)
+            row += sizeof(uint32_t) + m->geom[l].in * (sizeof(uint32_t) + sizeof(float)) +
+                   m->geom[l].out * sizeof(float);
+    return 2 * sizeof(uint32_t) + capacity * row;
+}
+
+/* The first of rank r's shards (of R ranks): the shards are cut evenly. */
+static int first_shard(int shards, int r, int ranks)
+{
+    return (int)((long)shards * r / ranks);
+}
+
+static uint8_t *put(uint8_t *p, const void *src, size_t bytes)
+{
+    memcpy(p, src, bytes);
+    return p + bytes;
+}
+
+static const uint8_t *get(const uint8_t *p, void *dst, size_t bytes)
+{
+    memcpy(dst, p, bytes);
+    return p + bytes;
+}
+
+static uint8_t *pack_shard(const mlpt_model *m, const mlpt_workspace *ws, uint8_t *p)
+{
+    const uint32_t head[2] = {(uint32_t)ws->rows, (uint32_t)ws->correct};
+    p = put(p, head, sizeof head);
+    for (size_t i = 0; i < ws->rows; i++) {
+        p = put(p, &ws->row_loss[i], sizeof(float));
+        for (int l = 0; l < m->spec.n_layers; l++) {
+            if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+                continue;
+            const size_t k = m->geom[l].in, n = m->geom[l].out;
+            const uint32_t count = ws->nz[l].count[i];
+            p = put(p, &count, sizeof count);
+            p = put(p, ws->nz[l].idx + i * k, count * sizeof(uint32_t));
+            p = put(p, ws->nz[l].val + i * k, count * sizeof(float));
+            p = put(p, ws->delta[l] + i * n, n * sizeof(float));
+        }
+    }
+    return p;
+}
+
+static const uint8_t *unpack_shard(const mlpt_model *m, mlpt_workspace *ws, const uint8_t *p)
+{
+    uint32_t head[2];
+    p = get(p, head, sizeof head);
+    ws->rows = head[0];
+    ws->correct = head[1];
+    for (size_t i = 0; i < ws->rows; i++) {
+        p = get(p, &ws->row_loss[i], sizeof(float));
+        for (int l = 0; l < m->spec.n_layers; l++) {
+            if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+                continue;
+            const size_t k = m->geom[l].in, n = m->geom[l].out;
+            uint32_t count;
+            p = get(p, &count, sizeof count);
+            ws->nz[l].count[i] = count;
+            p = get(p, ws->nz[l].idx + i * k, count * sizeof(uint32_t));
+            p = get(p, ws->nz[l].val + i * k, count * sizeof(float));
+            p = get(p, ws->delta[l] + i * n, n * sizeof(float));
+        }
+    }
+    return p;
+}
+
+static int mpi_fail(mlpt_error *err, const char *what, int code)
+{
+    char text[MPI_MAX_ERROR_STRING];
+    int len = 0;
+    if (MPI_Error_string(code, text, &len) != MPI_SUCCESS)
+        snprintf(text, sizeof text, "error code %d", code);
+    return mlpt_fail(err, "%s failed: %s", what, text);
+}
+
+bool mlpt_mpi_available(void)
+{
+    return true;
+}
+
+mlpt_exchange *mlpt_exchange_create(const void *comm, const mlpt_model *m, int shards,
+                                    size_t capacity, mlpt_error *err)
+{
+    mlpt_exchange *x = calloc(1, sizeof *x);
+    if (!x) {
+        mlpt_fail(err, "out of memory for the exchange between processes");
+        return NULL;
+    }
+    x->comm = MPI_COMM_NULL;
+    int rc = MPI_Comm_dup(*(const MPI_Comm *)comm, &x->comm);
+    if (rc != MPI_SUCCESS) {
+        mpi_fail(err, "MPI_Comm_dup", rc);
+        mlpt_exchange_free(x);
+        return NULL;
+    }
+    MPI_Comm_set_errhandler(x->comm, MPI_ERRORS_RETURN);
+    MPI_Comm_rank(x->comm, &x->rank);
+    MPI_Comm_size(x->comm, &x->ranks);
+    x->shard_lo = first_shard(shards, x->rank, x->ranks);
+    x->shard_hi = first_shard(shards, x->rank + 1, x->ranks);
+    const size_t per_shard = shard_bytes(m, capacity);
+    const size_t mine = per_shard * (size_t)(x->shard_hi - x->shard_lo);
+    const size_t all = per_shard * (size_t)shards;
+    if (all > (size_t)INT32_MAX) {
+        mlpt_fail(err, "a step's shard results could take %zu bytes; MPI counts stop at 2 GiB "
+                       "(use a smaller batch)",
+                  all);
+        mlpt_exchange_free(x);
+        return NULL;
+    }
+    x->send = malloc(mine ? mine : 1);
+    x->recv = malloc(all ? all : 1);
+    x->counts = calloc((size_t)x->ranks, sizeof *x->counts);
+    x->displs = calloc((size_t)x->ranks, sizeof *x->displs);
+    if (!x->send || !x->recv || !x->counts || !x->displs) {
+        mlpt_fail(err, "out of memory for exchanging %zu bytes per step", all);
+        mlpt_exchange_free(x);
+        return NULL;
+    }
+    return x;
+}
+
+void mlpt_exchange_free(mlpt_exchange *x)
+{
+    if (!x)
+        return;
+    if (x->comm != MPI_COMM_NULL)
+        MPI_Comm_free(&x->comm);
+    free(x->send);
+    free(x->recv);
+    free(x->counts);
+    free(x->displs);
+    free(x);
+}
+
+void mlpt_exchange_own_shards(const mlpt_exchange *x, int *lo, int *hi)
+{
+    *lo = x->shard_lo;
+    *hi = x->shard_hi;
+}
+
+double mlpt_exchange_seconds(const mlpt_exchange *x)
+{
+    return x->seconds;
+}
+
+int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws, int shards,
+                         mlpt_error *err)
+{
+    const double started = MPI_Wtime();
+    uint8_t *end = x->send;
+    for (int s = x->shard_lo; s < x->shard_hi; s++)
+        end = pack_shard(m, &ws[s], end);
+    const int bytes = (int)(end - x->send);
+    int rc = MPI_Allgather(&bytes, 1, MPI_INT, x->counts, 1, MPI_INT, x->comm);
+    if (rc != MPI_SUCCESS)
+        return mpi_fail(err, "exchanging shard sizes (MPI_Allgather)", rc);
+    for (int r = 1; r < x->ranks; r++)
+        x->displs[r] = x->displs[r - 1] + x->counts[r - 1];
+    rc = MPI_Allgatherv(x->send, bytes, MPI_BYTE, x->recv, x->counts, x->displs, MPI_BYTE,
+                        x->comm);
+    if (rc != MPI_SUCCESS)
+        return mpi_fail(err, "exchanging shard results (MPI_Allgatherv)", rc);
+    for (int r = 0; r < x->ranks; r++) {
+        if (r == x->rank) /* its own shards are in ws already */
+            continue;
+        const uint8_t *p = x->recv + x->displs[r];
+        for (int s = first_shard(shards, r, x->ranks); s < first_shard(shards, r + 1, x->ranks);
+             s++)
+            p = unpack_shard(m, &ws[s], p);
+    }
+    x->seconds += MPI_Wtime() - started;
+    return 0;
+}
+
+#else /* no MPI in this build */
+
+bool mlpt_mpi_available(void)
+{
+    return false;
+}
+
+mlpt_exchange *mlpt_exchange_create(const void *comm, const mlpt_model *m, int shards,
+                                    size_t capacity, mlpt_error *err)
+{
+    (void)comm, (void)m, (void)shards, (void)capacity;
+    mlpt_fail(err, "this build of mlptrain has no MPI (configure with Open MPI installed and "
+                   "-DMLPT_MPI=ON)");
+    return NULL;
+}
+
+void mlpt_exchange_free(mlpt_exchange *x)
+{
+    (void)x;
+}
+
+void mlpt_exchange_own_shards(const mlpt_exchange *x, int *lo, int *hi)
+{
+    (void)x, (void)lo, (void)hi;
+}
+
+int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws, int shards,
+                         mlpt_error *err)
+{
+    (void)x, (void)m, (void)ws, (void)shards;
+    return mlpt_fail(err, "this build of mlptrain has no MPI");
+}
+
+double mlpt_exchange_seconds(const mlpt_exchange *x)
+{
+    (void)x;
+    return 0.0;
+}
+
+#endif

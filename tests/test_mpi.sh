@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Training across processes (Open MPI on loopback): 1, 2 and 3 processes
+# with 1 or 2 threads each give the weights fingerprint of one process;
+# only the first process writes files and prints; a checkpoint written by 2
+# processes resumes with 3 to the uninterrupted fingerprint; errors on any
+# process stop them all with the message printed once, without hanging;
+# the other verbs refuse to run under mpirun. Run from the repository root
+# with the mlptrain binary as $1 and mpirun as $2.
+set -uo pipefail
+bin=$1
+# Open MPI takes a launcher run by its full path as asking for --prefix
+# (and refuses /usr/bin/mpirun): call it by name, from its folder.
+PATH=$(dirname "$2"):$PATH
+mpirun=$(basename "$2")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+passed=0 failed=0
+# As root Open MPI wants both of these; 3 processes on 2 cores need
+# --oversubscribe. A hang is a failure, not a stuck CI: every run has 120 s.
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+run=(configs/tiny.ini --epochs 2 --set report.figures=none --quiet)
+
+ok() { passed=$((passed + 1)); }
+bad() { failed=$((failed + 1)); echo "FAIL $*"; }
+fingerprint() { sed -n 's/^weights fingerprint: //p'; }
+mpi() { # mpi NP ARGS...: mlptrain ARGS in NP processes
+    local np=$1
+    shift
+    timeout 120 "$mpirun" --oversubscribe -np "$np" "$bin" "$@"
+}
+
+"$bin" --version | grep -q 'MPI: Open MPI' && ok || bad "--version does not name the MPI"
+
+want=$("$bin" "${run[@]}" --threads 1 --out "$tmp/one" 2>&1 | fingerprint)
+[ -n "$want" ] && ok || bad "single process printed no fingerprint"
+
+# processes x threads (more threads than the 2 cores only slow the test)
+for shape in 1x2 2x1 2x2 3x1; do
+    np=${shape%x*} threads=${shape#*x}
+    out=$tmp/np$np-t$threads
+    log=$(mpi "$np" "${run[@]}" --threads "$threads" --out "$out" 2>&1)
+    got=$(fingerprint <<<"$log")
+    [ "$got" = "$want" ] && ok || bad "$np processes x $threads threads: '$got', one process '$want'"
+    # one process speaks: one header, one fingerprint
+    [ "$(grep -c '^mlptrain ' <<<"$log")" -eq 1 ] && [ "$(grep -c '^weights fingerprint' <<<"$log")" -eq 1 ] &&
+        ok || bad "$np processes: output not printed exactly once"
+    [ -f "$out/model.safetensors" ] && [ -f "$out/history.csv" ] && ok ||
+        bad "$np processes: no model or history written"
+    [ "$np" -eq 1 ] || grep -q "^mlptrain 0.1.0 | $np processes (MPI), each $threads thread" <<<"$log" &&
+        ok || bad "the header does not say $np processes"
+done
+# the losses every epoch, not only the weights
+[ "$(cut -d, -f1-5 "$tmp/np3-t1/history.csv")" = "$(cut -d, -f1-5 "$tmp/one/history.csv")" ] && ok ||
+    bad "history differs between 3 processes and one"
+
+# A checkpoint of 2 processes, resumed by 3: the uninterrupted weights.
+mpi 2 "${run[@]}" --epochs 1 --threads 1 --out "$tmp/resume" >/dev/null 2>&1
+got=$(mpi 3 "${run[@]}" --threads 1 --out "$tmp/resume" --resume 2>&1 | fingerprint)
+[ "$got" = "$want" ] && ok || bad "2 processes then resumed by 3: '$got', want '$want'"
+
+# Errors: non-zero exit, the message once, no hang (timeout gives 124).
+printf '[data]\nbogus = 1\n' >"$tmp/bad.ini"
+log=$(mpi 3 "$tmp/bad.ini" 2>&1)
+rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$(grep -c "bad.ini:2: unknown key 'bogus'" <<<"$log")" -eq 1 ] &&
+    ok || bad "bad config under 3 processes: exit $rc, output: $log"
+# Only the first process writes: it alone fails here, and the others stop too.
+log=$(mpi 2 "${run[@]}" --out /proc/mlptrain-cannot-write-here 2>&1)
+rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$(grep -c 'error: /proc/mlptrain-cannot-write-here' <<<"$log")" -eq 1 ] &&
+    ok || bad "unwritable output under 2 processes: exit $rc, output: $log"
+log=$(mpi 2 predict "$tmp/one/model.safetensors" tests/data/seven.png 2>&1)
+rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q 'predict runs in one process' <<<"$log" && ok ||
+    bad "predict under mpirun: exit $rc, output: $log"
+
+echo "test_mpi: $passed passed, $failed failed"
+[ "$failed" -eq 0 ]
