@@ -32,6 +32,8 @@ void console_header(FILE *f, const mlpt_topology *topo, int threads, bool bound,
         fprintf(f, "bound: one thread per allowed core");
     else if (!cfg->run.bind)
         fprintf(f, "not bound (run.bind = none)");
+    else if (ranks_local_size() > 1 && topo->allowed_cores * ranks_local_size() > topo->cores)
+        fprintf(f, "not bound: %d processes share these cores", ranks_local_size());
     else
         fprintf(f, "not bound: more threads than allowed cores");
     fprintf(f, " | seed %llu\n", (unsigned long long)cfg->train.seed);

@@ -146,8 +146,8 @@ int main(int argc, char **argv)
          * reported like a full disk, not kill the process. */
         signal(SIGXFSZ, SIG_IGN);
         rc = run_command(&args, argc, argv, &err);
-        if (rc == TRAIN_INTERRUPTED) {
-            rc = 128 + interrupt_received();
+        if (rc == TRAIN_INTERRUPTED) { /* every process stopped: exit as signalled */
+            rc = 128 + ranks_max(interrupt_received());
         } else if (rc < 0) {
             fflush(stdout);
             if (speaks)

@@ -18,7 +18,7 @@ static bool launched(void)
 #include <string.h>
 
 static bool started;
-static int rank, size = 1;
+static int rank, size = 1, local_size = 1;
 static MPI_Comm world;
 
 int ranks_init(int *argc, char ***argv, mlpt_error *err)
@@ -33,6 +33,12 @@ int ranks_init(int *argc, char ***argv, mlpt_error *err)
     MPI_Comm_set_errhandler(world, MPI_ERRORS_RETURN);
     MPI_Comm_rank(world, &rank);
     MPI_Comm_size(world, &size);
+    MPI_Comm local;
+    if (MPI_Comm_split_type(world, MPI_COMM_TYPE_SHARED, rank, MPI_INFO_NULL, &local) ==
+        MPI_SUCCESS) {
+        MPI_Comm_size(local, &local_size);
+        MPI_Comm_free(&local);
+    }
     if (provided < MPI_THREAD_FUNNELED)
         return mlpt_fail(err, "this MPI offers no thread support (MPI_THREAD_FUNNELED is "
                               "needed alongside OpenMP)");
@@ -56,6 +62,11 @@ int ranks_size(void)
     return size;
 }
 
+int ranks_local_size(void)
+{
+    return local_size;
+}
+
 const void *ranks_comm(void)
 {
     return started ? &world : NULL;
@@ -76,14 +87,14 @@ int ranks_agree(int rc, mlpt_error *err)
     return -1;
 }
 
-bool ranks_any(bool flag)
+int ranks_max(int value)
 {
     if (size == 1)
-        return flag;
-    int mine = flag, any = mine;
-    if (MPI_Allreduce(&mine, &any, 1, MPI_INT, MPI_MAX, world) != MPI_SUCCESS)
-        return true; /* stop: the others cannot be reached */
-    return any != 0;
+        return value;
+    int most = value;
+    if (MPI_Allreduce(&value, &most, 1, MPI_INT, MPI_MAX, world) != MPI_SUCCESS)
+        return value > 0 ? value : 1; /* the others cannot be reached: stop */
+    return most;
 }
 
 const char *ranks_library(void)
@@ -123,6 +134,11 @@ int ranks_size(void)
     return 1;
 }
 
+int ranks_local_size(void)
+{
+    return 1;
+}
+
 const void *ranks_comm(void)
 {
     return NULL;
@@ -134,9 +150,9 @@ int ranks_agree(int rc, mlpt_error *err)
     return rc;
 }
 
-bool ranks_any(bool flag)
+int ranks_max(int value)
 {
-    return flag;
+    return value;
 }
 
 const char *ranks_library(void)

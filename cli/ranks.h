@@ -23,6 +23,9 @@ void ranks_finalize(void);
 int ranks_rank(void);
 int ranks_size(void);
 
+/* The run's processes on this machine (this one included). */
+int ranks_local_size(void);
+
 /* The MPI_Comm of all processes (for mlpt_trainer_distribute), or NULL in
  * a single process. */
 const void *ranks_comm(void);
@@ -31,8 +34,9 @@ const void *ranks_comm(void);
  * on every rank to the message of the lowest such rank; otherwise rc. */
 int ranks_agree(int rc, mlpt_error *err);
 
-/* Collective: whether `flag` is true on any rank. */
-bool ranks_any(bool flag);
+/* Collective: the largest of every rank's value (a stop request, a signal
+ * number). */
+int ranks_max(int value);
 
 /* The MPI library's name and version, or "no" in a build without MPI. */
 const char *ranks_library(void);

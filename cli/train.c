@@ -111,7 +111,7 @@ static int on_step(const mlpt_epoch_stats *s, void *user)
         c->failed = true;
     /* At the last step the epoch's end saves. All processes stop at the
      * same step, whichever of them the signal or the failure reached. */
-    return ranks_any(c->failed || (interrupt_received() && s->step < s->steps));
+    return ranks_max(c->failed || (interrupt_received() && s->step < s->steps));
 }
 
 /* After a checkpoint at epoch e, `done` of it: says how to go on. */
@@ -169,7 +169,7 @@ static int train_epochs(run *r, mlpt_error *err)
         if (ranks_agree(end_epoch(r, e, &p, &st, &next, err), err) < 0)
             return -1;
         /* came at the last step */
-        if (ranks_any(interrupt_received()) && e + 1 < cfg->train.epochs)
+        if (ranks_max(interrupt_received()) && e + 1 < cfg->train.epochs)
             return stopped(r, e + 1, &next);
     }
     return 0;
@@ -243,9 +243,16 @@ static int save_model(const run *r, uint64_t fingerprint, mlpt_error *err)
 int train_threads(const mlpt_config *cfg, const mlpt_topology *topo, FILE *log, int *threads,
                   mlpt_error *err)
 {
-    *threads = cfg->run.threads ? cfg->run.threads : topo->allowed_cores;
+    /* Processes of one run on this machine share its cores: by default
+     * each takes its part, and each pins its threads only when mpirun has
+     * given it cores of its own (pinning within a shared set would put
+     * every process's thread i on the same core). */
+    const int sharing = ranks_local_size();
+    const bool own_cores = sharing == 1 || topo->allowed_cores * sharing <= topo->cores;
+    *threads = cfg->run.threads ? cfg->run.threads
+               : topo->allowed_cores > sharing ? topo->allowed_cores / sharing : 1;
     bool bound = false;
-    if (cfg->run.bind && mlpt_bind_threads(topo, *threads, &bound, err) < 0)
+    if (cfg->run.bind && own_cores && mlpt_bind_threads(topo, *threads, &bound, err) < 0)
         return -1;
     console_header(log, topo, *threads, bound, cfg);
     return 0;

@@ -15,6 +15,7 @@ struct mlpt_exchange {
     int shard_lo, shard_hi; /* this rank's shards */
     uint8_t *send, *recv;   /* packed shards: this rank's, everyone's */
     int *counts, *displs;   /* bytes from each rank, and where they land */
+    size_t capacity;        /* rows of each shard's workspace */
     double seconds;         /* spent in MPI so far */
 };
 
@@ -69,20 +70,34 @@ static uint8_t *pack_shard(const mlpt_model *m, const mlpt_workspace *ws, uint8_
     return p;
 }
 
-static const uint8_t *unpack_shard(const mlpt_model *m, mlpt_workspace *ws, const uint8_t *p)
+/* Unpacks one shard, or returns NULL if what came is not a shard of this
+ * model and workspace size (the processes run different builds). */
+static const uint8_t *unpack_shard(const mlpt_model *m, mlpt_workspace *ws, const uint8_t *p,
+                                   const uint8_t *end)
 {
     uint32_t head[2];
+    if ((size_t)(end - p) < sizeof head)
+        return NULL;
     p = get(p, head, sizeof head);
+    if (head[0] > ws->capacity || head[1] > head[0])
+        return NULL;
     ws->rows = head[0];
     ws->correct = head[1];
     for (size_t i = 0; i < ws->rows; i++) {
+        if ((size_t)(end - p) < sizeof(float))
+            return NULL;
         p = get(p, &ws->row_loss[i], sizeof(float));
         for (int l = 0; l < m->spec.n_layers; l++) {
             if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
                 continue;
             const size_t k = m->geom[l].in, n = m->geom[l].out;
             uint32_t count;
+            if ((size_t)(end - p) < sizeof count)
+                return NULL;
             p = get(p, &count, sizeof count);
+            if (count > k || (size_t)(end - p) < count * (sizeof(uint32_t) + sizeof(float)) +
+                                                       n * sizeof(float))
+                return NULL;
             ws->nz[l].count[i] = count;
             p = get(p, ws->nz[l].idx + i * k, count * sizeof(uint32_t));
             p = get(p, ws->nz[l].val + i * k, count * sizeof(float));
@@ -107,7 +122,7 @@ bool mlpt_mpi_available(void)
 }
 
 mlpt_exchange *mlpt_exchange_create(const void *comm, const mlpt_model *m, int shards,
-                                    size_t capacity, mlpt_error *err)
+                                    size_t capacity, uint64_t agreement, mlpt_error *err)
 {
     mlpt_exchange *x = calloc(1, sizeof *x);
     if (!x) {
@@ -124,6 +139,20 @@ mlpt_exchange *mlpt_exchange_create(const void *comm, const mlpt_model *m, int s
     MPI_Comm_set_errhandler(x->comm, MPI_ERRORS_RETURN);
     MPI_Comm_rank(x->comm, &x->rank);
     MPI_Comm_size(x->comm, &x->ranks);
+    uint64_t low = agreement, high = agreement;
+    if ((rc = MPI_Allreduce(&agreement, &low, 1, MPI_UINT64_T, MPI_MIN, x->comm)) != MPI_SUCCESS ||
+        (rc = MPI_Allreduce(&agreement, &high, 1, MPI_UINT64_T, MPI_MAX, x->comm)) != MPI_SUCCESS) {
+        mpi_fail(err, "comparing the processes' settings (MPI_Allreduce)", rc);
+        mlpt_exchange_free(x);
+        return NULL;
+    }
+    if (low != high) {
+        mlpt_fail(err, "the processes disagree on the config, the training set's size or the "
+                       "starting weights (a checkpoint): all must read the same files");
+        mlpt_exchange_free(x);
+        return NULL;
+    }
+    x->capacity = capacity;
     x->shard_lo = first_shard(shards, x->rank, x->ranks);
     x->shard_hi = first_shard(shards, x->rank + 1, x->ranks);
     const size_t per_shard = shard_bytes(m, capacity);
@@ -176,10 +205,10 @@ int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *
                          mlpt_error *err)
 {
     const double started = MPI_Wtime();
-    uint8_t *end = x->send;
+    uint8_t *packed = x->send;
     for (int s = x->shard_lo; s < x->shard_hi; s++)
-        end = pack_shard(m, &ws[s], end);
-    const int bytes = (int)(end - x->send);
+        packed = pack_shard(m, &ws[s], packed);
+    const int bytes = (int)(packed - x->send);
     int rc = MPI_Allgather(&bytes, 1, MPI_INT, x->counts, 1, MPI_INT, x->comm);
     if (rc != MPI_SUCCESS)
         return mpi_fail(err, "exchanging shard sizes (MPI_Allgather)", rc);
@@ -192,10 +221,14 @@ int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *
     for (int r = 0; r < x->ranks; r++) {
         if (r == x->rank) /* its own shards are in ws already */
             continue;
-        const uint8_t *p = x->recv + x->displs[r];
-        for (int s = first_shard(shards, r, x->ranks); s < first_shard(shards, r + 1, x->ranks);
-             s++)
-            p = unpack_shard(m, &ws[s], p);
+        const uint8_t *p = x->recv + x->displs[r], *end = p + x->counts[r];
+        for (int s = first_shard(shards, r, x->ranks);
+             p && s < first_shard(shards, r + 1, x->ranks); s++)
+            p = unpack_shard(m, &ws[s], p, end);
+        if (p != end)
+            return mlpt_fail(err, "process %d sent shard results this process cannot read "
+                                  "(are all processes running the same mlptrain?)",
+                             r);
     }
     x->seconds += MPI_Wtime() - started;
     return 0;
@@ -209,9 +242,9 @@ bool mlpt_mpi_available(void)
 }
 
 mlpt_exchange *mlpt_exchange_create(const void *comm, const mlpt_model *m, int shards,
-                                    size_t capacity, mlpt_error *err)
+                                    size_t capacity, uint64_t agreement, mlpt_error *err)
 {
-    (void)comm, (void)m, (void)shards, (void)capacity;
+    (void)comm, (void)m, (void)shards, (void)capacity, (void)agreement;
     mlpt_fail(err, "this build of mlptrain has no MPI (configure with Open MPI installed and "
                    "-DMLPT_MPI=ON)");
     return NULL;

@@ -8,7 +8,8 @@
  * MPI_Allgatherv), so every rank holds the whole batch, forms each
  * gradient row over all its samples in sample order and applies the same
  * update: the weights do not depend on the number of processes. No sum
- * ever crosses processes, so MPI's reduction order never matters.
+ * ever crosses processes, so MPI's reduction order never matters. (Each
+ * step also gathers the packed sizes first: two collectives.)
  *
  * Bytes per sample: 4 (loss) + for each dense layer 4 + 8 per non-zero
  * input + 4 per output; for the tutorial about 2.2 KB, 70 KB per batch of
@@ -20,6 +21,7 @@
 #define MLPT_ENGINE_EXCHANGE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mlpt/error.h"
 #include "mlpt/model.h"
@@ -29,9 +31,10 @@ typedef struct mlpt_exchange mlpt_exchange;
 
 /* Joins the processes of the MPI communicator *comm (an MPI_Comm) for a
  * trainer of `shards` workspaces of `capacity` rows each; the buffers are
- * allocated once. */
+ * allocated once. Collective; fails on every process unless all pass the
+ * same `agreement` (a hash of what they must have alike). */
 mlpt_exchange *mlpt_exchange_create(const void *comm, const mlpt_model *m, int shards,
-                                    size_t capacity, mlpt_error *err);
+                                    size_t capacity, uint64_t agreement, mlpt_error *err);
 void mlpt_exchange_free(mlpt_exchange *x);
 
 /* This rank's shards: [*lo, *hi). */

@@ -19,6 +19,7 @@
 
 #include "exchange.h"
 #include "fpmode.h"
+#include "hash.h"
 #include "mlpt/train.h"
 #include "optimizer.h"
 #include "pass.h"
@@ -238,7 +239,7 @@ static void reduce_and_update(mlpt_trainer *t, const update_unit *u, const mlpt_
     mlpt_gradient(t->model, t->shards, (size_t)t->spec.shards, lists, u->layer, u->row, u->col,
                   u->len, g);
     mlpt_optimizer_apply(t->spec.optimizer.kind, st, u->len, t->model->params + u->offset, g,
-                         t->state1 + u->offset, t->state2 + u->offset);
+                         t->state1 + u->offset, t->state2 ? t->state2 + u->offset : NULL);
 }
 
 /* Units between the one being updated and the one whose weights are
@@ -366,11 +367,32 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
         }
     }
     const double loss = batch_loss(t, correct);
-    if (isfinite(loss)) {
+    if (!t->exchange_failed && isfinite(loss)) {
         t->steps_taken++;
         rebalance(t);
     }
     return loss;
+}
+
+/* What every process of a distributed run must have alike: the training
+ * spec field by field, the training set's size, the layer stack and the
+ * weights (initial or resumed), hashed. */
+static uint64_t agreement_hash(const mlpt_trainer *t)
+{
+    const mlpt_train_spec *s = &t->spec;
+    const mlpt_optimizer_spec *o = &s->optimizer;
+    const double fields[] = {o->kind, o->learning_rate, o->beta1, o->beta2, o->epsilon,
+                             o->momentum, o->rho, s->batch, s->epochs, s->shards, s->shuffle,
+                             s->scale, (double)s->seed, (double)t->train_size,
+                             t->model->spec.n_layers, (double)t->model->n_params};
+    uint64_t h = mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)fields, sizeof fields);
+    for (int l = 0; l < t->model->spec.n_layers; l++) {
+        const mlpt_layer_spec *ls = &t->model->spec.layers[l];
+        const double layer[] = {ls->kind, ls->units, ls->activation, ls->rate};
+        h = mlpt_fnv1a(h, (const unsigned char *)layer, sizeof layer);
+    }
+    return mlpt_fnv1a(h, (const unsigned char *)t->model->params,
+                      t->model->n_params * sizeof *t->model->params);
 }
 
 int mlpt_trainer_distribute(mlpt_trainer *t, const void *comm, mlpt_error *err)
@@ -378,7 +400,8 @@ int mlpt_trainer_distribute(mlpt_trainer *t, const void *comm, mlpt_error *err)
     if (t->exchange)
         return mlpt_fail(err, "the trainer is already distributed");
     const size_t rows = t->shards[0].capacity;
-    if (!(t->exchange = mlpt_exchange_create(comm, t->model, t->spec.shards, rows, err)))
+    if (!(t->exchange = mlpt_exchange_create(comm, t->model, t->spec.shards, rows,
+                                             agreement_hash(t), err)))
         return -1;
     mlpt_exchange_own_shards(t->exchange, &t->shard_lo, &t->shard_hi);
     return 0;

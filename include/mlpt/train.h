@@ -2,11 +2,12 @@
  *
  * Each minibatch of B samples is cut into `shards` logical shards with
  * boundaries floor(B*s/shards); OpenMP threads take whole shards through
- * the forward and backward passes. Then, split across threads by parameter
- * range, each shard's gradient sum is formed and the sums are added in
- * shard order, fused with the optimizer update. Because shards, not
- * threads, decide every floating-point sum, the trained weights are
- * bit-identical for any thread count. Dropout masks and shuffles come from a counter-based
+ * the forward and backward passes, which compute every sample on its own.
+ * Then, split across threads by parameter range, each kernel row's
+ * gradient is formed as one sum over the batch's samples in sample order,
+ * fused with the optimizer update. No sum depends on threads, shards or
+ * (with mlpt_trainer_distribute) processes, so the trained weights are
+ * bit-identical for any count of each. Dropout masks and shuffles come from a counter-based
  * generator keyed by (seed, epoch, sample, layer, unit).
  *
  * Training and evaluation flush denormal floats to zero in every thread
