@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Training across processes (Open MPI on loopback): 1, 2 and 3 processes
 # with 1 or 2 threads each give the weights fingerprint of one process;
-# only the first process writes files and prints; a checkpoint written by 2
-# processes resumes with 3 to the uninterrupted fingerprint; errors on any
-# process stop them all with the message printed once, without hanging;
-# the other verbs refuse to run under mpirun. Run from the repository root
+# only the first process writes files and prints; checkpoints written by 2
+# processes (at an epoch's end, and mid-epoch after Ctrl-C) resume with 3
+# to the uninterrupted fingerprint; processes given different configs
+# refuse to start; errors on any process stop them all with the message
+# printed once, without hanging; the other verbs refuse to run under
+# mpirun. Run from the repository root
 # with the mlptrain binary as $1 and mpirun as $2.
 set -uo pipefail
 bin=$1
@@ -57,6 +59,37 @@ done
 mpi 2 "${run[@]}" --epochs 1 --threads 1 --out "$tmp/resume" >/dev/null 2>&1
 got=$(mpi 3 "${run[@]}" --threads 1 --out "$tmp/resume" --resume 2>&1 | fingerprint)
 [ "$got" = "$want" ] && ok || bad "2 processes then resumed by 3: '$got', want '$want'"
+
+# Ctrl-C on mpirun mid-epoch (a checkpoint every step slows the run enough
+# to be caught in it): all processes stop at one step, rank 0 saves; 3
+# processes resume it to the uninterrupted weights.
+# (A script's background jobs ignore SIGINT unless job control is on.)
+out=$tmp/sigint
+set -m
+"$mpirun" -np 2 "$bin" "${run[@]}" --threads 1 --out "$out" --set run.checkpoint_every=1 \
+    >"$tmp/sigint.log" 2>&1 &
+pid=$!
+set +m
+for _ in $(seq 600); do # training has started (slower under sanitizers)
+    grep -q '^Epoch 1/' "$tmp/sigint.log" && break
+    sleep 0.1
+done
+sleep 0.5
+kill -INT "$pid"
+wait "$pid"
+if grep -q 'interrupted at epoch .*, step [0-9]*; saved' "$tmp/sigint.log" &&
+    [ "$(grep -c 'stopping after this step' "$tmp/sigint.log")" -eq 1 ]; then ok; else
+    bad "Ctrl-C on mpirun: no checkpoint announced once"; cat "$tmp/sigint.log"; fi
+got=$(mpi 3 "${run[@]}" --threads 1 --out "$out" --set run.checkpoint_every=1 --resume 2>&1 |
+    fingerprint)
+[ "$got" = "$want" ] && ok || bad "Ctrl-C under 2 processes, resumed by 3: '$got', want '$want'"
+
+# Processes given different configs refuse to train together.
+log=$(timeout 120 "$mpirun" -np 1 "$bin" configs/tiny.ini --out "$tmp/mixed" --quiet : \
+    -np 1 "$bin" configs/tiny.ini --set train.learning_rate=0.002 --out "$tmp/mixed" --quiet 2>&1)
+rc=$?
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$(grep -c 'processes disagree on the config' <<<"$log")" -eq 1 ] &&
+    ok || bad "different configs per process: exit $rc, output: $log"
 
 # Errors: non-zero exit, the message once, no hang (timeout gives 124).
 printf '[data]\nbogus = 1\n' >"$tmp/bad.ini"
