@@ -30,6 +30,8 @@ void console_header(FILE *f, const mlpt_topology *topo, int threads, bool bound,
             topo->allowed_cores, topo->allowed_cores == 1 ? "" : "s");
     if (bound)
         fprintf(f, "bound: one thread per allowed core");
+    else if (topo->openmp_binds)
+        fprintf(f, "bound by OpenMP (OMP_PROC_BIND)");
     else if (!cfg->run.bind)
         fprintf(f, "not bound (run.bind = none)");
     else if (ranks_local_size() > 1 && topo->allowed_cores * ranks_local_size() > topo->cores)

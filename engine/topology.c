@@ -2,6 +2,7 @@
 
 #include <hwloc.h>
 #include <omp.h>
+#include <stdlib.h>
 
 /* A loaded topology and the process's allowed PUs; both freed by close_topo. */
 typedef struct {
@@ -17,6 +18,29 @@ static void close_topo(topo_handle *h)
         hwloc_topology_destroy(h->topo);
 }
 
+/* Under OMP_PROC_BIND, OpenMP has bound this thread to its first place
+ * before main: the process's mask is then the union of OpenMP's places
+ * (made from the mask the process started with). */
+static int openmp_places(topo_handle *h, mlpt_error *err)
+{
+    hwloc_bitmap_zero(h->allowed);
+    for (int p = 0; p < omp_get_num_places(); p++) {
+        const int n = omp_get_place_num_procs(p);
+        int *ids = malloc((size_t)(n > 0 ? n : 1) * sizeof *ids);
+        if (!ids) {
+            close_topo(h);
+            return mlpt_fail(err, "out of memory for OpenMP's places");
+        }
+        omp_get_place_proc_ids(p, ids);
+        for (int i = 0; i < n; i++)
+            hwloc_bitmap_set(h->allowed, (unsigned)ids[i]);
+        free(ids);
+    }
+    if (hwloc_bitmap_iszero(h->allowed)) /* no places: the machine's allowed set */
+        hwloc_bitmap_copy(h->allowed, hwloc_topology_get_allowed_cpuset(h->topo));
+    return 0;
+}
+
 static int open_topo(topo_handle *h, mlpt_error *err)
 {
     h->topo = NULL;
@@ -30,6 +54,8 @@ static int open_topo(topo_handle *h, mlpt_error *err)
         close_topo(h);
         return mlpt_fail(err, "hwloc: cannot load the machine topology");
     }
+    if (omp_get_proc_bind() != omp_proc_bind_false)
+        return openmp_places(h, err);
     if (hwloc_get_cpubind(h->topo, h->allowed, HWLOC_CPUBIND_PROCESS) < 0)
         hwloc_bitmap_copy(h->allowed, hwloc_topology_get_allowed_cpuset(h->topo));
     return 0;
@@ -54,6 +80,7 @@ int mlpt_topology_probe(mlpt_topology *t, mlpt_error *err)
     t->cores = hwloc_get_nbobjs_by_type(h.topo, HWLOC_OBJ_CORE);
     t->pus = hwloc_get_nbobjs_by_type(h.topo, HWLOC_OBJ_PU);
     t->allowed_pus = hwloc_bitmap_weight(h.allowed);
+    t->openmp_binds = omp_get_proc_bind() != omp_proc_bind_false;
     t->allowed_cores = 0;
     while (allowed_core(&h, t->allowed_cores))
         t->allowed_cores++;
@@ -64,6 +91,9 @@ int mlpt_topology_probe(mlpt_topology *t, mlpt_error *err)
 
 int mlpt_bind_threads(const mlpt_topology *t, int threads, bool *bound, mlpt_error *err)
 {
+    *bound = false;
+    if (t->openmp_binds) /* OMP_PROC_BIND: OpenMP's places decide */
+        return 0;
     topo_handle h;
     if (open_topo(&h, err) < 0)
         return -1;

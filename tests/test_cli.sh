@@ -81,6 +81,19 @@ else
     failed=$((failed + 1))
     echo "FAIL fingerprints differ across threads: ${prints[*]}"
 fi
+# With OMP_PROC_BIND, OpenMP binds: mlptrain must neither fight it (which
+# once put both threads on one core) nor shrink to OpenMP's first place.
+threads_of() { sed -n 's/^mlptrain [^|]*| \([0-9]*\) thread.*/\1/p'; }
+default=$("$bin" configs/tiny.ini --seed 7 --out "$tmp/plain" 2>&1 | threads_of)
+out=$(OMP_PROC_BIND=true "$bin" configs/tiny.ini --seed 7 --out "$tmp/pb" 2>&1)
+if [ -n "$default" ] && [ "$(threads_of <<<"$out")" = "$default" ] &&
+    grep -q 'bound by OpenMP (OMP_PROC_BIND)' <<<"$out" &&
+    [ "$(sed -n 's/^weights fingerprint: //p' <<<"$out")" = "${prints[0]}" ]; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    printf 'FAIL OMP_PROC_BIND=true:\n%s\n' "$out"
+fi
 
 # check NAME CONDITION...: one assertion about files a command left.
 check() {

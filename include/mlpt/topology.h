@@ -3,7 +3,10 @@
  *
  * Threads are only ever bound inside the process's own CPU mask (taskset,
  * cgroups, a batch scheduler's allocation): hwloc reports the whole machine,
- * so the allowed set is read from the process binding and intersected. */
+ * so the allowed set is read from the process binding and intersected.
+ * When OMP_PROC_BIND is set, OpenMP binds the threads to its places
+ * (OMP_PLACES) and mlptrain leaves them there; the allowed set is then
+ * the union of those places. */
 #ifndef MLPT_TOPOLOGY_H
 #define MLPT_TOPOLOGY_H
 
@@ -21,6 +24,7 @@ typedef struct mlpt_topology {
     int allowed_cores;     /* cores with at least one PU this process may use */
     int allowed_pus;
     char allowed_list[128];/* the allowed PUs, e.g. "0-1" */
+    bool openmp_binds;     /* OMP_PROC_BIND is set: OpenMP binds, not mlptrain */
 } mlpt_topology;
 
 /* Reads the machine and the CPUs this process may use. Call it before any
@@ -31,7 +35,8 @@ int mlpt_topology_probe(mlpt_topology *t, mlpt_error *err);
 /* Pins thread i of an OpenMP team of `threads` threads to the allowed PUs of
  * the i-th allowed core of t, if threads <= allowed cores; otherwise (more
  * threads than cores) lets every thread run on any allowed PU, undoing an
- * earlier pinning. *bound says which. The binding lasts as long as OpenMP
+ * earlier pinning. *bound says which. Does nothing (*bound false) when
+ * OpenMP binds (t->openmp_binds). The binding lasts as long as OpenMP
  * keeps the team's threads, i.e. for later parallel regions of that size. */
 int mlpt_bind_threads(const mlpt_topology *t, int threads, bool *bound, mlpt_error *err);
 
