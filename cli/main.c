@@ -122,7 +122,9 @@ int main(int argc, char **argv)
     static cli_args args;
     mlpt_error err;
     if (ranks_init(&argc, &argv, &err) < 0) {
-        fprintf(stderr, "mlptrain: error: %s\n", err.msg);
+        if (ranks_rank() == 0)
+            fprintf(stderr, "mlptrain: error: %s\n", err.msg);
+        ranks_finalize();
         return 1;
     }
     /* Only the first process speaks; the others' errors reach it. */

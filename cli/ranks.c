@@ -13,6 +13,17 @@ static bool launched(void)
     return false;
 }
 
+/* The rank the launcher gave this process, known before (or without) MPI:
+ * so that an MPI that cannot start is reported once, not by every process. */
+static int launcher_rank(void)
+{
+    const char *vars[] = {"OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"};
+    for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+        if (getenv(vars[i]))
+            return atoi(getenv(vars[i]));
+    return 0;
+}
+
 #ifdef MLPT_HAVE_MPI
 #include <mpi.h>
 #include <string.h>
@@ -54,7 +65,7 @@ void ranks_finalize(void)
 
 int ranks_rank(void)
 {
-    return rank;
+    return started ? rank : launcher_rank();
 }
 
 int ranks_size(void)
@@ -126,7 +137,7 @@ void ranks_finalize(void)
 
 int ranks_rank(void)
 {
-    return 0;
+    return launcher_rank();
 }
 
 int ranks_size(void)
