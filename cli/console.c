@@ -17,28 +17,25 @@ const char *console_thousands(size_t n, char buf[32])
     return buf;
 }
 
-void console_header(FILE *f, const mlpt_topology *topo, int threads, bool bound,
-                    const mlpt_config *cfg)
+void console_header(FILE *f, const mlpt_topology *topo, int threads,
+                    console_placement placement, const mlpt_config *cfg)
 {
+    static const char *const placements[] = {
+        [PLACED_BOUND] = "bound: one thread per allowed core",
+        [PLACED_BY_OPENMP] = "bound by OpenMP (OMP_PROC_BIND)",
+        [PLACED_UNBOUND] = "not bound (run.bind = none)",
+        [PLACED_SHARED] = "not bound: the run's processes share these cores",
+        [PLACED_OVERSUBSCRIBED] = "not bound: more threads than allowed cores",
+    };
     fprintf(f, "mlptrain %s | ", MLPT_VERSION);
     if (ranks_size() > 1) /* what follows is the first process's view */
         fprintf(f, "%d processes (MPI), each ", ranks_size());
     fprintf(f, "%d thread%s | hwloc: %d package%s, %d cores, %d PUs; "
-               "this process may use PUs %s (%d core%s) | ",
+               "this process may use PUs %s (%d core%s) | %s | seed %llu\n",
             threads, threads == 1 ? "" : "s", topo->packages,
             topo->packages == 1 ? "" : "s", topo->cores, topo->pus, topo->allowed_list,
-            topo->allowed_cores, topo->allowed_cores == 1 ? "" : "s");
-    if (bound)
-        fprintf(f, "bound: one thread per allowed core");
-    else if (topo->openmp_binds)
-        fprintf(f, "bound by OpenMP (OMP_PROC_BIND)");
-    else if (!cfg->run.bind)
-        fprintf(f, "not bound (run.bind = none)");
-    else if (ranks_local_size() > 1 && topo->allowed_cores * ranks_local_size() > topo->cores)
-        fprintf(f, "not bound: %d processes share these cores", ranks_local_size());
-    else
-        fprintf(f, "not bound: more threads than allowed cores");
-    fprintf(f, " | seed %llu\n", (unsigned long long)cfg->train.seed);
+            topo->allowed_cores, topo->allowed_cores == 1 ? "" : "s", placements[placement],
+            (unsigned long long)cfg->train.seed);
 }
 
 static const char *origin_text(const mlpt_setting *s, char buf[32])

@@ -13,8 +13,19 @@
 /* n with thousands separators ("101,770") into buf. */
 const char *console_thousands(size_t n, char buf[32]);
 
-void console_header(FILE *f, const mlpt_topology *topo, int threads, bool bound,
-                    const mlpt_config *cfg);
+/* Where the threads run, as train_threads decided. */
+typedef enum {
+    PLACED_BOUND,          /* one thread per allowed core */
+    PLACED_BY_OPENMP,      /* OMP_PROC_BIND: OpenMP's places */
+    PLACED_UNBOUND,        /* run.bind = none */
+    PLACED_SHARED,         /* several processes of the run share these cores */
+    PLACED_OVERSUBSCRIBED  /* more threads than allowed cores */
+} console_placement;
+
+/* The run's first line: version, processes, threads, topology, placement,
+ * seed. */
+void console_header(FILE *f, const mlpt_topology *topo, int threads,
+                    console_placement placement, const mlpt_config *cfg);
 
 /* Every resolved setting with its origin (file line, override, default). */
 void console_settings(FILE *f, const mlpt_config *cfg);

@@ -254,7 +254,12 @@ int train_threads(const mlpt_config *cfg, const mlpt_topology *topo, FILE *log, 
     bool bound = false;
     if (cfg->run.bind && own_cores && mlpt_bind_threads(topo, *threads, &bound, err) < 0)
         return -1;
-    console_header(log, topo, *threads, bound, cfg);
+    const console_placement placement = bound                ? PLACED_BOUND
+                                        : topo->openmp_binds ? PLACED_BY_OPENMP
+                                        : !cfg->run.bind     ? PLACED_UNBOUND
+                                        : !own_cores         ? PLACED_SHARED
+                                                             : PLACED_OVERSUBSCRIBED;
+    console_header(log, topo, *threads, placement, cfg);
     return 0;
 }
 

@@ -33,7 +33,7 @@ static int compute_geometry(mlpt_model *m, mlpt_error *err)
     if (s->n_layers < 1 || s->n_layers > MLPT_MAX_LAYERS)
         return mlpt_fail(err, "a model needs 1 to %d layers, not %d", MLPT_MAX_LAYERS,
                          s->n_layers);
-    m->input_width = m->max_width = width;
+    m->input_width = width;
     size_t offset = 0;
     for (int l = 0; l < s->n_layers; l++) {
         const mlpt_layer_spec *ls = &s->layers[l];
@@ -59,8 +59,6 @@ static int compute_geometry(mlpt_model *m, mlpt_error *err)
         g->w_offset = offset - g->n_params;
         g->b_offset = g->w_offset + weights;
         width = g->out;
-        if (width > m->max_width)
-            m->max_width = width;
     }
     const mlpt_layer_spec *last = &s->layers[s->n_layers - 1];
     if (last->kind != MLPT_LAYER_DENSE || last->activation != MLPT_ACT_SOFTMAX)

@@ -29,8 +29,8 @@
  * stack, and it and the run's optimizer state stay in L1. */
 enum { UPDATE_BLOCK = 1024 };
 
-/* Parameters reduced and updated together: columns [col, col + len) of one
- * kernel row (or the bias) of a dense layer. */
+/* Parameters whose gradient is formed and applied together: columns
+ * [col, col + len) of one kernel row (or the bias) of a dense layer. */
 typedef struct update_unit {
     size_t offset, len;   /* in params */
     int layer;
@@ -218,9 +218,8 @@ static void run_shard(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *ba
     const size_t S = (size_t)t->spec.shards;
     const size_t lo = batch * (size_t)s / S, hi = batch * (size_t)(s + 1) / S;
     mlpt_workspace *ws = &t->shards[s];
-    ws->loss_sum = 0.0;
     ws->correct = 0;
-    ws->rows = 0; /* an empty shard contributes nothing to the reduction */
+    ws->rows = 0; /* an empty shard adds nothing to the gradient or the loss */
     if (hi == lo)
         return;
     mlpt_gather(ws, d, batch_ids + lo, hi - lo, t->lut);
@@ -232,7 +231,7 @@ static void run_shard(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *ba
 
 /* Forms the gradient of one unit, whose kernel row (if it is not a bias)
  * lists holds, and applies the optimizer. */
-static void reduce_and_update(mlpt_trainer *t, const update_unit *u, const mlpt_row_lists *lists,
+static void form_and_apply(mlpt_trainer *t, const update_unit *u, const mlpt_row_lists *lists,
                               const mlpt_opt_step *st)
 {
     float g[UPDATE_BLOCK];
@@ -271,7 +270,7 @@ static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lis
             mlpt_list_rows(m, t->shards, (size_t)t->spec.shards, unit->layer, unit->row, r1,
                            lists);
         }
-        reduce_and_update(t, unit, lists, st);
+        form_and_apply(t, unit, lists, st);
     }
 }
 

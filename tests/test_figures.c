@@ -253,16 +253,22 @@ Test(figures, samples_bad_arguments)
 
 /* ---- predictions ---- */
 
+/* Draws the predictions of samples ids[0..n) of d (with the probabilities
+ * of make_probs) into path, which must succeed, and reads it back. */
+static png_info draw_predictions(const char *path, const char *title, const mlpt_dataset *d,
+                                 const uint32_t *ids, size_t n, const char *const *names)
+{
+    mlpt_error err;
+    cr_assert_eq(mlpt_figure_predictions(path, title, d, probs, CLASSES, ids, n, names, &err), 0,
+                 "%s", err.msg);
+    return check_png(path, 0, 0);
+}
+
 Test(figures, predictions_all_correct_have_no_red)
 {
     mlpt_dataset d = make_dataset();
     make_probs(-1);
-    mlpt_error err;
-    const char *path = tmp_file("right.png");
-    cr_assert_eq(mlpt_figure_predictions(path, "12 of 12 correct", &d, probs, CLASSES, IDS, 12,
-                                         NAMES, &err),
-                 0, "%s", err.msg);
-    png_info in = check_png(path, 0, 0);
+    png_info in = draw_predictions(tmp_file("right.png"), "12 of 12 correct", &d, IDS, 12, NAMES);
     cr_expect_gt(in.w, 3 * (112 + 140)); /* 3 pairs of image and bars per row */
     cr_expect(in.h > 4 * 112 && in.h < 4 * 112 + 4 * 60 + 80, "height %d for 4 rows", in.h);
     cr_expect_eq(in.red, 0, "%zu red pixels in an all-correct figure", in.red);
@@ -273,32 +279,22 @@ Test(figures, predictions_wrong_one_is_red)
 {
     mlpt_dataset d = make_dataset();
     make_probs(3);
-    mlpt_error err;
-    const char *path = tmp_file("wrong.png");
-    cr_assert_eq(mlpt_figure_predictions(path, "11 of 12 correct", &d, probs, CLASSES, IDS, 12,
-                                         LONG_NAMES, &err),
-                 0, "%s", err.msg);
-    png_info in = check_png(path, 0, 0);
+    png_info in =
+        draw_predictions(tmp_file("wrong.png"), "11 of 12 correct", &d, IDS, 12, LONG_NAMES);
     cr_expect_gt(in.red, 100, "the wrong prediction's bar and caption should be red: %zu px",
                  in.red);
 
     /* one wrong prediction alone: its caption, below the bars, is red */
     const uint32_t one[] = {3};
     const char *single = tmp_file("single.png");
-    cr_assert_eq(mlpt_figure_predictions(single, "Misclassified", &d, probs, CLASSES, one, 1,
-                                         LONG_NAMES, &err),
-                 0, "%s", err.msg);
-    png_info s = check_png(single, 0, 0);
+    png_info s = draw_predictions(single, "Misclassified", &d, one, 1, LONG_NAMES);
     cr_expect_gt(s.last_red_row, s.last_blue_row + 4,
                  "no red caption under the bars (red to row %d, blue to %d)", s.last_red_row,
                  s.last_blue_row);
 
     /* and a right one alone: blue caption below the bars, no red */
     const uint32_t right[] = {4};
-    cr_assert_eq(mlpt_figure_predictions(single, "Correct", &d, probs, CLASSES, right, 1,
-                                         LONG_NAMES, &err),
-                 0, "%s", err.msg);
-    png_info r = check_png(single, 0, 0);
+    png_info r = draw_predictions(single, "Correct", &d, right, 1, LONG_NAMES);
     cr_expect_eq(r.red, 0);
     cr_expect_gt(r.last_blue_row, 112 + 20, "no blue caption under the image");
 }

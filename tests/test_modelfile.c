@@ -252,6 +252,15 @@ static void expect_meta_failure(const char *key, const char *value, const char *
     expect_load_failure(path, phrase);
 }
 
+/* Each of n values of __metadata__[key] must fail, naming the key. */
+static void expect_meta_failures(const char *key, const char *const *values, size_t n)
+{
+    char phrase[64];
+    snprintf(phrase, sizeof phrase, "__metadata__ \"%s\": ", key);
+    for (size_t i = 0; i < n; i++)
+        expect_meta_failure(key, values[i], phrase);
+}
+
 /* A fresh fixture with header[tensor][key] = value must fail with phrase. */
 static void expect_tensor_failure(const char *tensor, const char *key, json_t *value,
                                   const char *phrase)
@@ -509,8 +518,7 @@ Test(modelfile, rejects_bad_input)
 {
     static const char *const inputs[] = {"", "4x0", "4xx3", "4x3x", "x12", "-12", "4 x3",
                                          "1x1x1x1x1x1x1x12", "2147483649"};
-    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++)
-        expect_meta_failure("input", inputs[i], "__metadata__ \"input\": ");
+    expect_meta_failures("input", inputs, sizeof inputs / sizeof inputs[0]);
 }
 
 Test(modelfile, rejects_bad_layers_line)
@@ -561,17 +569,14 @@ Test(modelfile, rejects_bad_scale)
 {
     static const char *const scales[] = {"", "0", "-255", "1e-31", "nan", "inf", "1e39",
                                          "255x", " 255"};
-    for (size_t i = 0; i < sizeof scales / sizeof scales[0]; i++)
-        expect_meta_failure("scale", scales[i], "__metadata__ \"scale\": ");
+    expect_meta_failures("scale", scales, sizeof scales / sizeof scales[0]);
 }
 
 Test(modelfile, rejects_bad_fingerprint_field)
 {
     static const char *const prints[] = {"", "xyz", "0123456789abcde", "0123456789abcdef0",
                                          "0123456789abcdeg", "-123456789abcdef"};
-    for (size_t i = 0; i < sizeof prints / sizeof prints[0]; i++)
-        expect_meta_failure("fingerprint", prints[i],
-                            "__metadata__ \"fingerprint\": ");
+    expect_meta_failures("fingerprint", prints, sizeof prints / sizeof prints[0]);
 }
 
 /* ---- damage: the tensors ---- */

@@ -60,7 +60,6 @@ typedef struct mlpt_model {
     mlpt_model_spec spec;
     size_t input_width;                   /* product of input_dims */
     size_t output_width;                  /* last layer's width */
-    size_t max_width;                     /* widest layer input or output */
     mlpt_layer_geom geom[MLPT_MAX_LAYERS];
     size_t n_params;
     float *params;                        /* n_params floats, 64-byte aligned */
