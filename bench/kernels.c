@@ -84,12 +84,11 @@ enum { SHARDS = 8, SHARD_ROWS = 4, BATCH = SHARDS * SHARD_ROWS };
 
 typedef struct shape {
     size_t k, n;
-    float *W, *b, *dW, *db;
+    float *W, *b, *dW;       /* dW: k + 1 rows, the bias's last (as the parameters) */
     float *X[SHARDS], *Z[SHARDS], *D[SHARDS], *dX[SHARDS];
     mlpt_nonzeros nz[SHARDS];
     mlpt_entry *entries;    /* the batch's non-zeros by kernel row */
     uint32_t *start;        /* k + 1 */
-    mlpt_row_block blocks[SHARDS];
     size_t nonzeros;
 } shape;
 
@@ -105,10 +104,9 @@ static void run_bias(void *a)
 static void run_tn(void *a)
 {
     shape *s = a;
-    for (size_t row = 0; row < s->k; row++)
+    for (size_t row = 0; row <= s->k; row++)
         mlpt_gemm_tn_row(s->entries + s->start[row], s->start[row + 1] - s->start[row], 0, s->n,
                          s->dW + row * s->n);
-    mlpt_column_sums(SHARDS, s->blocks, s->n, 0, s->n, s->db);
 }
 
 static void run_nt(void *a)
@@ -123,7 +121,7 @@ static void run_nt(void *a)
 static void setup(shape *s, size_t k, size_t n, const mlpt_idx *images)
 {
     *s = (shape){.k = k, .n = n};
-    s->W = floats(k * n), s->b = floats(n), s->dW = floats(k * n), s->db = floats(n);
+    s->W = floats(k * n), s->b = floats(n), s->dW = floats((k + 1) * n);
     for (int p = 0; p < SHARDS; p++) {
         float *X = s->X[p] = floats(SHARD_ROWS * k);
         if (images)
@@ -134,24 +132,23 @@ static void setup(shape *s, size_t k, size_t n, const mlpt_idx *images)
         s->nz[p].idx = checked(malloc(SHARD_ROWS * k * sizeof *s->nz[p].idx));
         s->nz[p].val = checked(malloc(SHARD_ROWS * k * sizeof *s->nz[p].val));
         s->nz[p].count = checked(malloc(SHARD_ROWS * sizeof *s->nz[p].count));
-        s->blocks[p] = (mlpt_row_block){s->D[p], SHARD_ROWS};
         mlpt_find_nonzeros(SHARD_ROWS, k, X, &s->nz[p]);
         for (size_t i = 0; i < SHARD_ROWS; i++)
             s->nonzeros += s->nz[p].count[i];
     }
-    s->entries = checked(malloc((s->nonzeros + 1) * sizeof *s->entries));
-    s->start = checked(calloc(k + 1, sizeof *s->start));
+    s->entries = checked(malloc((s->nonzeros + BATCH) * sizeof *s->entries));
+    s->start = checked(calloc(k + 2, sizeof *s->start));
     size_t e = 0;
-    for (size_t row = 0; row < k; row++) {
+    for (size_t row = 0; row <= k; row++) { /* row k: the bias, whose input is 1 */
         s->start[row] = (uint32_t)e;
         for (int p = 0; p < SHARDS; p++)
             for (size_t i = 0; i < SHARD_ROWS; i++) {
-                const float x = s->X[p][i * k + row];
+                const float x = row < k ? s->X[p][i * k + row] : 1.0f;
                 if (x != 0.0f)
                     s->entries[e++] = (mlpt_entry){s->D[p] + i * n, x};
             }
     }
-    s->start[k] = (uint32_t)e;
+    s->start[k + 1] = (uint32_t)e;
 }
 
 static void report(const char *label, shape *s, double peak)

@@ -15,7 +15,7 @@ struct mlpt_exchange {
     int shard_lo, shard_hi; /* this rank's shards */
     uint8_t *send, *recv;   /* packed shards: this rank's, everyone's */
     int *counts, *displs;   /* bytes from each rank, and where they land */
-    size_t capacity;        /* rows of each shard's workspace */
+    int shards;             /* per batch, over all ranks */
     double seconds;         /* spent in MPI so far */
 };
 
@@ -152,7 +152,7 @@ mlpt_exchange *mlpt_exchange_create(const void *comm, const mlpt_model *m, int s
         mlpt_exchange_free(x);
         return NULL;
     }
-    x->capacity = capacity;
+    x->shards = shards;
     x->shard_lo = first_shard(shards, x->rank, x->ranks);
     x->shard_hi = first_shard(shards, x->rank + 1, x->ranks);
     const size_t per_shard = shard_bytes(m, capacity);
@@ -201,7 +201,7 @@ double mlpt_exchange_seconds(const mlpt_exchange *x)
     return x->seconds;
 }
 
-int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws, int shards,
+int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws,
                          mlpt_error *err)
 {
     const double started = MPI_Wtime();
@@ -222,8 +222,8 @@ int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *
         if (r == x->rank) /* its own shards are in ws already */
             continue;
         const uint8_t *p = x->recv + x->displs[r], *end = p + x->counts[r];
-        for (int s = first_shard(shards, r, x->ranks);
-             p && s < first_shard(shards, r + 1, x->ranks); s++)
+        for (int s = first_shard(x->shards, r, x->ranks);
+             p && s < first_shard(x->shards, r + 1, x->ranks); s++)
             p = unpack_shard(m, &ws[s], p, end);
         if (p != end)
             return mlpt_fail(err, "process %d sent shard results this process cannot read "
@@ -260,10 +260,10 @@ void mlpt_exchange_own_shards(const mlpt_exchange *x, int *lo, int *hi)
     (void)x, (void)lo, (void)hi;
 }
 
-int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws, int shards,
+int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws,
                          mlpt_error *err)
 {
-    (void)x, (void)m, (void)ws, (void)shards;
+    (void)x, (void)m, (void)ws;
     return mlpt_fail(err, "this build of mlptrain has no MPI");
 }
 

@@ -40,10 +40,10 @@ void mlpt_exchange_free(mlpt_exchange *x);
 /* This rank's shards: [*lo, *hi). */
 void mlpt_exchange_own_shards(const mlpt_exchange *x, int *lo, int *hi);
 
-/* Sends this rank's shards of ws[0, shards) (after mlpt_backward) to every
- * other rank and fills the others' shards in ws with what they sent:
- * collective, called by every rank at every step. */
-int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws, int shards,
+/* Sends this rank's shards of ws (one workspace per shard, after
+ * mlpt_backward) to every other rank and fills the others' shards in ws
+ * with what they sent: collective, called by every rank at every step. */
+int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws,
                          mlpt_error *err);
 
 /* Seconds spent in MPI so far. */

@@ -121,18 +121,6 @@ void mlpt_gemm_tn_row(const mlpt_entry *e, size_t count, size_t c0, size_t len,
         tn_block(1, e, count, c0 + j0, len - j0 < VW ? len - j0 : VW, g + j0);
 }
 
-void mlpt_column_sums(size_t n_blocks, const mlpt_row_block *blocks, size_t n, size_t c0,
-                      size_t len, float *restrict g)
-{
-    for (size_t j0 = 0; j0 < len; j0 += VW) {
-        vf acc = {0};
-        for (size_t s = 0; s < n_blocks; s++)
-            for (size_t i = 0; i < blocks[s].rows; i++)
-                acc += *(const vf *)(blocks[s].D + i * n + c0 + j0);
-        store_block(1, len - j0 < VW ? len - j0 : VW, &acc, g + j0);
-    }
-}
-
 /* The sum of v's 16 lanes, in a fixed pairwise order. */
 static inline float sum_lanes(vf v)
 {

@@ -45,18 +45,6 @@ typedef struct mlpt_entry {
 void mlpt_gemm_tn_row(const mlpt_entry *e, size_t count, size_t c0, size_t len,
                       float *restrict g);
 
-/* A block of rows of D[rows x n]. */
-typedef struct mlpt_row_block {
-    const float *D;
-    size_t rows;
-} mlpt_row_block;
-
-/* g[0, len) = the sums of columns [c0, c0 + len) over every row of the
- * blocks, in block order and row order within a block: one sum per
- * column. */
-void mlpt_column_sums(size_t n_blocks, const mlpt_row_block *blocks, size_t n, size_t c0,
-                      size_t len, float *restrict g);
-
 /* dX[m x k] = D[m x n] W[k x n]^T */
 void mlpt_gemm_nt(size_t m, size_t k, size_t n, const float *restrict D,
                   const float *restrict W, float *restrict dX);

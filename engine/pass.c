@@ -15,6 +15,16 @@ static float *alloc_floats(size_t n)
     return p;
 }
 
+/* The first dense layer: it and the layers below it need no input
+ * gradient. */
+static int first_dense(const mlpt_model *m)
+{
+    int l = 0;
+    while (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+        l++;
+    return l;
+}
+
 int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity,
                         bool training, mlpt_error *err)
 {
@@ -30,7 +40,7 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
         ok = (ws->act[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
         if (ok && training && m->spec.layers[l].kind == MLPT_LAYER_DROPOUT)
             ok = (ws->mask[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
-        if (ok && training)
+        if (ok && training && l >= first_dense(m))
             ok = (ws->delta[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
         if (ok && (l == 0 || m->spec.layers[l].kind == MLPT_LAYER_DENSE)) /* 0: the gather's */
             ok = (ws->nz[l].idx = calloc(capacity * in, sizeof(uint32_t))) &&
@@ -170,14 +180,11 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
 
 void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows)
 {
-    /* Layers at or below the first dense layer need no input gradient. */
-    int first_dense = 0;
-    while (m->spec.layers[first_dense].kind != MLPT_LAYER_DENSE)
-        first_dense++;
-    for (int l = m->spec.n_layers - 1; l >= first_dense; l--) {
+    const int first = first_dense(m);
+    for (int l = m->spec.n_layers - 1; l >= first; l--) {
         const mlpt_layer_spec *s = &m->spec.layers[l];
         const mlpt_layer_geom *g = &m->geom[l];
-        float *d_in = l > first_dense ? ws->delta[l - 1] : NULL;
+        float *d_in = l > first ? ws->delta[l - 1] : NULL;
         if (s->kind == MLPT_LAYER_DENSE)
             mlpt_dense_backward(g, s->activation, m->params, rows, ws->act[l], ws->delta[l],
                                 d_in);
@@ -207,15 +214,20 @@ void mlpt_list_rows(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, 
      * p, prefix sums turn counts into starts, and filling advances
      * start[p - r0] to where row p + 1 starts: one shift restores it. */
     const size_t k = m->geom[l].in, n = m->geom[l].out, rows = r1 - r0;
+    const bool bias = r1 > k;
+    const size_t kernel_end = bias ? k : r1;
     uint32_t *start = lists->start;
     memset(start, 0, (rows + 1) * sizeof *start);
     for (size_t s = 0; s < n_ws; s++) {
         const mlpt_nonzeros *nz = &ws[s].nz[l];
         for (size_t i = 0; i < ws[s].rows; i++) {
             const uint32_t *idx = nz->idx + i * k, count = nz->count[i];
-            for (uint32_t q = lower_bound(idx, count, (uint32_t)r0); q < count && idx[q] < r1; q++)
+            for (uint32_t q = lower_bound(idx, count, (uint32_t)r0);
+                 q < count && idx[q] < kernel_end; q++)
                 start[idx[q] - r0 + 1]++;
         }
+        if (bias)
+            start[k - r0 + 1] += (uint32_t)ws[s].rows;
     }
     for (size_t r = 0; r < rows; r++)
         start[r + 1] += start[r];
@@ -224,8 +236,11 @@ void mlpt_list_rows(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, 
         for (size_t i = 0; i < ws[s].rows; i++) {
             const uint32_t *idx = nz->idx + i * k, count = nz->count[i];
             const float *val = nz->val + i * k, *d = ws[s].delta[l] + i * n;
-            for (uint32_t q = lower_bound(idx, count, (uint32_t)r0); q < count && idx[q] < r1; q++)
+            for (uint32_t q = lower_bound(idx, count, (uint32_t)r0);
+                 q < count && idx[q] < kernel_end; q++)
                 lists->entries[start[idx[q] - r0]++] = (mlpt_entry){d, val[q]};
+            if (bias)
+                lists->entries[start[k - r0]++] = (mlpt_entry){d, 1.0f};
         }
     }
     memmove(start + 1, start, rows * sizeof *start);
@@ -235,18 +250,8 @@ void mlpt_list_rows(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, 
     lists->r1 = r1;
 }
 
-void mlpt_gradient(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws,
-                   const mlpt_row_lists *lists, int l, size_t row, size_t col, size_t len,
-                   float *g)
+void mlpt_gradient(const mlpt_row_lists *lists, size_t row, size_t col, size_t len, float *g)
 {
-    const mlpt_layer_geom *geom = &m->geom[l];
-    if (row < geom->in) {
-        const uint32_t *start = lists->start + (row - lists->r0);
-        mlpt_gemm_tn_row(lists->entries + start[0], start[1] - start[0], col, len, g);
-        return;
-    }
-    mlpt_row_block blocks[MLPT_MAX_SHARDS];
-    for (size_t s = 0; s < n_ws; s++)
-        blocks[s] = (mlpt_row_block){ws[s].delta[l], ws[s].rows};
-    mlpt_column_sums(n_ws, blocks, geom->out, col, len, g);
+    const uint32_t *start = lists->start + (row - lists->r0);
+    mlpt_gemm_tn_row(lists->entries + start[0], start[1] - start[0], col, len, g);
 }

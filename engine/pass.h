@@ -16,7 +16,6 @@
 #include "mlpt/dataset.h"
 #include "mlpt/error.h"
 #include "mlpt/model.h"
-#include "mlpt/train.h"
 
 typedef struct mlpt_workspace {
     size_t capacity;                 /* rows it can hold */
@@ -69,8 +68,10 @@ void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows);
  * workspaces ws[0, n_ws) in sample order (each after mlpt_backward), for
  * kernel rows [r0, r1), listed by kernel row: row p's, in sample order, at
  * entries[start[p - r0], start[p - r0 + 1]), each with its sample's row of
- * dL/dZ. entries holds the batch's non-zeros in those rows (at most
- * batch x (r1 - r0)), start r1 - r0 + 1 offsets. */
+ * dL/dZ. Row geom[l].in is the bias, whose input is 1 in every sample (the
+ * parameters lay it out as one more kernel row), so r1 may be geom[l].in +
+ * 1. entries holds at most batch x (r1 - r0) entries, start r1 - r0 + 1
+ * offsets. */
 typedef struct mlpt_row_lists {
     mlpt_entry *entries;
     uint32_t *start;
@@ -81,15 +82,11 @@ typedef struct mlpt_row_lists {
 void mlpt_list_rows(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
                     size_t r0, size_t r1, mlpt_row_lists *lists);
 
-/* g[0, len) = the gradient of the loss summed over the batch held in the
- * workspaces ws[0, n_ws) (after mlpt_backward) for dense layer l's kernel
- * row `row`, columns [col, col + len), whose non-zeros lists holds; or, when
- * row is geom[l].in, for its bias. Each element is one sum over the
- * batch's samples in sample order, so the bits depend neither on threads
- * nor on how the batch is cut into workspaces. n_ws is at most
- * MLPT_MAX_SHARDS. */
-void mlpt_gradient(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws,
-                   const mlpt_row_lists *lists, int l, size_t row, size_t col, size_t len,
-                   float *g);
+/* g[0, len) = the gradient of the loss summed over the batch for kernel
+ * row `row` (the bias when it is geom.in), columns [col, col + len), of the
+ * layer whose rows lists holds. Each element is one sum over the batch's
+ * samples in sample order, so the bits depend neither on threads nor on
+ * how the batch is cut into workspaces. */
+void mlpt_gradient(const mlpt_row_lists *lists, size_t row, size_t col, size_t len, float *g);
 
 #endif

@@ -92,7 +92,7 @@ int mlpt_topology_probe(mlpt_topology *t, mlpt_error *err)
 int mlpt_bind_threads(const mlpt_topology *t, int threads, bool *bound, mlpt_error *err)
 {
     *bound = false;
-    if (t->openmp_binds) /* OMP_PROC_BIND: OpenMP's places decide */
+    if (t->openmp_binds) /* OpenMP's places decide */
         return 0;
     topo_handle h;
     if (open_topo(&h, err) < 0)

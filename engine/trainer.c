@@ -2,7 +2,8 @@
  *
  *   shards (parallel over s = 0..S-1, rows [B*s/S, B*(s+1)/S)):
  *       gather -> forward -> softmax/loss -> backward to dL/dZ per layer
- *   update (parallel over parameter ranges of equal size), per kernel row:
+ *   update (parallel over parameter ranges, cut where the threads' measured
+ *   rates make their times equal), per kernel row and the bias:
  *       g = (sum over the batch's samples, in sample order, of x * dL/dZ) / B,
  *       formed in registers from the shards' inputs and dL/dZ; optimizer step
  *
@@ -77,8 +78,8 @@ static size_t plan_units(const mlpt_model *m, update_unit *units)
         const mlpt_layer_geom *g = &m->geom[l];
         if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
             continue;
-        for (size_t row = 0; row <= g->in; row++) {
-            const size_t start = row < g->in ? g->w_offset + row * g->out : g->b_offset;
+        for (size_t row = 0; row <= g->in; row++) { /* row in: the bias, laid out after */
+            const size_t start = g->w_offset + row * g->out;
             for (size_t j = 0; j < g->out; j += UPDATE_BLOCK, n++)
                 if (units)
                     units[n] = (update_unit){start + j,
@@ -99,7 +100,7 @@ static int build_units(mlpt_trainer *t)
 }
 
 /* Room for any thread's rows of any dense layer: a batch's non-zeros in
- * every kernel row at most. */
+ * every kernel row and the bias at most. */
 static int build_lists(mlpt_trainer *t)
 {
     size_t widest = 0;
@@ -109,9 +110,9 @@ static int build_lists(mlpt_trainer *t)
     if (!(t->lists = calloc((size_t)t->threads, sizeof *t->lists)))
         return -1;
     for (int i = 0; i < t->threads; i++)
-        if (!(t->lists[i].entries = calloc((size_t)t->spec.batch * widest,
+        if (!(t->lists[i].entries = calloc((size_t)t->spec.batch * (widest + 1),
                                            sizeof *t->lists[i].entries)) ||
-            !(t->lists[i].start = calloc(widest + 1, sizeof *t->lists[i].start)))
+            !(t->lists[i].start = calloc(widest + 2, sizeof *t->lists[i].start)))
             return -1;
     return 0;
 }
@@ -229,14 +230,13 @@ static void run_shard(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *ba
     mlpt_backward(t->model, ws, hi - lo);
 }
 
-/* Forms the gradient of one unit, whose kernel row (if it is not a bias)
- * lists holds, and applies the optimizer. */
+/* Forms the gradient of one unit, whose kernel row lists holds, and
+ * applies the optimizer. */
 static void form_and_apply(mlpt_trainer *t, const update_unit *u, const mlpt_row_lists *lists,
-                              const mlpt_opt_step *st)
+                           const mlpt_opt_step *st)
 {
     float g[UPDATE_BLOCK];
-    mlpt_gradient(t->model, t->shards, (size_t)t->spec.shards, lists, u->layer, u->row, u->col,
-                  u->len, g);
+    mlpt_gradient(lists, u->row, u->col, u->len, g);
     mlpt_optimizer_apply(t->spec.optimizer.kind, st, u->len, t->model->params + u->offset, g,
                          t->state1 + u->offset, t->state2 ? t->state2 + u->offset : NULL);
 }
@@ -263,10 +263,10 @@ static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lis
             for (size_t i = 0; i < ahead->len; i += 64 / sizeof(float))
                 __builtin_prefetch(m->params + ahead->offset + i, 1, 3);
         }
-        const size_t in = m->geom[unit->layer].in;
-        if (unit->row < in && (lists->layer != unit->layer || unit->row >= lists->r1)) {
-            /* the rest of this layer's rows in [begin, end) */
-            const size_t r1 = last->layer == unit->layer && last->row < in ? last->row + 1 : in;
+        if (lists->layer != unit->layer || unit->row >= lists->r1) {
+            /* the rest of this layer's rows in [begin, end), the bias included */
+            const size_t r1 = last->layer == unit->layer ? last->row + 1
+                                                         : m->geom[unit->layer].in + 1;
             mlpt_list_rows(m, t->shards, (size_t)t->spec.shards, unit->layer, unit->row, r1,
                            lists);
         }
@@ -346,12 +346,12 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
             run_shard(t, d, batch_ids, batch, s, keys);
         if (t->exchange) { /* MPI calls come from the thread that started MPI */
 #pragma omp master
-            t->exchange_failed = mlpt_exchange_shards(t->exchange, t->model, t->shards,
-                                                      t->spec.shards, &t->exchange_err) < 0;
+            t->exchange_failed =
+                mlpt_exchange_shards(t->exchange, t->model, t->shards, &t->exchange_err) < 0;
 #pragma omp barrier
         }
-        /* Every thread sums the few shard losses itself, in the same order:
-         * cheaper than another barrier. */
+        /* Every thread sums the batch's row losses itself, in the same
+         * order: cheaper than another barrier. */
         size_t unused = 0;
         if (!t->exchange_failed && isfinite(batch_loss(t, &unused))) {
             const int id = omp_get_thread_num(), nt = omp_get_num_threads();
@@ -390,8 +390,8 @@ static uint64_t agreement_hash(const mlpt_trainer *t)
         const double layer[] = {ls->kind, ls->units, ls->activation, ls->rate};
         h = mlpt_fnv1a(h, (const unsigned char *)layer, sizeof layer);
     }
-    return mlpt_fnv1a(h, (const unsigned char *)t->model->params,
-                      t->model->n_params * sizeof *t->model->params);
+    const uint64_t weights = mlpt_model_fingerprint(t->model);
+    return mlpt_fnv1a(h, (const unsigned char *)&weights, sizeof weights);
 }
 
 int mlpt_trainer_distribute(mlpt_trainer *t, const void *comm, mlpt_error *err)
@@ -417,6 +417,17 @@ mlpt_trainer_state mlpt_trainer_state_of(mlpt_trainer *t)
                                 t->state1, t->state2, &t->steps_taken};
 }
 
+/* The samples st's steps of batches of B (of n samples) cover, and the
+ * running loss and accuracy over them. */
+static void set_means(mlpt_epoch_stats *st, size_t B, size_t n)
+{
+    st->samples = st->step * B < n ? st->step * B : n;
+    if (st->samples) {
+        st->loss = st->loss_sum / (double)st->samples;
+        st->accuracy = (double)st->correct / (double)st->samples;
+    }
+}
+
 int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
                        const mlpt_epoch_stats *from, mlpt_step_fn on_step, void *user,
                        mlpt_epoch_stats *out, mlpt_error *err)
@@ -435,11 +446,7 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
         st.step = from->step;
         st.loss_sum = from->loss_sum;
         st.correct = from->correct;
-        st.samples = st.step * B < n ? st.step * B : n;
-        if (st.samples) {
-            st.loss = st.loss_sum / (double)st.samples;
-            st.accuracy = (double)st.correct / (double)st.samples;
-        }
+        set_means(&st, B, n);
         if (out) /* a checkpoint at an epoch's last step leaves no step to run */
             *out = st;
     }
@@ -461,9 +468,7 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
                              isnan(loss) ? "NaN" : "infinite", epoch + 1, st.step + 1);
         st.step++;
         st.loss_sum += loss;
-        st.samples = lo + batch;
-        st.loss = st.loss_sum / (double)st.samples;
-        st.accuracy = (double)st.correct / (double)st.samples;
+        set_means(&st, B, n);
         if (out)
             *out = st;
         if (on_step && on_step(&st, user))

@@ -83,22 +83,21 @@ static void check_model(const mlpt_layer_spec *layers, int n_layers)
      * halves here, as two threads split them), then the gradient formed row
      * by row. */
     float *grad = calloc(m.n_params, sizeof *grad);
-    mlpt_row_lists lists = {.entries = calloc(ROWS * 200, sizeof(mlpt_entry)),
-                            .start = calloc(201, sizeof(uint32_t))};
+    mlpt_row_lists lists = {.entries = calloc(ROWS * 201, sizeof(mlpt_entry)),
+                            .start = calloc(202, sizeof(uint32_t))};
     cr_assert(grad && lists.entries && lists.start);
     for (int l = 0; l < n_layers; l++) {
         const mlpt_layer_geom *g = &m.geom[l];
         if (layers[l].kind != MLPT_LAYER_DENSE)
             continue;
         cr_assert_leq(g->in, 200);
-        const size_t cut[3] = {0, g->in / 2, g->in};
+        /* Row in, the bias, is laid out after the kernel. */
+        const size_t cut[3] = {0, g->in / 2, g->in + 1};
         for (int half = 0; half < 2; half++) {
             mlpt_list_rows(&m, ws, SHARDS, l, cut[half], cut[half + 1], &lists);
             for (size_t row = cut[half]; row < cut[half + 1]; row++)
-                mlpt_gradient(&m, ws, SHARDS, &lists, l, row, 0, g->out,
-                              grad + g->w_offset + row * g->out);
+                mlpt_gradient(&lists, row, 0, g->out, grad + g->w_offset + row * g->out);
         }
-        mlpt_gradient(&m, ws, SHARDS, &lists, l, g->in, 0, g->out, grad + g->b_offset);
     }
     free(lists.entries);
     free(lists.start);

@@ -4,8 +4,9 @@
  * Threads are only ever bound inside the process's own CPU mask (taskset,
  * cgroups, a batch scheduler's allocation): hwloc reports the whole machine,
  * so the allowed set is read from the process binding and intersected.
- * When OMP_PROC_BIND is set, OpenMP binds the threads to its places
- * (OMP_PLACES) and mlptrain leaves them there; the allowed set is then
+ * When OpenMP binds threads (omp_get_proc_bind() is not false: OMP_PROC_BIND
+ * other than false, or OMP_PLACES alone), it binds them to its places and
+ * mlptrain leaves them there; the allowed set is then
  * the union of those places. */
 #ifndef MLPT_TOPOLOGY_H
 #define MLPT_TOPOLOGY_H
@@ -24,7 +25,7 @@ typedef struct mlpt_topology {
     int allowed_cores;     /* cores with at least one PU this process may use */
     int allowed_pus;
     char allowed_list[128];/* the allowed PUs, e.g. "0-1" */
-    bool openmp_binds;     /* OMP_PROC_BIND is set: OpenMP binds, not mlptrain */
+    bool openmp_binds;     /* OpenMP binds (proc-bind not false), not mlptrain */
 } mlpt_topology;
 
 /* Reads the machine and the CPUs this process may use. Call it before any
