@@ -126,10 +126,6 @@ static int check_positionals(cli_args *a, const char **pos, size_t n, char *msg,
             snprintf(msg, msg_len, "predict needs a model file and at least one input");
             return -1;
         }
-        if (n - 1 > CLI_MAX_INPUTS) {
-            snprintf(msg, msg_len, "predict takes at most %d inputs", CLI_MAX_INPUTS);
-            return -1;
-        }
         a->model = pos[0];
         a->n_inputs = n - 1;
         memcpy(a->inputs, pos + 1, (n - 1) * sizeof *pos);
@@ -149,12 +145,22 @@ static int check_positionals(cli_args *a, const char **pos, size_t n, char *msg,
     return 0;
 }
 
+/* The commands named by a word before the arguments. */
+static const struct {
+    const char *name;
+    cli_command command;
+} verbs[] = {{"predict", CLI_PREDICT}, {"evaluate", CLI_EVALUATE}, {"seeds", CLI_SEEDS}};
+
+const char *cli_command_name(cli_command command)
+{
+    for (size_t v = 0; v < sizeof verbs / sizeof *verbs; v++)
+        if (verbs[v].command == command)
+            return verbs[v].name;
+    return "mlptrain";
+}
+
 int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len)
 {
-    static const struct {
-        const char *name;
-        cli_command command;
-    } verbs[] = {{"predict", CLI_PREDICT}, {"evaluate", CLI_EVALUATE}, {"seeds", CLI_SEEDS}};
     static const char *pos[CLI_MAX_INPUTS + 1];
     size_t n_pos = 0;
     memset(a, 0, sizeof *a);
@@ -221,7 +227,8 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
             return -1;
         }
         if (n_pos > CLI_MAX_INPUTS) {
-            snprintf(msg, msg_len, "too many arguments");
+            snprintf(msg, msg_len, "too many arguments (predict takes at most %d inputs)",
+                     CLI_MAX_INPUTS);
             return -1;
         }
         pos[n_pos++] = arg;

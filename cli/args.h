@@ -39,6 +39,10 @@ typedef struct cli_args {
 /* Parses argv; on a usage error fills msg and returns -1. */
 int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len);
 
+/* The word that names a command on the command line ("predict"), or
+ * "mlptrain" for those that have none. */
+const char *cli_command_name(cli_command command);
+
 /* The --help text. */
 extern const char cli_usage[];
 

@@ -14,8 +14,9 @@ int cli_predict(const cli_args *a, mlpt_error *err);
 int cli_evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,
                  mlpt_error *err);
 
-/* mlptrain seeds CONFIG --seeds LIST */
-int cli_seeds(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,
-              mlpt_error *err);
+/* mlptrain seeds CONFIG --seeds LIST: cfg is CONFIG with the overrides,
+ * parsed from config_text (each seed's run parses it again with its seed). */
+int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text,
+              const mlpt_topology *topo, mlpt_error *err);
 
 #endif

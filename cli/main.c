@@ -7,6 +7,7 @@
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 
@@ -77,14 +78,18 @@ static const char *command_line(int argc, char **argv)
     return line;
 }
 
-/* The commands that read a config. */
-static int with_config(const cli_args *a, const char *command, mlpt_error *err)
+/* The commands that read a config, from its text as read once. */
+static int with_config_text(const cli_args *a, const char *command, const char *text,
+                            mlpt_error *err)
 {
     static mlpt_config cfg; /* large (paths, class names): not on the stack */
     mlpt_topology topo;
     train_outcome outcome;
     /* Every process reads the config: one that cannot stops them all. */
-    if (ranks_agree(mlpt_config_load(a->config, a->overrides, a->n_overrides, &cfg, err), err) < 0)
+    const int rc = text ? mlpt_config_parse(a->config, text, a->overrides, a->n_overrides, &cfg,
+                                            err)
+                        : -1;
+    if (ranks_agree(rc, err) < 0)
         return -1;
     if (a->command == CLI_CHECK)
         return check_config(&cfg, err);
@@ -94,13 +99,21 @@ static int with_config(const cli_args *a, const char *command, mlpt_error *err)
     case CLI_EVALUATE:
         return cli_evaluate(a, &cfg, &topo, err);
     case CLI_SEEDS:
-        return cli_seeds(a, &cfg, &topo, err);
+        return cli_seeds(a, &cfg, text, &topo, err);
     default:
         return train_run(&cfg, &topo,
                          &(train_options){.log = stdout, .quiet = a->quiet, .resume = a->resume,
-                                          .command = command},
+                                          .command = command, .config_text = text},
                          &outcome, err);
     }
+}
+
+static int with_config(const cli_args *a, const char *command, mlpt_error *err)
+{
+    char *text = mlpt_config_read(a->config, err);
+    const int rc = with_config_text(a, command, text, err);
+    free(text);
+    return rc;
 }
 
 /* The command, in each process of the run. */
@@ -109,10 +122,7 @@ static int run_command(const cli_args *a, int argc, char **argv, mlpt_error *err
     if (ranks_size() > 1 && a->command != CLI_TRAIN && a->command != CLI_CHECK)
         return mlpt_fail(err, "%s runs in one process: start it without mpirun (%d processes "
                               "here)",
-                         a->command == CLI_PREDICT    ? "predict"
-                         : a->command == CLI_EVALUATE ? "evaluate"
-                                                      : "seeds",
-                         ranks_size());
+                         cli_command_name(a->command), ranks_size());
     return a->command == CLI_PREDICT ? cli_predict(a, err)
                                      : with_config(a, command_line(argc, argv), err);
 }

@@ -219,7 +219,6 @@ int cli_predict(const cli_args *a, mlpt_error *err)
         return -1;
     int rc = mlpt_topology_probe(&topo, err);
     const int top = a->top > info.n_classes ? info.n_classes : a->top;
-    bool header_printed = a->json;
     for (size_t i = 0; rc == 0 && i < a->n_inputs; i++) {
         batch b;
         mlpt_eval_result r;
@@ -230,10 +229,8 @@ int cli_predict(const cli_args *a, mlpt_error *err)
         if (rc == 0)
             rc = mlpt_evaluate(&m, &b.set, info.scale, topo.allowed_cores, probs, &r, err);
         const bool indexed = b.images.data != NULL; /* IDX, not PNG */
-        if (rc == 0 && !header_printed) {
+        if (rc == 0 && !a->json && i == 0) /* inputs after a failure are not read */
             print_header(&info, top);
-            header_printed = true;
-        }
         for (size_t s = 0; rc == 0 && s < b.set.n; s++)
             if (print_row(b.path, b.first + s, indexed, probs + s * m.output_width, &info, top,
                           a->json) < 0)

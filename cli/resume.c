@@ -54,8 +54,20 @@ static const char *value_of(const char *lines, const char *key, size_t key_len, 
     return found ? buf : NULL;
 }
 
+/* Whether diff already names key: its entries are "KEY (checkpoint: ...)"
+ * joined by "; ". */
+static bool listed(const char *diff, const char *key)
+{
+    const size_t n = strlen(key);
+    for (const char *p = diff; (p = strstr(p, key)) != NULL; p += n)
+        if ((p == diff || (p - diff >= 2 && p[-2] == ';' && p[-1] == ' ')) &&
+            strncmp(p + n, " (checkpoint:", 13) == 0)
+            return true;
+    return false;
+}
+
 /* Appends to diff each key of `a` whose value in `b` differs (or is missing),
- * once; `seen` guards against listing a key twice. */
+ * once: a repeated key (model.layer) compares all its values together. */
 static void diff_keys(const char *a, const char *b, bool a_is_saved, char *diff, size_t cap)
 {
     for (const char *p = a; *p;) {
@@ -67,7 +79,7 @@ static void diff_keys(const char *a, const char *b, bool a_is_saved, char *diff,
         snprintf(key, sizeof key, "%.*s", (int)key_len, p);
         const char *x = value_of(a, key, key_len, va, sizeof va);
         const char *y = value_of(b, key, key_len, vb, sizeof vb);
-        if ((!y || strcmp(x, y)) && !strstr(diff, key)) {
+        if ((!y || strcmp(x, y)) && !listed(diff, key)) {
             size_t used = strlen(diff);
             snprintf(diff + used, cap - used, "%s%s (checkpoint: %s, now: %s)", used ? "; " : "",
                      key, a_is_saved ? x : (y ? y : "unset"), a_is_saved ? (y ? y : "unset") : x);
@@ -84,7 +96,7 @@ int resume_compare(const char *checkpoint, const char *saved, const char *now,
     diff_keys(now, saved, false, diff, sizeof diff);
     if (diff[0])
         return mlpt_fail(err, "cannot resume from %s: the config differs in %s; only "
-                              "train.epochs, [run] and [report] may change",
+                              "train.epochs, train.shards, [run] and [report] may change",
                          checkpoint, diff);
     return 0;
 }

@@ -6,8 +6,9 @@
 #include "mlpt/error.h"
 
 /* "section.key=value" lines of every setting that shapes the trained
- * weights: all but train.epochs and the [run] and [report] sections (thread
- * counts never change the bits). The caller frees the text. */
+ * weights: all but train.epochs, train.shards and the [run] and [report]
+ * sections (thread and shard counts never change the bits). The caller
+ * frees the text. */
 char *resume_settings(const mlpt_config *cfg);
 
 /* Fails, naming each key that differs between a checkpoint's settings and

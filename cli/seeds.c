@@ -114,11 +114,11 @@ static int draw(const char *dir, const uint64_t *seeds, const double *acc, int n
     return rc;
 }
 
-/* The config for one seed, loaded as the user's with two more overrides, so
+/* The config for one seed, parsed from the user's text with two more overrides, so
  * that everything (the settings a checkpoint records included) says its seed
  * and its folder, run.out/seed-N. */
-static int seed_config(const cli_args *a, const mlpt_config *cfg, uint64_t seed,
-                       mlpt_config *out, mlpt_error *err)
+static int seed_config(const cli_args *a, const mlpt_config *cfg, const char *text,
+                       uint64_t seed, mlpt_config *out, mlpt_error *err)
 {
     static char seed_set[64], out_set[MLPT_PATH_LEN + 32];
     mlpt_override ov[CLI_MAX_OVERRIDES + 2];
@@ -130,11 +130,11 @@ static int seed_config(const cli_args *a, const mlpt_config *cfg, uint64_t seed,
         return mlpt_fail(err, "%.64s...: output path too long", cfg->run.out);
     ov[a->n_overrides] = (mlpt_override){seed_set};
     ov[a->n_overrides + 1] = (mlpt_override){out_set};
-    return mlpt_config_load(a->config, ov, a->n_overrides + 2, out, err);
+    return mlpt_config_parse(a->config, text, ov, a->n_overrides + 2, out, err);
 }
 
-int cli_seeds(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,
-              mlpt_error *err)
+int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text,
+              const mlpt_topology *topo, mlpt_error *err)
 {
     static uint64_t seeds[MAX_SEEDS];
     static train_outcome outcome[MAX_SEEDS];
@@ -151,13 +151,10 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *to
            cfg->run.out, "seed", "test acc", "test loss", "fingerprint");
     int rc = 0;
     for (int i = 0; rc == 0 && i < n; i++) {
-        char command[MLPT_PATH_LEN + 64];
-        snprintf(command, sizeof command, "mlptrain %s --seed %llu", cfg->path,
-                 (unsigned long long)seeds[i]);
-        rc = seed_config(a, cfg, seeds[i], &run_cfg, err);
+        rc = seed_config(a, cfg, config_text, seeds[i], &run_cfg, err);
         if (rc == 0)
             rc = train_run(&run_cfg, topo,
-                           &(train_options){.log = sink, .quiet = true, .command = command},
+                           &(train_options){.log = sink, .config_text = config_text},
                            &outcome[i], err);
         if (rc == TRAIN_INTERRUPTED)
             printf("interrupted during seed %llu: rerun the seeds to start again\n",

@@ -117,9 +117,11 @@ static int on_step(const mlpt_epoch_stats *s, void *user)
 /* After a checkpoint at epoch e, `done` of it: says how to go on. */
 static int stopped(const run *r, int e, const mlpt_epoch_stats *done)
 {
-    fprintf(r->log, "\ninterrupted at epoch %d, step %zu; saved %s\nresume with: %s%s --resume\n",
-            e + 1, done->step, r->checkpoint_path,
-            ranks_size() > 1 ? "mpirun -np N " : "", r->opt->command);
+    fprintf(r->log, "\ninterrupted at epoch %d, step %zu; saved %s\n", e + 1, done->step,
+            r->checkpoint_path);
+    if (r->opt->command)
+        fprintf(r->log, "resume with: %s%s --resume\n", ranks_size() > 1 ? "mpirun -np N " : "",
+                r->opt->command);
     return TRAIN_INTERRUPTED;
 }
 
@@ -203,26 +205,6 @@ static int resume(run *r, mlpt_error *err)
     return rc;
 }
 
-/* The config file's text, for the model file's metadata (NULL if unreadable:
- * the model is still saved, without it). */
-static char *read_config_text(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    char *text = NULL;
-    long len = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (len >= 0 && len < (1L << 24) && fseek(f, 0, SEEK_SET) == 0 &&
-        (text = malloc((size_t)len + 1)) && fread(text, 1, (size_t)len, f) == (size_t)len)
-        text[len] = '\0';
-    else {
-        free(text);
-        text = NULL;
-    }
-    fclose(f);
-    return text;
-}
-
 static int save_model(const run *r, uint64_t fingerprint, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
@@ -230,11 +212,10 @@ static int save_model(const run *r, uint64_t fingerprint, mlpt_error *err)
     mlpt_model_info info = {.n_classes = cfg->data.n_classes, .scale = cfg->data.scale,
                             .fingerprint = fingerprint};
     memcpy(info.classes, cfg->data.classes, sizeof info.classes);
-    info.config_text = read_config_text(cfg->path);
+    info.config_text = (char *)r->opt->config_text; /* only read by the save */
     int rc = mlpt_path_join(path, sizeof path, cfg->run.out, "model.safetensors", err);
     if (rc == 0)
         rc = mlpt_model_save(path, &r->model, &info, err);
-    free(info.config_text);
     if (rc == 0)
         fprintf(r->log, "wrote %s\n", path);
     return rc;
@@ -296,7 +277,7 @@ static int set_up(run *r, const mlpt_topology *topo, mlpt_error *err)
     r->settings = resume_settings(cfg);
     r->trainer = mlpt_trainer_create(&r->model, &cfg->train, r->train.n, r->threads, err);
     if (!r->history || !r->settings || !r->trainer)
-        return r->trainer ? mlpt_fail(err, "out of memory for the history") : -1;
+        return r->trainer ? mlpt_fail(err, "out of memory for the history and settings") : -1;
     return r->opt->resume ? resume(r, err) : 0;
 }
 

@@ -21,7 +21,9 @@ typedef struct train_options {
     FILE *log;    /* where the run reports */
     bool quiet;   /* no progress bar (also when log is not a terminal) */
     bool resume;  /* continue from run.out/checkpoint.mlpt */
-    const char *command; /* the command line, for the hint on how to resume */
+    const char *command; /* the command line, for the hint on how to resume;
+                            NULL: no hint */
+    const char *config_text; /* the config as read, kept in the model file */
 } train_options;
 
 /* train_run's result when Ctrl-C or SIGTERM stopped it (a checkpoint saved). */

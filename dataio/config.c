@@ -849,10 +849,15 @@ int mlpt_config_parse(const char *name, const char *text, const mlpt_override *o
     return resolve(&v, cfg, err);
 }
 
+char *mlpt_config_read(const char *path, mlpt_error *err)
+{
+    return ini_read_file(path, err);
+}
+
 int mlpt_config_load(const char *path, const mlpt_override *overrides, size_t n_overrides,
                      mlpt_config *cfg, mlpt_error *err)
 {
-    char *text = ini_read_file(path, err);
+    char *text = mlpt_config_read(path, err);
     if (!text) return -1;
     int rc = mlpt_config_parse(path, text, overrides, n_overrides, cfg, err);
     free(text);

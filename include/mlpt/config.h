@@ -105,6 +105,12 @@ typedef struct mlpt_override {
 int mlpt_config_load(const char *path, const mlpt_override *overrides,
                      size_t n_overrides, mlpt_config *cfg, mlpt_error *err);
 
+/* The text mlpt_config_load parses: the whole file (a pipe too),
+ * NUL-terminated, for the caller to free; NULL with err when it cannot be
+ * read. Read it once and parse it with mlpt_config_parse to keep the text
+ * that was trained on. */
+char *mlpt_config_read(const char *path, mlpt_error *err);
+
 /* Same as mlpt_config_load for text already in memory; `name` stands for
  * the file in messages. */
 int mlpt_config_parse(const char *name, const char *text, const mlpt_override *overrides,
