@@ -47,6 +47,25 @@ void mlpt_atomic_abort(mlpt_atomic_file *a)
     remove(a->tmp);
 }
 
+int mlpt_open_regular(const char *path, FILE **f, uint64_t *size, mlpt_error *err)
+{
+    struct stat st;
+    int rc = 0;
+    if (!(*f = fopen(path, "rb")))
+        return mlpt_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    if (fstat(fileno(*f), &st) != 0)
+        rc = mlpt_fail(err, "%s: cannot stat: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = mlpt_fail(err, "%s: not a regular file", path);
+    if (rc < 0) {
+        fclose(*f);
+        *f = NULL;
+        return -1;
+    }
+    *size = (uint64_t)st.st_size;
+    return 0;
+}
+
 int mlpt_path_join(char *buf, size_t len, const char *dir, const char *name, mlpt_error *err)
 {
     int n = snprintf(buf, len, "%s/%s", dir, name);

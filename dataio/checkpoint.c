@@ -8,14 +8,13 @@
  *   settings: settings_len bytes
  *   params, state1, [state2 for adam]            n_params f32 each
  *   FNV-1a 64 of everything above                u64 */
-#define _POSIX_C_SOURCE 200809L
 #include "mlpt/checkpoint.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "hash.h"
 #include "le_bytes.h"
@@ -57,15 +56,6 @@ static void emit_u64(hashed_out *o, uint64_t v)
     emit(o, b, 8);
 }
 
-static void emit_floats(hashed_out *o, const float *x, size_t n)
-{
-    unsigned char buf[4 * LE_CHUNK_FLOATS];
-    for (size_t k; n > 0 && !ferror(o->f); x += k, n -= k) {
-        k = put_le_chunk(buf, x, n);
-        emit(o, buf, 4 * k);
-    }
-}
-
 int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_trainer *t,
                          mlpt_error *err)
 {
@@ -94,10 +84,10 @@ int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_traine
             emit_u64(&o, double_bits(v[k]));
     }
     emit(&o, (const unsigned char *)(c->settings ? c->settings : ""), settings_len);
-    emit_floats(&o, s.params, s.n_params);
-    emit_floats(&o, s.state1, s.n_params);
+    write_le_floats(o.f, s.params, s.n_params, &o.hash);
+    write_le_floats(o.f, s.state1, s.n_params, &o.hash);
     if (s.state2)
-        emit_floats(&o, s.state2, s.n_params);
+        write_le_floats(o.f, s.state2, s.n_params, &o.hash);
     const uint64_t hash = o.hash;
     emit_u64(&o, hash);
     return mlpt_atomic_commit(&a, err);
@@ -106,25 +96,21 @@ int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_traine
 /* The whole file, after checking its size. */
 static unsigned char *read_all(const char *path, size_t *size, mlpt_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        mlpt_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    FILE *f;
+    uint64_t file_size;
+    if (mlpt_open_regular(path, &f, &file_size, err) < 0)
         return NULL;
-    }
-    struct stat st;
     unsigned char *buf = NULL;
-    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode))
-        mlpt_fail(err, "%s: not a regular file", path);
-    else if ((uint64_t)st.st_size < HEADER_BYTES + 8)
-        mlpt_fail(err, "%s: %lld bytes, too short for a checkpoint", path, (long long)st.st_size);
-    else if (!(buf = malloc((size_t)st.st_size)))
-        mlpt_fail(err, "%s: out of memory for %lld bytes", path, (long long)st.st_size);
-    else if (fread(buf, 1, (size_t)st.st_size, f) != (size_t)st.st_size) {
+    if (file_size < HEADER_BYTES + 8)
+        mlpt_fail(err, "%s: %" PRIu64 " bytes, too short for a checkpoint", path, file_size);
+    else if (!(buf = malloc((size_t)file_size)))
+        mlpt_fail(err, "%s: out of memory for %" PRIu64 " bytes", path, file_size);
+    else if (fread(buf, 1, (size_t)file_size, f) != (size_t)file_size) {
         mlpt_fail(err, "%s: read error: %s", path, strerror(errno));
         free(buf);
         buf = NULL;
     }
-    *size = buf ? (size_t)st.st_size : 0;
+    *size = buf ? (size_t)file_size : 0;
     fclose(f);
     return buf;
 }
@@ -132,8 +118,8 @@ static unsigned char *read_all(const char *path, size_t *size, mlpt_error *err)
 static float *copy_floats(const unsigned char *p, size_t n)
 {
     float *x = malloc((n ? n : 1) * sizeof *x);
-    for (size_t i = 0; x && i < n; i++)
-        x[i] = get_le_float(p + 4 * i);
+    if (x)
+        get_le_floats(x, p, n);
     return x;
 }
 

@@ -12,6 +12,7 @@
 #include "mlpt/config.h"
 
 #include "ini.h"
+#include "shape.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -541,18 +542,30 @@ static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlp
     return 0;
 }
 
-/* The length of the valid UTF-8 prefix of s[0..n) (n when all of it is). */
+/* The length of the valid UTF-8 prefix of s[0..n) (n when all of it is).
+ * Strict UTF-8 (RFC 3629), as jansson's json_string requires: no overlong
+ * forms, surrogates or code points above U+10FFFF. */
 static size_t utf8_prefix(const unsigned char *s, size_t n)
 {
     size_t i = 0;
     while (i < n) {
         const unsigned char c = s[i];
-        const size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3
-                           : (c >> 3) == 30 ? 4 : 0;
-        if (len == 0 || i + len > n || (len == 2 && c < 0xc2))
+        /* The sequence's length, and the range of its second byte, which
+         * after E0, ED, F0 and F4 is narrower than 80..BF. */
+        size_t len = 0;
+        unsigned char lo = 0x80, hi = 0xbf;
+        if (c < 0x80)
+            len = 1;
+        else if (c >= 0xc2 && c <= 0xdf)
+            len = 2;
+        else if (c >= 0xe0 && c <= 0xef)
+            len = 3, lo = c == 0xe0 ? 0xa0 : 0x80, hi = c == 0xed ? 0x9f : 0xbf;
+        else if (c >= 0xf0 && c <= 0xf4)
+            len = 4, lo = c == 0xf0 ? 0x90 : 0x80, hi = c == 0xf4 ? 0x8f : 0xbf;
+        if (len == 0 || i + len > n)
             return i;
-        for (size_t j = 1; j < len; j++)
-            if ((s[i + j] & 0xc0) != 0x80)
+        for (size_t j = 1; j < len; j++, lo = 0x80, hi = 0xbf)
+            if (s[i + j] < lo || s[i + j] > hi)
                 return i;
         i += len;
     }
@@ -643,22 +656,10 @@ static int parse_figures(const key_def *k, const entry *e, mlpt_config *cfg, mlp
 /* "28x28": each dimension >= 1, their product within size_t. */
 static int parse_input(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    char buf[NUMBER_LEN], *end;
-    mlpt_model_spec *m = &cfg->model;
-    size_t product = 1;
-    bool fits = ini_unquote(e->value, buf, sizeof buf) < sizeof buf;
-    for (char *p = buf; fits && isdigit((unsigned char)*p); p = end + 1) {
-        errno = 0;
-        unsigned long long dim = strtoull(p, &end, 10);
-        if (errno || !dim || dim > SIZE_MAX / product || m->input_rank == MLPT_MAX_INPUT_RANK)
-            break;
-        product *= dim;
-        m->input_dims[m->input_rank++] = dim;
-        if (*end != 'x') {
-            if (!*end) return 0;
-            break;
-        }
-    }
+    char buf[NUMBER_LEN];
+    if (ini_unquote(e->value, buf, sizeof buf) < sizeof buf &&
+        parse_shape(buf, SIZE_MAX, &cfg->model))
+        return 0;
     return fail_value(k, e, err, "expected 1 to %d dimensions >= 1 joined by 'x', such as "
                       "784 or 28x28, whose product fits in memory", MLPT_MAX_INPUT_RANK);
 }

@@ -13,3 +13,19 @@ int mlpt_fail(mlpt_error *err, const char *fmt, ...)
     }
     return -1;
 }
+
+int mlpt_fail_at(mlpt_error *err, const char *path, const char *field, const char *fmt, ...)
+{
+    if (err) {
+        char what[MLPT_ERROR_LEN];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(what, sizeof what, fmt, ap);
+        va_end(ap);
+        if (field)
+            mlpt_fail(err, "%s: %s: %s", path, field, what);
+        else
+            mlpt_fail(err, "%s: %s", path, what);
+    }
+    return -1;
+}

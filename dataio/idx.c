@@ -4,17 +4,16 @@
  * after its declared size has been matched against what the file really
  * holds: the file size for raw files, a bounded decompression pass (count + 1
  * bytes at most) for gzip files, since a gzip file has no reliable size. */
-#define _POSIX_C_SOURCE 200809L /* fileno, fstat under -std=c11 */
-
 #include "mlpt/idx.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <zlib.h>
+
+#include "le_bytes.h"
+#include "mlpt/fileio.h"
 
 #define IDX_TYPE_UBYTE 0x08
 #define IDX_MAGIC_LEN 4
@@ -28,31 +27,13 @@
 typedef struct source {
     const char *path;
     FILE *fp;
-    off_t file_size;
+    uint64_t file_size;
     int gzip;
     int inflating;              /* inflateInit2 succeeded: inflateEnd owed */
     int at_end;                 /* gzip: the last member has ended */
     z_stream zs;
     unsigned char in[CHUNK];    /* compressed input not yet inflated */
 } source;
-
-static int fail_path(mlpt_error *err, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail_path(mlpt_error *err, const char *path, const char *fmt, ...)
-{
-    char what[MLPT_ERROR_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    return mlpt_fail(err, "%s: %s", path, what);
-}
-
-static uint32_t read_be32(const unsigned char *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 static const char *idx_type_name(unsigned code)
 {
@@ -69,7 +50,7 @@ static const char *idx_type_name(unsigned code)
 
 static int fail_read(const source *src, mlpt_error *err)
 {
-    return fail_path(err, src->path, "read error: %s", strerror(errno));
+    return mlpt_fail_at(err, src->path, NULL, "read error: %s", strerror(errno));
 }
 
 /* Sets src->gzip from the first two bytes and rewinds to the start. */
@@ -89,24 +70,14 @@ static int source_open(source *src, const char *path, mlpt_error *err)
 {
     memset(src, 0, sizeof *src);
     src->path = path;
-    src->fp = fopen(path, "rb");
-    if (!src->fp)
-        return fail_path(err, path, "cannot open: %s", strerror(errno));
-
-    struct stat st;
-    if (fstat(fileno(src->fp), &st) != 0)
-        return fail_path(err, path, "cannot stat: %s", strerror(errno));
-    /* The size check below relies on st_size meaning something. */
-    if (!S_ISREG(st.st_mode))
-        return fail_path(err, path, "not a regular file");
-    src->file_size = st.st_size;
-
+    if (mlpt_open_regular(path, &src->fp, &src->file_size, err) != 0)
+        return -1;
     if (sniff_gzip(src, err) != 0)
         return -1;
     if (src->gzip) {
         int rc = inflateInit2(&src->zs, 16 + MAX_WBITS); /* gzip wrapper only */
         if (rc != Z_OK)
-            return fail_path(err, path, "cannot start gzip decoder: %s", zError(rc));
+            return mlpt_fail_at(err, path, NULL, "cannot start gzip decoder: %s", zError(rc));
         src->inflating = 1;
     }
     return 0;
@@ -157,7 +128,8 @@ static int inflate_some(source *src, unsigned char *dst, size_t len, size_t *got
         if (zs->avail_in == 0 && refill(src, &got_input, err) != 0)
             return -1;
         if (!got_input)
-            return fail_path(err, src->path, "truncated gzip stream: unexpected end of file");
+            return mlpt_fail_at(err, src->path, NULL,
+                                "truncated gzip stream: unexpected end of file");
         int rc = inflate(zs, Z_NO_FLUSH);
         if (rc == Z_STREAM_END) {
             /* A member ended; gzip allows another to follow (cat a.gz b.gz). */
@@ -168,8 +140,8 @@ static int inflate_some(source *src, unsigned char *dst, size_t len, size_t *got
             else
                 src->at_end = 1;
         } else if (rc != Z_OK) {
-            return fail_path(err, src->path, "corrupt gzip stream: %s",
-                             zs->msg ? zs->msg : zError(rc));
+            return mlpt_fail_at(err, src->path, NULL, "corrupt gzip stream: %s",
+                                zs->msg ? zs->msg : zError(rc));
         }
     }
     *got = len - zs->avail_out;
@@ -214,19 +186,23 @@ static int read_header(source *src, mlpt_idx *t, mlpt_error *err)
     if (source_read(src, magic, sizeof magic, &got, err) != 0)
         return -1;
     if (got < sizeof magic)
-        return fail_path(err, path, "not an IDX file: %zu bytes, shorter than the %d-byte magic",
-                         got, IDX_MAGIC_LEN);
+        return mlpt_fail_at(err, path, NULL,
+                            "not an IDX file: %zu bytes, shorter than the %d-byte magic", got,
+                            IDX_MAGIC_LEN);
     if (magic[0] != 0 || magic[1] != 0)
-        return fail_path(err, path, "not an IDX file: magic bytes 0x%02x 0x%02x (expected 0x00 0x00)",
-                         magic[0], magic[1]);
+        return mlpt_fail_at(err, path, NULL,
+                            "not an IDX file: magic bytes 0x%02x 0x%02x (expected 0x00 0x00)",
+                            magic[0], magic[1]);
     const char *type = idx_type_name(magic[2]);
     if (!type)
-        return fail_path(err, path, "not an IDX file: unknown type code 0x%02x", magic[2]);
+        return mlpt_fail_at(err, path, NULL, "not an IDX file: unknown type code 0x%02x", magic[2]);
     if (magic[2] != IDX_TYPE_UBYTE)
-        return fail_path(err, path, "IDX type 0x%02x (%s) is not supported: only unsigned byte (0x%02x) is",
-                         magic[2], type, IDX_TYPE_UBYTE);
+        return mlpt_fail_at(err, path, NULL,
+                            "IDX type 0x%02x (%s) is not supported: only unsigned byte (0x%02x) is",
+                            magic[2], type, IDX_TYPE_UBYTE);
     if (magic[3] < 1 || magic[3] > MLPT_IDX_MAX_RANK)
-        return fail_path(err, path, "IDX rank %d is out of range 1..%d", magic[3], MLPT_IDX_MAX_RANK);
+        return mlpt_fail_at(err, path, NULL, "IDX rank %d is out of range 1..%d", magic[3],
+                            MLPT_IDX_MAX_RANK);
     t->rank = magic[3];
 
     unsigned char be_dims[4 * MLPT_IDX_MAX_RANK];
@@ -234,20 +210,23 @@ static int read_header(source *src, mlpt_idx *t, mlpt_error *err)
     if (source_read(src, be_dims, dims_len, &got, err) != 0)
         return -1;
     if (got < dims_len)
-        return fail_path(err, path, "truncated header: rank %d needs %zu bytes of dimensions but only %zu follow",
-                         t->rank, dims_len, got);
+        return mlpt_fail_at(err, path, NULL,
+                            "truncated header: rank %d needs %zu bytes of dimensions but only "
+                            "%zu follow", t->rank, dims_len, got);
 
     t->count = 1;
     for (int i = 0; i < t->rank; i++) {
-        t->dims[i] = read_be32(be_dims + 4 * i);
+        t->dims[i] = get_be32(be_dims + 4 * i);
         /* Empty tensors are useless to a trainer and would make malloc(0)
          * ambiguous, so any zero dimension is rejected. */
         if (t->dims[i] == 0)
-            return i == 0 ? fail_path(err, path, "holds no items (the item count is 0)")
-                          : fail_path(err, path, "dimension %d of %d is 0, so every item is empty",
-                                      i + 1, t->rank);
+            return i == 0 ? mlpt_fail_at(err, path, NULL, "holds no items (the item count is 0)")
+                          : mlpt_fail_at(err, path, NULL,
+                                         "dimension %d of %d is 0, so every item is empty", i + 1,
+                                         t->rank);
         if (__builtin_mul_overflow(t->count, t->dims[i], &t->count))
-            return fail_path(err, path, "the product of the %d dimensions overflows size_t", t->rank);
+            return mlpt_fail_at(err, path, NULL,
+                                "the product of the %d dimensions overflows size_t", t->rank);
     }
     return 0;
 }
@@ -257,11 +236,13 @@ static int check_payload_length(const char *path, const mlpt_idx *t, uintmax_t a
                                 mlpt_error *err)
 {
     if (available < t->count)
-        return fail_path(err, path, "truncated: header declares %zu items (%zu bytes) but only %ju follow",
-                         t->dims[0], t->count, available);
+        return mlpt_fail_at(err, path, NULL,
+                            "truncated: header declares %zu items (%zu bytes) but only %ju follow",
+                            t->dims[0], t->count, available);
     if (available > t->count)
-        return fail_path(err, path, "trailing bytes: header declares %zu items (%zu bytes) but more follow",
-                         t->dims[0], t->count);
+        return mlpt_fail_at(err, path, NULL,
+                            "trailing bytes: header declares %zu items (%zu bytes) but more follow",
+                            t->dims[0], t->count);
     return 0;
 }
 
@@ -285,7 +266,7 @@ static int check_declared_size(source *src, const mlpt_idx *t, mlpt_error *err)
 {
     size_t header_len = IDX_MAGIC_LEN + 4 * (size_t)t->rank;
     if (!src->gzip) {
-        uintmax_t size = (uintmax_t)src->file_size;
+        uintmax_t size = src->file_size;
         return check_payload_length(src->path, t, size > header_len ? size - header_len : 0, err);
     }
 
@@ -294,7 +275,7 @@ static int check_declared_size(source *src, const mlpt_idx *t, mlpt_error *err)
         || source_read(src, NULL, header_len, &got, err) != 0)
         return -1;
     if (got < header_len)
-        return fail_path(err, src->path, "file changed while being read");
+        return mlpt_fail_at(err, src->path, NULL, "file changed while being read");
     return 0;
 }
 
@@ -311,7 +292,7 @@ int mlpt_idx_load(const char *path, mlpt_idx *out, mlpt_error *err)
     if (rc == 0) {
         t.data = malloc(t.count);
         if (!t.data)
-            rc = fail_path(err, path, "out of memory for a %zu-byte payload", t.count);
+            rc = mlpt_fail_at(err, path, NULL, "out of memory for a %zu-byte payload", t.count);
     }
     if (rc == 0)
         rc = read_payload(&src, &t, t.data, err);

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "le_bytes.h"
+
 /* Ink below this (of 255) is background when finding the digit's box. */
 enum { INK_THRESHOLD = 32 };
 
@@ -26,10 +28,7 @@ static int check_png_size(const char *path, mlpt_error *err)
     fclose(f);
     if (got < sizeof head || memcmp(head + 12, "IHDR", 4) != 0)
         return mlpt_fail(err, "%s: not a PNG file (no image header)", path);
-    const uint32_t w = (uint32_t)head[16] << 24 | (uint32_t)head[17] << 16 |
-                       (uint32_t)head[18] << 8 | head[19];
-    const uint32_t h = (uint32_t)head[20] << 24 | (uint32_t)head[21] << 16 |
-                       (uint32_t)head[22] << 8 | head[23];
+    const uint32_t w = get_be32(head + 16), h = get_be32(head + 20);
     if (w < 1 || h < 1 || w > MAX_SIDE || h > MAX_SIDE)
         return mlpt_fail(err, "%s: a %ux%u picture; at most %dx%d is read", path, w, h, MAX_SIDE,
                          MAX_SIDE);
@@ -85,11 +84,15 @@ static int compare_floats(const void *a, const void *b)
  * background, is brighter than the picture's average; then the paper's own
  * level (the border's median: grey paper, a shadow) is taken off and the
  * darkest stroke stretched to 255, so only the strokes count as ink.
- * Returns false for a picture without contrast: nothing is drawn on it. */
-static bool to_ink(float *g, int h, int w)
+ * *drawn is false for a picture without contrast: nothing is drawn on it.
+ * Fails only when out of memory. */
+static int to_ink(float *g, int h, int w, bool *drawn)
 {
+    /* Every pixel is on the border of a picture one pixel high or wide. */
     const size_t n = (size_t)h * (size_t)w, n_border = h > 1 && w > 1 ? 2 * (size_t)(h + w) - 4 : n;
     float *border = malloc(n_border * sizeof *border);
+    if (!border)
+        return -1;
     double all = 0.0, border_sum = 0.0;
     size_t b = 0;
     for (int y = 0; y < h; y++)
@@ -98,27 +101,23 @@ static bool to_ink(float *g, int h, int w)
             all += v;
             if (y == 0 || x == 0 || y == h - 1 || x == w - 1) {
                 border_sum += v;
-                if (border && b < n_border)
-                    border[b++] = v;
+                border[b++] = v;
             }
         }
     const bool invert = border_sum / (double)n_border > all / (double)n; /* light paper */
-    float paper = 0.0f;
-    if (border && b > 0) {
-        qsort(border, b, sizeof *border, compare_floats);
-        paper = invert ? 255.0f - border[b / 2] : border[b / 2];
-    }
+    qsort(border, n_border, sizeof *border, compare_floats);
+    const float paper = invert ? 255.0f - border[n_border / 2] : border[n_border / 2];
     free(border);
     float top = 0.0f;
     for (size_t i = 0; i < n; i++) {
         g[i] = fmaxf(0.0f, (invert ? 255.0f - g[i] : g[i]) - paper);
         top = fmaxf(top, g[i]);
     }
-    if (top <= INK_THRESHOLD)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        g[i] *= 255.0f / top;
-    return true;
+    *drawn = top > INK_THRESHOLD;
+    if (*drawn)
+        for (size_t i = 0; i < n; i++)
+            g[i] *= 255.0f / top;
+    return 0;
 }
 
 /* Area-averaged resampling of src[sh x sw] onto dst[dh x dw]: each output
@@ -149,9 +148,13 @@ int mlpt_image_load_png(const char *path, size_t height, size_t width, uint8_t *
         return mlpt_fail(err, "%s: cannot make a %zux%zu sample", path, height, width);
     float *g = NULL;
     int h = 0, w = 0;
+    bool drawn;
     if (read_grey(path, &g, &h, &w, err) < 0)
         return -1;
-    const bool drawn = to_ink(g, h, w);
+    if (to_ink(g, h, w, &drawn) < 0) {
+        free(g);
+        return mlpt_fail(err, "%s: out of memory", path);
+    }
 
     /* The ink's bounding box. */
     int top = h, bottom = -1, left = w, right = -1;

@@ -6,11 +6,12 @@
  * must be exactly what the layer stack implies, and the weights must hash to
  * the stored fingerprint. The writer runs its own metadata through the
  * reader's checks, so it never writes a file that mlpt_model_load refuses. */
-#define _POSIX_C_SOURCE 200809L /* fileno, fstat, strdup, strtok_r under -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* strdup, strtok_r under -std=c11 */
 
 #include "mlpt/modelfile.h"
 
 #include "le_bytes.h"
+#include "shape.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -18,12 +19,10 @@
 #include <jansson.h>
 #include <limits.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "mlpt/fileio.h"
 
@@ -50,21 +49,9 @@ typedef struct where {
     mlpt_error *err;
 } where;
 
-/* "path: field: what" (or "path: what" when field is NULL); returns -1. */
-static int fail_at(const where *w, const char *field, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static int fail_at(const where *w, const char *field, const char *fmt, ...)
-{
-    char what[MLPT_ERROR_LEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(what, sizeof what, fmt, ap);
-    va_end(ap);
-    if (!field)
-        return mlpt_fail(w->err, "%s: %s", w->path, what);
-    return mlpt_fail(w->err, "%s: %s: %s", w->path, field, what);
-}
+/* "path: field: what" (or "path: what" when field is NULL); returns -1.
+ * A macro, to pass the format on to mlpt_fail_at unchanged. */
+#define fail_at(w, field, ...) mlpt_fail_at((w)->err, (w)->path, (field), __VA_ARGS__)
 
 /* Text from the file, fit to quote in a one-line message: at most SHOW_MAX
  * bytes, control characters as '?', so that a hostile file cannot put line
@@ -166,22 +153,6 @@ static int find_name(const char *name, const char *const *table)
     return -1;
 }
 
-/* Decimal digits (no sign or blanks, which strtoull would take), value
- * 1..max with max <= UINT64_MAX / 10; *end is set after the digits. */
-static bool parse_count(const char *s, const char **end, uint64_t max, uint64_t *out)
-{
-    uint64_t v = 0;
-    const char *p = s;
-    for (; isdigit((unsigned char)*p); p++)
-        if ((v = v * 10 + (uint64_t)(*p - '0')) > max)
-            return false;
-    if (p == s || v < 1)
-        return false;
-    *end = p;
-    *out = v;
-    return true;
-}
-
 /* A whole string that is a finite float. */
 static bool parse_float(const char *s, float *out)
 {
@@ -208,27 +179,13 @@ static bool next_line(const char **text, const char **line, size_t *len)
     return true;
 }
 
-/* "28x28" */
+/* "28x28", as parse_shape reads it back */
 static void render_input(char *buf, size_t cap, const mlpt_model_spec *spec)
 {
     size_t n = 0;
     buf[0] = '\0';
     for (int d = 0; d < spec->input_rank && n < cap; d++)
         n += (size_t)snprintf(buf + n, cap - n, "%s%zu", d ? "x" : "", spec->input_dims[d]);
-}
-
-/* 1..MLPT_MAX_INPUT_RANK dimensions of 1..2^31 joined by 'x'. */
-static bool parse_input(const char *s, mlpt_model_spec *spec)
-{
-    for (spec->input_rank = 0; spec->input_rank < MLPT_MAX_INPUT_RANK; s++) {
-        uint64_t dim;
-        if (!parse_count(s, &s, MAX_INPUT_DIM, &dim))
-            return false;
-        spec->input_dims[spec->input_rank++] = (size_t)dim;
-        if (*s != 'x')
-            return *s == '\0';
-    }
-    return false;
 }
 
 /* One layer as the config writes it. A dropout rate gets the fewest digits,
@@ -401,10 +358,11 @@ static int read_metadata(const where *w, const json_t *header, mlpt_model *m,
         return fail_at(w, meta_field(field, "format", 0), "\"%s\": expected \"" FORMAT_NAME "\"",
                        show(meta(md, "format")).s);
     mlpt_model_spec spec = {0};
-    if (!parse_input(meta(md, "input"), &spec))
+    if (!parse_shape(meta(md, "input"), MAX_INPUT_DIM, &spec))
         return fail_at(w, meta_field(field, "input", 0),
                        "\"%s\": expected 1 to %d dimensions from 1 to 2^31 joined by 'x', "
-                       "such as \"28x28\"", show(meta(md, "input")).s, MLPT_MAX_INPUT_RANK);
+                       "such as \"28x28\", whose product fits in memory",
+                       show(meta(md, "input")).s, MLPT_MAX_INPUT_RANK);
     if (parse_layers(w, meta(md, "layers"), &spec) < 0)
         return -1;
     mlpt_error why;
@@ -509,7 +467,7 @@ static void write_contents(FILE *f, const char *header, const mlpt_model *m, con
     for (size_t i = len; i < padded; i++)
         fputc(' ', f);
     for (int i = 0; i < n; i++)
-        write_le_floats(f, m->params + ts[i].offset, ts[i].count);
+        write_le_floats(f, m->params + ts[i].offset, ts[i].count, NULL);
 }
 
 int mlpt_model_save(const char *path, const mlpt_model *m, const mlpt_model_info *info,
@@ -554,14 +512,9 @@ static int read_exact(const where *w, FILE *fp, void *buf, size_t n, const char 
  * allocating it, and parses the header. Leaves *fp at the data section. */
 static int read_header(const where *w, FILE **fp, json_t **header, uint64_t *data_size)
 {
-    struct stat st;
-    if (!(*fp = fopen(w->path, "rb")))
-        return fail_at(w, NULL, "cannot open: %s", strerror(errno));
-    if (fstat(fileno(*fp), &st) != 0)
-        return fail_at(w, NULL, "cannot stat: %s", strerror(errno));
-    if (!S_ISREG(st.st_mode)) /* the size checks rely on st_size */
-        return fail_at(w, NULL, "not a regular file");
-    uint64_t size = (uint64_t)st.st_size;
+    uint64_t size;
+    if (mlpt_open_regular(w->path, fp, &size, w->err) < 0)
+        return -1;
     if (size < LENGTH_BYTES)
         return fail_at(w, NULL, "%" PRIu64 " bytes, shorter than the %d-byte header length",
                        size, LENGTH_BYTES);
@@ -709,8 +662,7 @@ static int read_params(const where *w, FILE *fp, const tensor *ts, const int *or
             k = left < LE_CHUNK_FLOATS ? left : LE_CHUNK_FLOATS;
             if (read_exact(w, fp, buf, 4 * k, "data") < 0)
                 return -1;
-            for (size_t j = 0; j < k; j++)
-                x[j] = get_le_float(buf + 4 * j);
+            get_le_floats(x, buf, k);
         }
     }
     return 0;

@@ -29,7 +29,8 @@ typedef struct mlpt_checkpoint {
     mlpt_history_row *history;  /* owned */
     char *settings;             /* owned: "section.key=value" lines that must match */
     uint64_t settings_hash;     /* FNV-1a of settings */
-    /* read only: the trainer's state, owned, until mlpt_checkpoint_restore */
+    /* the trainer's state: filled and owned by mlpt_checkpoint_read, copied
+     * (not taken) by mlpt_checkpoint_restore; save takes it from the trainer */
     mlpt_optimizer_kind optimizer;
     size_t n_params;
     uint64_t steps_taken;
@@ -49,6 +50,9 @@ int mlpt_checkpoint_read(const char *path, mlpt_checkpoint *c, mlpt_error *err);
  * parameter count). */
 int mlpt_checkpoint_restore(const mlpt_checkpoint *c, mlpt_trainer *t, mlpt_error *err);
 
+/* Releases what mlpt_checkpoint_read allocated (history, settings and the
+ * state) and zeroes *c; safe on a zeroed struct. Not for a checkpoint the
+ * caller filled in to save, whose arrays are the caller's. */
 void mlpt_checkpoint_free(mlpt_checkpoint *c);
 
 #ifdef __cplusplus

@@ -22,6 +22,11 @@ typedef struct mlpt_error {
 int mlpt_fail(mlpt_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
+/* The same for a reader's usual message, "path: field: what", or
+ * "path: what" when field is NULL. */
+int mlpt_fail_at(mlpt_error *err, const char *path, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,9 +1,11 @@
-/* mlpt/fileio.h - writing results so that a crash, a full disk or a bad
- * folder never leaves a half-written file where a good one was. */
+/* mlpt/fileio.h - checked file access: writing results so that a crash, a
+ * full disk or a bad folder never leaves a half-written file where a good
+ * one was, and opening input whose size bounds what a reader allocates. */
 #ifndef MLPT_FILEIO_H
 #define MLPT_FILEIO_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 
 #include "mlpt/error.h"
@@ -30,6 +32,13 @@ int mlpt_atomic_commit(mlpt_atomic_file *a, mlpt_error *err);
 
 /* Gives up: closes and removes the temporary file. */
 void mlpt_atomic_abort(mlpt_atomic_file *a);
+
+/* Opens path for reading (the caller closes *f) and checks that it is a
+ * regular file, so that *size, its size in bytes, means something to check
+ * a header's lengths against. On failure *f is NULL and the error is
+ * "PATH: cannot open: REASON", "PATH: cannot stat: REASON" or "PATH: not a
+ * regular file". */
+int mlpt_open_regular(const char *path, FILE **f, uint64_t *size, mlpt_error *err);
 
 /* buf = dir/name, failing when it does not fit in len bytes. */
 int mlpt_path_join(char *buf, size_t len, const char *dir, const char *name, mlpt_error *err);

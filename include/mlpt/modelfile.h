@@ -54,6 +54,9 @@ int mlpt_model_save(const char *path, const mlpt_model *m, const mlpt_model_info
  * file and the field. On failure nothing is left allocated. */
 int mlpt_model_load(const char *path, mlpt_model *m, mlpt_model_info *info, mlpt_error *err);
 
+/* Frees the config_text mlpt_model_load allocated (not one the caller set
+ * for mlpt_model_save) and sets it to NULL; safe on a zeroed struct. The
+ * model itself goes to mlpt_model_free. */
 void mlpt_model_info_free(mlpt_model_info *info);
 
 #ifdef __cplusplus
