@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "test_util.h"
 #include "mlpt/config.h"
 
 static mlpt_config cfg;
@@ -193,7 +194,7 @@ Test(config, tutorial_settings_in_schema_order)
         {"report", "predictions", "12", MLPT_FROM_DEFAULT, 0},
         {"report", "misclassified", "12", MLPT_FROM_DEFAULT, 0},
     };
-    const int n = (int)(sizeof want / sizeof want[0]);
+    const int n = (int)ARRAY_LEN(want);
     parses(tutorial);
     cr_assert_eq(cfg.n_settings, n);
     for (int i = 0; i < n; i++) {
@@ -434,7 +435,7 @@ Test(config, error_bad_integers)
         "seed = -1", "seed = 18446744073709551616", "seed = 0x10", "seed = +5",
         "threads = 0", "threads = 1025", "threads = autox",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         char text[256];
         const char *section = strncmp(bad[i], "threads", 7) ? "train" : "run";
         snprintf(text, sizeof text, MINI "[%s]\n%s\n", section, bad[i]);
@@ -451,7 +452,7 @@ Test(config, error_bad_numbers)
         "[train]\nlearning_rate = 1e999", "[train]\nepsilon = 1e-50",
         "[train]\nbeta1 = 1", "[train]\nbeta2 = 0.9999999999",
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         char text[256];
         /* [data] keys go in a second [data] header after the model */
         snprintf(text, sizeof text, MINI "%s\n", bad[i]);
@@ -505,7 +506,7 @@ Test(config, error_input)
 {
     static const char *const bad[] = {"0", "28x", "28x0", "x28", "-3", "28 28", "28x28x",
                                       "1x1x1x1x1x1x1x1", "4294967296x4294967296x2", "abc"};
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         char text[256];
         snprintf(text, sizeof text, DATA "[model]\ninput = %s\nlayer = dense 3 softmax\n", bad[i]);
         fails(text, "t.ini:8: ", "[model] input = ");
@@ -529,7 +530,7 @@ Test(config, error_layer_forms)
         {"dense 10 relu he_uniformxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
          "expected `dense UNITS"},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         char text[512];
         snprintf(text, sizeof text,
                  DATA "[model]\ninput = 4\nlayer = %s\nlayer = dense 3 softmax\n", bad[i].layer);
@@ -735,6 +736,14 @@ Test(config, report_section)
 Test(config, text_is_utf8_and_class_names_have_no_control_characters)
 {
     fails(MINI "; caf\xe9\n", "t.ini:10: ", "not UTF-8 text (byte 0xe9)");
+    /* Strict UTF-8 (RFC 3629), as the model file's JSON needs: a config
+     * jansson refuses would train and then fail to save. */
+    fails(MINI "; \xed\xa0\x80\n", "t.ini:10: ", "not UTF-8 text (byte 0xed)");     /* surrogate */
+    fails(MINI "; \xe0\x80\x80\n", "t.ini:10: ", "not UTF-8 text (byte 0xe0)");     /* overlong */
+    fails(MINI "; \xf0\x80\x80\x80\n", "t.ini:10: ", "not UTF-8 text (byte 0xf0)"); /* overlong */
+    fails(MINI "; \xf4\x90\x80\x80\n", "t.ini:10: ", "not UTF-8 text (byte 0xf4)"); /* > U+10FFFF */
+    fails(MINI "; \xf5\x80\x80\x80\n", "t.ini:10: ", "not UTF-8 text (byte 0xf5)");
+    parses(MINI "; \xed\x9f\xbf \xf0\x90\x80\x80 \xf4\x8f\xbf\xbf\n"); /* U+D7FF U+10000 U+10FFFF */
     fails(PATHS "classes = a \"b\tc\" d\n" MODEL, "t.ini:6: ", "class name 2 holds a control character");
     fails_with_set("data.classes=x \xff z", "--set data.classes=x", "not UTF-8");
     parses(PATHS "classes = caf\xc3\xa9 th\xc3\xa9 \xe2\x82\xac\n" MODEL);

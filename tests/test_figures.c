@@ -1,69 +1,35 @@
 /* test_figures.c - every figure drawn from a small synthetic dataset: the
  * PNG loads back at the expected size, is not blank, shows the right
  * colours; bad arguments fail naming the path and leave no file. */
-#define _POSIX_C_SOURCE 200809L /* mkdtemp under -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* setrlimit; test_util.h: mkdtemp, PATH_MAX */
 
 #include <criterion/criterion.h>
 
 #include <cairo.h>
-#include <dirent.h>
 #include <limits.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
+#include "test_util.h"
 #include "mlpt/figures.h"
 
-/* ---- scratch directory: one per test (Criterion forks per test) ---- */
-
-static char tmp_dir[PATH_MAX];
-
-static void make_tmp_dir(void)
+static void make_scratch(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "%s", MLPT_BINARY_DIR "/test_figures.XXXXXX");
-    cr_assert(mkdtemp(tmp_dir), "mkdtemp %s failed", tmp_dir);
+    scratch_make("test_figures");
 }
 
-static void remove_tmp_dir(void)
+static void remove_scratch(void)
 {
-    DIR *dir = opendir(tmp_dir);
-    if (!dir)
-        return;
-    char path[PATH_MAX + 256];
-    for (struct dirent *e; (e = readdir(dir));)
-        if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-            snprintf(path, sizeof path, "%s/%s", tmp_dir, e->d_name);
-            unlink(path);
-        }
-    closedir(dir);
-    rmdir(tmp_dir);
+    scratch_remove();
     cairo_debug_reset_static_data(); /* cairo's font caches, so LSan sees only real leaks */
 }
 
-TestSuite(figures, .init = make_tmp_dir, .fini = remove_tmp_dir);
-
-static const char *tmp_file(const char *name)
-{
-    static char paths[8][PATH_MAX + 64];
-    static int next;
-    char *p = paths[next++ % 8];
-    snprintf(p, PATH_MAX + 64, "%s/%s", tmp_dir, name);
-    return p;
-}
-
-/* Entries in the scratch folder (., .. excluded). */
-static int files_in_tmp_dir(void)
-{
-    DIR *dir = opendir(tmp_dir);
-    cr_assert(dir);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(dir));)
-        n += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
-    closedir(dir);
-    return n;
-}
+TestSuite(figures, .init = make_scratch, .fini = remove_scratch);
 
 /* ---- a synthetic dataset: 12 images 28x28, a stroke per label ---- */
 
@@ -177,11 +143,11 @@ static png_info check_png(const char *path, int w, int h)
 #define EXPECT_FAILS(call, path)                                                             \
     do {                                                                                     \
         mlpt_error err_ = {{0}};                                                             \
-        int files_ = files_in_tmp_dir();                                                     \
+        int files_ = scratch_count(NULL, 0);                                                 \
         cr_expect_eq((call), -1, "%s succeeded", #call);                                     \
         cr_expect(strstr(err_.msg, (path)), "message does not name %s: %s", (path),          \
                   err_.msg);                                                                 \
-        cr_expect_eq(files_in_tmp_dir(), files_, "%s left a file behind", #call);            \
+        cr_expect_eq(scratch_count(NULL, 0), files_, "%s left a file behind", #call);        \
     } while (0)
 
 /* ---- samples ---- */
@@ -190,7 +156,7 @@ Test(figures, samples_grid)
 {
     mlpt_dataset d = make_dataset();
     mlpt_error err;
-    const char *p9 = tmp_file("samples9.png");
+    const char *p9 = scratch_path("samples9.png");
     cr_assert_eq(mlpt_figure_samples(p9, &d, IDS, 9, NAMES, &err), 0, "%s", err.msg);
     /* 3 x 3 tiles of 112 px: width fixed by the tiles, height by tiles and captions */
     png_info in = check_png(p9, 2 * 16 + 3 * 112 + 2 * 14, 0);
@@ -198,7 +164,7 @@ Test(figures, samples_grid)
               "height %d", in.h);
     cr_expect_eq(in.red, 0);
 
-    const char *p12 = tmp_file("samples12.png");
+    const char *p12 = scratch_path("samples12.png");
     cr_assert_eq(mlpt_figure_samples(p12, &d, IDS, 12, LONG_NAMES, &err), 0, "%s", err.msg);
     check_png(p12, 2 * 16 + 4 * 112 + 3 * 14, in.h); /* 4 x 3 */
 }
@@ -210,7 +176,7 @@ Test(figures, samples_flat_square)
     d.sample_dims[0] = FEATURES;
     d.sample_dims[1] = 0;
     mlpt_error err;
-    const char *path = tmp_file("flat.png");
+    const char *path = scratch_path("flat.png");
     cr_assert_eq(mlpt_figure_samples(path, &d, IDS, 4, NAMES, &err), 0, "%s", err.msg);
     check_png(path, 2 * 16 + 2 * 112 + 14, 0);
 }
@@ -218,7 +184,7 @@ Test(figures, samples_flat_square)
 Test(figures, samples_bad_arguments)
 {
     mlpt_dataset d = make_dataset();
-    const char *path = tmp_file("bad.png");
+    const char *path = scratch_path("bad.png");
     EXPECT_FAILS(mlpt_figure_samples(path, &d, IDS, 0, NAMES, &err_), path);
     EXPECT_FAILS(mlpt_figure_samples(path, NULL, IDS, 4, NAMES, &err_), path);
     EXPECT_FAILS(mlpt_figure_samples(path, &d, NULL, 4, NAMES, &err_), path);
@@ -268,7 +234,8 @@ Test(figures, predictions_all_correct_have_no_red)
 {
     mlpt_dataset d = make_dataset();
     make_probs(-1);
-    png_info in = draw_predictions(tmp_file("right.png"), "12 of 12 correct", &d, IDS, 12, NAMES);
+    png_info in =
+        draw_predictions(scratch_path("right.png"), "12 of 12 correct", &d, IDS, 12, NAMES);
     cr_expect_gt(in.w, 3 * (112 + 140)); /* 3 pairs of image and bars per row */
     cr_expect(in.h > 4 * 112 && in.h < 4 * 112 + 4 * 60 + 80, "height %d for 4 rows", in.h);
     cr_expect_eq(in.red, 0, "%zu red pixels in an all-correct figure", in.red);
@@ -280,13 +247,13 @@ Test(figures, predictions_wrong_one_is_red)
     mlpt_dataset d = make_dataset();
     make_probs(3);
     png_info in =
-        draw_predictions(tmp_file("wrong.png"), "11 of 12 correct", &d, IDS, 12, LONG_NAMES);
+        draw_predictions(scratch_path("wrong.png"), "11 of 12 correct", &d, IDS, 12, LONG_NAMES);
     cr_expect_gt(in.red, 100, "the wrong prediction's bar and caption should be red: %zu px",
                  in.red);
 
     /* one wrong prediction alone: its caption, below the bars, is red */
     const uint32_t one[] = {3};
-    const char *single = tmp_file("single.png");
+    const char *single = scratch_path("single.png");
     png_info s = draw_predictions(single, "Misclassified", &d, one, 1, LONG_NAMES);
     cr_expect_gt(s.last_red_row, s.last_blue_row + 4,
                  "no red caption under the bars (red to row %d, blue to %d)", s.last_red_row,
@@ -303,7 +270,7 @@ Test(figures, predictions_bad_arguments)
 {
     mlpt_dataset d = make_dataset();
     make_probs(-1);
-    const char *path = tmp_file("bad.png");
+    const char *path = scratch_path("bad.png");
     EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, probs, CLASSES, IDS, 0, NAMES, &err_),
                  path);
     EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, NULL, CLASSES, IDS, 4, NAMES, &err_),
@@ -348,7 +315,7 @@ Test(figures, curves)
 {
     mlpt_error err;
     make_history(1);
-    const char *path = tmp_file("curves.png");
+    const char *path = scratch_path("curves.png");
     cr_assert_eq(mlpt_figure_curves(path, history, 8, &err), 0, "%s", err.msg);
     check_png(path, 1160, 440);
 
@@ -367,7 +334,7 @@ Test(figures, curves)
 Test(figures, curves_bad_arguments)
 {
     make_history(1);
-    const char *path = tmp_file("bad.png");
+    const char *path = scratch_path("bad.png");
     EXPECT_FAILS(mlpt_figure_curves(path, history, 0, &err_), path);
     EXPECT_FAILS(mlpt_figure_curves(path, NULL, 3, &err_), path);
 }
@@ -387,14 +354,14 @@ Test(figures, confusion)
 {
     mlpt_error err;
     make_counts();
-    const char *path = tmp_file("confusion.png");
+    const char *path = scratch_path("confusion.png");
     cr_assert_eq(mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err), 0, "%s", err.msg);
     png_info in = check_png(path, 0, 0);
     cr_expect(in.w >= 10 * 44 && in.w < 10 * 44 + 150, "width %d", in.w);
     cr_expect(in.h >= 10 * 44 && in.h < 10 * 44 + 150, "height %d", in.h);
     cr_expect_gt(in.non_white, 10 * 40 * 40, "the diagonal should be dark");
 
-    const char *names = tmp_file("confusion_names.png"); /* long names: turned labels */
+    const char *names = scratch_path("confusion_names.png"); /* long names: turned labels */
     cr_assert_eq(mlpt_figure_confusion(names, counts, CLASSES, LONG_NAMES, &err), 0, "%s",
                  err.msg);
     png_info ln = check_png(names, 0, 0);
@@ -409,7 +376,7 @@ Test(figures, confusion)
 Test(figures, confusion_bad_arguments)
 {
     make_counts();
-    const char *path = tmp_file("bad.png");
+    const char *path = scratch_path("bad.png");
     EXPECT_FAILS(mlpt_figure_confusion(path, counts, 0, NAMES, &err_), path);
     EXPECT_FAILS(mlpt_figure_confusion(path, NULL, CLASSES, NAMES, &err_), path);
     EXPECT_FAILS(mlpt_figure_confusion(path, counts, CLASSES, NULL, &err_), path);
@@ -428,7 +395,7 @@ Test(figures, lines)
         {"batch 128", x, y2, 4, {0.85, 0.37, 0.0}, 0},
     };
     mlpt_error err;
-    const char *path = tmp_file("lines.png");
+    const char *path = scratch_path("lines.png");
     cr_assert_eq(mlpt_figure_lines(path, "speedup", "threads", "speedup", s, 3, 1, &err), 0, "%s",
                  err.msg);
     check_png(path, 720, 480);
@@ -436,7 +403,7 @@ Test(figures, lines)
     const mlpt_series odd = {"odd", x, huge, 4, {0, 0, 0}, 0};
     cr_assert_eq(mlpt_figure_lines(path, "odd", "x", "y", &odd, 1, 0, &err), 0, "%s", err.msg);
     check_png(path, 720, 480);
-    const char *bad = tmp_file("bad.png");
+    const char *bad = scratch_path("bad.png");
     EXPECT_FAILS(mlpt_figure_lines(bad, "t", "x", "y", s, 0, 1, &err_), bad);
     EXPECT_FAILS(mlpt_figure_lines(bad, NULL, "x", "y", s, 3, 1, &err_), bad);
     mlpt_series unnamed = s[1];
@@ -452,25 +419,62 @@ Test(figures, missing_folder_fails_and_writes_nothing)
     make_probs(-1);
     make_history(1);
     make_counts();
-    const char *path = tmp_file("no/such/folder/fig.png");
+    const char *path = scratch_path("no/such/folder/fig.png");
     EXPECT_FAILS(mlpt_figure_samples(path, &d, IDS, 9, NAMES, &err_), path);
     EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, probs, CLASSES, IDS, 3, NAMES, &err_),
                  path);
     EXPECT_FAILS(mlpt_figure_curves(path, history, 8, &err_), path);
     EXPECT_FAILS(mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err_), path);
-    cr_expect_eq(files_in_tmp_dir(), 0);
+    cr_expect_eq(scratch_count(NULL, 0), 0);
 }
 
-Test(figures, failure_keeps_previous_file)
+/* Arguments refused before any file is opened leave the previous figure. */
+Test(figures, bad_arguments_keep_previous_file)
 {
     make_counts();
     mlpt_error err;
-    const char *path = tmp_file("keep.png");
+    const char *path = scratch_path("keep.png");
     cr_assert_eq(mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err), 0, "%s", err.msg);
-    png_info before = load_png(path);
+    file_bytes before = read_all(path);
     EXPECT_FAILS(mlpt_figure_confusion(path, counts, 0, NAMES, &err_), path);
-    png_info after = load_png(path);
-    cr_expect_eq(after.w, before.w);
-    cr_expect_eq(after.non_white, before.non_white);
-    cr_expect_eq(files_in_tmp_dir(), 1);
+    file_bytes after = read_all(path);
+    cr_assert_eq(after.len, before.len);
+    cr_assert_arr_eq(after.p, before.p, before.len, "the earlier figure must be unchanged");
+    cr_expect_eq(scratch_count(NULL, 0), 1);
+    free(before.p);
+    free(after.p);
+}
+
+/* A write that fails part-way (at a file-size limit, as on a full disk)
+ * names the file and the system's reason, and leaves the previous figure
+ * byte for byte as it was, with no temporary file beside it. */
+Test(figures, failed_write_keeps_previous_file)
+{
+    make_counts();
+    mlpt_error err = {{0}};
+    const char *path = scratch_path("keep.png");
+    cr_assert_eq(mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err), 0, "%s", err.msg);
+    file_bytes before = read_all(path);
+    enum { LIMIT = 4096 };
+    cr_assert_gt(before.len, (size_t)LIMIT, "the figure must not fit under the limit");
+
+    /* This test's own process (Criterion forks one per test): past the
+     * limit write() fails with EFBIG, instead of SIGXFSZ killing it. */
+    struct rlimit saved, small;
+    cr_assert_eq(getrlimit(RLIMIT_FSIZE, &saved), 0);
+    small = saved;
+    small.rlim_cur = saved.rlim_max < LIMIT ? saved.rlim_max : LIMIT;
+    cr_assert_neq(signal(SIGXFSZ, SIG_IGN), SIG_ERR);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &small), 0);
+    const int rc = mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err);
+    cr_assert_eq(setrlimit(RLIMIT_FSIZE, &saved), 0);
+
+    cr_assert_eq(rc, -1, "writing past the file-size limit succeeded");
+    cr_expect(strstr(err.msg, path) && strstr(err.msg, "File too large"), "%s", err.msg);
+    file_bytes after = read_all(path);
+    cr_assert_eq(after.len, before.len);
+    cr_assert_arr_eq(after.p, before.p, before.len, "the earlier figure must be unchanged");
+    cr_expect_eq(scratch_count(NULL, 0), 1, "a temporary file was left");
+    free(before.p);
+    free(after.p);
 }

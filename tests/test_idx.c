@@ -1,6 +1,6 @@
 /* test_idx.c - IDX reader and dataset loader against synthetic files, good
  * and damaged, raw and gzip; then the real MNIST files. */
-#define _POSIX_C_SOURCE 200809L /* mkdtemp, truncate under -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* truncate; test_util.h: mkdtemp, PATH_MAX */
 
 #include <criterion/criterion.h>
 
@@ -15,39 +15,13 @@
 #include "mlpt/dataset.h"
 #include "mlpt/idx.h"
 
-/* ---- scratch directory: one per test (Criterion forks per test) ---- */
-
-#define MAX_FILES 8
-
-static char tmp_dir[PATH_MAX];
-static char files[MAX_FILES][PATH_MAX];
-static int n_files;
-
-static void make_tmp_dir(void)
+static void make_scratch(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "%s", MLPT_BINARY_DIR "/test_idx.XXXXXX");
-    cr_assert(mkdtemp(tmp_dir), "mkdtemp %s failed", tmp_dir);
-    n_files = 0;
+    scratch_make("test_idx");
 }
 
-static void remove_tmp_dir(void)
-{
-    for (int i = 0; i < n_files; i++)
-        unlink(files[i]);
-    rmdir(tmp_dir);
-}
-
-TestSuite(idx, .init = make_tmp_dir, .fini = remove_tmp_dir);
-TestSuite(dataset, .init = make_tmp_dir, .fini = remove_tmp_dir);
-
-/* Returns tmp_dir/name, remembered for removal. */
-static const char *tmp_file(const char *name)
-{
-    cr_assert(n_files < MAX_FILES);
-    int len = snprintf(files[n_files], PATH_MAX, "%s/%s", tmp_dir, name);
-    cr_assert(len < PATH_MAX, "path too long: %s/%s", tmp_dir, name);
-    return files[n_files++];
-}
+TestSuite(idx, .init = make_scratch, .fini = scratch_remove);
+TestSuite(dataset, .init = make_scratch, .fini = scratch_remove);
 
 /* ---- building IDX bytes ---- */
 
@@ -86,7 +60,7 @@ static blob make_idx(uint8_t type, int rank, const uint32_t *dims, size_t payloa
 
 static const char *write_raw(const char *name, const void *bytes, size_t len)
 {
-    const char *path = tmp_file(name);
+    const char *path = scratch_path(name);
     FILE *f = fopen(path, "wb");
     cr_assert(f, "cannot create %s", path);
     cr_assert_eq(fwrite(bytes, 1, len, f), len);
@@ -105,7 +79,7 @@ static void gzip_into(const char *path, const char *mode, const void *bytes, siz
 
 static const char *write_gz(const char *name, const void *bytes, size_t len)
 {
-    const char *path = tmp_file(name);
+    const char *path = scratch_path(name);
     gzip_into(path, "wb", bytes, len);
     return path;
 }
@@ -239,12 +213,12 @@ Test(idx, free_is_safe_on_zeroed_tensor)
 
 Test(idx, rejects_missing_file)
 {
-    expect_idx_failure(tmp_file("does-not-exist"), "No such file or directory");
+    expect_idx_failure(scratch_path("does-not-exist"), "No such file or directory");
 }
 
 Test(idx, rejects_directory)
 {
-    expect_idx_failure(tmp_dir, "not a regular file");
+    expect_idx_failure(scratch_dir(), "not a regular file");
 }
 
 Test(idx, rejects_empty_file)
@@ -273,7 +247,7 @@ Test(idx, rejects_other_known_types_by_name)
         {0x09, "(signed byte)"}, {0x0B, "(short)"}, {0x0C, "(int)"},
         {0x0D, "(float)"}, {0x0E, "(double)"},
     };
-    for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
+    for (size_t i = 0; i < ARRAY_LEN(types); i++) {
         char name[16];
         snprintf(name, sizeof name, "type-%02x", types[i].code);
         blob b = make_idx(types[i].code, 3, dims_5x4x3, 60);
@@ -503,7 +477,7 @@ Test(dataset, rejects_rank_2_labels)
 Test(dataset, reports_idx_errors)
 {
     const char *images = write_images_5x4x3();
-    const char *labels = tmp_file("missing-labels");
+    const char *labels = scratch_path("missing-labels");
     const char *phrases[] = {labels, "No such file"};
     expect_dataset_failure(images, labels, 5, phrases, 2);
 }

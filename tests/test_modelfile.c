@@ -1,11 +1,10 @@
 /* test_modelfile.c - safetensors model files: a round trip, the layout an
  * independent reader expects, every kind of damage the reader must refuse,
  * and the writer's failures. */
-#define _POSIX_C_SOURCE 200809L /* mkdtemp under -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* test_util.h: mkdtemp, PATH_MAX under -std=c11 */
 
 #include <criterion/criterion.h>
 
-#include <dirent.h>
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
@@ -16,53 +15,12 @@
 #include "test_util.h"
 #include "mlpt/modelfile.h"
 
-/* ---- scratch directory: one per test (Criterion forks per test) ---- */
-
-static char tmp_dir[PATH_MAX];
-
-static void make_tmp_dir(void)
+static void make_scratch(void)
 {
-    snprintf(tmp_dir, sizeof tmp_dir, "%s", MLPT_BINARY_DIR "/test_modelfile.XXXXXX");
-    cr_assert(mkdtemp(tmp_dir), "mkdtemp %s failed", tmp_dir);
+    scratch_make("test_modelfile");
 }
 
-/* Names in tmp_dir, "." and ".." aside; returns how many, the first in first. */
-static int list_tmp_dir(char *first, size_t cap)
-{
-    DIR *d = opendir(tmp_dir);
-    cr_assert(d, "cannot open %s", tmp_dir);
-    int n = 0;
-    for (struct dirent *e; (e = readdir(d));) {
-        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
-            continue;
-        if (n++ == 0 && first)
-            snprintf(first, cap, "%s", e->d_name);
-    }
-    closedir(d);
-    return n;
-}
-
-static void remove_tmp_dir(void)
-{
-    char name[NAME_MAX + 1], path[PATH_MAX + NAME_MAX + 2];
-    while (list_tmp_dir(name, sizeof name) > 0) {
-        snprintf(path, sizeof path, "%s/%s", tmp_dir, name);
-        cr_assert_eq(unlink(path), 0, "cannot remove %s", path);
-    }
-    rmdir(tmp_dir);
-}
-
-TestSuite(modelfile, .init = make_tmp_dir, .fini = remove_tmp_dir);
-
-/* tmp_dir/name, in one of a few rotating buffers. */
-static const char *tmp_path(const char *name)
-{
-    static char paths[4][PATH_MAX];
-    static int next;
-    char *p = paths[next++ % 4];
-    cr_assert(snprintf(p, PATH_MAX, "%s/%s", tmp_dir, name) < PATH_MAX);
-    return p;
-}
+TestSuite(modelfile, .init = make_scratch, .fini = scratch_remove);
 
 /* ---- the fixture: dropout and three dense layers, all different ---- */
 
@@ -104,10 +62,10 @@ static mlpt_model_info fixture_info(void)
     return info;
 }
 
-/* Saves the fixture to tmp_dir/name and returns the path. */
+/* Saves the fixture to the scratch folder as name and returns the path. */
 static const char *save_fixture(const char *name)
 {
-    const char *path = tmp_path(name);
+    const char *path = scratch_path(name);
     mlpt_model m = fixture_model();
     mlpt_model_info info = fixture_info();
     mlpt_error err;
@@ -117,25 +75,6 @@ static const char *save_fixture(const char *name)
 }
 
 /* ---- the file's bytes ---- */
-
-typedef struct bytes {
-    unsigned char *p;
-    size_t len;
-} bytes;
-
-static bytes read_all(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    cr_assert_eq(fseek(f, 0, SEEK_END), 0);
-    long size = ftell(f);
-    rewind(f);
-    bytes b = {malloc((size_t)size + 1), (size_t)size};
-    cr_assert(b.p);
-    cr_assert_eq(fread(b.p, 1, b.len, f), b.len);
-    fclose(f);
-    return b;
-}
 
 static void write_all(const char *path, const void *p, size_t len)
 {
@@ -163,7 +102,7 @@ static void put_le64(unsigned char *p, uint64_t v)
  * declared_len) and the data section path has now. */
 static void replace_header_declaring(const char *path, const char *text, uint64_t declared_len)
 {
-    bytes old = read_all(path);
+    file_bytes old = read_all(path);
     size_t data_at = 8 + (size_t)get_le64(old.p), len = strlen(text);
     size_t data_len = old.len - data_at;
     unsigned char *out = malloc(8 + len + data_len);
@@ -183,7 +122,7 @@ static void replace_header(const char *path, const char *text)
 
 static char *header_text(const char *path)
 {
-    bytes b = read_all(path);
+    file_bytes b = read_all(path);
     size_t n = (size_t)get_le64(b.p);
     char *text = malloc(n + 1);
     cr_assert(text);
@@ -311,7 +250,7 @@ Test(modelfile, round_trip_is_exact)
 
 Test(modelfile, dropout_rate_needing_nine_digits_round_trips)
 {
-    const char *path = tmp_path("m.safetensors");
+    const char *path = scratch_path("m.safetensors");
     mlpt_model m = fixture_model();
     mlpt_model_info info = fixture_info(), got_info;
     mlpt_model got;
@@ -344,7 +283,7 @@ Test(modelfile, data_starts_8_byte_aligned)
 Test(modelfile, layout_matches_safetensors)
 {
     const char *path = save_fixture("m.safetensors");
-    bytes b = read_all(path);
+    file_bytes b = read_all(path);
     uint64_t n = get_le64(b.p);
     json_error_t jerr;
     json_t *h = json_loadb((const char *)b.p + 8, (size_t)n, 0, &jerr);
@@ -406,17 +345,17 @@ Test(modelfile, layout_matches_safetensors)
 
 Test(modelfile, rejects_missing_file)
 {
-    expect_load_failure(tmp_path("absent.safetensors"), "No such file or directory");
+    expect_load_failure(scratch_path("absent.safetensors"), "No such file or directory");
 }
 
 Test(modelfile, rejects_directory)
 {
-    expect_load_failure(tmp_dir, "not a regular file");
+    expect_load_failure(scratch_dir(), "not a regular file");
 }
 
 Test(modelfile, rejects_truncated_file)
 {
-    bytes good = read_all(save_fixture("good.safetensors"));
+    file_bytes good = read_all(save_fixture("good.safetensors"));
     size_t n = (size_t)get_le64(good.p);
     const struct { size_t len; const char *phrase; } cuts[] = {
         {0, "0 bytes, shorter than the 8-byte header length"},
@@ -427,8 +366,8 @@ Test(modelfile, rejects_truncated_file)
         {8 + n + 100, "out of bounds: the data section holds 100 bytes"},
         {good.len - 1, "tensor \"dense_2.bias\": data_offsets"},
     };
-    for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
-        const char *path = tmp_path("cut.safetensors");
+    for (size_t i = 0; i < ARRAY_LEN(cuts); i++) {
+        const char *path = scratch_path("cut.safetensors");
         write_all(path, good.p, cuts[i].len);
         expect_load_failure(path, cuts[i].phrase);
     }
@@ -438,7 +377,7 @@ Test(modelfile, rejects_truncated_file)
 Test(modelfile, rejects_header_length_beyond_file)
 {
     const char *path = save_fixture("m.safetensors");
-    bytes b = read_all(path);
+    file_bytes b = read_all(path);
     put_le64(b.p, b.len - 8 + 1);
     write_all(path, b.p, b.len);
     expect_load_failure(path, "header length: ");
@@ -518,7 +457,7 @@ Test(modelfile, rejects_bad_input)
 {
     static const char *const inputs[] = {"", "4x0", "4xx3", "4x3x", "x12", "-12", "4 x3",
                                          "1x1x1x1x1x1x1x12", "2147483649"};
-    expect_meta_failures("input", inputs, sizeof inputs / sizeof inputs[0]);
+    expect_meta_failures("input", inputs, ARRAY_LEN(inputs));
 }
 
 Test(modelfile, rejects_bad_layers_line)
@@ -543,7 +482,7 @@ Test(modelfile, rejects_bad_layers_line)
         {"dense 6 softmax he_uniform\ndense 3 softmax he_uniform",
          "\"layers\": layer 1: softmax is allowed only on the last layer"},
     };
-    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+    for (size_t i = 0; i < ARRAY_LEN(cases); i++)
         expect_meta_failure("layers", cases[i].layers, cases[i].phrase);
 }
 
@@ -569,14 +508,14 @@ Test(modelfile, rejects_bad_scale)
 {
     static const char *const scales[] = {"", "0", "-255", "1e-31", "nan", "inf", "1e39",
                                          "255x", " 255"};
-    expect_meta_failures("scale", scales, sizeof scales / sizeof scales[0]);
+    expect_meta_failures("scale", scales, ARRAY_LEN(scales));
 }
 
 Test(modelfile, rejects_bad_fingerprint_field)
 {
     static const char *const prints[] = {"", "xyz", "0123456789abcde", "0123456789abcdef0",
                                          "0123456789abcdeg", "-123456789abcdef"};
-    expect_meta_failures("fingerprint", prints, sizeof prints / sizeof prints[0]);
+    expect_meta_failures("fingerprint", prints, ARRAY_LEN(prints));
 }
 
 /* ---- damage: the tensors ---- */
@@ -691,7 +630,7 @@ Test(modelfile, rejects_tensor_entry_not_an_object)
 Test(modelfile, rejects_flipped_data_byte)
 {
     const char *path = save_fixture("m.safetensors");
-    bytes b = read_all(path);
+    file_bytes b = read_all(path);
     b.p[b.len - 7] ^= 0x01;
     write_all(path, b.p, b.len);
     expect_load_failure(path, "weights do not match the stored fingerprint: the file is damaged");
@@ -710,14 +649,14 @@ Test(modelfile, quotes_hostile_names_safely)
 
 Test(modelfile, save_into_missing_folder_fails_cleanly)
 {
-    const char *path = tmp_path("no-such-folder/m.safetensors");
+    const char *path = scratch_path("no-such-folder/m.safetensors");
     mlpt_model m = fixture_model();
     mlpt_model_info info = fixture_info();
     mlpt_error err = {{0}};
     cr_assert_eq(mlpt_model_save(path, &m, &info, &err), -1);
     cr_assert(strstr(err.msg, path), "message should name the file: %s", err.msg);
     cr_assert(strstr(err.msg, "No such file or directory"), "%s", err.msg);
-    cr_assert_eq(list_tmp_dir(NULL, 0), 0, "nothing may be left behind");
+    cr_assert_eq(scratch_count(NULL, 0), 0, "nothing may be left behind");
     mlpt_model_free(&m);
 }
 
@@ -726,7 +665,7 @@ Test(modelfile, save_twice_leaves_one_valid_file)
     const char *path = save_fixture("m.safetensors");
     save_fixture("m.safetensors");
     char name[NAME_MAX + 1];
-    cr_assert_eq(list_tmp_dir(name, sizeof name), 1, "no temporary files may be left");
+    cr_assert_eq(scratch_count(name, sizeof name), 1, "no temporary files may be left");
     cr_assert_str_eq(name, "m.safetensors");
     mlpt_model m;
     mlpt_model_info info;
@@ -741,17 +680,17 @@ Test(modelfile, save_twice_leaves_one_valid_file)
 static void expect_save_failure(mlpt_model_info *info, const char *phrase)
 {
     const char *path = save_fixture("m.safetensors");
-    bytes before = read_all(path);
+    file_bytes before = read_all(path);
     mlpt_model m = fixture_model();
     mlpt_error err = {{0}};
     cr_assert_eq(mlpt_model_save(path, &m, info, &err), -1, "saving should fail (%s)", phrase);
     cr_assert_eq(strncmp(err.msg, path, strlen(path)), 0, "message should start with the path: %s",
                  err.msg);
     cr_assert(strstr(err.msg, phrase), "message should mention \"%s\": %s", phrase, err.msg);
-    bytes after = read_all(path);
+    file_bytes after = read_all(path);
     cr_assert_eq(after.len, before.len);
     cr_assert_arr_eq(after.p, before.p, before.len, "the earlier file must be unchanged");
-    cr_assert_eq(list_tmp_dir(NULL, 0), 1, "no temporary files may be left");
+    cr_assert_eq(scratch_count(NULL, 0), 1, "no temporary files may be left");
     free(before.p);
     free(after.p);
     mlpt_model_free(&m);

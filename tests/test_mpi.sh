@@ -63,11 +63,14 @@ got=$(mpi 3 "${run[@]}" --threads 1 --out "$tmp/resume" --resume 2>&1 | fingerpr
 # Ctrl-C on mpirun mid-epoch (a checkpoint every step slows the run enough
 # to be caught in it): all processes stop at one step, rank 0 saves; 3
 # processes resume it to the uninterrupted weights.
-# (A script's background jobs ignore SIGINT unless job control is on.)
+# (A script's background jobs ignore SIGINT unless job control is on.
+# timeout passes the SIGINT it gets on to mpirun; --foreground: to mpirun
+# alone, not to the whole process group, where the ranks would get it a
+# second time, from mpirun too, and a second Ctrl-C means "exit at once".)
 out=$tmp/sigint
 set -m
-"$mpirun" -np 2 "$bin" "${run[@]}" --threads 1 --out "$out" --set run.checkpoint_every=1 \
-    >"$tmp/sigint.log" 2>&1 &
+timeout --foreground -k 10 120 "$mpirun" -np 2 "$bin" "${run[@]}" --threads 1 --out "$out" \
+    --set run.checkpoint_every=1 >"$tmp/sigint.log" 2>&1 &
 pid=$!
 set +m
 for _ in $(seq 600); do # training has started (slower under sanitizers)
@@ -77,6 +80,8 @@ done
 sleep 0.5
 kill -INT "$pid"
 wait "$pid"
+rc=$?
+[ "$rc" -ne 124 ] && [ "$rc" -ne 137 ] && ok || bad "Ctrl-C on mpirun: still running after 120 s"
 if grep -q 'interrupted at epoch .*, step [0-9]*; saved' "$tmp/sigint.log" &&
     [ "$(grep -c 'stopping after this step' "$tmp/sigint.log")" -eq 1 ]; then ok; else
     bad "Ctrl-C on mpirun: no checkpoint announced once"; cat "$tmp/sigint.log"; fi

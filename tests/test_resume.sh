@@ -11,7 +11,8 @@ bin=$1
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
-run=(configs/tiny.ini --epochs 2 --seed 5 --set report.figures=none --quiet)
+epochs=2
+run=(configs/tiny.ini --epochs "$epochs" --seed 5 --set report.figures=none --quiet)
 
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
@@ -19,39 +20,86 @@ fingerprint() { sed -n 's/^weights fingerprint: //p'; }
 # history.csv without its timing columns: resumed runs must match these too.
 figures() { cut -d, -f1-5 "$1/history.csv"; }
 
+# Wall-clock milliseconds (bash's $EPOCHREALTIME with its decimal mark,
+# whatever the locale's, taken out).
+now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
+
+start=$(now_ms)
 want=$("$bin" "${run[@]}" --out "$tmp/reference" 2>&1 | fingerprint)
+ref_ms=$(($(now_ms) - start))
 [ -n "$want" ] && ok || bad "reference run printed no fingerprint"
 
-# kill -9 after DELAY seconds, then resume (twice if the first resume is
-# also killed by nothing: resume runs to the end).
+# killed_then_resumed NAME DELAY_MS EVERY: kill -9 a run that checkpoints
+# every EVERY steps after DELAY_MS, then --resume it: the same fingerprint
+# and history as the reference.
+# A case counts only when the kill really landed mid-run: the process died
+# of SIGKILL (status 137) and the resume starts past the beginning (a step
+# or an epoch in) but before the end. A kill too early (no checkpoint yet)
+# or too late (the run had finished, or had only its exit left) is retried
+# with the delay moved halfway towards the other bound, so a slow
+# (sanitizer) build or a busy machine takes more tries, not a false pass.
+# A checkpoint that exists but cannot be resumed from is a failure.
+declare -A resumed=()   # per checkpoint setting: cases that resumed mid-run
 killed_then_resumed() {
-    local name=$1 delay=$2
-    shift 2
-    local out=$tmp/$name
-    "$bin" "${run[@]}" --out "$out" "$@" >/dev/null 2>&1 &
-    local pid=$!
-    sleep "$delay"
-    kill -9 "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    if [ ! -f "$out/checkpoint.mlpt" ]; then
-        echo "note: $name was killed before its first checkpoint; starting over"
-    fi
-    local got
-    got=$("$bin" "${run[@]}" --out "$out" "$@" $([ -f "$out/checkpoint.mlpt" ] && echo --resume) \
-        2>&1 | fingerprint)
-    [ "$got" = "$want" ] && ok || bad "$name: resumed fingerprint '$got', uninterrupted '$want'"
-    [ "$(figures "$out")" = "$(figures "$tmp/reference")" ] && ok ||
-        bad "$name: history differs: $(diff <(figures "$out") <(figures "$tmp/reference") | tr '\n' ' ')"
+    local name=$1 delay=$2 every=$3
+    shift 3
+    local out=$tmp/$name lo=0 hi=0 attempt pid status at epoch step log=$tmp/$name.log
+    local args=(--out "$out" --set run.checkpoint_every="$every")
+    ((delay > 0)) || delay=1
+    for attempt in 1 2 3 4 5 6 7 8; do
+        rm -rf "$out"
+        "$bin" "${run[@]}" "${args[@]}" >/dev/null 2>&1 &
+        pid=$!
+        sleep "$((delay / 1000)).$(printf %03d $((delay % 1000)))"
+        kill -9 "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null
+        status=$?
+        if [ "$status" -ne 137 ]; then
+            hi=$delay # finished before the kill
+        elif [ ! -f "$out/checkpoint.mlpt" ]; then
+            lo=$delay # killed before the first checkpoint
+        else
+            "$bin" "${run[@]}" "${args[@]}" --resume >"$log" 2>&1
+            status=$?
+            at=$(sed -n 's/^resuming from .*: epoch \([0-9]*\), step \([0-9]*\)$/\1 \2/p' "$log")
+            if [ "$status" -ne 0 ] || [ -z "$at" ]; then
+                bad "$name: resume after kill -9 at ${delay} ms failed (exit $status):"
+                cat "$log"
+                return
+            fi
+            read -r epoch step <<<"$at"
+            if ((epoch <= epochs && (epoch > 1 || step > 0))); then
+                local got
+                got=$(fingerprint <"$log")
+                [ "$got" = "$want" ] && ok || bad "$name: resumed at epoch $epoch, step $step:" \
+                    "fingerprint '$got', uninterrupted '$want'"
+                [ "$(figures "$out")" = "$(figures "$tmp/reference")" ] && ok || bad "$name:" \
+                    "history differs: $(diff <(figures "$out") <(figures "$tmp/reference") | tr '\n' ' ')"
+                resumed[$every]=$((${resumed[$every]:-0} + 1))
+                return
+            fi
+            if ((epoch > epochs)); then hi=$delay; else lo=$delay; fi
+        fi
+        if ((hi)); then delay=$(((lo + hi) / 2)); else delay=$((delay * 2)); fi
+    done
+    echo "note: $name: no kill landed mid-run in 8 tries (last delay ${delay} ms)"
 }
 
+# Delays start as fractions of the reference run's time, which scales with
+# the build (release or sanitizer) and the machine's load.
 # A checkpoint every 50 steps: kills land mid-epoch and between epochs.
-for delay in 0.4 0.9 1.5; do
-    killed_then_resumed "every50-$delay" "$delay" --set run.checkpoint_every=50
+for percent in 40 65 90; do
+    killed_then_resumed "every50-$percent" $((ref_ms * percent / 100)) 50
 done
 # A checkpoint every step: most of the time goes to writing them, so the
 # kills land during a write.
-for delay in 0.5 1.2; do
-    killed_then_resumed "every1-$delay" "$delay" --set run.checkpoint_every=1
+for percent in 70 300; do
+    killed_then_resumed "every1-$percent" $((ref_ms * percent / 100)) 1
+done
+# Each setting must have been tested for real at least once.
+for every in 50 1; do
+    ((${resumed[$every]:-0} > 0)) && ok ||
+        bad "checkpoint_every=$every: no kill -9 landed mid-run, nothing was resumed"
 done
 
 # Ctrl-C: finishes the step, saves, says how to resume, exits 130. (A

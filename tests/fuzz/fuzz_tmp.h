@@ -1,11 +1,13 @@
-/* tests/fuzz/fuzz_tmp.h - the temporary file a fuzz target of a path-based
- * reader writes each input to: one per process, reused, removed at exit. */
+/* tests/fuzz/fuzz_tmp.h - for the fuzz targets of path-based readers: the
+ * temporary file each input is written to (one per process, reused,
+ * removed at exit), and the check that an error names that file. */
 #ifndef MLPT_FUZZ_TMP_H
 #define MLPT_FUZZ_TMP_H
 
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 static char fuzz_tmp_path[512];
@@ -47,6 +49,16 @@ static const char *fuzz_write_tmp(const char *tag, const char *suffix, const uin
         abort();
     }
     return path;
+}
+
+/* Aborts unless msg (a buffer of cap bytes) is terminated within it and
+ * reads "path: what is wrong", as every reader's errors do. */
+static void fuzz_check_error(const char *msg, size_t cap, const char *path)
+{
+    const size_t plen = strlen(path);
+    if (strnlen(msg, cap) == cap || strncmp(msg, path, plen) != 0 ||
+        strncmp(msg + plen, ": ", 2) != 0)
+        abort();
 }
 
 #endif
