@@ -4,14 +4,16 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mlpt/config.h"
 
 #define CLI_MAX_OVERRIDES 64
 #define CLI_MAX_INPUTS 4096
+#define CLI_MAX_SEEDS 1000
 
 typedef enum {
-    CLI_TRAIN,    /* mlptrain CONFIG */
+    CLI_TRAIN,    /* mlptrain [train] CONFIG */
     CLI_CHECK,    /* mlptrain --check CONFIG */
     CLI_PREDICT,  /* mlptrain predict MODEL INPUT... */
     CLI_EVALUATE, /* mlptrain evaluate MODEL CONFIG */
@@ -30,17 +32,20 @@ typedef struct cli_args {
     bool resume;                            /* train: continue from the checkpoint */
     bool json;                              /* predict: JSON lines */
     int top;                                /* predict: classes shown, 0 = all */
-    const char *seeds;                      /* seeds: "1-10" or "1,5,9" */
+    size_t n_seeds;                         /* seeds: distinct, as listed */
+    uint64_t seeds[CLI_MAX_SEEDS];
     size_t n_overrides;
     mlpt_override overrides[CLI_MAX_OVERRIDES];
     char storage[CLI_MAX_OVERRIDES][MLPT_PATH_LEN + 32]; /* built by flags */
 } cli_args;
 
-/* Parses argv; on a usage error fills msg and returns -1. */
+/* Parses argv; on a usage error (an unknown or misplaced flag, a bad
+ * --top or --seeds, a misspelled command) fills msg and returns -1. The
+ * values of flags that become overrides are checked with the config. */
 int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len);
 
-/* The word that names a command on the command line ("predict"), or
- * "mlptrain" for those that have none. */
+/* The word that names a command on the command line ("predict",
+ * "--check"), or "mlptrain" for those that have none. */
 const char *cli_command_name(cli_command command);
 
 /* The --help text. */

@@ -164,7 +164,7 @@ int main(int argc, char **argv)
             fflush(stdout);
             if (speaks)
                 fprintf(stderr, "mlptrain: error: %s\n", err.msg);
-            rc = 1;
+            rc = err.command_line ? 2 : 1;
         }
     }
     ranks_finalize();

@@ -92,7 +92,7 @@ int ranks_agree(int rc, mlpt_error *err)
         return mlpt_fail(err, "MPI_Allreduce failed: the processes lost touch");
     if (first == size)
         return rc;
-    if (MPI_Bcast(err->msg, sizeof err->msg, MPI_CHAR, first, world) != MPI_SUCCESS)
+    if (MPI_Bcast(err, sizeof *err, MPI_BYTE, first, world) != MPI_SUCCESS)
         return mlpt_fail(err, "process %d failed, and its message was lost", first);
     err->msg[sizeof err->msg - 1] = '\0';
     return -1;

@@ -2,7 +2,6 @@
  * seed is a full run into run.out/seed-N (reproducible alone by
  * `mlptrain CONFIG --seed N`); the table, run.out/seeds.csv and
  * run.out/seeds.png compare them. */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,32 +11,6 @@
 #include "mlpt/figures.h"
 #include "mlpt/fileio.h"
 #include "train.h"
-
-enum { MAX_SEEDS = 1000 };
-
-/* "1-10", "1,4,9" or a mix ("1-3,7") into seeds; returns the count or -1. */
-static int parse_seeds(const char *list, uint64_t *seeds, mlpt_error *err)
-{
-    int n = 0;
-    const char *p = list;
-    while (*p) {
-        char *end;
-        errno = 0;
-        unsigned long long a = strtoull(p, &end, 10), b = a;
-        if (end != p && *end == '-')
-            b = strtoull(end + 1, &end, 10);
-        if (errno || end == p || b < a || (*end && *end != ',') || b - a >= MAX_SEEDS ||
-            n + (int)(b - a) >= MAX_SEEDS)
-            return mlpt_fail(err, "--seeds %s: expected seeds or ranges like 1-10 or 1,4,9 "
-                                  "(at most %d)", list, MAX_SEEDS);
-        for (unsigned long long s = a; s <= b; s++)
-            seeds[n++] = s;
-        p = *end ? end + 1 : end;
-    }
-    if (n == 0)
-        return mlpt_fail(err, "--seeds: no seed given");
-    return n;
-}
 
 static void stats(const double *x, int n, double *mean, double *sd, double *lo, double *hi)
 {
@@ -128,27 +101,27 @@ static int seed_config(const cli_args *a, const mlpt_config *cfg, const char *te
                        (unsigned long long)seed);
     if (len < 0 || (size_t)len >= sizeof out_set)
         return mlpt_fail(err, "%.64s...: output path too long", cfg->run.out);
-    ov[a->n_overrides] = (mlpt_override){seed_set};
-    ov[a->n_overrides + 1] = (mlpt_override){out_set};
+    ov[a->n_overrides] = (mlpt_override){seed_set, NULL};
+    ov[a->n_overrides + 1] = (mlpt_override){out_set, NULL};
     return mlpt_config_parse(a->config, text, ov, a->n_overrides + 2, out, err);
 }
 
 int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text,
               const mlpt_topology *topo, mlpt_error *err)
 {
-    static uint64_t seeds[MAX_SEEDS];
-    static train_outcome outcome[MAX_SEEDS];
-    static double acc[MAX_SEEDS], loss[MAX_SEEDS];
+    static train_outcome outcome[CLI_MAX_SEEDS];
+    static double acc[CLI_MAX_SEEDS], loss[CLI_MAX_SEEDS];
     static mlpt_config run_cfg;
-    const int n = parse_seeds(a->seeds, seeds, err);
-    FILE *sink = n < 0 ? NULL : fopen("/dev/null", "w"); /* each run's own report */
-    if (n < 0 || !sink || mlpt_make_dirs(cfg->run.out, err) < 0) {
+    const uint64_t *seeds = a->seeds;
+    const int n = (int)a->n_seeds;
+    FILE *sink = fopen("/dev/null", "w"); /* each run's own report */
+    if (!sink || mlpt_make_dirs(cfg->run.out, err) < 0) {
         if (sink)
             fclose(sink);
-        return n < 0 || sink ? -1 : mlpt_fail(err, "/dev/null: cannot open");
+        return sink ? -1 : mlpt_fail(err, "/dev/null: cannot open");
     }
-    printf("%s: %d seeds, each a full run into %s/seed-N\n\n%8s %10s %10s %18s\n", cfg->path, n,
-           cfg->run.out, "seed", "test acc", "test loss", "fingerprint");
+    printf("%s: %d seed%s, each a full run into %s/seed-N\n\n%8s %10s %10s %18s\n", cfg->path, n,
+           n == 1 ? "" : "s", cfg->run.out, "seed", "test acc", "test loss", "fingerprint");
     int rc = 0;
     for (int i = 0; rc == 0 && i < n; i++) {
         rc = seed_config(a, cfg, config_text, seeds[i], &run_cfg, err);

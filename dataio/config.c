@@ -35,6 +35,7 @@ typedef struct entry {
     mlpt_origin origin;
     int line;             /* file line; 0 for overrides and defaults */
     const char *source;   /* the file name, or the override assignment */
+    const char *flag;     /* the flag that made the override; NULL for --set */
 } entry;
 
 typedef enum { SEC_DATA, SEC_MODEL, SEC_TRAIN, SEC_RUN, SEC_REPORT, N_SECTIONS } section_id;
@@ -242,7 +243,12 @@ static void locate(const entry *e, char *buf, size_t cap)
 {
     switch (e->origin) {
     case MLPT_FROM_FILE: snprintf(buf, cap, "%s:%d", e->source, e->line); break;
-    case MLPT_FROM_OVERRIDE: snprintf(buf, cap, "--set %s", e->source); break;
+    case MLPT_FROM_OVERRIDE:
+        if (e->flag)
+            snprintf(buf, cap, "%s %s", e->flag, strchr(e->source, '=') + 1);
+        else
+            snprintf(buf, cap, "--set %s", e->source);
+        break;
     case MLPT_FROM_DEFAULT: snprintf(buf, cap, "%s (default)", e->source); break;
     }
 }
@@ -256,7 +262,10 @@ static int fail_at(const entry *e, mlpt_error *err, const char *fmt, ...)
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
     locate(e, where, sizeof where);
-    return mlpt_fail(err, "%s: %s", where, what);
+    mlpt_fail(err, "%s: %s", where, what);
+    if (err)
+        err->command_line = e->origin == MLPT_FROM_OVERRIDE;
+    return -1;
 }
 
 /* "FILE:LINE: [section] key = VALUE: <what was expected>" */
@@ -358,7 +367,7 @@ static int read_file_values(ini_values *v, const char *text, mlpt_error *err)
     int rc, section = -1;
     ini_start(&reader, v->name, text);
     while ((rc = ini_next(&reader, &item, err)) > 0) {
-        entry e = {item.value, MLPT_FROM_FILE, item.line, v->name};
+        entry e = {item.value, MLPT_FROM_FILE, item.line, v->name, NULL};
         if (!item.key.n) { /* a header */
             section = find_name(item.section, section_names);
             if (section < 0) return fail_unknown_section(item.section, &e, err);
@@ -370,16 +379,17 @@ static int read_file_values(ini_values *v, const char *text, mlpt_error *err)
     return rc;
 }
 
-static int read_override(ini_values *v, const char *assignment, mlpt_error *err)
+static int read_override(ini_values *v, const mlpt_override *o, mlpt_error *err)
 {
-    entry e = {.origin = MLPT_FROM_OVERRIDE, .source = assignment};
+    const char *assignment = o->assignment;
+    entry e = {.origin = MLPT_FROM_OVERRIDE, .source = assignment, .flag = o->flag};
     const char *eq = strchr(assignment, '=');
     const char *dot = eq ? memchr(assignment, '.', (size_t)(eq - assignment)) : NULL;
     if (!dot) return fail_at(&e, err, "expected section.key=value, such as train.epochs=3");
     ini_span section = ini_trim(ini_span_between(assignment, dot));
     int s = find_name(section, section_names);
     if (s < 0) return fail_unknown_section(section, &e, err);
-    e.value = ini_trim(ini_span_of(eq + 1));
+    e.value = o->flag ? ini_span_of(eq + 1) : ini_trim(ini_span_of(eq + 1));
     return record(v, (section_id)s, ini_trim(ini_span_between(dot + 1, eq)), &e, err);
 }
 
@@ -400,7 +410,7 @@ static bool parse_integer(const char *s, long long min, long long max, long long
 }
 
 /* Digits only: strtoull would accept "-1" and wrap it. */
-static bool parse_unsigned(const char *s, uint64_t *out)
+bool mlpt_config_parse_u64(const char *s, uint64_t *out)
 {
     char *end;
     if (!isdigit((unsigned char)s[0])) return false;
@@ -482,7 +492,7 @@ static int parse_u64(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_er
 {
     char buf[NUMBER_LEN];
     uint64_t x;
-    if (ini_unquote(e->value, buf, sizeof buf) >= sizeof buf || !parse_unsigned(buf, &x))
+    if (ini_unquote(e->value, buf, sizeof buf) >= sizeof buf || !mlpt_config_parse_u64(buf, &x))
         return fail_value(k, e, err, "expected an integer from 0 to %" PRIu64, UINT64_MAX);
     *(uint64_t *)field_of(cfg, k) = x;
     return 0;
@@ -844,8 +854,11 @@ int mlpt_config_parse(const char *name, const char *text, const mlpt_override *o
         char what[64];
         snprintf(what, sizeof what, "--set %.40s", overrides[i].assignment);
         if (check_utf8(what, overrides[i].assignment, err) ||
-            read_override(&v, overrides[i].assignment, err))
+            read_override(&v, &overrides[i], err)) {
+            if (err) /* all of it is in the override: its key, quotes and bytes */
+                err->command_line = true;
             return -1;
+        }
     }
     return resolve(&v, cfg, err);
 }

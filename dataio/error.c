@@ -10,6 +10,7 @@ int mlpt_fail(mlpt_error *err, const char *fmt, ...)
         va_start(ap, fmt);
         vsnprintf(err->msg, sizeof err->msg, fmt, ap);
         va_end(ap);
+        err->command_line = false;
     }
     return -1;
 }

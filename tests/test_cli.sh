@@ -53,8 +53,62 @@ bad_config softmax-not-last 15 'softmax' 's/^layer = dense 128 relu/layer = dens
 bad_config unknown-section 19 'unknown section' 's/^\[train\]/[training]/'
 bad_config missing-key '' 'train_labels' '/^train_labels/d'
 bad_config bad-float 10 'validation' 's/^validation .*/validation = lots/'
-expect bad-override 1 '--set train\.batch=-3' -- --check configs/mnist.ini --set train.batch=-3
-expect bad-threads 1 'threads' -- --check configs/mnist.ini --threads 0
+
+# A bad value on the command line is a bad command line (2), naming the
+# flag as typed; the same value in the file is a bad config (1).
+expect bad-override 2 '--set train\.batch=-3: ' -- --check configs/mnist.ini --set train.batch=-3
+expect bad-threads 2 '^mlptrain: error: --threads 0: .*threads' -- \
+    --check configs/mnist.ini --threads 0
+expect many-threads 2 '--threads 100000: ' -- --check configs/mnist.ini --threads 100000
+expect bad-epochs 2 '--epochs -1: ' -- --check configs/mnist.ini --epochs -1
+expect set-without-section 2 '--set epochs=1: expected section\.key=value' -- \
+    --check configs/mnist.ini --set epochs=1
+bad_config threads-in-file 31 'threads = 0' 's/^threads .*/threads = 0/'
+for seed in -1 +1 ' 1'; do
+    expect "seed '$seed'" 2 "--seed ${seed/+/\\+}: \[train\] seed" -- \
+        --check configs/mnist.ini --seed "$seed"
+done
+expect set-seed-sign 2 '--set train\.seed=\+1: ' -- --check configs/mnist.ini --set train.seed=+1
+
+# --seeds is checked with the command line, before any config is read.
+for bad in '-1:is not a seed' '-5:is not a seed' 'a:is not a seed' '1,,2:is not a seed' \
+    '1,1,2:seed 1 is listed twice' '1-3,2:seed 2 is listed twice' '5-3:goes down' \
+    '1-1001:more than 1000 seeds' '0-18446744073709551615:more than 1000 seeds' \
+    '18446744073709551616:is not a seed'; do
+    expect "seeds ${bad%%:*}" 2 "^mlptrain: --seeds ${bad%%:*}: .*${bad#*:}" -- \
+        seeds "$tmp/nope.ini" --seeds "${bad%%:*}"
+done
+
+# A flag is taken only by the commands it means something to.
+expect evaluate-epochs 2 '--epochs does not apply to evaluate' -- \
+    evaluate "$tmp/m.safetensors" configs/tiny.ini --epochs 3
+expect evaluate-seed 2 '--seed does not apply to evaluate' -- \
+    evaluate "$tmp/m.safetensors" configs/tiny.ini --seed 3
+expect evaluate-quiet 2 '--quiet does not apply to evaluate' -- \
+    evaluate "$tmp/m.safetensors" configs/tiny.ini --quiet
+expect predict-threads 2 '--threads does not apply to predict' -- \
+    predict "$tmp/m.safetensors" tests/data/seven.png --threads 2
+expect predict-set 2 '--set does not apply to predict' -- \
+    predict "$tmp/m.safetensors" tests/data/seven.png --set train.epochs=1
+expect predict-check 2 '--check does not apply to predict' -- \
+    predict "$tmp/m.safetensors" tests/data/seven.png --check
+expect train-top 2 '--top does not apply to train' -- configs/tiny.ini --top 3
+expect train-json 2 '--json does not apply to train' -- configs/tiny.ini --json
+expect train-seeds 2 '--seeds does not apply to train' -- configs/tiny.ini --seeds 1-2
+expect check-quiet 2 '--quiet does not apply to --check' -- configs/tiny.ini --quiet --check
+expect check-resume 2 '--resume does not apply to --check' -- --check configs/tiny.ini --resume
+expect seeds-seed 2 '--seed does not apply to seeds' -- seeds configs/tiny.ini --seeds 1 --seed 2
+expect seeds-quiet 2 '--quiet does not apply to seeds' -- seeds configs/tiny.ini --seeds 1 --quiet
+expect seeds-needs-list 2 'seeds needs --seeds' -- seeds configs/tiny.ini
+
+# A misspelled command is named as one; `train` is a command too.
+expect misspelled-train 2 "unknown command 'trian'; did you mean train\?" -- trian configs/tiny.ini
+expect misspelled-seeds 2 "unknown command 'seed'; did you mean seeds\?" -- \
+    seed configs/tiny.ini --seeds 1
+expect misspelled-predict 2 "unknown command 'prdict'; did you mean predict\?" -- \
+    prdict "$tmp/m.safetensors" tests/data/seven.png
+expect train-verb 0 'Total params: 101,770' -- train --check configs/mnist.ini
+expect not-a-verb 1 'nope\.ini.*(No such file|cannot open)' -- "$tmp/nope.ini"
 
 # Damaged data: a truncated image file and a label beyond the class count.
 mkdir -p "$tmp/data"

@@ -58,7 +58,7 @@ static int parse_with(const char *name, const char *text, const char *const *set
 {
     mlpt_override ov[8];
     cr_assert(n <= 8);
-    for (size_t i = 0; i < n; i++) ov[i].assignment = sets[i];
+    for (size_t i = 0; i < n; i++) ov[i] = (mlpt_override){sets[i], NULL};
     memset(&err, 0, sizeof err);
     return mlpt_config_parse(name, text, ov, n, &cfg, &err);
 }
@@ -83,6 +83,7 @@ static void fails(const char *text, const char *prefix, const char *phrase)
 {
     cr_assert_eq(parse(text), -1, "should fail: %s", text);
     check_message(prefix, phrase);
+    cr_assert(!err.command_line, "a file's error is no command-line error: %s", err.msg);
 }
 
 static void fails_with_set(const char *set, const char *prefix, const char *phrase)
@@ -90,6 +91,7 @@ static void fails_with_set(const char *set, const char *prefix, const char *phra
     const char *sets[] = {set};
     cr_assert_eq(parse_with("t.ini", MINI, sets, 1), -1, "--set %s should fail", set);
     check_message(prefix, phrase);
+    cr_assert(err.command_line, "an override's error is a command-line error: %s", err.msg);
 }
 
 static const mlpt_setting *find_setting(const char *section, const char *key)
@@ -627,6 +629,47 @@ Test(config, override_bad_value)
     cr_assert_eq(parse_with("t.ini", MINI, sets, 1), -1);
     cr_assert_str_eq(err.msg,
                      "--set train.batch=0: [train] batch = 0: expected an integer from 1 to 65536");
+    cr_assert(err.command_line);
+}
+
+/* A dedicated flag's value is taken as typed and the flag is named: ` 1`
+ * is no seed, though `--set train.seed= 1` is trimmed like `seed =  1`. */
+Test(config, override_from_a_flag)
+{
+    static const struct {
+        const char *assignment, *flag, *message;
+    } bad[] = {
+        {"train.seed=-1", "--seed", "--seed -1: [train] seed = -1: expected an integer from 0 "},
+        {"train.seed=+1", "--seed", "--seed +1: [train] seed = +1: expected"},
+        {"train.seed= 1", "--seed", "--seed  1: [train] seed =  1: expected"},
+        {"train.seed=1 ", "--seed", "--seed 1 : [train] seed = 1 : expected"},
+        {"run.threads=0", "--threads", "--threads 0: [run] threads = 0: expected auto or an "},
+    };
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
+        const mlpt_override ov = {bad[i].assignment, bad[i].flag};
+        memset(&err, 0, sizeof err);
+        cr_assert_eq(mlpt_config_parse("t.ini", MINI, &ov, 1, &cfg, &err), -1, "%s",
+                     bad[i].assignment);
+        check_message(bad[i].message, "");
+        cr_assert(err.command_line);
+    }
+    const char *sets[] = {"train.seed= 1"};
+    cr_assert_eq(parse_with("t.ini", MINI, sets, 1), 0, "%s", err.msg);
+    cr_assert_eq(cfg.train.seed, 1);
+}
+
+Test(config, parse_u64_takes_digits_only)
+{
+    static const char *const bad[] = {"-1", "+1", " 1", "1 ", "", "0x10", "1e3",
+                                      "18446744073709551616", "99999999999999999999999"};
+    uint64_t x = 7;
+    for (size_t i = 0; i < ARRAY_LEN(bad); i++)
+        cr_assert(!mlpt_config_parse_u64(bad[i], &x), "'%s' accepted", bad[i]);
+    cr_assert_eq(x, 7);
+    cr_assert(mlpt_config_parse_u64("18446744073709551615", &x));
+    cr_assert_eq(x, UINT64_MAX);
+    cr_assert(mlpt_config_parse_u64("0", &x));
+    cr_assert_eq(x, 0);
 }
 
 /* ---- files ---- */
@@ -707,7 +750,7 @@ Test(config, load_names_the_file_and_defaults_out_from_it)
     check_message(prefix, "[train] batch = 0");
 
     const char *sets[] = {"train.batch=1"};
-    mlpt_override ov = {sets[0]};
+    mlpt_override ov = {sets[0], NULL};
     cr_assert_eq(mlpt_config_load(path, &ov, 1, &cfg, &err), 0, "%s", err.msg);
     unlink(path);
     char out[64];

@@ -142,7 +142,7 @@ static png_info check_png(const char *path, int w, int h)
 /* A call that must fail: the message names the path and no file is left. */
 #define EXPECT_FAILS(call, path)                                                             \
     do {                                                                                     \
-        mlpt_error err_ = {{0}};                                                             \
+        mlpt_error err_ = {0};                                                             \
         int files_ = scratch_count(NULL, 0);                                                 \
         cr_expect_eq((call), -1, "%s succeeded", #call);                                     \
         cr_expect(strstr(err_.msg, (path)), "message does not name %s: %s", (path),          \
@@ -451,7 +451,7 @@ Test(figures, bad_arguments_keep_previous_file)
 Test(figures, failed_write_keeps_previous_file)
 {
     make_counts();
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     const char *path = scratch_path("keep.png");
     cr_assert_eq(mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err), 0, "%s", err.msg);
     file_bytes before = read_all(path);

@@ -129,7 +129,7 @@ static void append_raw(const char *path, const char *text)
 static void expect_idx_failure(const char *path, const char *phrase)
 {
     mlpt_idx t;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     int rc = mlpt_idx_load(path, &t, &err);
     cr_assert_eq(rc, -1, "loading %s should fail", path);
     cr_assert(is_zeroed(&t, sizeof t), "failed load must leave the tensor zeroed");
@@ -141,7 +141,7 @@ static void expect_idx_failure(const char *path, const char *phrase)
 static mlpt_idx load_ok(const char *path)
 {
     mlpt_idx t;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     cr_assert_eq(mlpt_idx_load(path, &t, &err), 0, "%s", err.msg);
     return t;
 }
@@ -413,7 +413,7 @@ static void expect_dataset_failure(const char *images, const char *labels, int n
                                    const char *const *phrases, size_t n_phrases)
 {
     mlpt_dataset d;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     cr_assert_eq(mlpt_dataset_load(images, labels, n_classes, &d, &err), -1);
     cr_assert(is_zeroed(&d, sizeof d), "failed load must leave the dataset zeroed");
     for (size_t i = 0; i < n_phrases; i++)
@@ -424,7 +424,7 @@ static void expect_dataset_failure(const char *images, const char *labels, int n
 Test(dataset, loads_images_and_labels)
 {
     mlpt_dataset d;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     const char *images = write_images_5x4x3();
     const char *labels = write_labels("labels", labels_5, 5);
     cr_assert_eq(mlpt_dataset_load(images, labels, 5, &d, &err), 0, "%s", err.msg);
@@ -485,7 +485,7 @@ Test(dataset, reports_idx_errors)
 Test(dataset, slice_shares_storage_and_is_never_freed)
 {
     mlpt_dataset d;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     cr_assert_eq(mlpt_dataset_load(write_images_5x4x3(), write_labels("labels", labels_5, 5),
                                    5, &d, &err), 0, "%s", err.msg);
     mlpt_dataset s = mlpt_dataset_slice(&d, 1, 3);
@@ -511,7 +511,7 @@ Test(dataset, slice_shares_storage_and_is_never_freed)
 static mlpt_dataset load_mnist(const char *images, const char *labels)
 {
     mlpt_dataset d;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     cr_assert_eq(mlpt_dataset_load(images, labels, 10, &d, &err), 0,
                  "%s (run scripts/fetch-mnist to download MNIST)", err.msg);
     cr_assert_eq(d.sample_rank, 2);

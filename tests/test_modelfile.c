@@ -172,7 +172,7 @@ static void expect_load_failure(const char *path, const char *phrase)
 {
     mlpt_model m;
     mlpt_model_info info;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     cr_assert_eq(mlpt_model_load(path, &m, &info, &err), -1, "loading %s should fail (%s)",
                  path, phrase);
     cr_assert(is_zeroed(&m, sizeof m), "a failed load must leave the model zeroed");
@@ -652,7 +652,7 @@ Test(modelfile, save_into_missing_folder_fails_cleanly)
     const char *path = scratch_path("no-such-folder/m.safetensors");
     mlpt_model m = fixture_model();
     mlpt_model_info info = fixture_info();
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     cr_assert_eq(mlpt_model_save(path, &m, &info, &err), -1);
     cr_assert(strstr(err.msg, path), "message should name the file: %s", err.msg);
     cr_assert(strstr(err.msg, "No such file or directory"), "%s", err.msg);
@@ -682,7 +682,7 @@ static void expect_save_failure(mlpt_model_info *info, const char *phrase)
     const char *path = save_fixture("m.safetensors");
     file_bytes before = read_all(path);
     mlpt_model m = fixture_model();
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     cr_assert_eq(mlpt_model_save(path, &m, info, &err), -1, "saving should fail (%s)", phrase);
     cr_assert_eq(strncmp(err.msg, path, strlen(path)), 0, "message should start with the path: %s",
                  err.msg);

@@ -17,6 +17,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "mlpt/error.h"
 #include "mlpt/model.h"
@@ -95,13 +96,18 @@ typedef struct mlpt_config {
  * --seed, --epochs and --out are the same as --set run.threads=..., etc.). */
 typedef struct mlpt_override {
     const char *assignment;
+    /* The flag that made it ("--seed"), named in messages with its value
+     * as typed, which is taken verbatim; NULL for --set, whose value is
+     * trimmed of blanks like the file's. */
+    const char *flag;
 } mlpt_override;
 
 /* Parses path, applies the overrides in order (each replaces the file's
  * value; an override naming an unknown key, or `model.layer`, is an error
  * naming the override), fills defaults, and checks every value and the
  * relations between them (e.g. the last dense layer's units equal the
- * number of classes). */
+ * number of classes). An error found in an override's own value sets
+ * err->command_line. */
 int mlpt_config_load(const char *path, const mlpt_override *overrides,
                      size_t n_overrides, mlpt_config *cfg, mlpt_error *err);
 
@@ -115,6 +121,11 @@ char *mlpt_config_read(const char *path, mlpt_error *err);
  * the file in messages. */
 int mlpt_config_parse(const char *name, const char *text, const mlpt_override *overrides,
                       size_t n_overrides, mlpt_config *cfg, mlpt_error *err);
+
+/* Parses s as the config parses an unsigned 64-bit value (train.seed):
+ * decimal digits only, without sign or blanks, up to UINT64_MAX. Returns
+ * false, leaving *out alone, for anything else. */
+bool mlpt_config_parse_u64(const char *s, uint64_t *out);
 
 #ifdef __cplusplus
 }

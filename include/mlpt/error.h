@@ -7,6 +7,8 @@
 #ifndef MLPT_ERROR_H
 #define MLPT_ERROR_H
 
+#include <stdbool.h>
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -15,10 +17,14 @@ extern "C" {
 
 typedef struct mlpt_error {
     char msg[MLPT_ERROR_LEN]; /* NUL-terminated, no trailing newline */
+    /* The fault is in a value given on the command line (a flag or --set),
+     * not in a file: the command line is what must change. */
+    bool command_line;
 } mlpt_error;
 
-/* Formats msg into err (printf-style) and returns -1, so that error paths
- * read `return mlpt_fail(err, "%s: ...", path);`. err may be NULL. */
+/* Formats msg into err (printf-style), clears command_line, and returns
+ * -1, so that error paths read `return mlpt_fail(err, "%s: ...", path);`.
+ * err may be NULL. */
 int mlpt_fail(mlpt_error *err, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 

@@ -54,7 +54,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const char *path = fuzz_write_tmp("checkpoint", ".mlpt", buf, size);
     free(buf);
     mlpt_checkpoint c;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     if (mlpt_checkpoint_read(path, &c, &err) == 0) {
         if (!c.params || !c.state1 || !c.history || !c.settings)
             abort();

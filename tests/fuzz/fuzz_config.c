@@ -103,8 +103,8 @@ static void check_error(const mlpt_error *err, const char *override)
 
 static void parse(const char *text, const char *override)
 {
-    mlpt_override ov = {override};
-    mlpt_error err = {{0}};
+    mlpt_override ov = {override, NULL};
+    mlpt_error err = {0};
     if (mlpt_config_parse(NAME, text, override ? &ov : NULL, override ? 1 : 0, &cfg, &err) == 0)
         check_config();
     else
@@ -115,7 +115,7 @@ static void parse(const char *text, const char *override)
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc, (void)argv;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     if (mlpt_config_parse(NAME, valid_config, NULL, 0, &cfg, &err) != 0) {
         fprintf(stderr, "fuzz_config: the built-in config does not parse: %s\n", err.msg);
         abort();

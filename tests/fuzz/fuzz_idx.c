@@ -65,7 +65,7 @@ static void load(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_write_tmp("idx", "", data, size);
     mlpt_idx t;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     if (mlpt_idx_load(path, &t, &err) == 0) {
         if (t.rank < 1 || t.rank > MLPT_IDX_MAX_RANK || !t.data)
             abort();

@@ -27,7 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_write_tmp("modelfile", "", data, size);
     mlpt_model m;
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     if (mlpt_model_load(path, &m, &info, &err) == 0) {
         if (!m.params || !info.config_text || m.n_params == 0)
             abort();

@@ -47,7 +47,7 @@ static void load(const char *path, size_t height, size_t width)
 {
     const size_t n = height * width;
     uint8_t *out[2] = {malloc(n), malloc(n)};
-    mlpt_error err = {{0}};
+    mlpt_error err = {0};
     if (!out[0] || !out[1])
         abort();
     memset(out[0], 0x00, n);
