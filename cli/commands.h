@@ -7,6 +7,11 @@
 #include "mlpt/error.h"
 #include "mlpt/topology.h"
 
+/* mlptrain --check CONFIG: cfg is CONFIG with the overrides. Prints the
+ * settings, the model and the memory training takes; fails when this
+ * machine's memory cannot hold that. */
+int cli_check(const mlpt_config *cfg, mlpt_error *err);
+
 /* mlptrain predict MODEL INPUT... */
 int cli_predict(const cli_args *a, mlpt_error *err);
 

@@ -30,11 +30,13 @@ void console_header(FILE *f, const mlpt_topology *topo, int threads,
     fprintf(f, "mlptrain %s | ", MLPT_VERSION);
     if (ranks_size() > 1) /* what follows is the first process's view */
         fprintf(f, "%d processes (MPI), each ", ranks_size());
-    fprintf(f, "%d thread%s | hwloc: %d package%s, %d cores, %d PUs; "
-               "this process may use PUs %s (%d core%s) | %s | seed %llu\n",
-            threads, threads == 1 ? "" : "s", topo->packages,
-            topo->packages == 1 ? "" : "s", topo->cores, topo->pus, topo->allowed_list,
-            topo->allowed_cores, topo->allowed_cores == 1 ? "" : "s", placements[placement],
+    fprintf(f, "%d %s | hwloc: %d %s, %d %s, %d %s; this process may use PUs %s (%d %s) | "
+               "%s | seed %llu\n",
+            threads, mlpt_noun((size_t)threads, "thread", "threads"), topo->packages,
+            mlpt_noun((size_t)topo->packages, "package", "packages"), topo->cores,
+            mlpt_noun((size_t)topo->cores, "core", "cores"), topo->pus,
+            mlpt_noun((size_t)topo->pus, "PU", "PUs"), topo->allowed_list, topo->allowed_cores,
+            mlpt_noun((size_t)topo->allowed_cores, "core", "cores"), placements[placement],
             (unsigned long long)cfg->train.seed);
 }
 
@@ -54,6 +56,16 @@ static const char *origin_text(const mlpt_setting *s, char buf[32])
 
 void console_settings(FILE *f, const mlpt_config *cfg)
 {
+    /* Columns as wide as the widest key and value, but a long path runs
+     * past the origins' column rather than pushing it far right. */
+    enum { VALUE_COLUMN_MAX = 60 };
+    int key_width = 0, value_width = 0;
+    for (int i = 0; i < cfg->n_settings; i++) {
+        const int key = (int)strlen(cfg->settings[i].key);
+        const int value = (int)strlen(cfg->settings[i].value);
+        key_width = key > key_width ? key : key_width;
+        value_width = value > value_width && value <= VALUE_COLUMN_MAX ? value : value_width;
+    }
     const char *section = "";
     for (int i = 0; i < cfg->n_settings; i++) {
         const mlpt_setting *s = &cfg->settings[i];
@@ -62,7 +74,8 @@ void console_settings(FILE *f, const mlpt_config *cfg)
             fprintf(f, "%s[%s]\n", i ? "\n" : "", s->section);
             section = s->section;
         }
-        fprintf(f, "%-14s = %-40s ; %s\n", s->key, s->value, origin_text(s, buf));
+        fprintf(f, "%-*s = %-*s ; %s\n", key_width, s->key, value_width, s->value,
+                origin_text(s, buf));
     }
 }
 
@@ -79,19 +92,58 @@ void console_defaults(FILE *f, const mlpt_config *cfg)
         fputc('\n', f);
 }
 
-/* "28x28" */
-static void shape_text(const size_t *dims, int rank, char *buf, size_t len)
+const char *console_setting_origin(const mlpt_config *cfg, const char *key, int nth, char *buf,
+                                   size_t cap)
+{
+    for (int i = 0; i < cfg->n_settings; i++) {
+        const mlpt_setting *s = &cfg->settings[i];
+        char origin[32];
+        if (strcmp(s->key, key) || nth-- > 0)
+            continue;
+        if (s->origin == MLPT_FROM_FILE)
+            snprintf(buf, cap, "%s:%d: [%s] %s = %s", cfg->path, s->line, s->section, s->key,
+                     s->value);
+        else
+            snprintf(buf, cap, "[%s] %s = %s (%s)", s->section, s->key, s->value,
+                     origin_text(s, origin));
+        return buf;
+    }
+    snprintf(buf, cap, "%s", key);
+    return buf;
+}
+
+const char *console_shape(const size_t *dims, int rank, char *buf, size_t cap)
 {
     size_t o = 0;
     buf[0] = '\0';
-    for (int d = 0; d < rank && o < len; d++)
-        o += (size_t)snprintf(buf + o, len - o, "%s%zu", d ? "x" : "", dims[d]);
+    for (int d = 0; d < rank && o < cap; d++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%zu", d ? "x" : "", dims[d]);
+    return buf;
+}
+
+const char *console_bytes(size_t n, char buf[32])
+{
+    static const char *const units[] = {"", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+    if (n == SIZE_MAX)
+        return strcpy(buf, "more than size_t counts");
+    if (n < 1024) {
+        snprintf(buf, 32, "%zu %s", n, mlpt_noun(n, "byte", "bytes"));
+        return buf;
+    }
+    double x = (double)n;
+    int u = 0;
+    while (x >= 1024 && u < 6) {
+        x /= 1024;
+        u++;
+    }
+    snprintf(buf, 32, "%.1f %s", x, units[u]);
+    return buf;
 }
 
 void console_data_summary(FILE *f, const char *name, const mlpt_dataset *d, int n_classes)
 {
     char shape[64], count[32], fewest[32], most[32];
-    shape_text(d->sample_dims, d->sample_rank, shape, sizeof shape);
+    console_shape(d->sample_dims, d->sample_rank, shape, sizeof shape);
     size_t per_class[MLPT_MAX_CLASSES] = {0};
     for (size_t i = 0; i < d->n; i++)
         per_class[d->labels[i]]++;
@@ -100,9 +152,10 @@ void console_data_summary(FILE *f, const char *name, const mlpt_dataset *d, int 
         lo = per_class[c] < lo ? per_class[c] : lo;
         hi = per_class[c] > hi ? per_class[c] : hi;
     }
-    fprintf(f, "%-10s %7s samples of %s bytes, %d classes (%s to %s per class)\n", name,
-            console_thousands(d->n, count), shape, n_classes, console_thousands(lo, fewest),
-            console_thousands(hi, most));
+    fprintf(f, "%-10s %7s %s of %s bytes, %d %s (%s to %s per class)\n", name,
+            console_thousands(d->n, count), mlpt_noun(d->n, "sample", "samples"), shape,
+            n_classes, mlpt_noun((size_t)n_classes, "class", "classes"),
+            console_thousands(lo, fewest), console_thousands(hi, most));
 }
 
 static void rule(FILE *f, char c)

@@ -28,8 +28,9 @@ static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topolo
         train_threads(cfg, topo, stdout, &threads, err) < 0)
         return -1;
     if (info->n_classes != cfg->data.n_classes)
-        return mlpt_fail(err, "%s has %d classes but %s lists %d", a->model, info->n_classes,
-                         cfg->path, cfg->data.n_classes);
+        return mlpt_fail(err, "%s has %d %s but %s lists %d", a->model, info->n_classes,
+                         mlpt_noun((size_t)info->n_classes, "class", "classes"), cfg->path,
+                         cfg->data.n_classes);
     /* The training set is only drawn from, in samples.png. */
     if (mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels, cfg->data.n_classes,
                           test, err) < 0 ||

@@ -30,18 +30,6 @@ static int print_version(void)
     return 0;
 }
 
-static int check_config(const mlpt_config *cfg, mlpt_error *err)
-{
-    mlpt_model m; /* planned only: --check allocates no parameters */
-    if (mlpt_model_plan(&cfg->model, &m, err) < 0)
-        return -1;
-    console_settings(stdout, cfg);
-    putchar('\n');
-    console_model_summary(stdout, &m);
-    printf("%s: OK (data files are not opened by --check)\n", cfg->path);
-    return 0;
-}
-
 /* Appends s to line quoted for a POSIX shell when it needs it. */
 static void append_word(char *line, size_t cap, const char *s)
 {
@@ -92,7 +80,7 @@ static int with_config_text(const cli_args *a, const char *command, const char *
     if (ranks_agree(rc, err) < 0)
         return -1;
     if (a->command == CLI_CHECK)
-        return check_config(&cfg, err);
+        return cli_check(&cfg, err);
     if (ranks_agree(mlpt_topology_probe(&topo, err), err) < 0)
         return -1;
     switch (a->command) {

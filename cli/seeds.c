@@ -120,8 +120,9 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
             fclose(sink);
         return sink ? -1 : mlpt_fail(err, "/dev/null: cannot open");
     }
-    printf("%s: %d seed%s, each a full run into %s/seed-N\n\n%8s %10s %10s %18s\n", cfg->path, n,
-           n == 1 ? "" : "s", cfg->run.out, "seed", "test acc", "test loss", "fingerprint");
+    printf("%s: %d %s, each a full run into %s/seed-N\n\n%8s %10s %10s %18s\n", cfg->path, n,
+           mlpt_noun((size_t)n, "seed", "seeds"), cfg->run.out, "seed", "test acc", "test loss",
+           "fingerprint");
     int rc = 0;
     for (int i = 0; rc == 0 && i < n; i++) {
         rc = seed_config(a, cfg, config_text, seeds[i], &run_cfg, err);

@@ -50,6 +50,11 @@ static void run_free(run *r)
     free(r->settings);
 }
 
+static bool same_shape(const size_t *a, int rank_a, const size_t *b, int rank_b)
+{
+    return rank_a == rank_b && !memcmp(a, b, (size_t)rank_a * sizeof *a);
+}
+
 /* Loads both sets, splits off the validation set, and checks the samples
  * against the model's input. Only the writer evaluates, so only it loads
  * the test set; every process needs all of the training set, since every
@@ -62,20 +67,43 @@ static int load_data(run *r, mlpt_error *err)
         (r->writer && mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels,
                                         cfg->data.n_classes, &r->test, err) < 0))
         return -1;
+    /* The samples' shape, not only their size: 2x2x14x14 is no 28x28. A
+     * one-dimensional input flattens any shape of its size, but the train
+     * and test samples must still be alike. */
     const mlpt_dataset *sets[] = {&r->train_file, &r->test};
     const char *files[] = {cfg->data.train_images, cfg->data.test_images};
-    for (int i = 0; i < (r->writer ? 2 : 1); i++)
-        if (sets[i]->features != r->model.input_width)
-            return mlpt_fail(err, "%s: samples have %zu values but [model] input in %s has %zu",
-                             files[i], sets[i]->features, cfg->path, r->model.input_width);
+    const mlpt_model_spec *in = &cfg->model;
+    for (int i = 0; i < (r->writer ? 2 : 1); i++) {
+        const mlpt_dataset *d = sets[i];
+        const bool same = same_shape(d->sample_dims, d->sample_rank, in->input_dims,
+                                     in->input_rank);
+        const bool flat = in->input_rank == 1 && d->features == r->model.input_width;
+        char shape[96], input[512];
+        if (!same && !flat)
+            return mlpt_fail(err, "%s: samples are %s but the model takes %s", files[i],
+                             console_shape(d->sample_dims, d->sample_rank, shape, sizeof shape),
+                             console_setting_origin(cfg, "input", 0, input, sizeof input));
+    }
+    if (r->writer && !same_shape(r->test.sample_dims, r->test.sample_rank,
+                                 r->train_file.sample_dims, r->train_file.sample_rank)) {
+        char train[96], test[96];
+        return mlpt_fail(err, "%s: samples are %s but the training samples in %s are %s",
+                         cfg->data.test_images,
+                         console_shape(r->test.sample_dims, r->test.sample_rank, test,
+                                       sizeof test),
+                         cfg->data.train_images,
+                         console_shape(r->train_file.sample_dims, r->train_file.sample_rank,
+                                       train, sizeof train));
+    }
     /* As Keras's validation_split: train on the first floor(n * (1 - v))
      * samples, validate on the rest, before any shuffling. */
     const size_t n = r->train_file.n;
     const size_t split = (size_t)floor((double)n * (1.0 - cfg->data.validation));
     if (cfg->data.validation > 0 && (split == 0 || split == n))
-        return mlpt_fail(err, "%s: [data] validation = %g of %zu samples leaves %zu for "
+        return mlpt_fail(err, "%s: [data] validation = %g of %zu %s leaves %zu for "
                               "validation and %zu for training; both need at least one",
-                         cfg->path, cfg->data.validation, n, n - split, split);
+                         cfg->path, cfg->data.validation, n, mlpt_noun(n, "sample", "samples"),
+                         n - split, split);
     r->train = mlpt_dataset_slice(&r->train_file, 0, split);
     r->val = mlpt_dataset_slice(&r->train_file, split, n - split);
     return 0;

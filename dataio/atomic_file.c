@@ -68,7 +68,8 @@ int mlpt_open_regular(const char *path, FILE **f, uint64_t *size, mlpt_error *er
 
 int mlpt_path_join(char *buf, size_t len, const char *dir, const char *name, mlpt_error *err)
 {
-    int n = snprintf(buf, len, "%s/%s", dir, name);
+    const size_t d = strlen(dir);
+    int n = snprintf(buf, len, "%s%s%s", dir, d && dir[d - 1] == '/' ? "" : "/", name);
     if (n < 0 || (size_t)n >= len)
         return mlpt_fail(err, "%.64s.../%s: path too long", dir, name);
     return 0;

@@ -799,13 +799,30 @@ static int check_layer_stack(const ini_values *v, const mlpt_config *cfg, mlpt_e
     if (m->layers[last].units != cfg->data.n_classes) {
         char where[MLPT_ERROR_LEN];
         locate(&v->slots[K_CLASSES], where, sizeof where);
-        return fail_value(k, &v->layers[last], err, "the last layer has %d units but [data] "
-                          "classes (%s) names %d classes; they must be equal",
-                          m->layers[last].units, where, cfg->data.n_classes);
+        return fail_value(k, &v->layers[last], err, "the last layer has %d %s but [data] "
+                          "classes (%s) names %d %s; they must be equal",
+                          m->layers[last].units,
+                          mlpt_noun((size_t)m->layers[last].units, "unit", "units"), where,
+                          cfg->data.n_classes,
+                          mlpt_noun((size_t)cfg->data.n_classes, "class", "classes"));
     }
     for (int i = 0; i < last; i++)
         if (is_softmax(&m->layers[i]))
             return fail_value(k, &v->layers[i], err, "softmax is allowed only on the last layer");
+    /* Everything else the plan checks is checked above; what is left is
+     * the parameter count, which only the input's width can make overflow
+     * (units are at most MAX_UNITS): it feeds the first dense layer. */
+    mlpt_model planned;
+    mlpt_error why;
+    if (mlpt_model_plan(m, &planned, &why) < 0) {
+        int first = 0;
+        while (m->layers[first].kind != MLPT_LAYER_DENSE)
+            first++;
+        char where[MLPT_ERROR_LEN];
+        locate(&v->layers[first], where, sizeof where);
+        return fail_value(&keys[K_INPUT], &v->slots[K_INPUT], err, "with the first dense "
+                          "layer (%s), the model is too big to count: %s", where, why.msg);
+    }
     return 0;
 }
 

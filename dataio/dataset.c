@@ -32,8 +32,10 @@ static int check_pair(const char *images_path, const mlpt_idx *images,
         return mlpt_fail(err, "%s: labels need rank 1 (count), got rank %d",
                          labels_path, labels->rank);
     if (images->dims[0] != labels->dims[0])
-        return mlpt_fail(err, "%s holds %zu images but %s holds %zu labels",
-                         images_path, images->dims[0], labels_path, labels->dims[0]);
+        return mlpt_fail(err, "%s holds %zu %s but %s holds %zu %s", images_path,
+                         images->dims[0], mlpt_noun(images->dims[0], "image", "images"),
+                         labels_path, labels->dims[0],
+                         mlpt_noun(labels->dims[0], "label", "labels"));
     size_t bad = first_bad_label(labels->data, labels->count, n_classes);
     if (bad < labels->count)
         return mlpt_fail(err, "%s: label at index %zu is %u, not below the class count %d",

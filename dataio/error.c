@@ -15,6 +15,11 @@ int mlpt_fail(mlpt_error *err, const char *fmt, ...)
     return -1;
 }
 
+const char *mlpt_noun(size_t n, const char *one, const char *many)
+{
+    return n == 1 ? one : many;
+}
+
 int mlpt_fail_at(mlpt_error *err, const char *path, const char *field, const char *fmt, ...)
 {
     if (err) {

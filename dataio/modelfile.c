@@ -314,7 +314,9 @@ static int parse_classes(const where *w, const char *text, int units, mlpt_model
     }
     if (n != units)
         return fail_at(w, meta_field(field, "classes", 0),
-                       "%d class names, but the last layer has %d units", n, units);
+                       "%d class %s, but the last layer has %d %s", n,
+                       mlpt_noun((size_t)n, "name", "names"), units,
+                       mlpt_noun((size_t)units, "unit", "units"));
     info->n_classes = n;
     return 0;
 }

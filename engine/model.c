@@ -63,6 +63,10 @@ static int compute_geometry(mlpt_model *m, mlpt_error *err)
     const mlpt_layer_spec *last = &s->layers[s->n_layers - 1];
     if (last->kind != MLPT_LAYER_DENSE || last->activation != MLPT_ACT_SOFTMAX)
         return mlpt_fail(err, "the last layer must be dense with softmax activation");
+    /* The parameters' bytes, with the kernels' slack and alignment, must be
+     * countable too (mlpt_model_create). */
+    if (offset > SIZE_MAX / sizeof(float) - MLPT_SLACK - 64)
+        return mlpt_fail(err, "the parameter count %zu overflows size_t in bytes", offset);
     m->output_width = width;
     m->n_params = offset;
     return 0;
@@ -81,7 +85,7 @@ int mlpt_model_create(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *er
         return -1;
     /* With the kernels' slack after the end (see kernels.h). */
     size_t bytes = ((m->n_params + MLPT_SLACK) * sizeof(float) + 63) / 64 * 64;
-    if (m->n_params > SIZE_MAX / sizeof(float) - 128 || !(m->params = aligned_alloc(64, bytes)))
+    if (!(m->params = aligned_alloc(64, bytes)))
         return mlpt_fail(err, "out of memory for %zu parameters", m->n_params);
     memset(m->params, 0, bytes);
     return 0;

@@ -25,10 +25,47 @@ static int first_dense(const mlpt_model *m)
     return l;
 }
 
+/* Whether mlpt_workspace_init gives layer l its input's non-zeros (0: the
+ * gather's), a mask, a gradient. */
+static bool has_nonzeros(const mlpt_model *m, int l)
+{
+    return l == 0 || m->spec.layers[l].kind == MLPT_LAYER_DENSE;
+}
+
+static bool has_mask(const mlpt_model *m, int l, bool training)
+{
+    return training && m->spec.layers[l].kind == MLPT_LAYER_DROPOUT;
+}
+
+static bool has_delta(const mlpt_model *m, int l, bool training)
+{
+    return training && l >= first_dense(m);
+}
+
+size_t mlpt_workspace_bytes(const mlpt_model *m, size_t capacity, bool training)
+{
+    size_t row = sizeof(uint32_t) + sizeof(uint8_t) + sizeof(float); /* id, label, loss */
+    if (m->spec.layers[0].kind != MLPT_LAYER_DENSE)
+        row = mlpt_add_sat(row, mlpt_mul_sat(m->input_width, sizeof(float)));
+    for (int l = 0; l < m->spec.n_layers; l++) {
+        const size_t out = mlpt_mul_sat(m->geom[l].out, sizeof(float));
+        row = mlpt_add_sat(row, mlpt_mul_sat(out, 1u + has_mask(m, l, training) +
+                                                      has_delta(m, l, training)));
+        if (has_nonzeros(m, l))
+            row = mlpt_add_sat(row, mlpt_add_sat(mlpt_mul_sat(m->geom[l].in, sizeof(uint32_t) +
+                                                                                  sizeof(float)),
+                                                 sizeof(uint32_t)));
+    }
+    return mlpt_mul_sat(row, capacity);
+}
+
 int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity,
                         bool training, mlpt_error *err)
 {
     memset(ws, 0, sizeof *ws);
+    /* Then no buffer's size below overflows (half: room for the slack). */
+    if (mlpt_workspace_bytes(m, capacity, training) > SIZE_MAX / 2)
+        return mlpt_fail(err, "a workspace of %zu rows would not fit in memory", capacity);
     ws->capacity = capacity;
     bool ok = (ws->ids = calloc(capacity, sizeof *ws->ids)) != NULL &&
               (ws->labels = calloc(capacity, 1)) != NULL &&
@@ -38,11 +75,11 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
     for (int l = 0; ok && l < m->spec.n_layers; l++) {
         const size_t in = m->geom[l].in;
         ok = (ws->act[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
-        if (ok && training && m->spec.layers[l].kind == MLPT_LAYER_DROPOUT)
+        if (ok && has_mask(m, l, training))
             ok = (ws->mask[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
-        if (ok && training && l >= first_dense(m))
+        if (ok && has_delta(m, l, training))
             ok = (ws->delta[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
-        if (ok && (l == 0 || m->spec.layers[l].kind == MLPT_LAYER_DENSE)) /* 0: the gather's */
+        if (ok && has_nonzeros(m, l))
             ok = (ws->nz[l].idx = calloc(capacity * in, sizeof(uint32_t))) &&
                  (ws->nz[l].val = calloc(capacity * in, sizeof(float))) &&
                  (ws->nz[l].count = calloc(capacity, sizeof(uint32_t)));

@@ -34,6 +34,25 @@ typedef struct mlpt_workspace {
     size_t correct;                  /* of the last pass */
 } mlpt_workspace;
 
+/* a * b and a + b, or SIZE_MAX when they overflow: memory estimates
+ * saturate, and SIZE_MAX reads "more than can be counted". */
+static inline size_t mlpt_mul_sat(size_t a, size_t b)
+{
+    size_t r;
+    return __builtin_mul_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
+static inline size_t mlpt_add_sat(size_t a, size_t b)
+{
+    size_t r;
+    return __builtin_add_overflow(a, b, &r) ? SIZE_MAX : r;
+}
+
+/* The bytes mlpt_workspace_init allocates for capacity rows (without the
+ * kernels' slack), saturating. */
+size_t mlpt_workspace_bytes(const mlpt_model *m, size_t capacity, bool training);
+
+/* Fails, before allocating, when the buffers' sizes could overflow. */
 int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity,
                         bool training, mlpt_error *err);
 void mlpt_workspace_free(mlpt_workspace *ws);

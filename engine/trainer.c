@@ -70,7 +70,8 @@ struct mlpt_trainer {
 
 /* Cuts every dense layer's kernel rows and bias into update units of at
  * most UPDATE_BLOCK parameters, in parameter order. Called twice: to count
- * (units NULL), then to fill. */
+ * (units NULL; without a pass over the rows, which a model too big to
+ * train may have too many of), then to fill. */
 static size_t plan_units(const mlpt_model *m, update_unit *units)
 {
     size_t n = 0;
@@ -78,13 +79,16 @@ static size_t plan_units(const mlpt_model *m, update_unit *units)
         const mlpt_layer_geom *g = &m->geom[l];
         if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
             continue;
+        if (!units) { /* at most one unit per parameter: no overflow */
+            n += (g->in + 1) * ((g->out + UPDATE_BLOCK - 1) / UPDATE_BLOCK);
+            continue;
+        }
         for (size_t row = 0; row <= g->in; row++) { /* row in: the bias, laid out after */
             const size_t start = g->w_offset + row * g->out;
             for (size_t j = 0; j < g->out; j += UPDATE_BLOCK, n++)
-                if (units)
-                    units[n] = (update_unit){start + j,
-                                             g->out - j < UPDATE_BLOCK ? g->out - j : UPDATE_BLOCK,
-                                             l, row, j};
+                units[n] = (update_unit){start + j,
+                                         g->out - j < UPDATE_BLOCK ? g->out - j : UPDATE_BLOCK, l,
+                                         row, j};
         }
     }
     return n;
@@ -99,18 +103,62 @@ static int build_units(mlpt_trainer *t)
     return 0;
 }
 
-/* Room for any thread's rows of any dense layer: a batch's non-zeros in
- * every kernel row and the bias at most. */
-static int build_lists(mlpt_trainer *t)
+static size_t widest_dense_input(const mlpt_model *m)
 {
     size_t widest = 0;
-    for (int l = 0; l < t->model->spec.n_layers; l++)
-        if (t->model->spec.layers[l].kind == MLPT_LAYER_DENSE && t->model->geom[l].in > widest)
-            widest = t->model->geom[l].in;
+    for (int l = 0; l < m->spec.n_layers; l++)
+        if (m->spec.layers[l].kind == MLPT_LAYER_DENSE && m->geom[l].in > widest)
+            widest = m->geom[l].in;
+    return widest;
+}
+
+/* Each thread's lists: room for a batch's non-zeros in every kernel row
+ * and the bias of the widest dense layer. */
+static size_t list_entries(const mlpt_model *m, const mlpt_train_spec *spec)
+{
+    return mlpt_mul_sat((size_t)spec->batch, mlpt_add_sat(widest_dense_input(m), 1));
+}
+
+/* Rows in each shard's workspace. */
+static size_t shard_rows(const mlpt_train_spec *spec)
+{
+    return ((size_t)spec->batch + (size_t)spec->shards - 1) / (size_t)spec->shards;
+}
+
+/* Adam keeps two moments per parameter, sgd and rmsprop one. */
+static size_t moments(const mlpt_train_spec *spec)
+{
+    return spec->optimizer.kind == MLPT_OPT_ADAM ? 2 : 1;
+}
+
+mlpt_train_memory mlpt_train_memory_of(const mlpt_model *m, const mlpt_train_spec *spec)
+{
+    const size_t widest = widest_dense_input(m);
+    return (mlpt_train_memory){
+        .params = mlpt_mul_sat(m->n_params, sizeof(float)),
+        .optimizer = mlpt_add_sat(mlpt_mul_sat(m->n_params, moments(spec) * sizeof(float)),
+                                  mlpt_mul_sat(plan_units(m, NULL), sizeof(update_unit))),
+        .batch = mlpt_mul_sat(mlpt_workspace_bytes(m, shard_rows(spec), true),
+                              (size_t)spec->shards),
+        .per_thread = mlpt_add_sat(mlpt_mul_sat(list_entries(m, spec), sizeof(mlpt_entry)),
+                                   mlpt_mul_sat(widest + 2, sizeof(uint32_t))),
+        .per_sample = sizeof(uint32_t),
+    };
+}
+
+size_t mlpt_train_memory_total(const mlpt_train_memory *mem, int threads)
+{
+    return mlpt_add_sat(mlpt_add_sat(mem->params, mem->optimizer),
+                        mlpt_add_sat(mem->batch, mlpt_mul_sat(mem->per_thread, (size_t)threads)));
+}
+
+static int build_lists(mlpt_trainer *t)
+{
+    const size_t widest = widest_dense_input(t->model);
     if (!(t->lists = calloc((size_t)t->threads, sizeof *t->lists)))
         return -1;
     for (int i = 0; i < t->threads; i++)
-        if (!(t->lists[i].entries = calloc((size_t)t->spec.batch * (widest + 1),
+        if (!(t->lists[i].entries = calloc(list_entries(t->model, &t->spec),
                                            sizeof *t->lists[i].entries)) ||
             !(t->lists[i].start = calloc(widest + 2, sizeof *t->lists[i].start)))
             return -1;
@@ -172,16 +220,16 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
     t->spec = *spec;
     t->threads = threads;
     t->train_size = train_size;
-    size_t rows = ((size_t)spec->batch + (size_t)spec->shards - 1) / (size_t)spec->shards;
+    const size_t rows = shard_rows(spec);
     t->shards = calloc((size_t)spec->shards, sizeof *t->shards);
     t->state1 = calloc(m->n_params, sizeof(float));
-    if (spec->optimizer.kind == MLPT_OPT_ADAM) /* the only one with two moments */
+    if (moments(spec) == 2)
         t->state2 = calloc(m->n_params, sizeof(float));
     t->order = calloc(train_size, sizeof *t->order);
     t->split = calloc((size_t)threads + 1, sizeof *t->split);
     t->rate = calloc((size_t)threads, sizeof *t->rate);
     t->busy = calloc((size_t)threads, sizeof *t->busy);
-    if (!t->shards || !t->state1 || (spec->optimizer.kind == MLPT_OPT_ADAM && !t->state2) ||
+    if (!t->shards || !t->state1 || (moments(spec) == 2 && !t->state2) ||
         !t->order || !t->split || !t->rate || !t->busy) {
         mlpt_trainer_free(t);
         mlpt_fail(err, "out of memory for optimizer state of %zu parameters", m->n_params);
@@ -441,8 +489,9 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
     mlpt_epoch_stats st = {.steps = (n + B - 1) / B};
     if (from) {
         if (from->step > st.steps)
-            return mlpt_fail(err, "cannot resume epoch %d at step %zu: it has %zu steps",
-                             epoch + 1, from->step, st.steps);
+            return mlpt_fail(err, "cannot resume epoch %d at step %zu: it has %zu %s",
+                             epoch + 1, from->step, st.steps,
+                             mlpt_noun(st.steps, "step", "steps"));
         st.step = from->step;
         st.loss_sum = from->loss_sum;
         st.correct = from->correct;

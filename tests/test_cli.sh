@@ -30,6 +30,18 @@ expect() {
     fi
 }
 
+# check NAME CONDITION...: one assertion (a command's files, its output).
+check() {
+    local name=$1
+    shift
+    if "$@"; then
+        passed=$((passed + 1))
+    else
+        failed=$((failed + 1))
+        echo "FAIL $name: $*"
+    fi
+}
+
 # bad_config NAME LINE PATTERN SED-EXPRESSION: the tutorial config edited by
 # SED-EXPRESSION must fail naming bad.ini and LINE (empty: no line).
 bad_config() {
@@ -121,6 +133,82 @@ sed -e "s|^test_labels .*|test_labels = $tmp/data/bad-labels|" configs/tiny.ini 
 expect bad-label 1 'bad-labels: .*12' -- "$tmp/labels.ini" --out "$tmp/run"
 expect unwritable-out 1 'cannot create folder' -- configs/tiny.ini --out /proc/mlpt-nope
 
+# --check: the memory training takes, and a model no machine holds refused
+# naming its line (and the input's, which makes the first layer wide).
+expect check-memory 0 'Memory to train: .*MiB' -- --check configs/mnist.ini
+expect check-memory-parts 0 'optimizer state +[0-9.]+ KiB' -- --check configs/mnist.ini
+bad_config input-too-big 15 'layer = dense 128 relu: training needs .*more than this machine.*bad\.ini:14: \[model\] input = 100000x100000x100000' \
+    's/^input = .*/input = 100000x100000x100000/'
+bad_config layer-too-big 17 'layer = dense 1048576 relu: training needs' \
+    's/^layer = dropout 0.2/layer = dense 1048576 relu\nlayer = dense 1048576 relu/'
+bad_config input-overflows 14 'input = 1125899906842624: .*too big to count' \
+    's/^input = .*/input = 1125899906842624/; s/^layer = dense 128 relu/layer = dense 1048576 relu/'
+# The settings line up, checkpoint_every's long name included.
+check "--check aligns its columns" test "$("$bin" --check configs/mnist.ini |
+    awk '/^[a-z_0-9]+ +=/ { print index($0, "="), index($0, ";") }' | sort -u | wc -l)" -eq 1
+
+# Data shaped other than [model] input is refused naming the file, its
+# shape and the input's line, whatever the flattened sizes (IDX files made
+# here: COUNT images of DIMS bytes, and labels cycling through CLASSES).
+idx() { # idx IMAGES LABELS CLASSES COUNT DIMS...
+    /usr/bin/python3 - "$@" <<'PY'
+import struct, sys
+images, labels, classes, count, *dims = sys.argv[1:]
+classes, count, dims = int(classes), int(count), [int(d) for d in dims]
+size = 1
+for d in dims:
+    size *= d
+with open(images, "wb") as f:
+    f.write(struct.pack(">BBBB", 0, 0, 8, 1 + len(dims)))
+    f.write(struct.pack(">" + "I" * (1 + len(dims)), count, *dims))
+    f.write(bytes((i * 37) % 256 for i in range(count * size)))
+with open(labels, "wb") as f:
+    f.write(struct.pack(">BBBBI", 0, 0, 8, 1, count) + bytes(i % classes for i in range(count)))
+PY
+}
+mkdir -p "$tmp/shape"
+idx "$tmp/shape/4d-images" "$tmp/shape/4d-labels" 10 20 2 2 14 14
+idx "$tmp/shape/28-images" "$tmp/shape/28-labels" 10 20 28 28
+sed -e "s|^train_images .*|train_images = $tmp/shape/4d-images|" \
+    -e "s|^train_labels .*|train_labels = $tmp/shape/4d-labels|" \
+    -e "s|^test_images .*|test_images = $tmp/shape/28-images|" \
+    -e "s|^test_labels .*|test_labels = $tmp/shape/28-labels|" configs/tiny.ini >"$tmp/shape/train.ini"
+expect train-shape 1 \
+    '4d-images: samples are 2x2x14x14 but the model takes .*train\.ini:12: \[model\] input = 28x28' \
+    -- "$tmp/shape/train.ini" --out "$tmp/shape/run"
+sed -e "s|4d-|28-|" -e "s|^test_images .*|test_images = $tmp/shape/4d-images|" \
+    "$tmp/shape/train.ini" >"$tmp/shape/test.ini"
+expect test-shape 1 '4d-images: samples are 2x2x14x14 but the model takes .*input = 28x28' -- \
+    "$tmp/shape/test.ini" --out "$tmp/shape/run"
+sed -e 's/^input = .*/input = 784/' "$tmp/shape/test.ini" >"$tmp/shape/flat.ini"
+expect flat-input-mixed-shapes 1 \
+    '4d-images: samples are 2x2x14x14 but the training samples in .*28-images are 28x28' -- \
+    "$tmp/shape/flat.ini" --out "$tmp/shape/run"
+
+# One sample of one class: counts read "1 sample", "1 class"; an --out
+# ending in a slash gives no double slash.
+idx "$tmp/shape/one-images" "$tmp/shape/one-labels" 1 1 2 2
+cat >"$tmp/shape/one.ini" <<EOF
+[data]
+train_images = $tmp/shape/one-images
+train_labels = $tmp/shape/one-labels
+test_images = $tmp/shape/one-images
+test_labels = $tmp/shape/one-labels
+classes = only
+[model]
+input = 2x2
+layer = dense 1 softmax
+[train]
+epochs = 1
+[report]
+figures = none
+EOF
+out=$("$bin" "$tmp/shape/one.ini" --threads 1 --out "$tmp/shape/one/" 2>&1)
+check "one sample, one class" \
+    grep -Eq '^train +1 sample of 2x2 bytes, 1 class \(1 to 1 per class\)' <<<"$out"
+check "1 thread, not 1 threads" grep -q '| 1 thread |' <<<"$out"
+check "no double slash" grep -q "^wrote $tmp/shape/one/history.csv\$" <<<"$out"
+
 # One short training run per thread count: the fingerprints must agree.
 prints=()
 for threads in 1 2 3; do
@@ -152,18 +240,6 @@ else
     failed=$((failed + 1))
     printf 'FAIL OMP_PROC_BIND=true:\n%s\n' "$out"
 fi
-
-# check NAME CONDITION...: one assertion about files a command left.
-check() {
-    local name=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL $name: $*"
-    fi
-}
 
 # What a run leaves: the model file and the figures.
 run=$tmp/t1

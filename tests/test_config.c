@@ -517,6 +517,21 @@ Test(config, error_input)
     cr_assert_eq(cfg.model.input_rank, 7);
 }
 
+/* An input so wide that the first dense layer's parameters (or their
+ * bytes) overflow size_t is refused at its line, naming that layer's. */
+Test(config, error_input_too_wide_to_count)
+{
+    fails(DATA "[model]\ninput = 1125899906842624\nlayer = dropout 0.5\n"
+               "layer = dense 1048576 relu\nlayer = dense 3 softmax\n",
+          "t.ini:8: [model] input = 1125899906842624: ", "first dense layer (t.ini:10)");
+    fails(DATA "[model]\ninput = 4611686018427387904\nlayer = dense 3 softmax\n",
+          "t.ini:8: [model] input = 4611686018427387904: ", "too big to count");
+    const char *sets[] = {"model.input=4611686018427387904"};
+    cr_assert_eq(parse_with("t.ini", MINI, sets, 1), -1);
+    check_message("--set model.input=4611686018427387904: ", "too big to count");
+    cr_assert(err.command_line);
+}
+
 Test(config, error_layer_forms)
 {
     static const struct { const char *layer, *phrase; } bad[] = {

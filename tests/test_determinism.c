@@ -132,3 +132,37 @@ Test(determinism, batch_smaller_than_shards_and_uneven_last_batch)
     free(a);
     free(b);
 }
+
+/* What a trainer takes is known before it is made: the weights, adam's two
+ * moments, and a batch's buffers; a model whose buffers cannot be counted
+ * in size_t is planned but its batch reads SIZE_MAX, not a wrapped size. */
+Test(memory, counted_before_allocating)
+{
+    const mlpt_train_spec spec = tutorial_spec();
+    mlpt_model_spec ms = {.input_rank = 2, .input_dims = {28, 28}, .n_layers = 2};
+    ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 128,
+                                     .activation = MLPT_ACT_RELU};
+    ms.layers[1] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = CLASSES,
+                                     .activation = MLPT_ACT_SOFTMAX};
+    mlpt_model m;
+    mlpt_error err;
+    cr_assert_eq(mlpt_model_plan(&ms, &m, &err), 0, "%s", err.msg);
+    mlpt_train_memory mem = mlpt_train_memory_of(&m, &spec);
+    cr_assert_eq(mem.params, 101770 * sizeof(float));
+    cr_assert_geq(mem.optimizer, 2 * mem.params);
+    /* at least the 784 inputs' non-zeros (index and value) of 32 samples */
+    cr_assert_geq(mem.batch, 32 * 784 * 8);
+    cr_assert(mem.batch < SIZE_MAX && mem.per_thread < SIZE_MAX);
+
+    ms.input_rank = 1;
+    ms.input_dims[0] = (size_t)1 << 61; /* 2^61 + 129 parameters: plannable */
+    ms.layers[0].units = 1;
+    cr_assert_eq(mlpt_model_plan(&ms, &m, &err), 0, "%s", err.msg);
+    mem = mlpt_train_memory_of(&m, &spec);
+    cr_assert_eq(mem.batch, SIZE_MAX); /* 4 rows of 2^61 inputs at 8 bytes each */
+    cr_assert_eq(mem.per_thread, SIZE_MAX);
+
+    ms.input_dims[0] = (size_t)1 << 62; /* 2^62 parameters: not in bytes */
+    cr_assert_eq(mlpt_model_plan(&ms, &m, &err), -1);
+    cr_assert(strstr(err.msg, "overflows"), "%s", err.msg);
+}

@@ -8,6 +8,7 @@
 #define MLPT_ERROR_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -32,6 +33,10 @@ int mlpt_fail(mlpt_error *err, const char *fmt, ...)
  * "path: what" when field is NULL. */
 int mlpt_fail_at(mlpt_error *err, const char *path, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+
+/* `one` when n is 1, else `many`: counts in messages read "1 sample",
+ * "2 samples" (`"%zu %s", n, mlpt_noun(n, "sample", "samples")`). */
+const char *mlpt_noun(size_t n, const char *one, const char *many);
 
 #ifdef __cplusplus
 }

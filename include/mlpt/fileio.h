@@ -40,7 +40,8 @@ void mlpt_atomic_abort(mlpt_atomic_file *a);
  * regular file". */
 int mlpt_open_regular(const char *path, FILE **f, uint64_t *size, mlpt_error *err);
 
-/* buf = dir/name, failing when it does not fit in len bytes. */
+/* buf = dir/name (one slash between them even when dir ends with one, as
+ * `/` or `runs/`), failing when it does not fit in len bytes. */
 int mlpt_path_join(char *buf, size_t len, const char *dir, const char *name, mlpt_error *err);
 
 /* mkdir -p: creates dir and its missing parents. */

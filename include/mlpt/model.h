@@ -66,7 +66,8 @@ typedef struct mlpt_model {
 } mlpt_model;
 
 /* Checks spec (at least one layer, the last one dense, softmax only last,
- * widths and parameter count without overflow) and computes the geometry,
+ * widths, parameter count and its bytes without overflow) and computes the
+ * geometry,
  * leaving params NULL: enough to describe a model without its memory. */
 int mlpt_model_plan(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *err);
 

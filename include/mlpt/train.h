@@ -78,6 +78,27 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
                                   size_t train_size, int threads, mlpt_error *err);
 void mlpt_trainer_free(mlpt_trainer *t);
 
+/* What mlpt_trainer_create allocates, in bytes (the kernels' slack left
+ * out); a figure beyond size_t reads SIZE_MAX. */
+typedef struct mlpt_train_memory {
+    size_t params;     /* the weights */
+    size_t optimizer;  /* the optimizer's moments and the update plan */
+    size_t batch;      /* one batch through every shard's workspace: activations,
+                          dropout masks, dL/dZ and the layer inputs' non-zeros */
+    size_t per_thread; /* each thread's lists of a batch's non-zeros per kernel row */
+    size_t per_sample; /* each training sample's place in the shuffle; the data's own
+                          bytes are the caller's to count */
+} mlpt_train_memory;
+
+/* The memory a trainer for m (planned: params may be NULL) with spec takes,
+ * computed without allocating, so that a model too big to train can be
+ * refused before it is tried. */
+mlpt_train_memory mlpt_train_memory_of(const mlpt_model *m, const mlpt_train_spec *spec);
+
+/* The parameters, optimizer state, batch and `threads` threads' lists
+ * together (the samples left out); SIZE_MAX when beyond size_t. */
+size_t mlpt_train_memory_total(const mlpt_train_memory *mem, int threads);
+
 /* Trains one model with the other processes of an MPI communicator
  * (comm points to an MPI_Comm; the caller initialised MPI, with at least
  * MPI_THREAD_FUNNELED, on the thread that calls mlpt_trainer_epoch). Rank r
