@@ -133,6 +133,42 @@ expect predict-png 0 'seven\.png +[0-9] \([0-9.]+%\)' -- \
 expect predict-range 1 'index 10000 is beyond its 10000 images' -- \
     predict "$run/model.safetensors" data/mnist/t10k-images-idx3-ubyte:9999-10000
 expect predict-not-image 1 'tiny\.ini' -- predict "$run/model.safetensors" configs/tiny.ini
+# A file in another format is named, with the formats predict reads.
+printf '\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01' >"$tmp/photo.jpg"
+expect predict-jpeg 1 'photo\.jpg: a JPEG picture, .*PNG pictures and IDX image files \(raw or gzip\)' \
+    -- predict "$run/model.safetensors" "$tmp/photo.jpg"
+# An index range that is not one, when FILE exists, is named as malformed;
+# one past any size_t, as out of range.
+mnist_test=data/mnist/t10k-images-idx3-ubyte
+for range in -1 a 3-; do
+    expect "predict-range-$range" 1 "ubyte:$range: malformed index range '$range'" -- \
+        predict "$run/model.safetensors" "$mnist_test:$range"
+done
+expect predict-range-overflow 1 'ubyte:18446744073709551616: index out of range' -- \
+    predict "$run/model.safetensors" "$mnist_test:18446744073709551616"
+# A bad input among good ones: reported, and the others still predicted.
+out=$("$bin" predict "$run/model.safetensors" tests/data/seven.png "$tmp/photo.jpg" \
+    tests/data/three.png 2>"$tmp/stderr")
+rc=$?
+check "predict goes on after a bad input (exit 1, the third predicted)" test "$rc" -eq 1 -a \
+    "$(grep -c '^tests/data/\(seven\|three\)\.png ' <<<"$out")" -eq 2
+check "predict names the bad input on stderr" grep -q \
+    "^mlptrain: error: $tmp/photo\.jpg: a JPEG picture" "$tmp/stderr"
+"$bin" predict "$run/model.safetensors" tests/data/seven.png "$tmp/photo.jpg" \
+    tests/data/three.png --json --top 2 >"$tmp/mixed.jsonl" 2>/dev/null
+rc=$?
+check "predict --json: one record per input, the bad one an error, exit 1" /usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+assert sys.argv[2] == "1", "exit " + sys.argv[2]
+assert [r["input"] for r in rows] == ["tests/data/seven.png", sys.argv[3], "tests/data/three.png"], rows
+assert "JPEG" in rows[1]["error"] and "predicted" not in rows[1], rows[1]
+for r in (rows[0], rows[2]):
+    assert len(r["probabilities"]) == 10, r
+    ranked = sorted(range(10), key=lambda k: -r["probabilities"][k])[:2]
+    assert [t["class"] for t in r["top"]] == [str(k) for k in ranked], r
+    assert [t["probability"] for t in r["top"]] == [r["probabilities"][k] for k in ranked], r
+' "$tmp/mixed.jsonl" "$rc" "$tmp/photo.jpg"
 
 # Another writer's tensor order (Python's safetensors sorts by name): the
 # same model, the same predictions.
