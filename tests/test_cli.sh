@@ -119,6 +119,54 @@ for f in model.safetensors history.csv samples.png predictions.png misclassified
 done
 check "no temporary files left" test -z "$(find "$run" -name '*.tmp.*')"
 
+# Samples of other shapes train and finish: colour 3x8x8 pictures are drawn
+# in the image figures; 64 values in a row are no picture, so those figures
+# are skipped with a line saying why, and the run still succeeds.
+/usr/bin/python3 - "$tmp/data" <<'PY'
+import random, struct, sys
+random.seed(1)
+def idx(path, dims, data):
+    with open(path, "wb") as f:
+        f.write(bytes([0, 0, 8, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims))
+        f.write(bytes(data))
+for part, n in (("train", 120), ("test", 30)):
+    labels = [i % 3 for i in range(n)]
+    pixels = []
+    for label in labels:  # a red, green or blue square on a dark ground: planes C, H, W
+        for c in range(3):
+            pixels += [230 if c == label and 2 <= y < 6 and 2 <= x < 6 else random.randrange(40)
+                       for y in range(8) for x in range(8)]
+    idx(f"{sys.argv[1]}/{part}-colour", [n, 3, 8, 8], pixels)
+    idx(f"{sys.argv[1]}/{part}-flat", [n, 64], [p for i in range(n) for p in pixels[192 * i:192 * i + 64]])
+    idx(f"{sys.argv[1]}/{part}-labels", [n], labels)
+PY
+for shape in colour:3x8x8 flat:64; do
+    kind=${shape%%:*}
+    cat >"$tmp/$kind.ini" <<INI
+[data]
+train_images = $tmp/data/train-$kind
+train_labels = $tmp/data/train-labels
+test_images = $tmp/data/test-$kind
+test_labels = $tmp/data/test-labels
+classes = red green blue
+[model]
+input = ${shape#*:}
+layer = dense 3 softmax
+[train]
+epochs = 2
+[run]
+out = $tmp/$kind
+INI
+done
+expect colour-pictures 0 'wrote .*misclassified\.png|wrote .*predictions\.png' -- "$tmp/colour.ini"
+for f in samples.png predictions.png confusion.png curves.png; do
+    check "colour run: $f" test -s "$tmp/colour/$f"
+done
+expect flat-not-pictures 0 'skipped samples\.png, predictions\.png and misclassified\.png: samples of shape 64 .*not pictures' \
+    -- "$tmp/flat.ini"
+check "flat run: no image figures, the others" test ! -e "$tmp/flat/samples.png" -a \
+    -s "$tmp/flat/confusion.png" -a -s "$tmp/flat/model.safetensors"
+
 # predict: IDX range, cross-checked by an independent NumPy forward pass.
 "$bin" predict "$run/model.safetensors" data/mnist/t10k-images-idx3-ubyte:0-99 --json \
     >"$tmp/pred.jsonl" 2>&1
