@@ -1,5 +1,6 @@
 #include "train.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +51,39 @@ static void run_free(run *r)
     free(r->settings);
 }
 
+int train_check_data_paths(const mlpt_config *cfg, bool train, bool test, mlpt_error *err)
+{
+    const struct {
+        const char *key, *path;
+        bool wanted;
+    } files[] = {{"train_images", cfg->data.train_images, train},
+                 {"train_labels", cfg->data.train_labels, train},
+                 {"test_images", cfg->data.test_images, test},
+                 {"test_labels", cfg->data.test_labels, test}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *key = files[i].key, *path = files[i].path;
+        if (!files[i].wanted || access(path, F_OK) == 0 || errno != ENOENT)
+            continue;
+        const mlpt_setting *s = NULL;
+        for (int k = 0; k < cfg->n_settings && !s; k++)
+            if (!strcmp(cfg->settings[k].section, "data") && !strcmp(cfg->settings[k].key, key))
+                s = &cfg->settings[k];
+        char cwd[MLPT_PATH_LEN] = "";
+        const bool relative = path[0] != '/';
+        if (relative && !getcwd(cwd, sizeof cwd))
+            snprintf(cwd, sizeof cwd, "which cannot be named");
+        const char *hint = relative ? " (a relative path resolves against the working "
+                                      "directory, " : "",
+                   *end = relative ? ", not the config's folder)" : "";
+        if (s && s->origin == MLPT_FROM_OVERRIDE)
+            return mlpt_fail(err, "--set data.%s=%s: no such file%s%s%s", key, path, hint, cwd,
+                             end);
+        return mlpt_fail(err, "%s:%d: [data] %s = %s: no such file%s%s%s", cfg->path,
+                         s ? s->line : 0, key, path, hint, cwd, end);
+    }
+    return 0;
+}
+
 /* Loads both sets, splits off the validation set, and checks the samples
  * against the model's input. Only the writer evaluates, so only it loads
  * the test set; every process needs all of the training set, since every
@@ -57,7 +91,8 @@ static void run_free(run *r)
 static int load_data(run *r, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
-    if (mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels, cfg->data.n_classes,
+    if (train_check_data_paths(cfg, true, r->writer, err) < 0 ||
+        mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels, cfg->data.n_classes,
                           &r->train_file, err) < 0 ||
         (r->writer && mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels,
                                         cfg->data.n_classes, &r->test, err) < 0))

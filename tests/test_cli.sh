@@ -66,6 +66,13 @@ expect truncated-idx 1 'short-images: .*truncated' -- "$tmp/short.ini" --out "$t
 sed -e "s|^test_labels .*|test_labels = $tmp/data/bad-labels|" configs/tiny.ini >"$tmp/labels.ini"
 expect bad-label 1 'bad-labels: .*12' -- "$tmp/labels.ini" --out "$tmp/run"
 expect unwritable-out 1 'cannot create folder' -- configs/tiny.ini --out /proc/mlpt-nope
+# A data file that is not there: the config line that named it, and where a
+# relative path was looked for.
+sed -e 's|^train_images .*|train_images = nope/train-images|' configs/tiny.ini >"$tmp/rel.ini"
+expect missing-relative-data 1 "rel\.ini:5: \[data\] train_images = nope/train-images: no such file \(a relative path resolves against the working directory, $PWD," \
+    -- "$tmp/rel.ini" --out "$tmp/run"
+expect missing-data-override 1 '--set data\.test_labels=/nope/labels: no such file$' -- \
+    configs/tiny.ini --set data.test_labels=/nope/labels --out "$tmp/run"
 
 # One short training run per thread count: the fingerprints must agree.
 prints=()
