@@ -32,11 +32,12 @@ static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topolo
                          mlpt_noun((size_t)info->n_classes, "class", "classes"), cfg->path,
                          cfg->data.n_classes);
     /* The training set is only drawn from, in samples.png. */
-    if (mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels, cfg->data.n_classes,
+    const bool samples = cfg->report.figures & MLPT_FIG_SAMPLES;
+    if (train_check_data_paths(cfg, samples, true, err) < 0 ||
+        mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels, cfg->data.n_classes,
                           test, err) < 0 ||
-        ((cfg->report.figures & MLPT_FIG_SAMPLES) &&
-         mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels, cfg->data.n_classes,
-                           train, err) < 0) ||
+        (samples && mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels,
+                                      cfg->data.n_classes, train, err) < 0) ||
         report_evaluate(m, test, info->scale, threads, e, err) < 0)
         return -1;
     write_report(stdout, a->model, cfg, e);

@@ -2,6 +2,7 @@
  * IDX images, from the model file alone. */
 #include <errno.h>
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -32,23 +33,24 @@ static void batch_free(batch *b)
     memset(b, 0, sizeof *b);
 }
 
-static bool is_png(const char *path)
-{
-    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
-    unsigned char head[8];
-    FILE *f = fopen(path, "rb");
-    bool png = f && fread(head, 1, 8, f) == 8 && memcmp(head, sig, 8) == 0;
-    if (f)
-        fclose(f);
-    return png;
-}
-
 static bool is_file(const char *path)
 {
     FILE *f = fopen(path, "rb");
     if (f)
         fclose(f);
     return f != NULL;
+}
+
+/* What the file's first bytes say it is; *got is how many were read (0
+ * when it cannot be read: the reader then says why). */
+static mlpt_file_kind file_kind(const char *path, const char **name, size_t *got)
+{
+    unsigned char head[MLPT_SNIFF_LEN];
+    FILE *f = fopen(path, "rb");
+    *got = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    return mlpt_file_sniff(head, *got, name);
 }
 
 /* Digits only, at least one; *end is set past them. */
@@ -65,25 +67,37 @@ static bool digits(const char *s, const char **end)
 static int parse_range(const char *input, char *path, size_t *first, size_t *last, bool *ranged,
                        mlpt_error *err)
 {
-    const char *colon = strrchr(input, ':'), *end;
+    const size_t n = strlen(input);
     *ranged = false;
-    if (colon && !is_file(input) && digits(colon + 1, &end) &&
-        (*end == '\0' || (*end == '-' && digits(end + 1, &end) && *end == '\0'))) {
-        char *stop;
-        errno = 0;
-        unsigned long long a = strtoull(colon + 1, &stop, 10);
-        unsigned long long b = *stop == '-' ? strtoull(stop + 1, NULL, 10) : a;
-        if (errno || b < a)
-            return mlpt_fail(err, "%s: expected FILE:FIRST-LAST with FIRST <= LAST", input);
-        *first = (size_t)a;
-        *last = (size_t)b;
-        *ranged = true;
-    }
-    size_t len = *ranged ? (size_t)(colon - input) : strlen(input);
-    if (len == 0 || len >= MLPT_PATH_LEN)
+    if (n == 0 || n >= MLPT_PATH_LEN)
         return mlpt_fail(err, "%s: expected a file name", input);
-    memcpy(path, input, len);
-    path[len] = '\0';
+    memcpy(path, input, n + 1);
+    char *colon = strrchr(path, ':');
+    if (!colon || is_file(input))
+        return 0;
+    *colon = '\0';
+    const char *spec = input + (colon - path) + 1, *end;
+    if (!digits(spec, &end) ||
+        (*end != '\0' && (*end != '-' || !digits(end + 1, &end) || *end != '\0'))) {
+        if (is_file(path))
+            return mlpt_fail(err, "%s: malformed index range '%s': expected FILE:N or "
+                             "FILE:FIRST-LAST, whole numbers from 0", input, spec);
+        memcpy(path, input, n + 1); /* no FILE either: the reader names what it cannot open */
+        return 0;
+    }
+    if (path[0] == '\0')
+        return mlpt_fail(err, "%s: expected a file name", input);
+    char *stop;
+    errno = 0;
+    const unsigned long long a = strtoull(spec, &stop, 10);
+    const unsigned long long b = *stop == '-' ? strtoull(stop + 1, NULL, 10) : a;
+    if (errno == ERANGE || b > SIZE_MAX)
+        return mlpt_fail(err, "%s: index out of range: at most %zu", input, (size_t)SIZE_MAX);
+    if (b < a)
+        return mlpt_fail(err, "%s: expected FILE:FIRST-LAST with FIRST <= LAST", input);
+    *first = (size_t)a;
+    *last = (size_t)b;
+    *ranged = true;
     return 0;
 }
 
@@ -114,7 +128,17 @@ static int load_input(const char *input, const mlpt_model *m, const mlpt_model_i
     if (parse_range(input, path, &first, &last, &ranged, err) < 0)
         return -1;
     const uint8_t *pixels;
-    if (!ranged && is_png(path)) {
+    const char *format;
+    size_t got;
+    const mlpt_file_kind kind = file_kind(path, &format, &got);
+    if (kind == MLPT_FILE_OTHER && got >= 2) /* shorter: the IDX reader says what is missing */
+        return mlpt_fail(err, "%s: %s, which predict does not read: it reads PNG pictures and "
+                         "IDX image files (raw or gzip)", path,
+                         format ? format : "an unknown format");
+    if (ranged && kind == MLPT_FILE_PNG)
+        return mlpt_fail(err, "%s: an index range picks images of an IDX file, not of a PNG "
+                         "picture", input);
+    if (kind == MLPT_FILE_PNG) {
         size_t h, w;
         if (image_shape(m, &h, &w) < 0)
             return mlpt_fail(err, "%s: the model's input (%zu values) is not an image", path,
@@ -171,6 +195,30 @@ static void print_header(const mlpt_model_info *info, int top)
     }
 }
 
+/* Prints the record on one line and releases it; -1 when it could not be
+ * made (out of memory). */
+static int print_json(json_t *record)
+{
+    char *text = record ? json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(record);
+    if (!text)
+        return -1;
+    puts(text);
+    free(text);
+    return 0;
+}
+
+/* An input that could not be predicted: a record in the JSON stream (in
+ * order, for a reader matching outputs to inputs), else a line on stderr
+ * after the rows so far. */
+static void print_failure(const char *input, const char *why, bool json)
+{
+    if (json && print_json(json_pack("{s:s, s:s}", "input", input, "error", why)) == 0)
+        return;
+    fflush(stdout);
+    fprintf(stderr, "mlptrain: error: %s\n", why);
+}
+
 static int print_row(const char *input, size_t index, bool indexed, const float *p,
                      const mlpt_model_info *info, int top, bool json)
 {
@@ -178,19 +226,20 @@ static int print_row(const char *input, size_t index, bool indexed, const float 
     rank_classes(p, info->n_classes, order);
     const int best = order[0];
     if (json) {
-        json_t *probs = json_array();
+        json_t *probs = json_array(), *ranked = json_array();
         for (int k = 0; k < info->n_classes; k++)
             json_array_append_new(probs, json_real(p[k]));
+        for (int k = 0; k < top; k++)
+            json_array_append_new(ranked, json_pack("{s:s, s:f}", "class",
+                                                    info->classes[order[k]], "probability",
+                                                    (double)p[order[k]]));
         json_t *row = json_pack("{s:s, s:I, s:i, s:s, s:o}", "input", input, "index",
                                 (json_int_t)index, "predicted", best, "class",
                                 info->classes[best], "probabilities", probs);
-        char *text = row ? json_dumps(row, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
-        json_decref(row);
-        if (!text)
-            return -1;
-        puts(text);
-        free(text);
-        return 0;
+        if (row && top)
+            json_object_set(row, "top", ranked);
+        json_decref(ranked);
+        return print_json(row);
     }
     char label[MLPT_PATH_LEN + 32], predicted[MLPT_CLASS_NAME_LEN + 16];
     if (indexed)
@@ -219,25 +268,41 @@ int cli_predict(const cli_args *a, mlpt_error *err)
         return -1;
     int rc = mlpt_topology_probe(&topo, err);
     const int top = a->top > info.n_classes ? info.n_classes : a->top;
+    size_t failed = 0;
+    bool header = a->json; /* JSON has none */
+    /* A bad input is reported and the others still predicted; only a bad
+     * model (above) stops at once. */
     for (size_t i = 0; rc == 0 && i < a->n_inputs; i++) {
         batch b;
         mlpt_eval_result r;
+        mlpt_error why;
         float *probs = NULL;
-        rc = load_input(a->inputs[i], &m, &info, &b, err);
-        if (rc == 0 && !(probs = malloc(b.set.n * m.output_width * sizeof *probs)))
-            rc = mlpt_fail(err, "out of memory for %zu predictions", b.set.n);
-        if (rc == 0)
-            rc = mlpt_evaluate(&m, &b.set, info.scale, topo.allowed_cores, probs, &r, err);
+        int in_rc = load_input(a->inputs[i], &m, &info, &b, &why);
+        if (in_rc == 0 && !(probs = malloc(b.set.n * m.output_width * sizeof *probs)))
+            in_rc = mlpt_fail(&why, "out of memory for %zu predictions", b.set.n);
+        if (in_rc == 0)
+            in_rc = mlpt_evaluate(&m, &b.set, info.scale, topo.allowed_cores, probs, &r, &why);
         const bool indexed = b.images.data != NULL; /* IDX, not PNG */
-        if (rc == 0 && !a->json && i == 0) /* inputs after a failure are not read */
+        if (in_rc == 0 && !header) {
             print_header(&info, top);
-        for (size_t s = 0; rc == 0 && s < b.set.n; s++)
+            header = true;
+        }
+        for (size_t s = 0; in_rc == 0 && s < b.set.n; s++)
             if (print_row(b.path, b.first + s, indexed, probs + s * m.output_width, &info, top,
                           a->json) < 0)
-                rc = mlpt_fail(err, "cannot format the prediction as JSON");
+                in_rc = mlpt_fail(&why, "cannot format the prediction as JSON");
+        if (in_rc < 0 && a->n_inputs == 1 && !a->json) { /* the one input's error is the run's */
+            *err = why;
+            rc = -1;
+        } else if (in_rc < 0) {
+            failed++;
+            print_failure(a->inputs[i], why.msg, a->json);
+        }
         free(probs);
         batch_free(&b);
     }
+    if (rc == 0 && failed)
+        rc = mlpt_fail(err, "%zu of %zu inputs could not be predicted", failed, a->n_inputs);
     mlpt_model_info_free(&info);
     mlpt_model_free(&m);
     return rc;

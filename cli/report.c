@@ -101,10 +101,19 @@ int report_draw(FILE *f, const char *dir, const mlpt_config *cfg, const mlpt_dat
     const char *names[MLPT_MAX_CLASSES];
     for (int k = 0; k < cfg->data.n_classes; k++)
         names[k] = cfg->data.classes[k];
-    const unsigned want = cfg->report.figures;
+    unsigned want = cfg->report.figures;
     uint32_t ids[100]; /* [report] counts are at most 100 */
     char path[MLPT_PATH_LEN], title[160], correct[32], total[32];
     size_t n;
+
+    /* Samples that are not pictures (features of a table, a volume) still
+     * train: their image figures are left out, and the run stands. */
+    const unsigned pictures = MLPT_FIG_SAMPLES | MLPT_FIG_PREDICTIONS | MLPT_FIG_MISCLASSIFIED;
+    mlpt_error why;
+    if ((want & pictures) && mlpt_figure_pictures(test, &why) < 0) {
+        fprintf(f, "skipped samples.png, predictions.png and misclassified.png: %s\n", why.msg);
+        want &= ~pictures;
+    }
 
     if (want & MLPT_FIG_SAMPLES) {
         n = (size_t)cfg->report.samples < train->n ? (size_t)cfg->report.samples : train->n;

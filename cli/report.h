@@ -33,7 +33,8 @@ void report_print_summary(FILE *f, const report_eval *e);
 void report_print_classes(FILE *f, const report_eval *e, const mlpt_config *cfg);
 
 /* Draws the figures cfg->report asks for into dir (curves only when history
- * is not NULL), printing each path written. */
+ * is not NULL), printing each path written. Samples that are not pictures
+ * leave out the image figures, with a line saying why, not a failure. */
 int report_draw(FILE *f, const char *dir, const mlpt_config *cfg, const mlpt_dataset *train,
                 const mlpt_dataset *test, const report_eval *e, const mlpt_history_row *history,
                 size_t epochs, mlpt_error *err);

@@ -1,5 +1,6 @@
 #include "train.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +56,31 @@ static bool same_shape(const size_t *a, int rank_a, const size_t *b, int rank_b)
     return rank_a == rank_b && !memcmp(a, b, (size_t)rank_a * sizeof *a);
 }
 
+int train_check_data_paths(const mlpt_config *cfg, bool train, bool test, mlpt_error *err)
+{
+    const struct {
+        const char *key, *path;
+        bool wanted;
+    } files[] = {{"train_images", cfg->data.train_images, train},
+                 {"train_labels", cfg->data.train_labels, train},
+                 {"test_images", cfg->data.test_images, test},
+                 {"test_labels", cfg->data.test_labels, test}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *path = files[i].path;
+        if (!files[i].wanted || access(path, F_OK) == 0 || errno != ENOENT)
+            continue;
+        char setting[MLPT_PATH_LEN + 128], cwd[MLPT_PATH_LEN] = "";
+        console_setting_origin(cfg, files[i].key, 0, setting, sizeof setting);
+        if (path[0] == '/')
+            return mlpt_fail(err, "%s: no such file", setting);
+        if (!getcwd(cwd, sizeof cwd))
+            snprintf(cwd, sizeof cwd, "which cannot be named");
+        return mlpt_fail(err, "%s: no such file (a relative path resolves against the working "
+                              "directory, %s, not the config's folder)", setting, cwd);
+    }
+    return 0;
+}
+
 /* Loads both sets, splits off the validation set, and checks the samples
  * against the model's input. Only the writer evaluates, so only it loads
  * the test set; every process needs all of the training set, since every
@@ -62,7 +88,8 @@ static bool same_shape(const size_t *a, int rank_a, const size_t *b, int rank_b)
 static int load_data(run *r, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
-    if (mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels, cfg->data.n_classes,
+    if (train_check_data_paths(cfg, true, r->writer, err) < 0 ||
+        mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels, cfg->data.n_classes,
                           &r->train_file, err) < 0 ||
         (r->writer && mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels,
                                         cfg->data.n_classes, &r->test, err) < 0))

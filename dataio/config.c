@@ -67,8 +67,12 @@ typedef struct real_range {
 /* Normal floats only: the engine flushes denormals to zero, which would turn
  * a tiny epsilon into 0 (and 0/0 into NaN weights). */
 #define POSITIVE_NORMAL {FLT_MIN, INFINITY, false, false}
-/* Any byte divided by the scale must stay a finite float. */
-#define SCALE_RANGE {1e-30, INFINITY, false, false}
+/* Inputs are bytes (at most 255) divided by the scale. At 1e-3 they reach
+ * 255,000, already a thousand times raw bytes (scale = 1): a first layer's
+ * sums of hundreds of them, and their squares in the gradients, stay far
+ * inside float's range. Far smaller scales only overflow them, and the run
+ * then diverges with a hint about the learning rate, not the scale. */
+#define SCALE_RANGE {1e-3, INFINITY, false, false}
 #define FRACTION {0, 1, false, true}
 
 typedef struct key_def key_def;

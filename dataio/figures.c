@@ -10,6 +10,7 @@
 #include <cairo.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -206,9 +207,10 @@ static void frame_box(cairo_t *cr, double x, double y, double w, double h, rgb c
 
 /* ---- image tiles ---- */
 
-/* How samples of a dataset are drawn: h x w bytes, scaled by `scale`. */
+/* How samples of a dataset are drawn: channels planes (1 grey, 3 red,
+ * green, blue) of h x w bytes, scaled by `scale`. */
 typedef struct tile_shape {
-    size_t h, w;
+    size_t channels, h, w;
     int scale;
 } tile_shape;
 
@@ -222,9 +224,10 @@ static double tile_h(const tile_shape *t)
     return (double)t->h * t->scale;
 }
 
-/* Draws the h x w bytes at px with its top left at (x, y): dark strokes on
- * white (255 - v), each byte a scale x scale square, in a thin frame. A
- * failure to allocate puts cr in an error state, found by canvas_save. */
+/* Draws the sample at px with its top left at (x, y): grey as dark strokes
+ * on white (255 - v), colour as it is, each pixel a scale x scale square,
+ * in a thin frame. A failure to allocate puts cr in an error state, found
+ * by canvas_save. */
 static void draw_tile(cairo_t *cr, const tile_shape *t, const uint8_t *px, double x, double y)
 {
     cairo_surface_t *img =
@@ -236,8 +239,14 @@ static void draw_tile(cairo_t *cr, const tile_shape *t, const uint8_t *px, doubl
         for (size_t r = 0; r < t->h; r++) {
             uint32_t *row = (uint32_t *)(void *)(data + r * (size_t)stride);
             for (size_t c = 0; c < t->w; c++) {
-                uint32_t g = 255u - px[r * t->w + c];
-                row[c] = 0xFF000000u | g << 16 | g << 8 | g;
+                const size_t i = r * t->w + c, plane = t->h * t->w;
+                uint32_t red = 255u - px[i], green = red, blue = red;
+                if (t->channels == 3) {
+                    red = px[i];
+                    green = px[plane + i];
+                    blue = px[2 * plane + i];
+                }
+                row[c] = 0xFF000000u | red << 16 | green << 8 | blue;
             }
         }
         cairo_surface_mark_dirty(img);
@@ -269,9 +278,40 @@ static int check_classes(const char *path, int n_classes, mlpt_class_names names
     return 0;
 }
 
-/* Checks what the image figures share: the dataset holds 2-D images (or
- * flat squares), every id is a sample, every label of those a class below
- * n_classes, and every class has a name. Fills *t. */
+/* The tile that draws d's samples, or -1 with why they are not pictures. */
+static int image_tile(const mlpt_dataset *d, tile_shape *t, mlpt_error *why)
+{
+    const int r = d->sample_rank;
+    const size_t *dims = d->sample_dims;
+    const bool planes = r == 3 && (dims[0] == 1 || dims[0] == 3);
+    if (r == 2 || planes) {
+        *t = (tile_shape){.channels = planes ? dims[0] : 1, .h = dims[r - 2], .w = dims[r - 1]};
+        const size_t side = t->h > t->w ? t->h : t->w;
+        t->scale = side >= TILE_PX ? 1 : (int)lround((double)TILE_PX / (double)side);
+        if (t->h >= 1 && t->w >= 1 && side <= MAX_SIDE &&
+            t->channels * t->h * t->w == d->features)
+            return 0;
+    }
+    char shape[8 * 24] = "";
+    for (int i = 0; i < r && i < 8; i++)
+        snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%zu", i ? "x" : "",
+                 dims[i]);
+    return mlpt_fail(why, "samples of shape %s (%zu values) are not pictures: those are HxW, "
+                     "or CxHxW with 1 or 3 channels, at most %d on a side", shape, d->features,
+                     MAX_SIDE);
+}
+
+int mlpt_figure_pictures(const mlpt_dataset *d, mlpt_error *why)
+{
+    tile_shape t;
+    if (!d)
+        return mlpt_fail(why, "no dataset (NULL)");
+    return image_tile(d, &t, why);
+}
+
+/* Checks what the image figures share: the dataset holds pictures, every id
+ * is a sample, every label of those a class below n_classes, and every
+ * class has a name. Fills *t. */
 static int check_images(const char *path, const mlpt_dataset *d, const uint32_t *ids, size_t n,
                         int n_classes, mlpt_class_names names, tile_shape *t, mlpt_error *err)
 {
@@ -283,25 +323,9 @@ static int check_images(const char *path, const mlpt_dataset *d, const uint32_t 
         return mlpt_fail(err, "%s: no images to show (n = 0)", path);
     if (check_classes(path, n_classes, names, err) < 0)
         return -1;
-    if (d->sample_rank == 2) {
-        t->h = d->sample_dims[0];
-        t->w = d->sample_dims[1];
-    } else if (d->sample_rank == 1) {
-        size_t side = (size_t)llround(sqrt((double)d->sample_dims[0]));
-        if (side * side != d->sample_dims[0])
-            return mlpt_fail(err, "%s: samples of %zu values are not square images", path,
-                             d->sample_dims[0]);
-        t->h = t->w = side;
-    } else {
-        return mlpt_fail(err, "%s: samples of rank %d are not images (rank 2, or rank 1 of a "
-                         "square length)", path, d->sample_rank);
-    }
-    if (t->h == 0 || t->w == 0 || t->h > MAX_SIDE || t->w > MAX_SIDE ||
-        t->h * t->w != d->features)
-        return mlpt_fail(err, "%s: images of %zu x %zu pixels do not match %zu features", path,
-                         t->h, t->w, d->features);
-    size_t side = t->h > t->w ? t->h : t->w;
-    t->scale = side >= TILE_PX ? 1 : (int)lround((double)TILE_PX / (double)side);
+    mlpt_error why;
+    if (image_tile(d, t, &why) < 0)
+        return mlpt_fail(err, "%s: %s", path, why.msg);
     for (size_t i = 0; i < n; i++) {
         if (ids[i] >= d->n)
             return mlpt_fail(err, "%s: sample id %u (entry %zu) is not below the sample count "

@@ -60,7 +60,7 @@ static int sniff_gzip(source *src, mlpt_error *err)
     size_t n = fread(magic, 1, sizeof magic, src->fp);
     if (n < sizeof magic && ferror(src->fp))
         return fail_read(src, err);
-    src->gzip = n == sizeof magic && magic[0] == 0x1f && magic[1] == 0x8b;
+    src->gzip = mlpt_file_sniff(magic, n, NULL) == MLPT_FILE_GZIP;
     if (fseek(src->fp, 0, SEEK_SET) != 0)
         return fail_read(src, err);
     return 0;
@@ -114,6 +114,31 @@ static int refill(source *src, int *got_input, mlpt_error *err)
     return 0;
 }
 
+/* At the end of a gzip member: another may follow (cat a.gz b.gz), but
+ * anything else (zero padding, junk) is named as what it is, not left for
+ * inflate to call a bad header. */
+static int check_next_member(source *src, mlpt_error *err)
+{
+    z_stream *zs = &src->zs;
+    if (zs->avail_in < 2) { /* the next magic may straddle a refill */
+        memmove(src->in, zs->next_in, zs->avail_in);
+        size_t n = fread(src->in + zs->avail_in, 1, sizeof src->in - zs->avail_in, src->fp);
+        if (n == 0 && ferror(src->fp))
+            return fail_read(src, err);
+        zs->next_in = src->in;
+        zs->avail_in += (uInt)n;
+    }
+    if (mlpt_file_sniff(zs->next_in, zs->avail_in, NULL) == MLPT_FILE_GZIP)
+        return 0;
+    const long pos = ftell(src->fp);
+    if (pos < 0)
+        return fail_read(src, err);
+    const uintmax_t after = src->file_size - ((uintmax_t)pos - zs->avail_in);
+    return mlpt_fail_at(err, src->path, NULL,
+                        "%ju byte%s after the end of the gzip stream, not another gzip member",
+                        after, after == 1 ? "" : "s");
+}
+
 /* Inflates up to len (<= MAX_READ) bytes into dst. Stops short only at the
  * end of the last gzip member, whose CRC and length inflate has then
  * checked. */
@@ -132,13 +157,14 @@ static int inflate_some(source *src, unsigned char *dst, size_t len, size_t *got
                                 "truncated gzip stream: unexpected end of file");
         int rc = inflate(zs, Z_NO_FLUSH);
         if (rc == Z_STREAM_END) {
-            /* A member ended; gzip allows another to follow (cat a.gz b.gz). */
             if (zs->avail_in == 0 && refill(src, &got_input, err) != 0)
                 return -1;
-            if (got_input)
-                inflateReset(zs);
-            else
+            if (!got_input)
                 src->at_end = 1;
+            else if (check_next_member(src, err) != 0)
+                return -1;
+            else
+                inflateReset(zs);
         } else if (rc != Z_OK) {
             return mlpt_fail_at(err, src->path, NULL, "corrupt gzip stream: %s",
                                 zs->msg ? zs->msg : zError(rc));
@@ -177,6 +203,77 @@ static int source_read(source *src, unsigned char *dst, size_t len, size_t *got,
     return 0;
 }
 
+mlpt_file_kind mlpt_file_sniff(const unsigned char *head, size_t n, const char **name)
+{
+    static const struct {
+        const char *magic;
+        size_t len, at;
+        const char *name;
+    } known[] = {
+        {"\xff\xd8\xff", 3, 0, "a JPEG picture"},
+        {"GIF8", 4, 0, "a GIF picture"},
+        {"BM", 2, 0, "a BMP picture"},
+        {"II*\0", 4, 0, "a TIFF picture"},
+        {"MM\0*", 4, 0, "a TIFF picture"},
+        {"WEBP", 4, 8, "a WebP picture"}, /* after "RIFF" and a length */
+        {"PK\3\4", 4, 0, "a zip archive (a NumPy .npz too)"},
+        {"\x93NUMPY", 6, 0, "a NumPy .npy array"},
+        {"%PDF", 4, 0, "a PDF document"},
+        {"\xef\xbb\xbf", 3, 0, "text (CSV or similar)"}, /* a UTF-8 byte order mark */
+    };
+    static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    const char *unused;
+    if (!name)
+        name = &unused;
+    *name = NULL;
+    if (n >= 2 && head[0] == 0 && head[1] == 0) {
+        *name = "an IDX file";
+        return MLPT_FILE_IDX;
+    }
+    if (n >= 2 && head[0] == 0x1f && head[1] == 0x8b) {
+        *name = "gzip data";
+        return MLPT_FILE_GZIP;
+    }
+    if (n >= sizeof png && memcmp(head, png, sizeof png) == 0) {
+        *name = "a PNG picture";
+        return MLPT_FILE_PNG;
+    }
+    for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+        if (n >= known[i].at + known[i].len &&
+            memcmp(head + known[i].at, known[i].magic, known[i].len) == 0) {
+            *name = known[i].name;
+            return MLPT_FILE_OTHER;
+        }
+    size_t printable = 0;
+    while (printable < n && ((head[printable] >= 0x20 && head[printable] < 0x7f) ||
+                             head[printable] == '\t' || head[printable] == '\n' ||
+                             head[printable] == '\r'))
+        printable++;
+    if (n > 0 && printable == n)
+        *name = "text (CSV or similar)";
+    return MLPT_FILE_OTHER;
+}
+
+/* A file whose magic is not IDX's: says what it looks like, from its first
+ * bytes (magic, then what follows it). */
+static int fail_foreign(source *src, const unsigned char magic[IDX_MAGIC_LEN], mlpt_error *err)
+{
+    unsigned char head[MLPT_SNIFF_LEN];
+    size_t got = 0;
+    const char *name;
+    memcpy(head, magic, IDX_MAGIC_LEN);
+    if (source_read(src, head + IDX_MAGIC_LEN, sizeof head - IDX_MAGIC_LEN, &got, err) != 0)
+        return -1;
+    mlpt_file_sniff(head, IDX_MAGIC_LEN + got, &name);
+    if (name)
+        return mlpt_fail_at(err, src->path, NULL,
+                            "not an IDX file: it looks like %s%s (an IDX file, raw or gzip, "
+                            "starts 0x00 0x00)", name, src->gzip ? " inside gzip" : "");
+    return mlpt_fail_at(err, src->path, NULL,
+                        "not an IDX file: magic bytes 0x%02x 0x%02x (expected 0x00 0x00)",
+                        magic[0], magic[1]);
+}
+
 /* Reads and checks the magic and the dimensions into t (rank, dims, count). */
 static int read_header(source *src, mlpt_idx *t, mlpt_error *err)
 {
@@ -190,9 +287,7 @@ static int read_header(source *src, mlpt_idx *t, mlpt_error *err)
                             "not an IDX file: %zu bytes, shorter than the %d-byte magic", got,
                             IDX_MAGIC_LEN);
     if (magic[0] != 0 || magic[1] != 0)
-        return mlpt_fail_at(err, path, NULL,
-                            "not an IDX file: magic bytes 0x%02x 0x%02x (expected 0x00 0x00)",
-                            magic[0], magic[1]);
+        return fail_foreign(src, magic, err);
     const char *type = idx_type_name(magic[2]);
     if (!type)
         return mlpt_fail_at(err, path, NULL, "not an IDX file: unknown type code 0x%02x", magic[2]);

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "le_bytes.h"
 
@@ -35,8 +36,77 @@ static int check_png_size(const char *path, mlpt_error *err)
     return 0;
 }
 
-/* The PNG as grey levels g[h * w] (0 black .. 255 white), alpha composited
- * on white. */
+/* Checks every chunk's length and CRC up to IEND, to say where a PNG that
+ * cairo could not decode is damaged. Fails naming the first damage found;
+ * returns 0 when the chunks are sound. */
+static int find_png_damage(const char *path, mlpt_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return mlpt_fail(err, "%s: cannot open: %s", path, strerror(errno));
+    unsigned char head[8], buf[1 << 14];
+    long at = 8; /* past the signature */
+    int rc = fseek(f, at, SEEK_SET) == 0 ? 0 : mlpt_fail(err, "%s: cannot seek", path);
+    while (rc == 0) {
+        if (fread(head, 1, 8, f) != 8) {
+            rc = mlpt_fail(err, "%s: damaged PNG: the file ends at byte %ld, before its IEND "
+                           "chunk (truncated)", path, at);
+            break;
+        }
+        uint32_t left = get_be32(head);
+        char name[8] = "?";
+        if (memchr(head + 4, 0, 4) == NULL)
+            snprintf(name, sizeof name, "%.4s", (const char *)(head + 4));
+        if (left > 0x7fffffffu) { /* the PNG specification's limit */
+            rc = mlpt_fail(err, "%s: damaged PNG: chunk '%s' at byte %ld claims %u bytes", path,
+                           name, at, left);
+            break;
+        }
+        uLong crc = crc32(0L, head + 4, 4);
+        while (left > 0) {
+            const size_t want = left < sizeof buf ? left : sizeof buf;
+            if (fread(buf, 1, want, f) != want)
+                break;
+            crc = crc32(crc, buf, (uInt)want);
+            left -= (uint32_t)want;
+        }
+        if (left > 0 || fread(buf, 1, 4, f) != 4) {
+            rc = mlpt_fail(err, "%s: damaged PNG: the file ends inside chunk '%s' at byte %ld "
+                           "(truncated)", path, name, at);
+            break;
+        }
+        if (get_be32(buf) != (uint32_t)crc) {
+            rc = mlpt_fail(err, "%s: damaged PNG: chunk '%s' at byte %ld fails its CRC check",
+                           path, name, at);
+            break;
+        }
+        if (memcmp(head + 4, "IEND", 4) == 0)
+            break;
+        at += 12 + (long)get_be32(head);
+    }
+    fclose(f);
+    return rc;
+}
+
+/* Transparent paper: most of the border has alpha below one half. */
+static bool on_transparent_paper(const unsigned char *data, int stride, int h, int w)
+{
+    size_t clear = 0, border = 0;
+    for (int y = 0; y < h; y++) {
+        const uint32_t *row = (const uint32_t *)(const void *)(data + (size_t)y * (size_t)stride);
+        for (int x = 0; x < w; x++)
+            if (y == 0 || x == 0 || y == h - 1 || x == w - 1) {
+                clear += (row[x] >> 24) < 128;
+                border++;
+            }
+    }
+    return 2 * clear > border;
+}
+
+/* The PNG as grey levels g[h * w] (0 black .. 255 white). On transparent
+ * paper the alpha alone is the ink, drawn dark on white: drawing tools
+ * export strokes of any colour, white ones too, on no paper at all.
+ * Otherwise alpha is composited on white. */
 static int read_grey(const char *path, float **grey, int *h, int *w, mlpt_error *err)
 {
     if (check_png_size(path, err) < 0)
@@ -45,7 +115,15 @@ static int read_grey(const char *path, float **grey, int *h, int *w, mlpt_error 
     cairo_status_t st = cairo_surface_status(s);
     if (st != CAIRO_STATUS_SUCCESS) {
         cairo_surface_destroy(s);
-        return mlpt_fail(err, "%s: cannot read as PNG: %s", path, cairo_status_to_string(st));
+        if (find_png_damage(path, err) < 0)
+            return -1;
+        /* cairo reports every libpng error (bad pixel data among them) as
+         * running out of memory. */
+        return st == CAIRO_STATUS_NO_MEMORY
+                   ? mlpt_fail(err, "%s: cannot decode the PNG: its image data is damaged or "
+                               "of a form that cannot be read (or memory ran out)", path)
+                   : mlpt_fail(err, "%s: cannot read as PNG: %s", path,
+                               cairo_status_to_string(st));
     }
     cairo_format_t fmt = cairo_image_surface_get_format(s);
     *w = cairo_image_surface_get_width(s);
@@ -60,13 +138,16 @@ static int read_grey(const char *path, float **grey, int *h, int *w, mlpt_error 
         cairo_surface_destroy(s);
         return mlpt_fail(err, "%s: out of memory for a %dx%d picture", path, *w, *h);
     }
+    const bool alpha_ink = fmt == CAIRO_FORMAT_ARGB32 && on_transparent_paper(data, stride, *h, *w);
     for (int y = 0; y < *h; y++) {
         const uint32_t *row = (const uint32_t *)(data + (size_t)y * (size_t)stride);
         for (int x = 0; x < *w; x++) {
             uint32_t p = row[x]; /* premultiplied ARGB, native endian */
             float a = fmt == CAIRO_FORMAT_ARGB32 ? (float)(p >> 24) / 255.0f : 1.0f;
-            float luma = 0.299f * (float)(p >> 16 & 0xff) + 0.587f * (float)(p >> 8 & 0xff) +
-                         0.114f * (float)(p & 0xff);
+            float luma = alpha_ink ? 0.0f
+                                   : 0.299f * (float)(p >> 16 & 0xff) +
+                                         0.587f * (float)(p >> 8 & 0xff) +
+                                         0.114f * (float)(p & 0xff);
             (*grey)[(size_t)y * (size_t)*w + (size_t)x] = luma + 255.0f * (1.0f - a);
         }
     }

@@ -132,6 +132,13 @@ expect truncated-idx 1 'short-images: .*truncated' -- "$tmp/short.ini" --out "$t
 sed -e "s|^test_labels .*|test_labels = $tmp/data/bad-labels|" configs/tiny.ini >"$tmp/labels.ini"
 expect bad-label 1 'bad-labels: .*12' -- "$tmp/labels.ini" --out "$tmp/run"
 expect unwritable-out 1 'cannot create folder' -- configs/tiny.ini --out /proc/mlpt-nope
+# A data file that is not there: the config line that named it, and where a
+# relative path was looked for.
+sed -e 's|^train_images .*|train_images = nope/train-images|' configs/tiny.ini >"$tmp/rel.ini"
+expect missing-relative-data 1 "rel\.ini:5: \[data\] train_images = nope/train-images: no such file \(a relative path resolves against the working directory, $PWD," \
+    -- "$tmp/rel.ini" --out "$tmp/run"
+expect missing-data-override 1 '\[data\] test_labels = /nope/labels \(command line\): no such file$' -- \
+    configs/tiny.ini --set data.test_labels=/nope/labels --out "$tmp/run"
 
 # --check: the memory training takes, and a model no machine holds refused
 # naming its line (and the input's, which makes the first layer wide).
@@ -249,6 +256,54 @@ for f in model.safetensors history.csv samples.png predictions.png misclassified
 done
 check "no temporary files left" test -z "$(find "$run" -name '*.tmp.*')"
 
+# Samples of other shapes train and finish: colour 3x8x8 pictures are drawn
+# in the image figures; 64 values in a row are no picture, so those figures
+# are skipped with a line saying why, and the run still succeeds.
+/usr/bin/python3 - "$tmp/data" <<'PY'
+import random, struct, sys
+random.seed(1)
+def idx(path, dims, data):
+    with open(path, "wb") as f:
+        f.write(bytes([0, 0, 8, len(dims)]) + b"".join(struct.pack(">I", d) for d in dims))
+        f.write(bytes(data))
+for part, n in (("train", 120), ("test", 30)):
+    labels = [i % 3 for i in range(n)]
+    pixels = []
+    for label in labels:  # a red, green or blue square on a dark ground: planes C, H, W
+        for c in range(3):
+            pixels += [230 if c == label and 2 <= y < 6 and 2 <= x < 6 else random.randrange(40)
+                       for y in range(8) for x in range(8)]
+    idx(f"{sys.argv[1]}/{part}-colour", [n, 3, 8, 8], pixels)
+    idx(f"{sys.argv[1]}/{part}-flat", [n, 64], [p for i in range(n) for p in pixels[192 * i:192 * i + 64]])
+    idx(f"{sys.argv[1]}/{part}-labels", [n], labels)
+PY
+for shape in colour:3x8x8 flat:64; do
+    kind=${shape%%:*}
+    cat >"$tmp/$kind.ini" <<INI
+[data]
+train_images = $tmp/data/train-$kind
+train_labels = $tmp/data/train-labels
+test_images = $tmp/data/test-$kind
+test_labels = $tmp/data/test-labels
+classes = red green blue
+[model]
+input = ${shape#*:}
+layer = dense 3 softmax
+[train]
+epochs = 2
+[run]
+out = $tmp/$kind
+INI
+done
+expect colour-pictures 0 'wrote .*misclassified\.png|wrote .*predictions\.png' -- "$tmp/colour.ini"
+for f in samples.png predictions.png confusion.png curves.png; do
+    check "colour run: $f" test -s "$tmp/colour/$f"
+done
+expect flat-not-pictures 0 'skipped samples\.png, predictions\.png and misclassified\.png: samples of shape 64 .*not pictures' \
+    -- "$tmp/flat.ini"
+check "flat run: no image figures, the others" test ! -e "$tmp/flat/samples.png" -a \
+    -s "$tmp/flat/confusion.png" -a -s "$tmp/flat/model.safetensors"
+
 # predict: IDX range, cross-checked by an independent NumPy forward pass.
 "$bin" predict "$run/model.safetensors" data/mnist/t10k-images-idx3-ubyte:0-99 --json \
     >"$tmp/pred.jsonl" 2>&1
@@ -263,6 +318,42 @@ expect predict-png 0 'seven\.png +[0-9] \([0-9.]+%\)' -- \
 expect predict-range 1 'index 10000 is beyond its 10000 images' -- \
     predict "$run/model.safetensors" data/mnist/t10k-images-idx3-ubyte:9999-10000
 expect predict-not-image 1 'tiny\.ini' -- predict "$run/model.safetensors" configs/tiny.ini
+# A file in another format is named, with the formats predict reads.
+printf '\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01' >"$tmp/photo.jpg"
+expect predict-jpeg 1 'photo\.jpg: a JPEG picture, .*PNG pictures and IDX image files \(raw or gzip\)' \
+    -- predict "$run/model.safetensors" "$tmp/photo.jpg"
+# An index range that is not one, when FILE exists, is named as malformed;
+# one past any size_t, as out of range.
+mnist_test=data/mnist/t10k-images-idx3-ubyte
+for range in -1 a 3-; do
+    expect "predict-range-$range" 1 "ubyte:$range: malformed index range '$range'" -- \
+        predict "$run/model.safetensors" "$mnist_test:$range"
+done
+expect predict-range-overflow 1 'ubyte:18446744073709551616: index out of range' -- \
+    predict "$run/model.safetensors" "$mnist_test:18446744073709551616"
+# A bad input among good ones: reported, and the others still predicted.
+out=$("$bin" predict "$run/model.safetensors" tests/data/seven.png "$tmp/photo.jpg" \
+    tests/data/three.png 2>"$tmp/stderr")
+rc=$?
+check "predict goes on after a bad input (exit 1, the third predicted)" test "$rc" -eq 1 -a \
+    "$(grep -c '^tests/data/\(seven\|three\)\.png ' <<<"$out")" -eq 2
+check "predict names the bad input on stderr" grep -q \
+    "^mlptrain: error: $tmp/photo\.jpg: a JPEG picture" "$tmp/stderr"
+"$bin" predict "$run/model.safetensors" tests/data/seven.png "$tmp/photo.jpg" \
+    tests/data/three.png --json --top 2 >"$tmp/mixed.jsonl" 2>/dev/null
+rc=$?
+check "predict --json: one record per input, the bad one an error, exit 1" /usr/bin/python3 -c '
+import json, sys
+rows = [json.loads(line) for line in open(sys.argv[1])]
+assert sys.argv[2] == "1", "exit " + sys.argv[2]
+assert [r["input"] for r in rows] == ["tests/data/seven.png", sys.argv[3], "tests/data/three.png"], rows
+assert "JPEG" in rows[1]["error"] and "predicted" not in rows[1], rows[1]
+for r in (rows[0], rows[2]):
+    assert len(r["probabilities"]) == 10, r
+    ranked = sorted(range(10), key=lambda k: -r["probabilities"][k])[:2]
+    assert [t["class"] for t in r["top"]] == [str(k) for k in ranked], r
+    assert [t["probability"] for t in r["top"]] == [r["probabilities"][k] for k in ranked], r
+' "$tmp/mixed.jsonl" "$rc" "$tmp/photo.jpg"
 
 # Another writer's tensor order (Python's safetensors sorts by name): the
 # same model, the same predictions.

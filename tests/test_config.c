@@ -460,7 +460,13 @@ Test(config, error_bad_numbers)
         snprintf(text, sizeof text, MINI "%s\n", bad[i]);
         fails(text, "t.ini:11: ", "expected a number");
     }
-    fails(MINI "[data]\nscale = 0\n", "t.ini:11: ", "[data] scale = 0: expected a number >= 1e-30");
+    fails(MINI "[data]\nscale = 0\n", "t.ini:11: ", "[data] scale = 0: expected a number >= 0.001");
+    /* A tiny scale makes inputs no float trains on (it diverged, blaming
+     * the learning rate). */
+    fails(MINI "[data]\nscale = 1e-30\n", "t.ini:11: ",
+          "[data] scale = 1e-30: expected a number >= 0.001");
+    fails(MINI "[data]\nscale = 0.0009\n", "t.ini:11: ", "expected a number >= 0.001");
+    parses(MINI "[data]\nscale = 0.001\n");
     fails(MINI "[data]\nvalidation = 1\n", "t.ini:11: ", "expected a number in [0, 1)");
 }
 

@@ -169,16 +169,64 @@ Test(figures, samples_grid)
     check_png(p12, 2 * 16 + 4 * 112 + 3 * 14, in.h); /* 4 x 3 */
 }
 
-Test(figures, samples_flat_square)
+/* C x H x W samples with 3 channels are drawn in colour: the strokes in the
+ * red plane alone come out red, on black; with 1 channel, as H x W. */
+Test(figures, samples_in_colour_and_grey_planes)
+{
+    static uint8_t planes[N * 3 * FEATURES];
+    mlpt_dataset grey = make_dataset(), colour = grey;
+    memset(planes, 0, sizeof planes);
+    for (int i = 0; i < N; i++)
+        memcpy(planes + (size_t)i * 3 * FEATURES, pixels + (size_t)i * FEATURES, FEATURES);
+    colour.sample_rank = 3;
+    colour.sample_dims[0] = 3;
+    colour.sample_dims[1] = colour.sample_dims[2] = SIDE;
+    colour.features = 3 * FEATURES;
+    colour.pixels = planes;
+    mlpt_error err;
+    const char *path = scratch_path("colour.png");
+    cr_assert_eq(mlpt_figure_samples(path, &colour, IDS, 4, NAMES, &err), 0, "%s", err.msg);
+    png_info in = check_png(path, 2 * 16 + 2 * 112 + 14, 0);
+    cr_expect_gt(in.red, 4 * 100u, "only %zu red pixels", in.red);
+
+    grey.sample_rank = 3;
+    grey.sample_dims[0] = 1;
+    grey.sample_dims[1] = grey.sample_dims[2] = SIDE;
+    path = scratch_path("grey.png");
+    cr_assert_eq(mlpt_figure_samples(path, &grey, IDS, 4, NAMES, &err), 0, "%s", err.msg);
+    cr_expect_eq(check_png(path, 2 * 16 + 2 * 112 + 14, in.h).red, 0);
+}
+
+/* What is a picture, and why the rest are not (for the caller's message). */
+Test(figures, pictures_are_hxw_or_1_or_3_planes)
 {
     mlpt_dataset d = make_dataset();
-    d.sample_rank = 1;
-    d.sample_dims[0] = FEATURES;
-    d.sample_dims[1] = 0;
-    mlpt_error err;
-    const char *path = scratch_path("flat.png");
-    cr_assert_eq(mlpt_figure_samples(path, &d, IDS, 4, NAMES, &err), 0, "%s", err.msg);
-    check_png(path, 2 * 16 + 2 * 112 + 14, 0);
+    mlpt_error why;
+    cr_expect_eq(mlpt_figure_pictures(&d, &why), 0, "%s", why.msg);
+    static const struct {
+        int rank;
+        size_t dims[3];
+        int pictures;
+        const char *shape;
+    } cases[] = {
+        {3, {1, 28, 28}, 1, ""},   {3, {3, 28, 28}, 1, ""},
+        {1, {784}, 0, "shape 784 "}, {3, {7, 7, 16}, 0, "shape 7x7x16 "},
+        {3, {4, 14, 14}, 0, "shape 4x14x14 "},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mlpt_dataset s = d;
+        s.sample_rank = cases[i].rank;
+        s.features = 1;
+        for (int k = 0; k < cases[i].rank; k++)
+            s.features *= s.sample_dims[k] = cases[i].dims[k];
+        if (cases[i].pictures) {
+            cr_expect_eq(mlpt_figure_pictures(&s, &why), 0, "case %zu: %s", i, why.msg);
+            continue;
+        }
+        cr_expect_eq(mlpt_figure_pictures(&s, &why), -1, "case %zu", i);
+        cr_expect(strstr(why.msg, cases[i].shape) && strstr(why.msg, "not pictures"),
+                  "case %zu: %s", i, why.msg);
+    }
 }
 
 Test(figures, samples_bad_arguments)

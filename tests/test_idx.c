@@ -389,7 +389,43 @@ Test(idx, rejects_garbage_after_gzip_stream)
     blob b = make_idx(0x08, 3, dims_5x4x3, 60);
     const char *path = write_gz("x.gz", b.bytes, b.len);
     append_raw(path, "junk");
-    expect_idx_failure(path, "corrupt gzip stream");
+    expect_idx_failure(path, "4 bytes after the end of the gzip stream, not another gzip member");
+}
+
+/* Zero padding (tar, dd, a block device) after the stream is not a damaged
+ * header either. */
+Test(idx, rejects_zeros_after_gzip_stream)
+{
+    blob b = make_idx(0x08, 3, dims_5x4x3, 60);
+    const char *path = write_gz("x.gz", b.bytes, b.len);
+    static const char zeros[512];
+    FILE *f = fopen(path, "ab");
+    cr_assert(f && fwrite(zeros, 1, sizeof zeros, f) == sizeof zeros && fclose(f) == 0);
+    expect_idx_failure(path, "512 bytes after the end of the gzip stream");
+}
+
+/* A file in another format is named as what it looks like. */
+Test(idx, names_other_formats)
+{
+    static const struct {
+        const char *bytes;
+        size_t len;
+        const char *name;
+    } files[] = {
+        {"\xff\xd8\xff\xe0\0\x10JFIF\0\1\1\0", 16, "a JPEG picture"},
+        {"GIF89a\1\0\1\0\0\0", 12, "a GIF picture"},
+        {"RIFF\x24\0\0\0WEBPVP8 ", 16, "a WebP picture"},
+        {"PK\3\4\x14\0\0\0\x08\0\0\0", 12, "a zip archive"},
+        {"\x93NUMPY\1\0v\0{'descr'", 16, "a NumPy .npy array"},
+        {"%PDF-1.7\n%\xe2\xe3\xcf\xd3", 16, "a PDF document"},
+        {"label,pixel0,pixel1\n", 20, "text (CSV or similar)"},
+    };
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        char phrase[128];
+        snprintf(phrase, sizeof phrase, "not an IDX file: it looks like %s", files[i].name);
+        expect_idx_failure(write_raw("other", files[i].bytes, files[i].len), phrase);
+    }
+    expect_idx_failure(write_gz("other.gz", "%PDF-1.7\n", 9), "a PDF document inside gzip");
 }
 
 /* ---- datasets ---- */

@@ -20,14 +20,19 @@ static void make_scratch(void)
 
 TestSuite(image, .init = make_scratch, .fini = scratch_remove);
 
-/* A PNG of w x h with a "7" stroked in ink on a background (grey levels). */
+/* A PNG of w x h with a "7" stroked in ink on a background (grey levels;
+ * TRANSPARENT: none, no paper at all). */
+#define TRANSPARENT (-1.0)
 static const char *draw_seven(const char *name, int w, int h, double ink, double background)
 {
     const char *path = scratch_path(name);
-    cairo_surface_t *s = cairo_image_surface_create(CAIRO_FORMAT_RGB24, w, h);
+    cairo_surface_t *s = cairo_image_surface_create(
+        background == TRANSPARENT ? CAIRO_FORMAT_ARGB32 : CAIRO_FORMAT_RGB24, w, h);
     cairo_t *cr = cairo_create(s);
-    cairo_set_source_rgb(cr, background, background, background);
-    cairo_paint(cr);
+    if (background != TRANSPARENT) { /* a new ARGB32 surface is transparent */
+        cairo_set_source_rgb(cr, background, background, background);
+        cairo_paint(cr);
+    }
     cairo_set_source_rgb(cr, ink, ink, ink);
     cairo_set_line_width(cr, w / 12.0);
     cairo_move_to(cr, 0.25 * w, 0.25 * h); /* off-centre on purpose */
@@ -147,4 +152,44 @@ Test(image, grey_paper_is_not_ink)
     for (int i = 0; i < 784; i++)
         differ += abs(on_white[i] - on_grey[i]) > 16;
     cr_assert_lt(differ, 20, "%d pixels differ between white and grey paper", differ);
+}
+
+/* White strokes on no paper, as drawing tools export them: the opaque
+ * strokes are the ink, whatever their colour, so the sample is the one the
+ * same strokes give in black on white. */
+Test(image, opaque_strokes_on_transparent_paper_are_ink)
+{
+    uint8_t clear[784], on_white[784];
+    mlpt_error err;
+    cr_assert_eq(mlpt_image_load_png(draw_seven("white-on-clear.png", 120, 160, 1.0, TRANSPARENT),
+                                     28, 28, clear, &err), 0, "%s", err.msg);
+    check_mnist_like(clear);
+    cr_assert_eq(mlpt_image_load_png(draw_seven("black-on-white.png", 120, 160, 0.0, 1.0), 28, 28,
+                                     on_white, &err), 0, "%s", err.msg);
+    int differ = 0;
+    for (int i = 0; i < 784; i++)
+        differ += abs(clear[i] - on_white[i]) > 8;
+    cr_assert_lt(differ, 10, "%d pixels differ from the black-on-white drawing", differ);
+}
+
+/* cairo reports libpng's errors as running out of memory: a damaged chunk
+ * must be named instead. */
+Test(image, damaged_png_is_named_as_damaged)
+{
+    const char *path = draw_seven("damaged.png", 64, 64, 0.0, 1.0);
+    FILE *f = fopen(path, "r+b");
+    cr_assert(f);
+    unsigned char bytes[4096];
+    const size_t n = fread(bytes, 1, sizeof bytes, f);
+    size_t idat = 0;
+    while (idat + 8 < n && memcmp(bytes + idat, "IDAT", 4) != 0)
+        idat++;
+    cr_assert(idat + 8 < n, "no IDAT chunk in the first %zu bytes", n);
+    const long at = (long)idat + 6; /* inside the chunk's data */
+    cr_assert(fseek(f, at, SEEK_SET) == 0 && fputc(bytes[at] ^ 0x55, f) != EOF && fclose(f) == 0);
+    uint8_t px[784];
+    mlpt_error err;
+    cr_assert_eq(mlpt_image_load_png(path, 28, 28, px, &err), -1);
+    cr_assert(strstr(err.msg, "damaged.png: damaged PNG: chunk 'IDAT' at byte") &&
+                  strstr(err.msg, "CRC") && !strstr(err.msg, "memory"), "%s", err.msg);
 }

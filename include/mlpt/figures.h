@@ -1,7 +1,8 @@
 /* mlpt/figures.h - the pictures of a run, as PNG files (cairo, headless).
  *
- * Images are drawn as the Keras tutorial shows them: dark strokes on white
- * (the grey value inverted), nearest-neighbour scaled. Every figure is
+ * Grey images are drawn as the Keras tutorial shows them: dark strokes on
+ * white (the grey value inverted); colour images in their colours; both
+ * nearest-neighbour scaled. Every figure is
  * written atomically. Class names label everything, so a Fashion-MNIST
  * figure says "Ankle boot", not 9. */
 #ifndef MLPT_FIGURES_H
@@ -21,9 +22,15 @@ extern "C" {
 /* Class names, indexed by label. */
 typedef const char *const *mlpt_class_names;
 
+/* Whether d's samples are pictures the image figures can draw: H x W
+ * (grey), or C x H x W with C = 1 (grey) or 3 (red, green, blue planes).
+ * Returns 0 if so, else -1 with the reason in why (naming no file), for a
+ * caller that skips those figures. */
+int mlpt_figure_pictures(const mlpt_dataset *d, mlpt_error *why);
+
 /* A grid of n images of d (ids[0..n)) with their true class names as
- * captions, as square as n allows (9 -> 3x3). Samples must be 2-D images
- * (rank 2) or flat squares (rank 1 of a square length). */
+ * captions, as square as n allows (9 -> 3x3). The samples must be pictures
+ * (mlpt_figure_pictures). */
 int mlpt_figure_samples(const char *path, const mlpt_dataset *d, const uint32_t *ids, size_t n,
                         mlpt_class_names names, mlpt_error *err);
 

@@ -36,6 +36,23 @@ int mlpt_idx_load(const char *path, mlpt_idx *out, mlpt_error *err);
 /* Releases the payload and zeroes *t; safe on a zeroed struct. */
 void mlpt_idx_free(mlpt_idx *t);
 
+/* What a file's first bytes say it is: to choose a reader, and to name a
+ * file that no reader takes. */
+typedef enum mlpt_file_kind {
+    MLPT_FILE_IDX,   /* starts 0x00 0x00 */
+    MLPT_FILE_GZIP,  /* starts 0x1f 0x8b */
+    MLPT_FILE_PNG,   /* the PNG signature */
+    MLPT_FILE_OTHER  /* anything else */
+} mlpt_file_kind;
+
+/* The kind of a file starting with head[0..n) (its first MLPT_SNIFF_LEN
+ * bytes, or all of a shorter file). *name (when name is not NULL) is what
+ * the bytes look like, for a message: "a PNG picture", "a JPEG picture",
+ * "a NumPy .npy array", "text (CSV or similar)"...; NULL for bytes it does
+ * not recognise. */
+#define MLPT_SNIFF_LEN 12
+mlpt_file_kind mlpt_file_sniff(const unsigned char *head, size_t n, const char **name);
+
 #ifdef __cplusplus
 }
 #endif
