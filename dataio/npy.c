@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mlpt/fileio.h"
+#include "npy_source.h"
 
 #define NPY_MAGIC "\x93NUMPY"
 #define NPY_MAGIC_LEN 6
@@ -203,26 +204,27 @@ static int parse_header(const char *path, const char *text, size_t len, header *
     return 0;
 }
 
-/* ---- the file ---- */
+/* ---- the array, from a file or a .npz member ---- */
 
-static int read_exactly(FILE *f, const char *path, void *buf, size_t len, const char *what,
+static int read_exactly(npy_source *src, void *buf, size_t len, const char *what,
                         mlpt_error *err)
 {
-    const size_t got = fread(buf, 1, len, f);
-    if (got == len)
-        return 0;
-    if (ferror(f))
-        return mlpt_fail_at(err, path, NULL, "read error: %s", strerror(errno));
-    return mlpt_fail_at(err, path, NULL, "truncated %s: %zu of %zu bytes", what, got, len);
+    size_t got = 0;
+    if (src->read(src, buf, len, &got, err) < 0)
+        return -1;
+    if (got < len)
+        return mlpt_fail_at(err, src->name, NULL, "truncated %s: %zu of %zu bytes", what, got,
+                            len);
+    return 0;
 }
 
-/* Reads the magic, version and header; leaves f at the payload and sets
+/* Reads the magic, version and header; leaves src at the payload and sets
  * *header_end to its offset. */
-static int read_header(FILE *f, const char *path, header *h, uint64_t *header_end,
-                       mlpt_error *err)
+static int read_header(npy_source *src, header *h, uint64_t *header_end, mlpt_error *err)
 {
+    const char *path = src->name;
     unsigned char pre[NPY_MAGIC_LEN + 2 + 4];
-    if (read_exactly(f, path, pre, NPY_MAGIC_LEN + 2, "preamble", err) < 0)
+    if (read_exactly(src, pre, NPY_MAGIC_LEN + 2, "preamble", err) < 0)
         return -1;
     if (memcmp(pre, NPY_MAGIC, NPY_MAGIC_LEN))
         return mlpt_fail_at(err, path, NULL, "not a .npy file: it does not start with "
@@ -232,7 +234,7 @@ static int read_header(FILE *f, const char *path, header *h, uint64_t *header_en
         return mlpt_fail_at(err, path, "version", "%d.%d is not a .npy format version "
                             "(1.0, 2.0 or 3.0)", major, minor);
     const size_t len_bytes = major == 1 ? 2 : 4;
-    if (read_exactly(f, path, pre + 8, len_bytes, "header length", err) < 0)
+    if (read_exactly(src, pre + 8, len_bytes, "header length", err) < 0)
         return -1;
     uint32_t len = (uint32_t)pre[8] | (uint32_t)pre[9] << 8;
     if (len_bytes == 4)
@@ -243,7 +245,7 @@ static int read_header(FILE *f, const char *path, header *h, uint64_t *header_en
     char *text = malloc(len + 1);
     if (!text)
         return mlpt_fail_at(err, path, "header", "out of memory");
-    int rc = read_exactly(f, path, text, len, "header", err);
+    int rc = read_exactly(src, text, len, "header", err);
     if (rc == 0 && memchr(text, '\0', len))
         rc = mlpt_fail_at(err, path, "header", "holds a NUL byte");
     if (rc == 0)
@@ -288,21 +290,19 @@ static int to_c_order(const char *path, mlpt_npy *a, mlpt_error *err)
     return 0;
 }
 
-int mlpt_npy_load(const char *path, mlpt_npy *out, mlpt_error *err)
+int npy_read(npy_source *src, mlpt_npy *out, mlpt_error *err)
 {
+    const char *path = src->name;
     memset(out, 0, sizeof *out);
-    FILE *f;
-    uint64_t size, header_end = 0;
+    uint64_t header_end = 0;
     header h = {0};
-    if (mlpt_open_regular(path, &f, &size, err) < 0)
-        return -1;
-    int rc = read_header(f, path, &h, &header_end, err);
+    int rc = read_header(src, &h, &header_end, err);
     size_t bytes = 0;
     if (rc == 0 && __builtin_mul_overflow(h.a.count, (size_t)h.a.itemsize, &bytes))
         rc = mlpt_fail_at(err, path, "shape", "%zu elements of %d bytes overflow size_t",
                           h.a.count, h.a.itemsize);
-    /* read_header read header_end bytes, so the file holds at least those */
-    const uint64_t available = size - header_end;
+    /* read_header read header_end bytes, so the source holds at least those */
+    const uint64_t available = src->size - header_end;
     if (rc == 0 && available != bytes)
         rc = mlpt_fail_at(err, path, NULL, "%s: the shape needs %zu bytes of data but %llu "
                           "follow the header", available < bytes ? "truncated" : "trailing bytes",
@@ -311,8 +311,7 @@ int mlpt_npy_load(const char *path, mlpt_npy *out, mlpt_error *err)
     if (rc == 0 && !(h.a.data = malloc(bytes ? bytes : 1)))
         rc = mlpt_fail_at(err, path, NULL, "out of memory for %zu bytes of data", bytes);
     if (rc == 0)
-        rc = read_exactly(f, path, h.a.data, bytes, "data", err);
-    fclose(f);
+        rc = read_exactly(src, h.a.data, bytes, "data", err);
     if (rc == 0 && h.swap)
         swap_bytes(h.a.data, h.a.count, h.a.itemsize);
     if (rc == 0 && h.fortran)
@@ -323,6 +322,33 @@ int mlpt_npy_load(const char *path, mlpt_npy *out, mlpt_error *err)
     }
     *out = h.a;
     return 0;
+}
+
+/* ---- a .npy file ---- */
+
+typedef struct file_source {
+    npy_source base;
+    FILE *f;
+} file_source;
+
+static int file_read(npy_source *s, void *dst, size_t len, size_t *got, mlpt_error *err)
+{
+    file_source *fs = (file_source *)s;
+    *got = fread(dst, 1, len, fs->f);
+    if (*got < len && ferror(fs->f))
+        return mlpt_fail_at(err, s->name, NULL, "read error: %s", strerror(errno));
+    return 0;
+}
+
+int mlpt_npy_load(const char *path, mlpt_npy *out, mlpt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    file_source fs = {.base = {.name = path, .read = file_read}};
+    if (mlpt_open_regular(path, &fs.f, &fs.base.size, err) < 0)
+        return -1;
+    const int rc = npy_read(&fs.base, out, err);
+    fclose(fs.f);
+    return rc;
 }
 
 const char *mlpt_npy_dtype_name(const mlpt_npy *a)
