@@ -66,8 +66,12 @@ int train_check_data_paths(const mlpt_config *cfg, bool train, bool test, mlpt_e
                  {"test_images", cfg->data.test_images, test},
                  {"test_labels", cfg->data.test_labels, test}};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        const char *path = files[i].path;
+        const char *path = files[i].path, *colon = strrchr(path, ':');
         if (!files[i].wanted || access(path, F_OK) == 0 || errno != ENOENT)
+            continue;
+        char archive[MLPT_PATH_LEN]; /* ARCHIVE.npz:ARRAY: the archive must be there */
+        snprintf(archive, sizeof archive, "%.*s", colon ? (int)(colon - path) : 0, path);
+        if (colon && access(archive, F_OK) == 0)
             continue;
         char setting[MLPT_PATH_LEN + 128], cwd[MLPT_PATH_LEN] = "";
         console_setting_origin(cfg, files[i].key, 0, setting, sizeof setting);

@@ -234,6 +234,39 @@ else
     failed=$((failed + 1))
     echo "FAIL fingerprints differ across threads: ${prints[*]}"
 fi
+# The same MNIST saved by NumPy (.npy: uint8 images in Fortran order, int64
+# labels of shape (n, 1)) trains to the IDX run's fingerprint.
+/usr/bin/python3 - "$tmp/npy" <<'PY'
+import os, sys, numpy as np
+out = sys.argv[1]
+os.makedirs(out)
+def idx(name):
+    raw = open("data/mnist/" + name, "rb").read()
+    dims = [int.from_bytes(raw[4 + 4 * i:8 + 4 * i], "big") for i in range(raw[3])]
+    return np.frombuffer(raw, "u1", offset=4 + 4 * raw[3]).reshape(dims)
+np.save(out + "/x_train.npy", np.asfortranarray(idx("train-images-idx3-ubyte")))
+np.save(out + "/y_train.npy", idx("train-labels-idx1-ubyte").astype("<i8").reshape(-1, 1))
+np.save(out + "/x_test.npy", idx("t10k-images-idx3-ubyte"))
+np.save(out + "/y_test.npy", idx("t10k-labels-idx1-ubyte").astype(">u2"))
+np.savez_compressed(out + "/mnist.npz", x_train=idx("train-images-idx3-ubyte"),
+                    y_train=idx("train-labels-idx1-ubyte"))
+PY
+out=$("$bin" configs/tiny.ini --threads 2 --seed 7 --out "$tmp/npyrun" \
+    --set data.train_images="$tmp/npy/x_train.npy" --set data.train_labels="$tmp/npy/y_train.npy" \
+    --set data.test_images="$tmp/npy/x_test.npy" --set data.test_labels="$tmp/npy/y_test.npy" 2>&1)
+# ... and so does the .npz archive, deflated, its arrays named after a colon.
+out+=$'\n'$("$bin" configs/tiny.ini --threads 1 --seed 7 --out "$tmp/npzrun" \
+    --set data.train_images="$tmp/npy/mnist.npz:x_train" \
+    --set data.train_labels="$tmp/npy/mnist.npz:y_train.npy" 2>&1)
+if [ "$(sed -n 's/^weights fingerprint: //p' <<<"$out")" = "${prints[0]}"$'\n'"${prints[0]}" ]; then
+    passed=$((passed + 1))
+else
+    failed=$((failed + 1))
+    printf 'FAIL MNIST from .npy and .npz trains to the IDX fingerprint %s:\n%s\n' \
+        "${prints[0]}" "$out"
+fi
+expect npz-no-member 1 'mnist\.npz: a \.npz archive: name the array after a colon.*holds x_train, y_train' \
+    -- configs/tiny.ini --set data.train_images="$tmp/npy/mnist.npz" --out "$tmp/npzrun2"
 # With OMP_PROC_BIND, OpenMP binds: mlptrain must neither fight it (which
 # once put both threads on one core) nor shrink to OpenMP's first place.
 threads_of() { sed -n 's/^mlptrain [^|]*| \([0-9]*\) thread.*/\1/p'; }

@@ -1,5 +1,6 @@
-/* mlpt/dataset.h - a labelled set of samples: one IDX image file and one IDX
- * label file, checked against each other.
+/* mlpt/dataset.h - a labelled set of samples: an input file and a label
+ * file, each IDX or NumPy .npy (told apart by content), checked against
+ * each other.
  *
  * Pixels stay as bytes in memory (the MNIST training set is 47 MB as bytes,
  * 188 MB as floats); the trainer scales them per batch. */
@@ -27,8 +28,9 @@ typedef struct mlpt_dataset {
     mlpt_idx images_, labels_; /* owned storage; use the fields above */
 } mlpt_dataset;
 
-/* Loads images_path (rank >= 2: count x sample dims) and labels_path
- * (rank 1). Checks that both have the same count and that every label is
+/* Loads images_path (rank >= 2: count x sample dims; IDX unsigned bytes, or
+ * .npy uint8 or bool) and labels_path (rank 1, or .npy (n, 1); IDX unsigned
+ * bytes, or .npy of any integer dtype). Checks that both have the same count and that every label is
  * below n_classes; errors name the file, and for a bad label its index and
  * value. On failure *out is left zeroed. */
 int mlpt_dataset_load(const char *images_path, const char *labels_path,

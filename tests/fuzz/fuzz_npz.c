@@ -1,0 +1,64 @@
+/* fuzz_npz.c - libFuzzer target for mlpt_npz_load (dataio/npz.c).
+ *
+ * The input is a .npz (zip) archive, written as is to a temporary file (one
+ * per process, reused); its array "x" is loaded, as is the archive without
+ * a member name (which must fail, listing what it holds). Checked on every
+ * load: success gives an array whose dimensions multiply to its count and
+ * whose every element is readable; failure leaves the output zeroed and an
+ * error naming the file. */
+#define _POSIX_C_SOURCE 200809L /* getpid, unlink, strnlen */
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "fuzz_tmp.h"
+#include "mlpt/npz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static volatile double sink;
+
+/* Errors about the archive name it ("PATH: ..."); errors about the member
+ * name both ("PATH:x: ..."). */
+static void check_error(const char *msg, size_t cap, const char *path)
+{
+    char member[4096 + 8];
+    snprintf(member, sizeof member, "%s:x", path);
+    if (strncmp(msg, member, strlen(member)) == 0)
+        fuzz_check_error(msg, cap, member);
+    else
+        fuzz_check_error(msg, cap, path);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    const char *path = fuzz_write_tmp("npz", ".npz", data, size);
+    static const mlpt_npy zero;
+    mlpt_npy a;
+    mlpt_error err = {0};
+    if (mlpt_npz_load(path, "x", &a, &err) == 0) {
+        if (a.rank < 0 || a.rank > MLPT_NPY_MAX_RANK || !a.data)
+            abort();
+        size_t count = 1;
+        for (int i = 0; i < a.rank; i++)
+            count *= a.dims[i];
+        if (count != a.count)
+            abort();
+        double sum = 0; /* every element must be readable */
+        for (size_t i = 0; i < a.count; i++)
+            sum += mlpt_npy_get(&a, i);
+        sink = sum;
+        mlpt_npy_free(&a);
+    } else {
+        if (memcmp(&a, &zero, sizeof a) != 0)
+            abort(); /* "On failure *out is left zeroed" */
+        check_error(err.msg, sizeof err.msg, path);
+    }
+    if (mlpt_npz_load(path, NULL, &a, &err) == 0 || memcmp(&a, &zero, sizeof a) != 0)
+        abort();
+    fuzz_check_error(err.msg, sizeof err.msg, path);
+    return 0;
+}
