@@ -67,6 +67,8 @@ int mlpt_dataset_load(const char *images_path, const char *labels_path,
     d.pixels = d.images_.data;
     d.labels = d.labels_.data;
     d.n_classes = n_classes;
+    d.images_digest = d.images_.digest;
+    d.labels_digest = d.labels_.digest;
     *out = d;
     return 0;
 }
