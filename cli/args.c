@@ -26,6 +26,8 @@ const char cli_usage[] =
     "  --quiet              no progress bar, only one line per epoch\n"
     "  --resume             continue from OUT/checkpoint.mlpt (written every epoch,\n"
     "                       every run.checkpoint_every steps, and on Ctrl-C)\n"
+    "  --overwrite          start over in OUT even though it holds an unfinished run\n"
+    "                       (without it, that run is kept and this one refused)\n"
     "\n"
     "predict rebuilds the model from MODEL (a model.safetensors) alone. An INPUT is a\n"
     "PNG (any size; a digit drawn dark on light or light on dark) or an IDX image\n"
@@ -189,12 +191,13 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
             a->quiet = true;
             continue;
         }
-        if (!strcmp(arg, "--resume")) {
+        if (!strcmp(arg, "--resume") || !strcmp(arg, "--overwrite")) {
             if (a->command != CLI_TRAIN && a->command != CLI_CHECK) {
-                snprintf(msg, msg_len, "--resume does not apply here");
+                snprintf(msg, msg_len, "%s does not apply here", arg);
                 return -1;
             }
-            a->resume = true;
+            a->resume |= !strcmp(arg, "--resume");
+            a->overwrite |= !strcmp(arg, "--overwrite");
             continue;
         }
         if (!strcmp(arg, "--json") && a->command == CLI_PREDICT) {
@@ -233,8 +236,14 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
         }
         pos[n_pos++] = arg;
     }
-    if (a->resume && a->command == CLI_CHECK) {
-        snprintf(msg, msg_len, "--resume does not apply to --check");
+    if ((a->resume || a->overwrite) && a->command == CLI_CHECK) {
+        snprintf(msg, msg_len, "%s does not apply to --check",
+                 a->resume ? "--resume" : "--overwrite");
+        return -1;
+    }
+    if (a->resume && a->overwrite) {
+        snprintf(msg, msg_len, "--resume continues the run in OUT and --overwrite starts over: "
+                               "give one of them");
         return -1;
     }
     return check_positionals(a, pos, n_pos, msg, msg_len);

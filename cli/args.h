@@ -28,6 +28,7 @@ typedef struct cli_args {
     const char *inputs[CLI_MAX_INPUTS];
     bool quiet;                             /* no progress bar */
     bool resume;                            /* train: continue from the checkpoint */
+    bool overwrite;                         /* train: start over an unfinished run */
     bool json;                              /* predict: JSON lines */
     int top;                                /* predict: classes shown, 0 = all */
     const char *seeds;                      /* seeds: "1-10" or "1,5,9" */

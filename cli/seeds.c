@@ -140,9 +140,11 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
     static train_outcome outcome[MAX_SEEDS];
     static double acc[MAX_SEEDS], loss[MAX_SEEDS];
     static mlpt_config run_cfg;
+    static mlpt_folder_lock out_lock; /* for seeds.csv and seeds.png, until the process ends;
+                                         each run holds its own folder */
     const int n = parse_seeds(a->seeds, seeds, err);
     FILE *sink = n < 0 ? NULL : fopen("/dev/null", "w"); /* each run's own report */
-    if (n < 0 || !sink || mlpt_make_dirs(cfg->run.out, err) < 0) {
+    if (n < 0 || !sink || mlpt_folder_take(cfg->run.out, &out_lock, err) < 0) {
         if (sink)
             fclose(sink);
         return n < 0 || sink ? -1 : mlpt_fail(err, "/dev/null: cannot open");
@@ -154,7 +156,8 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
         rc = seed_config(a, cfg, config_text, seeds[i], &run_cfg, err);
         if (rc == 0)
             rc = train_run(&run_cfg, topo,
-                           &(train_options){.log = sink, .config_text = config_text},
+                           &(train_options){.log = sink, .overwrite = true,
+                                            .config_text = config_text},
                            &outcome[i], err);
         if (rc == TRAIN_INTERRUPTED)
             printf("interrupted during seed %llu: rerun the seeds to start again\n",
