@@ -203,14 +203,19 @@ expect held-seeds 1 "$in_use" -- seeds configs/tiny.ini --seeds 1 --out "$held"
 check "the holder was still running" kill -9 "$holder"
 wait "$holder" 2>/dev/null
 before=$(sha256sum "$held/checkpoint.mlpt")
-expect unfinished 1 'held holds an unfinished run \(its checkpoint is at epoch [0-9]+, step [0-9]+\): --resume continues it, --overwrite starts over' -- configs/tiny.ini --out "$held"
-check "the unfinished run's checkpoint is kept" test "$(sha256sum "$held/checkpoint.mlpt")" = "$before"
+unfinished='held holds an unfinished run \(its checkpoint is at epoch [0-9]+, step [0-9]+\): '
+expect unfinished 1 "$unfinished--resume continues it, --overwrite starts over" -- \
+    configs/tiny.ini --out "$held"
+check "the unfinished run's checkpoint is kept" \
+    test "$(sha256sum "$held/checkpoint.mlpt")" = "$before"
 expect overwrite 0 'weights fingerprint' -- configs/tiny.ini --seed 3 --out "$held" --overwrite \
     --set report.figures=none
 expect rerun-finished 0 'weights fingerprint' -- configs/tiny.ini --seed 3 --out "$held" \
     --set report.figures=none
-expect resume-and-overwrite 2 'give one of them' -- configs/tiny.ini --out "$held" --resume --overwrite
-expect overwrite-check 2 '--overwrite does not apply to --check' -- --check configs/tiny.ini --overwrite
+expect resume-and-overwrite 2 'give one of them' -- \
+    configs/tiny.ini --out "$held" --resume --overwrite
+expect overwrite-check 2 '--overwrite does not apply to --check' -- \
+    --check configs/tiny.ini --overwrite
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

@@ -5,9 +5,9 @@
 # processes (at an epoch's end, and mid-epoch after Ctrl-C) resume with 3
 # to the uninterrupted fingerprint; processes given different configs
 # refuse to start; errors on any process (a folder another process holds
-# among them) stop them all with the message printed once, without hanging; the other verbs refuse to run under
-# mpirun. Run from the repository root
-# with the mlptrain binary as $1 and mpirun as $2.
+# among them) stop them all with the message printed once, without
+# hanging; the other verbs refuse to run under mpirun. Run from the
+# repository root with the mlptrain binary as $1 and mpirun as $2.
 set -uo pipefail
 bin=$1
 # Open MPI takes a launcher run by its full path as asking for --prefix
