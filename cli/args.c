@@ -9,7 +9,8 @@
 
 const char cli_usage[] =
     "usage: mlptrain [train] CONFIG [--threads N|auto] [--seed N] [--epochs N]\n"
-    "                [--out DIR] [--set SECTION.KEY=VALUE]... [--quiet] [--resume]\n"
+    "                [--out DIR] [--set SECTION.KEY=VALUE]... [--quiet]\n"
+    "                [--resume | --overwrite]\n"
     "       mlptrain --check CONFIG [--threads, --seed, --epochs, --out, --set]\n"
     "       mlptrain predict MODEL INPUT... [--top K] [--json]\n"
     "       mlptrain evaluate MODEL CONFIG [--threads, --out, --set]\n"
@@ -32,6 +33,8 @@ const char cli_usage[] =
     "  --quiet              no progress bar, only one line per epoch\n"
     "  --resume             continue from OUT/checkpoint.mlpt (written every epoch,\n"
     "                       every run.checkpoint_every steps, and on Ctrl-C)\n"
+    "  --overwrite          start over in OUT even though it holds an unfinished run\n"
+    "                       (without it, that run is kept and this one refused)\n"
     "\n"
     "predict rebuilds the model from MODEL (a model.safetensors) alone. An INPUT is a\n"
     "PNG (any size; a digit drawn dark on light or light on dark) or an IDX image\n"
@@ -88,6 +91,7 @@ static const struct {
     /* seeds sends each run's progress nowhere; --check and evaluate show none */
     {"--quiet", false, NULL, ON(CLI_TRAIN)},
     {"--resume", false, NULL, ON(CLI_TRAIN)},
+    {"--overwrite", false, NULL, ON(CLI_TRAIN)},
     {"--top", true, NULL, ON(CLI_PREDICT)},
     {"--json", false, NULL, ON(CLI_PREDICT)},
     {"--seeds", true, NULL, ON(CLI_SEEDS)},
@@ -263,6 +267,8 @@ static void set_flag(cli_args *a, const char *flag)
         a->quiet = true;
     else if (!strcmp(flag, "--resume"))
         a->resume = true;
+    else if (!strcmp(flag, "--overwrite"))
+        a->overwrite = true;
     else if (!strcmp(flag, "--json"))
         a->json = true;
 }
@@ -386,6 +392,11 @@ int cli_parse_args(int argc, char **argv, cli_args *a, char *msg, size_t msg_len
             return -1;
         if (f >= 0 && !flags[f].valued)
             set_flag(a, flags[f].flag);
+    }
+    if (a->resume && a->overwrite) {
+        snprintf(msg, msg_len, "--resume continues the run in OUT and --overwrite starts over: "
+                               "give one of them");
+        return -1;
     }
     return check_positionals(a, pos, n_pos, msg, msg_len);
 }

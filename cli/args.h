@@ -30,6 +30,7 @@ typedef struct cli_args {
     const char *inputs[CLI_MAX_INPUTS];
     bool quiet;                             /* no progress bar */
     bool resume;                            /* train: continue from the checkpoint */
+    bool overwrite;                         /* train: start over an unfinished run */
     bool json;                              /* predict: JSON lines */
     int top;                                /* predict: classes shown, 0 = all */
     size_t n_seeds;                         /* seeds: distinct, as listed */

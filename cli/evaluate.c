@@ -20,11 +20,14 @@ static void write_report(FILE *f, const char *model, const mlpt_config *cfg,
 }
 
 static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,
-                    mlpt_model *m, mlpt_model_info *info, mlpt_dataset *train,
-                    mlpt_dataset *test, report_eval *e, mlpt_error *err)
+                    mlpt_folder_lock *out_lock, mlpt_model *m, mlpt_model_info *info,
+                    mlpt_dataset *train, mlpt_dataset *test, report_eval *e, mlpt_error *err)
 {
     int threads;
-    if (mlpt_model_load(a->model, m, info, err) < 0 ||
+    /* run.out is held before anything is loaded: a run writing there
+     * refuses this at once, not after the evaluation. */
+    if (mlpt_folder_take(cfg->run.out, out_lock, err) < 0 ||
+        mlpt_model_load(a->model, m, info, err) < 0 ||
         train_threads(cfg, topo, stdout, &threads, err) < 0)
         return -1;
     if (info->n_classes != cfg->data.n_classes)
@@ -44,8 +47,7 @@ static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topolo
 
     char path[MLPT_PATH_LEN];
     mlpt_atomic_file out;
-    if (mlpt_make_dirs(cfg->run.out, err) < 0 ||
-        mlpt_path_join(path, sizeof path, cfg->run.out, "evaluation.txt", err) < 0 ||
+    if (mlpt_path_join(path, sizeof path, cfg->run.out, "evaluation.txt", err) < 0 ||
         mlpt_atomic_open(&out, path, err) < 0)
         return -1;
     write_report(out.f, a->model, cfg, e);
@@ -62,7 +64,9 @@ int cli_evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topology 
     mlpt_model_info info = {0};
     mlpt_dataset train = {0}, test = {0};
     report_eval e = {0};
-    int rc = evaluate(a, cfg, topo, &m, &info, &train, &test, &e, err);
+    mlpt_folder_lock out_lock = {0};
+    int rc = evaluate(a, cfg, topo, &out_lock, &m, &info, &train, &test, &e, err);
+    mlpt_folder_release(&out_lock);
     report_eval_free(&e);
     mlpt_dataset_free(&train);
     mlpt_dataset_free(&test);

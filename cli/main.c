@@ -55,13 +55,14 @@ static void append_word(char *line, size_t cap, const char *s)
     line[used] = '\0';
 }
 
-/* argv as a command a shell runs again, without a --resume already there. */
+/* argv as a command a shell runs again, without a --resume already there
+ * (the hint adds it) or an --overwrite (which excludes it). */
 static const char *command_line(int argc, char **argv)
 {
     static char line[8192];
     line[0] = '\0';
     for (int i = 0; i < argc; i++)
-        if (strcmp(argv[i], "--resume"))
+        if (strcmp(argv[i], "--resume") && strcmp(argv[i], "--overwrite"))
             append_word(line, sizeof line, argv[i]);
     return line;
 }
@@ -91,7 +92,8 @@ static int with_config_text(const cli_args *a, const char *command, const char *
     default:
         return train_run(&cfg, &topo,
                          &(train_options){.log = stdout, .quiet = a->quiet, .resume = a->resume,
-                                          .command = command, .config_text = text},
+                                          .overwrite = a->overwrite, .command = command,
+                                          .config_text = text},
                          &outcome, err);
     }
 }

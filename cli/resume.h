@@ -2,7 +2,9 @@
 #ifndef MLPT_CLI_RESUME_H
 #define MLPT_CLI_RESUME_H
 
+#include "mlpt/checkpoint.h"
 #include "mlpt/config.h"
+#include "mlpt/dataset.h"
 #include "mlpt/error.h"
 
 /* "section.key=value" lines of every setting that shapes the trained
@@ -12,8 +14,15 @@
 char *resume_settings(const mlpt_config *cfg);
 
 /* Fails, naming each key that differs between a checkpoint's settings and
- * the current ones, with both values. */
+ * the current ones, with both values. Values are compared word by word,
+ * and numbers by value: `1e-3` and `0.001`, `255` and `255.0` are the same
+ * setting. */
 int resume_compare(const char *checkpoint, const char *saved, const char *now,
                    mlpt_error *err);
+
+/* Fails, naming the file, when cfg's training images or labels, as loaded
+ * into train, are not the bytes checkpoint c was trained on. */
+int resume_check_data(const char *checkpoint, const mlpt_checkpoint *c, const mlpt_config *cfg,
+                      const mlpt_dataset *train, mlpt_error *err);
 
 #endif

@@ -112,10 +112,12 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
     static train_outcome outcome[CLI_MAX_SEEDS];
     static double acc[CLI_MAX_SEEDS], loss[CLI_MAX_SEEDS];
     static mlpt_config run_cfg;
+    static mlpt_folder_lock out_lock; /* for seeds.csv and seeds.png, until the process ends;
+                                         each run holds its own folder */
     const uint64_t *seeds = a->seeds;
     const int n = (int)a->n_seeds;
     FILE *sink = fopen("/dev/null", "w"); /* each run's own report */
-    if (!sink || mlpt_make_dirs(cfg->run.out, err) < 0) {
+    if (!sink || mlpt_folder_take(cfg->run.out, &out_lock, err) < 0) {
         if (sink)
             fclose(sink);
         return sink ? -1 : mlpt_fail(err, "/dev/null: cannot open");
@@ -128,7 +130,8 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
         rc = seed_config(a, cfg, config_text, seeds[i], &run_cfg, err);
         if (rc == 0)
             rc = train_run(&run_cfg, topo,
-                           &(train_options){.log = sink, .config_text = config_text},
+                           &(train_options){.log = sink, .overwrite = true,
+                                            .config_text = config_text},
                            &outcome[i], err);
         if (rc == TRAIN_INTERRUPTED)
             printf("interrupted during seed %llu: rerun the seeds to start again\n",

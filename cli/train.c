@@ -36,6 +36,8 @@ typedef struct run {
     char history_path[MLPT_PATH_LEN];
     char checkpoint_path[MLPT_PATH_LEN];
     char *settings;                /* what a resume must match */
+    mlpt_folder_lock out_lock;     /* the writer's hold on run.out */
+    mlpt_checkpoint saved;         /* what a resumed run continues, until restored */
     int first_epoch;               /* 0, or where a resumed run continues */
     mlpt_epoch_stats resume_from;  /* steps into first_epoch already done */
 } run;
@@ -49,6 +51,8 @@ static void run_free(run *r)
     report_eval_free(&r->eval);
     free(r->history);
     free(r->settings);
+    mlpt_checkpoint_free(&r->saved);
+    mlpt_folder_release(&r->out_lock);
 }
 
 static bool same_shape(const size_t *a, int rank_a, const size_t *b, int rank_b)
@@ -140,14 +144,19 @@ static int load_data(run *r, mlpt_error *err)
     return 0;
 }
 
-/* Saves the run's state: epoch `epoch` with `done` of it completed (in
- * the writer; every process holds the same state). */
-static int save_checkpoint(run *r, int epoch, const mlpt_epoch_stats *done, mlpt_error *err)
+/* Saves the run's state: epoch `epoch` with `done` of it completed, and
+ * whether the run has finished (in the writer; every process holds the
+ * same state). */
+static int save_checkpoint(run *r, int epoch, const mlpt_epoch_stats *done, bool finished,
+                           mlpt_error *err)
 {
     if (!r->writer)
         return 0;
-    const mlpt_checkpoint c = {.epoch = epoch, .done = *done, .n_history = (size_t)epoch,
-                               .history = r->history, .settings = r->settings};
+    const mlpt_checkpoint c = {.epoch = epoch, .done = *done, .finished = finished,
+                               .n_history = (size_t)epoch, .history = r->history,
+                               .settings = r->settings,
+                               .train_images = r->train_file.images_digest,
+                               .train_labels = r->train_file.labels_digest};
     return mlpt_checkpoint_save(r->checkpoint_path, &c, r->trainer, err);
 }
 
@@ -166,7 +175,7 @@ static int on_step(const mlpt_epoch_stats *s, void *user)
     progress_step(s, c->bar);
     const int every = c->r->cfg->run.checkpoint_every;
     if (every > 0 && s->step % (size_t)every == 0 && s->step < s->steps &&
-        save_checkpoint(c->r, c->epoch, s, c->err) < 0)
+        save_checkpoint(c->r, c->epoch, s, false, c->err) < 0)
         c->failed = true;
     /* At the last step the epoch's end saves. All processes stop at the
      * same step, whichever of them the signal or the failure reached. */
@@ -203,7 +212,7 @@ static int end_epoch(run *r, int e, progress *p, const mlpt_epoch_stats *st,
     progress_end(p, st, r->val.n ? &h->val_loss : NULL, r->val.n ? &h->val_accuracy : NULL);
     if (mlpt_history_write(r->history_path, r->history, (size_t)e + 1, err) < 0)
         return -1;
-    return save_checkpoint(r, e + 1, next, err);
+    return save_checkpoint(r, e + 1, next, false, err);
 }
 
 /* Returns 0, -1 on error, or TRAIN_INTERRUPTED after saving a checkpoint. */
@@ -221,7 +230,7 @@ static int train_epochs(run *r, mlpt_error *err)
         if (rc < 0 || ctx.failed)
             return -1;
         if (rc == 1)
-            return save_checkpoint(r, e, &st, err) < 0 ? -1 : stopped(r, e, &st);
+            return save_checkpoint(r, e, &st, false, err) < 0 ? -1 : stopped(r, e, &st);
         const double seconds = progress_now() - p.start;
         mlpt_history_row *h = &r->history[e];
         *h = (mlpt_history_row){e + 1, st.loss, st.accuracy, NAN, NAN, seconds,
@@ -236,32 +245,88 @@ static int train_epochs(run *r, mlpt_error *err)
     return 0;
 }
 
-/* Continues from run.out's checkpoint: the same settings (but epochs), the
- * trainer's state, the history so far. */
-static int resume(run *r, mlpt_error *err)
+/* claim_out's result when a resumed run has nothing left to train. */
+enum { NOTHING_LEFT = 1 };
+
+/* --resume, before anything is loaded: reads run.out's checkpoint into
+ * r->saved and checks that this config may continue it (the same settings
+ * but epochs, not fewer epochs than trained). Returns NOTHING_LEFT when
+ * the run finished at this config's epoch count. */
+static int read_resume(run *r, mlpt_error *err)
 {
-    mlpt_checkpoint c;
-    if (mlpt_checkpoint_read(r->checkpoint_path, &c, err) < 0)
+    const mlpt_checkpoint *c = &r->saved;
+    const int epochs = r->cfg->train.epochs;
+    if (mlpt_checkpoint_read(r->checkpoint_path, &r->saved, err) < 0 ||
+        resume_compare(r->checkpoint_path, c->settings, r->settings, err) < 0)
         return -1;
-    int rc = resume_compare(r->checkpoint_path, c.settings, r->settings, err);
-    if (rc == 0 && (c.epoch > r->cfg->train.epochs ||
-                    (c.epoch == r->cfg->train.epochs && c.done.step > 0)))
-        rc = mlpt_fail(err, "cannot resume from %s with epochs = %d: it has trained past that "
-                            "(epoch %d, step %zu)",
-                       r->checkpoint_path, r->cfg->train.epochs, c.epoch + 1, c.done.step);
-    if (rc == 0)
-        rc = mlpt_checkpoint_restore(&c, r->trainer, err);
-    if (rc == 0) {
-        const size_t keep = c.n_history < (size_t)r->cfg->train.epochs
-                                ? c.n_history : (size_t)r->cfg->train.epochs;
-        memcpy(r->history, c.history, keep * sizeof *r->history);
-        r->first_epoch = c.epoch;
-        r->resume_from = c.done;
-        fprintf(r->log, "resuming from %s: epoch %d, step %zu\n", r->checkpoint_path,
-                c.epoch + 1, c.done.step);
+    if (c->finished && c->epoch == epochs)
+        return NOTHING_LEFT;
+    if (c->epoch > epochs || (c->epoch == epochs && c->done.step > 0))
+        return mlpt_fail(err, "cannot resume from %s with epochs = %d: it has trained past that "
+                              "(epoch %d, step %zu)",
+                         r->checkpoint_path, epochs, c->epoch + 1, c->done.step);
+    return 0;
+}
+
+/* A run without --resume or --overwrite does not replace the checkpoint of
+ * one that has not finished (stopped by Ctrl-C, a crash or kill -9): that
+ * would lose its training without a word. A finished one may go. */
+static int refuse_unfinished(const run *r, mlpt_error *err)
+{
+    if (access(r->checkpoint_path, F_OK) != 0 && errno == ENOENT)
+        return 0;
+    mlpt_checkpoint c;
+    if (mlpt_checkpoint_read(r->checkpoint_path, &c, err) < 0) {
+        char why[MLPT_ERROR_LEN];
+        snprintf(why, sizeof why, "%s", err->msg);
+        return mlpt_fail(err, "%s; --overwrite starts a new run over it", why);
     }
+    const int rc = c.finished ? 0
+                   : mlpt_fail(err, "%s holds an unfinished run (its checkpoint is at epoch %d, "
+                                    "step %zu): --resume continues it, --overwrite starts over",
+                               r->cfg->run.out, c.epoch + 1, c.done.step);
     mlpt_checkpoint_free(&c);
     return rc;
+}
+
+/* Before anything is loaded, so that a run that may not go on is refused
+ * at once: the writer holds run.out (another run there is refused), and
+ * the checkpoint there decides whether this run may start. Returns 0,
+ * NOTHING_LEFT or -1. */
+static int claim_out(run *r, mlpt_error *err)
+{
+    const mlpt_config *cfg = r->cfg;
+    if ((r->writer && mlpt_folder_take(cfg->run.out, &r->out_lock, err) < 0) ||
+        mlpt_path_join(r->history_path, sizeof r->history_path, cfg->run.out, "history.csv",
+                       err) < 0 ||
+        mlpt_path_join(r->checkpoint_path, sizeof r->checkpoint_path, cfg->run.out,
+                       "checkpoint.mlpt", err) < 0)
+        return -1;
+    if (!(r->settings = resume_settings(cfg)))
+        return mlpt_fail(err, "out of memory for the settings");
+    if (r->opt->resume)
+        return read_resume(r, err);
+    return r->writer && !r->opt->overwrite ? refuse_unfinished(r, err) : 0;
+}
+
+/* Continues from the checkpoint read by read_resume, once the data is
+ * loaded (it must be the data trained on) and the trainer exists: its
+ * state, the history so far. */
+static int resume(run *r, mlpt_error *err)
+{
+    const mlpt_checkpoint *c = &r->saved;
+    if (resume_check_data(r->checkpoint_path, c, r->cfg, &r->train_file, err) < 0 ||
+        mlpt_checkpoint_restore(c, r->trainer, err) < 0)
+        return -1;
+    const size_t keep = c->n_history < (size_t)r->cfg->train.epochs
+                            ? c->n_history : (size_t)r->cfg->train.epochs;
+    memcpy(r->history, c->history, keep * sizeof *r->history);
+    r->first_epoch = c->epoch;
+    r->resume_from = c->done;
+    fprintf(r->log, "resuming from %s: epoch %d, step %zu\n", r->checkpoint_path, c->epoch + 1,
+            c->done.step);
+    mlpt_checkpoint_free(&r->saved); /* its state is the trainer's now */
+    return 0;
 }
 
 static int save_model(const run *r, uint64_t fingerprint, mlpt_error *err)
@@ -325,18 +390,11 @@ static int set_up(run *r, const mlpt_topology *topo, mlpt_error *err)
     fputc('\n', r->log);
     console_model_summary(r->log, &r->model);
 
-    if ((r->writer && mlpt_make_dirs(cfg->run.out, err) < 0) ||
-        mlpt_path_join(r->history_path, sizeof r->history_path, cfg->run.out, "history.csv",
-                       err) < 0 ||
-        mlpt_path_join(r->checkpoint_path, sizeof r->checkpoint_path, cfg->run.out,
-                       "checkpoint.mlpt", err) < 0)
-        return -1;
     mlpt_model_init_params(&r->model, cfg->train.seed);
     r->history = calloc((size_t)cfg->train.epochs, sizeof *r->history);
-    r->settings = resume_settings(cfg);
     r->trainer = mlpt_trainer_create(&r->model, &cfg->train, r->train.n, r->threads, err);
-    if (!r->history || !r->settings || !r->trainer)
-        return r->trainer ? mlpt_fail(err, "out of memory for the history and settings") : -1;
+    if (!r->history || !r->trainer)
+        return r->trainer ? mlpt_fail(err, "out of memory for the history") : -1;
     return r->opt->resume ? resume(r, err) : 0;
 }
 
@@ -352,9 +410,13 @@ static int finish(run *r, uint64_t fingerprint, mlpt_error *err)
     fputc('\n', r->log);
     report_print_summary(r->log, &r->eval);
     fprintf(r->log, "wrote %s\n", r->history_path);
+    /* Finished once its files are written: a plain re-run may then replace
+     * it, and a resume has nothing left to do. */
+    const mlpt_epoch_stats none = {0};
     if (save_model(r, fingerprint, err) < 0 ||
         report_draw(r->log, cfg->run.out, cfg, &r->train, &r->test, &r->eval, r->history,
-                    (size_t)cfg->train.epochs, err) < 0)
+                    (size_t)cfg->train.epochs, err) < 0 ||
+        save_checkpoint(r, cfg->train.epochs, &none, true, err) < 0)
         return -1;
     fprintf(r->log, "weights fingerprint: %016llx\n", (unsigned long long)fingerprint);
     return 0;
@@ -364,6 +426,16 @@ static int run_all(run *r, const mlpt_topology *topo, train_outcome *out, mlpt_e
 {
     /* Each agreement is a point every process reaches: one that failed
      * stops them all there, rather than leaving them waiting in a step. */
+    const int claimed = ranks_agree(claim_out(r, err), err);
+    if (claimed < 0)
+        return -1;
+    if (ranks_max(claimed == NOTHING_LEFT)) {
+        const int epochs = r->cfg->train.epochs;
+        fprintf(r->log, "%s: the run finished after %d epoch%s; nothing left to train "
+                        "(--epochs N, with N above %d, trains further)\n",
+                r->checkpoint_path, epochs, epochs == 1 ? "" : "s", epochs);
+        return 0;
+    }
     if (ranks_agree(set_up(r, topo, err), err) < 0)
         return -1;
     /* collective: only once every process is ready */

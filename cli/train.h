@@ -21,6 +21,7 @@ typedef struct train_options {
     FILE *log;    /* where the run reports */
     bool quiet;   /* no progress bar (also when log is not a terminal) */
     bool resume;  /* continue from run.out/checkpoint.mlpt */
+    bool overwrite; /* start over even where an unfinished run's checkpoint is */
     const char *command; /* the command line, for the hint on how to resume;
                             NULL: no hint */
     const char *config_text; /* the config as read, kept in the model file */
@@ -29,10 +30,14 @@ typedef struct train_options {
 /* train_run's result when Ctrl-C or SIGTERM stopped it (a checkpoint saved). */
 enum { TRAIN_INTERRUPTED = 1 };
 
-/* Loads the data, trains with a progress bar, evaluates on the test set, and
- * writes run.out: checkpoint.mlpt (every epoch, and every
- * run.checkpoint_every steps), history.csv, model.safetensors and the
- * figures. Returns 0, TRAIN_INTERRUPTED, or -1 with err. */
+/* Holds run.out (another run there is refused) and refuses to replace an
+ * unfinished run's checkpoint unless opt->overwrite; loads the data, trains
+ * with a progress bar, evaluates on the test set, and writes run.out:
+ * checkpoint.mlpt (every epoch, every run.checkpoint_every steps, and
+ * marked finished at the end), history.csv, model.safetensors and the
+ * figures. Returns 0 (also when a resumed run had nothing left to train:
+ * then out is untouched and nothing written), TRAIN_INTERRUPTED, or -1
+ * with err. */
 int train_run(const mlpt_config *cfg, const mlpt_topology *topo, const train_options *opt,
               train_outcome *out, mlpt_error *err);
 

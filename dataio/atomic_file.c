@@ -2,6 +2,7 @@
 #include "mlpt/fileio.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -97,4 +98,46 @@ int mlpt_make_dirs(const char *dir, mlpt_error *err)
             return 0;
         *p = saved;
     }
+}
+
+int mlpt_folder_take(const char *dir, mlpt_folder_lock *lock, mlpt_error *err)
+{
+    char path[4096], pid[32];
+    memset(lock, 0, sizeof *lock);
+    if (mlpt_make_dirs(dir, err) < 0 || mlpt_path_join(path, sizeof path, dir, ".lock", err) < 0)
+        return -1;
+    /* Never truncated on opening: the holder's pid stays readable. */
+    const int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return mlpt_fail(err, "%s: cannot create: %s", path, strerror(errno));
+    struct flock whole = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &whole) != 0) {
+        const int reason = errno;
+        struct flock holder = whole;
+        const bool known = (reason == EAGAIN || reason == EACCES) &&
+                           fcntl(fd, F_GETLK, &holder) == 0 && holder.l_type != F_UNLCK;
+        close(fd);
+        if (known)
+            return mlpt_fail(err, "%s: in use by process %ld, which holds %s: one folder takes "
+                                  "one run at a time",
+                             dir, (long)holder.l_pid, path);
+        return mlpt_fail(err, "%s: cannot lock: %s", path,
+                         reason == EAGAIN || reason == EACCES ? "held by another process"
+                                                              : strerror(reason));
+    }
+    const int len = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) != 0 || pwrite(fd, pid, (size_t)len, 0) != len) {
+        const int reason = errno;
+        close(fd);
+        return mlpt_fail(err, "%s: cannot write: %s", path, strerror(reason ? reason : EIO));
+    }
+    *lock = (mlpt_folder_lock){fd, true};
+    return 0;
+}
+
+void mlpt_folder_release(mlpt_folder_lock *lock)
+{
+    if (lock->held)
+        close(lock->fd); /* closing drops the lock */
+    memset(lock, 0, sizeof *lock);
 }

@@ -1,15 +1,18 @@
 /* Layout, every number little-endian:
- *   "MLPTCKP1"                                   8 bytes
+ *   "MLPTCKP" and the format version, '2'        8 bytes
  *   optimizer, n_params, steps_taken             u64 each
  *   epoch, step, steps, samples, correct         u64 each
  *   loss_sum                                     f64 (as its u64 bits)
  *   n_history, settings_len, settings_hash       u64 each
+ *   finished                                     u64, 0 or 1
+ *   train images' and labels' digests            bytes and hash, u64 each
  *   history: n_history rows of epoch (u64) and 6 f64
  *   settings: settings_len bytes
  *   params, state1, [state2 for adam]            n_params f32 each
  *   FNV-1a 64 of everything above                u64 */
 #include "mlpt/checkpoint.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <stdbool.h>
@@ -19,8 +22,10 @@
 #include "hash.h"
 #include "le_bytes.h"
 
-static const char MAGIC[8] = {'M', 'L', 'P', 'T', 'C', 'K', 'P', '1'};
-enum { HEADER_WORDS = 12, HEADER_BYTES = 8 + 8 * HEADER_WORDS, ROW_BYTES = 8 * 7 };
+/* The last byte is the format version: a reader of another version says so
+ * rather than misreading the layout. */
+static const char MAGIC[8] = {'M', 'L', 'P', 'T', 'C', 'K', 'P', '2'};
+enum { HEADER_WORDS = 17, HEADER_BYTES = 8 + 8 * HEADER_WORDS, ROW_BYTES = 8 * 7 };
 enum { MAX_HISTORY = 100000, MAX_SETTINGS = 1 << 20 };
 
 static uint64_t double_bits(double d)
@@ -72,7 +77,9 @@ int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_traine
         c->done.samples,       c->done.correct,  double_bits(c->done.loss_sum),
         c->n_history,          settings_len,     mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)
                                                        (c->settings ? c->settings : ""),
-                                                       settings_len)};
+                                                       settings_len),
+        c->finished,           c->train_images.bytes, c->train_images.hash,
+        c->train_labels.bytes, c->train_labels.hash};
     for (int i = 0; i < HEADER_WORDS; i++)
         emit_u64(&o, words[i]);
     for (size_t i = 0; i < c->n_history; i++) {
@@ -93,7 +100,7 @@ int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_traine
     return mlpt_atomic_commit(&a, err);
 }
 
-/* The whole file, after checking its size. */
+/* The whole file, after checking that it can hold the magic. */
 static unsigned char *read_all(const char *path, size_t *size, mlpt_error *err)
 {
     FILE *f;
@@ -101,7 +108,7 @@ static unsigned char *read_all(const char *path, size_t *size, mlpt_error *err)
     if (mlpt_open_regular(path, &f, &file_size, err) < 0)
         return NULL;
     unsigned char *buf = NULL;
-    if (file_size < HEADER_BYTES + 8)
+    if (file_size < sizeof MAGIC)
         mlpt_fail(err, "%s: %" PRIu64 " bytes, too short for a checkpoint", path, file_size);
     else if (!(buf = malloc((size_t)file_size)))
         mlpt_fail(err, "%s: out of memory for %" PRIu64 " bytes", path, file_size);
@@ -133,6 +140,9 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     const uint64_t optimizer = w[0], n_params = w[1], n_history = w[9], settings_len = w[10];
     if (optimizer > MLPT_OPT_RMSPROP)
         return mlpt_fail(err, "%s: unknown optimizer %llu", path, (unsigned long long)optimizer);
+    if (w[12] > 1)
+        return mlpt_fail(err, "%s: the finished flag is %llu, not 0 or 1", path,
+                         (unsigned long long)w[12]);
     if (n_history > MAX_HISTORY || settings_len > MAX_SETTINGS || n_params > SIZE_MAX / 16 ||
         w[3] > MAX_HISTORY)
         return mlpt_fail(err, "%s: header counts out of range", path);
@@ -150,6 +160,9 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
                                  .loss_sum = bits_double(w[8])};
     c->n_history = (size_t)n_history;
     c->settings_hash = w[11];
+    c->finished = w[12];
+    c->train_images = (mlpt_idx_digest){w[13], w[14]};
+    c->train_labels = (mlpt_idx_digest){w[15], w[16]};
     const unsigned char *p = buf + HEADER_BYTES;
     c->history = calloc(n_history ? n_history : 1, sizeof *c->history);
     c->settings = malloc(settings_len + 1);
@@ -189,8 +202,15 @@ int mlpt_checkpoint_read(const char *path, mlpt_checkpoint *c, mlpt_error *err)
     if (!buf)
         return -1;
     int rc = 0;
-    if (memcmp(buf, MAGIC, sizeof MAGIC) != 0)
+    const bool versioned = memcmp(buf, MAGIC, sizeof MAGIC - 1) == 0 && isdigit(buf[7]);
+    if (!versioned)
         rc = mlpt_fail(err, "%s: not an mlptrain checkpoint (bad magic)", path);
+    else if (buf[7] != MAGIC[7])
+        rc = mlpt_fail(err, "%s: a checkpoint of format %c, written by another version of "
+                            "mlptrain (this one reads format %c)",
+                       path, buf[7], MAGIC[7]);
+    else if (size < HEADER_BYTES + 8)
+        rc = mlpt_fail(err, "%s: %zu bytes, too short for a checkpoint", path, size);
     else if (mlpt_fnv1a(mlpt_fnv_start, buf, size - 8) != get_le64(buf + size - 8))
         rc = mlpt_fail(err, "%s: damaged: the contents do not match the stored hash", path);
     else

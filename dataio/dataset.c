@@ -9,6 +9,7 @@
 
 #include "mlpt/npy.h"
 #include "mlpt/npz.h"
+#include "le_bytes.h"
 
 /* Image files have rank <= MLPT_IDX_MAX_RANK, so one sample has at most
  * MLPT_IDX_MAX_RANK - 1 dimensions; sample_dims must hold them all. */
@@ -123,6 +124,15 @@ static int npy_as_bytes(const char *path, mlpt_npy *a, bool labels, mlpt_idx *ou
         a->rank = 1;
     *out = (mlpt_idx){.rank = a->rank, .count = a->count, .data = a->data};
     memcpy(out->dims, a->dims, sizeof out->dims);
+    /* The digest of what is trained on: the shape, then the bytes. */
+    uint64_t hash = mlpt_fnv_start;
+    for (int i = 0; i < out->rank; i++) {
+        unsigned char dim[8];
+        put_le64(dim, out->dims[i]);
+        hash = mlpt_fnv1a(hash, dim, sizeof dim);
+    }
+    out->digest = (mlpt_idx_digest){8 * (uint64_t)out->rank + out->count,
+                                    mlpt_fnv1a(hash, out->data, out->count)};
     return 0;
 }
 
@@ -162,6 +172,8 @@ int mlpt_dataset_load(const char *images_path, const char *labels_path,
     d.pixels = d.images_.data;
     d.labels = d.labels_.data;
     d.n_classes = n_classes;
+    d.images_digest = d.images_.digest;
+    d.labels_digest = d.labels_.digest;
     *out = d;
     return 0;
 }

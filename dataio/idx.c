@@ -323,6 +323,9 @@ static int read_header(source *src, mlpt_idx *t, mlpt_error *err)
             return mlpt_fail_at(err, path, NULL,
                                 "the product of the %d dimensions overflows size_t", t->rank);
     }
+    t->digest = (mlpt_idx_digest){IDX_MAGIC_LEN + dims_len + t->count,
+                                  mlpt_fnv1a(mlpt_fnv1a(mlpt_fnv_start, magic, sizeof magic),
+                                             be_dims, dims_len)};
     return 0;
 }
 
@@ -391,6 +394,8 @@ int mlpt_idx_load(const char *path, mlpt_idx *out, mlpt_error *err)
     }
     if (rc == 0)
         rc = read_payload(&src, &t, t.data, err);
+    if (rc == 0) /* the header's hash, continued over the payload */
+        t.digest.hash = mlpt_fnv1a(t.digest.hash, t.data, t.count);
     source_close(&src);
     if (rc != 0) {
         mlpt_idx_free(&t);

@@ -5,7 +5,9 @@
 # run leaves its model file and figures; predict on IDX ranges and PNGs
 # agrees with an independent NumPy forward pass and with a reordered model
 # file, and refuses damaged ones; evaluate reproduces the run's accuracy;
-# seeds trains one run per seed. Run from the repository root with the
+# seeds trains one run per seed; a folder a run holds is refused to every
+# other command until the run ends (kill -9 too), and an unfinished run is
+# not replaced without --overwrite. Run from the repository root with the
 # mlptrain binary as $1.
 set -uo pipefail
 bin=$1
@@ -433,6 +435,41 @@ check "evaluation.txt written" grep -q 'macro avg' "$tmp/eval/evaluation.txt"
 expect seeds 0 'mean +0\.[0-9]+' -- seeds configs/tiny.ini --seeds 1-2 --out "$tmp/seeds" \
     --set report.figures=none
 check "seeds.csv has two rows" test "$(wc -l <"$tmp/seeds/seeds.csv")" -eq 3
+
+# One folder, one run: while a run holds its folder, another run (another
+# seed), evaluate and seeds there are refused at once, naming the folder
+# and the process. The lock goes with the process, kill -9 too; the
+# unfinished run that leaves is kept unless --overwrite.
+held=$tmp/held
+"$bin" configs/tiny.ini --epochs 100000 --set run.checkpoint_every=20 --set report.figures=none \
+    --quiet --out "$held" >/dev/null 2>&1 &
+holder=$!
+# The holder writes its pid into .lock once it holds it; a checkpoint
+# follows within 20 steps. (At most 20 s.)
+for _ in $(seq 400); do
+    [ "$(cat "$held/.lock" 2>/dev/null)" = "$holder" ] && [ -f "$held/checkpoint.mlpt" ] && break
+    sleep 0.05
+done
+in_use="held: in use by process $holder"
+expect held-train 1 "$in_use" -- configs/tiny.ini --seed 3 --out "$held"
+expect held-evaluate 1 "$in_use" -- evaluate "$run/model.safetensors" configs/tiny.ini --out "$held"
+expect held-seeds 1 "$in_use" -- seeds configs/tiny.ini --seeds 1 --out "$held"
+check "the holder was still running" kill -9 "$holder"
+wait "$holder" 2>/dev/null
+before=$(sha256sum "$held/checkpoint.mlpt")
+unfinished='held holds an unfinished run \(its checkpoint is at epoch [0-9]+, step [0-9]+\): '
+expect unfinished 1 "$unfinished--resume continues it, --overwrite starts over" -- \
+    configs/tiny.ini --out "$held"
+check "the unfinished run's checkpoint is kept" \
+    test "$(sha256sum "$held/checkpoint.mlpt")" = "$before"
+expect overwrite 0 'weights fingerprint' -- configs/tiny.ini --seed 3 --out "$held" --overwrite \
+    --set report.figures=none
+expect rerun-finished 0 'weights fingerprint' -- configs/tiny.ini --seed 3 --out "$held" \
+    --set report.figures=none
+expect resume-and-overwrite 2 'give one of them' -- \
+    configs/tiny.ini --out "$held" --resume --overwrite
+expect overwrite-check 2 '--overwrite does not apply to --check' -- \
+    --check configs/tiny.ini --overwrite
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

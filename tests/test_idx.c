@@ -12,6 +12,7 @@
 #include <zlib.h>
 
 #include "test_util.h"
+#include "hash.h"
 #include "mlpt/dataset.h"
 #include "mlpt/idx.h"
 
@@ -177,6 +178,25 @@ Test(idx, loads_gzip_equal_to_raw)
     cr_assert_arr_eq(gz.data, raw.data, raw.count);
     mlpt_idx_free(&raw);
     mlpt_idx_free(&gz);
+}
+
+/* The digest is FNV-1a 64 of the IDX bytes, header and payload, whether
+ * they were stored raw or gzipped; one changed byte changes it. */
+Test(idx, digest_is_of_the_idx_bytes)
+{
+    blob b = make_idx(0x08, 3, dims_5x4x3, 60);
+    mlpt_idx raw = load_ok(write_raw("x", b.bytes, b.len));
+    cr_assert_eq(raw.digest.bytes, b.len);
+    cr_assert_eq(raw.digest.hash, mlpt_fnv1a(mlpt_fnv_start, b.bytes, b.len));
+    mlpt_idx gz = load_ok(write_gz("x.gz", b.bytes, b.len));
+    cr_assert_eq(gz.digest.bytes, raw.digest.bytes);
+    cr_assert_eq(gz.digest.hash, raw.digest.hash);
+    b.bytes[b.len - 1] ^= 1;
+    mlpt_idx other = load_ok(write_raw("y", b.bytes, b.len));
+    cr_assert_neq(other.digest.hash, raw.digest.hash);
+    mlpt_idx_free(&raw);
+    mlpt_idx_free(&gz);
+    mlpt_idx_free(&other);
 }
 
 Test(idx, loads_concatenated_gzip_members)
@@ -471,6 +491,12 @@ Test(dataset, loads_images_and_labels)
     cr_assert_eq(d.features, 12);
     cr_assert_eq(d.pixels[59], pattern(59));
     cr_assert_arr_eq(d.labels, labels_5, 5);
+    mlpt_idx images_idx = load_ok(images), labels_idx = load_ok(labels);
+    cr_assert_eq(d.images_digest.hash, images_idx.digest.hash);
+    cr_assert_eq(d.labels_digest.hash, labels_idx.digest.hash);
+    cr_assert_eq(d.labels_digest.bytes, 8 + 5);
+    mlpt_idx_free(&images_idx);
+    mlpt_idx_free(&labels_idx);
     mlpt_dataset_free(&d);
     cr_assert(is_zeroed(&d, sizeof d));
 }

@@ -4,10 +4,10 @@
 # only the first process writes files and prints; checkpoints written by 2
 # processes (at an epoch's end, and mid-epoch after Ctrl-C) resume with 3
 # to the uninterrupted fingerprint; processes given different configs
-# refuse to start; errors on any process stop them all with the message
-# printed once, without hanging; the other verbs refuse to run under
-# mpirun. Run from the repository root
-# with the mlptrain binary as $1 and mpirun as $2.
+# refuse to start; errors on any process (a folder another process holds
+# among them) stop them all with the message printed once, without
+# hanging; the other verbs refuse to run under mpirun. Run from the
+# repository root with the mlptrain binary as $1 and mpirun as $2.
 set -uo pipefail
 bin=$1
 # Open MPI takes a launcher run by its full path as asking for --prefix
@@ -107,6 +107,20 @@ log=$(mpi 2 "${run[@]}" --out /proc/mlptrain-cannot-write-here 2>&1)
 rc=$?
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$(grep -c 'error: /proc/mlptrain-cannot-write-here' <<<"$log")" -eq 1 ] &&
     ok || bad "unwritable output under 2 processes: exit $rc, output: $log"
+# A folder another process holds (here a Python fcntl lock on its .lock):
+# rank 0 alone locks, and all stop, the message once.
+mkdir -p "$tmp/held"
+/usr/bin/python3 -c 'import fcntl, sys, time
+f = open(sys.argv[1], "a"); fcntl.lockf(f, fcntl.LOCK_EX); print("locked", flush=True)
+time.sleep(120)' "$tmp/held/.lock" >"$tmp/holder.log" &
+holder=$!
+for _ in $(seq 200); do [ -s "$tmp/holder.log" ] && break; sleep 0.05; done
+log=$(mpi 2 "${run[@]}" --out "$tmp/held" 2>&1)
+rc=$?
+kill "$holder"
+wait "$holder" 2>/dev/null
+[ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && [ "$(grep -c "held: in use by process $holder" <<<"$log")" -eq 1 ] &&
+    ok || bad "held folder under 2 processes: exit $rc, output: $log"
 log=$(mpi 2 predict "$tmp/one/model.safetensors" tests/data/seven.png 2>&1)
 rc=$?
 [ "$rc" -ne 0 ] && [ "$rc" -ne 124 ] && grep -q 'predict runs in one process' <<<"$log" && ok ||

@@ -258,6 +258,15 @@ Test(npy, as_a_data_set)
     cr_assert(d.n == 3 && d.features == 4 && d.sample_rank == 2);
     cr_assert_eq(memcmp(d.pixels, pixels, sizeof pixels), 0);
     cr_assert(d.labels[0] == 2 && d.labels[1] == 0 && d.labels[2] == 1);
+    /* a resume compares these: one changed pixel is other data */
+    const mlpt_idx_digest before = d.images_digest;
+    cr_assert(before.bytes == 3 * 8 + sizeof pixels && d.labels_digest.bytes == 8 + 3);
+    mlpt_dataset_free(&d);
+    pixels[5] ^= 1;
+    write_npy("x.npy", 1, "{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2, 2), }",
+              pixels, sizeof pixels);
+    cr_assert_eq(mlpt_dataset_load(x, y, 3, &d, &err), 0, "%s", err.msg);
+    cr_assert(d.images_digest.bytes == before.bytes && d.images_digest.hash != before.hash);
     mlpt_dataset_free(&d);
 
     cr_assert_eq(mlpt_dataset_load(x, y, 2, &d, &err), -1);

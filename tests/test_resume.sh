@@ -3,7 +3,9 @@
 # epochs, in the middle of writing a checkpoint) or stopped with Ctrl-C, then
 # resumed with --resume, ends with the same weights fingerprint as a run that
 # was never interrupted. Also: a resume with another config is refused
-# naming the key, a damaged checkpoint is refused, and a write that fails
+# naming the key (numbers compared by value), or on other training data
+# naming the file; resuming a finished run has nothing to do and writes
+# nothing; a damaged checkpoint is refused, and a write that fails
 # (file-size limit) leaves the earlier files intact. Run from the repository
 # root with the mlptrain binary as $1.
 set -uo pipefail
@@ -35,7 +37,8 @@ ref_ms=$(($(now_ms) - start))
 # A case counts only when the kill really landed mid-run: the process died
 # of SIGKILL (status 137) and the resume starts past the beginning (a step
 # or an epoch in) but before the end. A kill too early (no checkpoint yet)
-# or too late (the run had finished, or had only its exit left) is retried
+# or too late (the run had finished, or had only its exit left, so that the
+# resume has nothing left to train or only the evaluation) is retried
 # with the delay moved halfway towards the other bound, so a slow
 # (sanitizer) build or a busy machine takes more tries, not a false pass.
 # A checkpoint that exists but cannot be resumed from is a failure.
@@ -62,6 +65,9 @@ killed_then_resumed() {
             "$bin" "${run[@]}" "${args[@]}" --resume >"$log" 2>&1
             status=$?
             at=$(sed -n 's/^resuming from .*: epoch \([0-9]*\), step \([0-9]*\)$/\1 \2/p' "$log")
+            if [ "$status" -eq 0 ] && grep -q 'nothing left to train' "$log"; then
+                at="$((epochs + 1)) 0"
+            fi
             if [ "$status" -ne 0 ] || [ -z "$at" ]; then
                 bad "$name: resume after kill -9 at ${delay} ms failed (exit $status):"
                 cat "$log"
@@ -121,6 +127,21 @@ got=$("$bin" "${run[@]}" --out "$out" --set run.checkpoint_every=1 --set train.s
 [ "$got" = "$want" ] && ok || bad "SIGINT then resume (3 shards): '$got', want '$want'"
 [ "$(figures "$out")" = "$(figures "$tmp/reference")" ] && ok || bad "SIGINT then resume: history differs"
 
+# A finished run resumed has nothing left to train: it says so, exits 0
+# and rewrites nothing.
+before=$(sha256sum "$tmp/reference"/*)
+msg=$("$bin" "${run[@]}" --out "$tmp/reference" --resume 2>&1)
+[ $? -eq 0 ] && grep -q 'nothing left to train (--epochs N, with N above 2' <<<"$msg" &&
+    [ "$(sha256sum "$tmp/reference"/*)" = "$before" ] && ok || bad "resume of a finished run: $msg"
+
+# Numbers are compared by value: 1e-3 is the default learning rate 0.001
+# the checkpoint records, 255.0 the default scale 255, 005 the seed 5.
+cp -r "$tmp/reference" "$tmp/numbers"
+msg=$("$bin" "${run[@]}" --out "$tmp/numbers" --resume --set train.learning_rate=1e-3 \
+    --set data.scale=255.0 --set train.seed=005 --epochs 3 2>&1)
+[ $? -eq 0 ] && grep -q 'resuming from .*epoch 3, step 0' <<<"$msg" && ok ||
+    bad "resume with 1e-3 for 0.001 and 255.0 for 255: $msg"
+
 # Fewer epochs than the checkpoint has trained are refused, not ignored.
 msg=$("$bin" "${run[@]}" --out "$tmp/reference" --resume --epochs 1 2>&1)
 [ $? -eq 1 ] && grep -q 'trained past that' <<<"$msg" && ok || bad "resume with fewer epochs: $msg"
@@ -131,6 +152,18 @@ msg=$("$bin" "${run[@]}" --out "$tmp/reference" --resume --set train.learning_ra
     bad "resume with another learning rate: $msg"
 "$bin" "${run[@]}" --out "$tmp/reference" --resume --epochs 3 >"$tmp/more.log" 2>&1 &&
     grep -q 'resuming from .*epoch 3, step 0' "$tmp/more.log" && ok || bad "resume with more epochs"
+
+# The same path with other contents is other data: refused naming the
+# file. (The test set as training set: a fast run.)
+mkdir -p "$tmp/data"
+cp data/mnist/t10k-images-idx3-ubyte "$tmp/data/images"
+cp data/mnist/t10k-labels-idx1-ubyte "$tmp/data/labels"
+data=(--set data.train_images="$tmp/data/images" --set data.train_labels="$tmp/data/labels")
+"$bin" "${run[@]}" "${data[@]}" --epochs 1 --out "$tmp/data/run" >/dev/null 2>&1
+printf '\x01' | dd of="$tmp/data/labels" bs=1 seek=8 conv=notrunc status=none
+msg=$("$bin" "${run[@]}" "${data[@]}" --out "$tmp/data/run" --resume 2>&1)
+[ $? -eq 1 ] && grep -q "$tmp/data/labels is not the data it was trained on" <<<"$msg" && ok ||
+    bad "resume on replaced training labels: $msg"
 
 # A damaged checkpoint is refused, not used.
 cp "$tmp/reference/checkpoint.mlpt" "$tmp/damaged.mlpt"

@@ -2,20 +2,23 @@
  * bit for bit after Ctrl-C, a crash or kill -9.
  *
  * A checkpoint holds the parameters, the optimizer's moments and step
- * count, how far training got (epoch, step, the epoch's running sums), the
- * history of completed epochs, and the settings that must not change on
- * resume, with a hash of the whole file. Shuffles and dropout masks are
+ * count, how far training got (epoch, step, the epoch's running sums) and
+ * whether the run finished there, the history of completed epochs, and what
+ * must not change on resume: the settings and the training files' digests;
+ * with a hash of the whole file. Shuffles and dropout masks are
  * keyed by (seed, epoch, sample), so they need no state. The file is
  * written atomically: the previous checkpoint stays until the new one is
  * complete. */
 #ifndef MLPT_CHECKPOINT_H
 #define MLPT_CHECKPOINT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "mlpt/error.h"
 #include "mlpt/fileio.h"
+#include "mlpt/idx.h"
 #include "mlpt/train.h"
 
 #ifdef __cplusplus
@@ -25,10 +28,12 @@ extern "C" {
 typedef struct mlpt_checkpoint {
     int epoch;                  /* the epoch to continue, 0-based */
     mlpt_epoch_stats done;      /* its steps done and running sums (step 0: at its start) */
+    bool finished;              /* the run ended here: its model file and figures are written */
     size_t n_history;           /* completed epochs */
     mlpt_history_row *history;  /* owned */
     char *settings;             /* owned: "section.key=value" lines that must match */
     uint64_t settings_hash;     /* FNV-1a of settings */
+    mlpt_idx_digest train_images, train_labels; /* the files it was trained on */
     /* the trainer's state: filled and owned by mlpt_checkpoint_read, copied
      * (not taken) by mlpt_checkpoint_restore; save takes it from the trainer */
     mlpt_optimizer_kind optimizer;
@@ -41,9 +46,10 @@ typedef struct mlpt_checkpoint {
 int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_trainer *t,
                          mlpt_error *err);
 
-/* Reads path into c, trusting nothing: magic and version, sizes against the
- * file size before any allocation, counts in range, and the hash. On
- * failure c is left zeroed. */
+/* Reads path into c, trusting nothing: magic and version (a checkpoint
+ * of another format version is refused saying so), sizes against the file
+ * size before any allocation, counts in range, and the hash. On failure c
+ * is left zeroed. */
 int mlpt_checkpoint_read(const char *path, mlpt_checkpoint *c, mlpt_error *err);
 
 /* Copies c's state into t after checking that it fits (optimizer and

@@ -25,6 +25,7 @@ typedef struct mlpt_dataset {
     const uint8_t *pixels; /* n * features bytes, sample-major */
     const uint8_t *labels; /* n bytes, each below n_classes */
     int n_classes;         /* the class count the labels were checked against */
+    mlpt_idx_digest images_digest, labels_digest; /* of the two files (a slice keeps them) */
     mlpt_idx images_, labels_; /* owned storage; use the fields above */
 } mlpt_dataset;
 

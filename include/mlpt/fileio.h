@@ -4,6 +4,7 @@
 #ifndef MLPT_FILEIO_H
 #define MLPT_FILEIO_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -46,6 +47,22 @@ int mlpt_path_join(char *buf, size_t len, const char *dir, const char *name, mlp
 
 /* mkdir -p: creates dir and its missing parents. */
 int mlpt_make_dirs(const char *dir, mlpt_error *err);
+
+/* A folder held by one process, so that two runs never write into the
+ * same one: an fcntl write lock on DIR/.lock, which the system releases
+ * when the process ends however it ends (kill -9 leaves no stale lock).
+ * The file stays behind, holding the pid of its last holder as text. */
+typedef struct mlpt_folder_lock {
+    int fd;
+    bool held; /* fd is open and locked */
+} mlpt_folder_lock;
+
+/* Creates dir (as mlpt_make_dirs) and takes its lock without waiting. When
+ * another process holds it, fails with "DIR: in use by process PID ...". */
+int mlpt_folder_take(const char *dir, mlpt_folder_lock *lock, mlpt_error *err);
+
+/* Lets the folder go (the file stays); safe on a zeroed struct. */
+void mlpt_folder_release(mlpt_folder_lock *lock);
 
 /* One epoch of training, as a row of history.csv. */
 typedef struct mlpt_history_row {

@@ -18,11 +18,22 @@ extern "C" {
 
 #define MLPT_IDX_MAX_RANK 8
 
+/* What tells one data file's contents from another's (a checkpoint records
+ * its training files' so that a resume on other data is refused): the
+ * length of its IDX bytes, header and payload (after gunzip: the same data
+ * compressed or not has one digest), and their FNV-1a 64. A NumPy array
+ * read as bytes has the digest of its shape (8 bytes a dimension) and its
+ * bytes as loaded. */
+typedef struct mlpt_idx_digest {
+    uint64_t bytes, hash;
+} mlpt_idx_digest;
+
 typedef struct mlpt_idx {
     int rank;                        /* 1..MLPT_IDX_MAX_RANK */
     size_t dims[MLPT_IDX_MAX_RANK];  /* dims[0] is the item count */
     size_t count;                    /* product of all dims */
     uint8_t *data;                   /* count bytes, owned */
+    mlpt_idx_digest digest;          /* of the bytes read */
 } mlpt_idx;
 
 /* Reads and fully validates path: magic, type code, rank, overflow of the
@@ -30,7 +41,8 @@ typedef struct mlpt_idx {
  * says (neither truncated nor followed by extra bytes). The declared size is
  * checked against the file size (or, for gzip, against the decompressed
  * stream, which is never inflated beyond that size) before the payload is
- * allocated. On failure *out is left zeroed. Free with mlpt_idx_free. */
+ * allocated. Hashes the bytes as they are read into out->digest. On failure
+ * *out is left zeroed. Free with mlpt_idx_free. */
 int mlpt_idx_load(const char *path, mlpt_idx *out, mlpt_error *err);
 
 /* Releases the payload and zeroes *t; safe on a zeroed struct. */

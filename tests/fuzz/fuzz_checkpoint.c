@@ -1,6 +1,7 @@
 /* fuzz_checkpoint.c - libFuzzer target for mlpt_checkpoint_read
- * (dataio/checkpoint.c: a binary header, history, settings and three float
- * arrays, with a hash of the settings and one of the whole file).
+ * (dataio/checkpoint.c: a binary header with the format version, history,
+ * settings and three float arrays, with a hash of the settings and one of
+ * the whole file).
  *
  * The input is a checkpoint. Both hashes are recomputed over the mutated
  * bytes before it is written to a temporary file (one per process, reused)
@@ -28,7 +29,7 @@ static volatile float sink; /* keeps the reads of every element */
 
 /* The layout's offsets (see dataio/checkpoint.c). */
 enum { N_HISTORY_AT = 8 + 8 * 9, SETTINGS_LEN_AT = 8 + 8 * 10, SETTINGS_HASH_AT = 8 + 8 * 11,
-       HEADER_BYTES = 8 + 8 * 12, ROW_BYTES = 8 * 7 };
+       HEADER_BYTES = 8 + 8 * 17, ROW_BYTES = 8 * 7 };
 
 /* Makes both hashes of buf[0..size) right for its (mutated) contents. */
 static void rehash(unsigned char *buf, size_t size)

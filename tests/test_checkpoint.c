@@ -1,0 +1,160 @@
+/* test_checkpoint.c - the checkpoint file: what is saved is read back,
+ * the finished flag and the training files' digests included; a checkpoint
+ * of another format version is refused saying so; the fuzzer's seed
+ * checkpoints are of the current format (else fuzzing would start from
+ * inputs the version check stops). */
+#define _POSIX_C_SOURCE 200809L /* test_util.h: mkdtemp, PATH_MAX */
+
+#include <criterion/criterion.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test_util.h"
+#include "hash.h"
+#include "le_bytes.h"
+#include "mlpt/checkpoint.h"
+#include "mlpt/model.h"
+#include "mlpt/train.h"
+
+static void make_scratch(void)
+{
+    scratch_make("test_checkpoint");
+}
+
+TestSuite(checkpoint, .init = make_scratch, .fini = scratch_remove);
+
+/* A 4-input, 3-class model with Adam, its trainer and initial weights. */
+typedef struct fixture {
+    mlpt_model model;
+    mlpt_trainer *trainer;
+} fixture;
+
+static fixture make_fixture(void)
+{
+    static const mlpt_train_spec spec = {
+        .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
+        .batch = 2, .epochs = 3, .shards = 1, .shuffle = true, .seed = 7, .scale = 255.0f};
+    mlpt_model_spec ms = {.input_rank = 1, .input_dims = {4}, .n_layers = 1};
+    ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 3,
+                                     .activation = MLPT_ACT_SOFTMAX};
+    fixture f;
+    mlpt_error err;
+    cr_assert_eq(mlpt_model_create(&ms, &f.model, &err), 0, "%s", err.msg);
+    mlpt_model_init_params(&f.model, spec.seed);
+    f.trainer = mlpt_trainer_create(&f.model, &spec, 8, 1, &err);
+    cr_assert_not_null(f.trainer, "%s", err.msg);
+    return f;
+}
+
+static void free_fixture(fixture *f)
+{
+    mlpt_trainer_free(f->trainer);
+    mlpt_model_free(&f->model);
+}
+
+Test(checkpoint, round_trip_keeps_progress_flag_and_data_digests)
+{
+    fixture f = make_fixture();
+    mlpt_history_row history[2] = {{1, 0.5, 0.75, NAN, NAN, 1.0, 8.0},
+                                   {2, 0.25, 0.875, NAN, NAN, 1.5, 6.0}};
+    char settings[] = "train.seed=7\nmodel.layer=dense 3 softmax\n";
+    const mlpt_checkpoint saved = {
+        .epoch = 2, .done = {.step = 1, .steps = 4, .samples = 2, .correct = 1, .loss_sum = 1.5},
+        .finished = true, .n_history = 2, .history = history, .settings = settings,
+        .train_images = {47040016, 0x1122334455667788ull},
+        .train_labels = {60008, 0x99aabbccddeeff00ull}};
+    mlpt_error err = {0};
+    const char *path = scratch_path("c.mlpt");
+    cr_assert_eq(mlpt_checkpoint_save(path, &saved, f.trainer, &err), 0, "%s", err.msg);
+
+    mlpt_checkpoint c;
+    cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), 0, "%s", err.msg);
+    cr_assert_eq(c.epoch, 2);
+    cr_assert_eq(c.done.step, 1);
+    cr_assert_eq(c.done.loss_sum, 1.5);
+    cr_assert(c.finished);
+    cr_assert_eq(c.train_images.bytes, 47040016);
+    cr_assert_eq(c.train_images.hash, 0x1122334455667788ull);
+    cr_assert_eq(c.train_labels.bytes, 60008);
+    cr_assert_eq(c.train_labels.hash, 0x99aabbccddeeff00ull);
+    cr_assert_eq(c.n_history, 2);
+    cr_assert_eq(c.history[1].accuracy, 0.875);
+    cr_assert_str_eq(c.settings, settings);
+    cr_assert_eq(c.n_params, f.model.n_params);
+    cr_assert_arr_eq(c.params, f.model.params, f.model.n_params * sizeof *c.params);
+    mlpt_checkpoint_free(&c);
+    free_fixture(&f);
+}
+
+Test(checkpoint, unfinished_by_default)
+{
+    fixture f = make_fixture();
+    mlpt_error err = {0};
+    const char *path = scratch_path("c.mlpt");
+    cr_assert_eq(mlpt_checkpoint_save(path, &(mlpt_checkpoint){.epoch = 1}, f.trainer, &err), 0,
+                 "%s", err.msg);
+    mlpt_checkpoint c;
+    cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), 0, "%s", err.msg);
+    cr_assert_not(c.finished);
+    mlpt_checkpoint_free(&c);
+    free_fixture(&f);
+}
+
+/* A checkpoint in the layout of format 1 (12 header words, no digests),
+ * hash and all: refused naming both versions, not misread. */
+Test(checkpoint, refuses_another_format_version)
+{
+    unsigned char old[8 + 8 * 12 + 8 + 8] = "MLPTCKP1";
+    put_le64(old + 8 + 8 * 1, 0); /* no parameters */
+    put_le64(old + sizeof old - 8, mlpt_fnv1a(mlpt_fnv_start, old, sizeof old - 8));
+    const char *path = scratch_path("old.mlpt");
+    FILE *fp = fopen(path, "wb");
+    cr_assert(fp);
+    cr_assert_eq(fwrite(old, 1, sizeof old, fp), sizeof old);
+    cr_assert_eq(fclose(fp), 0);
+
+    mlpt_checkpoint c;
+    mlpt_error err = {0};
+    cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), -1);
+    cr_assert(is_zeroed(&c, sizeof c));
+    cr_assert(strstr(err.msg, "old.mlpt: a checkpoint of format 1, written by another version "
+                              "of mlptrain (this one reads format 2)"),
+              "%s", err.msg);
+}
+
+Test(checkpoint, refuses_a_bad_finished_flag)
+{
+    fixture f = make_fixture();
+    mlpt_error err = {0};
+    const char *path = scratch_path("c.mlpt");
+    cr_assert_eq(mlpt_checkpoint_save(path, &(mlpt_checkpoint){.epoch = 1}, f.trainer, &err), 0,
+                 "%s", err.msg);
+    file_bytes b = read_all(path);
+    put_le64(b.p + 8 + 8 * 12, 2); /* the flag, after 12 words */
+    put_le64(b.p + b.len - 8, mlpt_fnv1a(mlpt_fnv_start, b.p, b.len - 8));
+    FILE *fp = fopen(path, "wb");
+    cr_assert(fp);
+    cr_assert_eq(fwrite(b.p, 1, b.len, fp), b.len);
+    cr_assert_eq(fclose(fp), 0);
+    free(b.p);
+    mlpt_checkpoint c;
+    cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), -1);
+    cr_assert(strstr(err.msg, "finished flag is 2"), "%s", err.msg);
+    free_fixture(&f);
+}
+
+Test(checkpoint, fuzz_seeds_are_of_this_format)
+{
+    static const char *const seeds[] = {"adam.mlpt", "rmsprop.mlpt", "sgd-no-history.mlpt"};
+    for (size_t i = 0; i < ARRAY_LEN(seeds); i++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof path, "%s/tests/fuzz/corpus/fuzz_checkpoint/%s", MLPT_SOURCE_DIR,
+                 seeds[i]);
+        mlpt_checkpoint c;
+        mlpt_error err = {0};
+        cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), 0, "%s", err.msg);
+        mlpt_checkpoint_free(&c);
+    }
+}
