@@ -72,7 +72,7 @@ static void die(const char *msg)
 /* Median samples/s of `repeats` timed runs of `steps` steps, in all the
  * processes together; *comm gets the seconds per step spent exchanging
  * between processes (0 in one process). */
-static double measure(const mlpt_config *cfg, const mlpt_dataset *train, int batch, int threads,
+static double measure(const mlpt_config *cfg, const mlpt_samples *train, int batch, int threads,
                       int steps, int repeats, double *comm)
 {
     mlpt_error err;
@@ -82,7 +82,7 @@ static double measure(const mlpt_config *cfg, const mlpt_dataset *train, int bat
     mlpt_model_init_params(&m, cfg->train.seed);
     mlpt_train_spec spec = cfg->train;
     spec.batch = batch;
-    mlpt_trainer *t = mlpt_trainer_create(&m, &spec, train->n, threads, &err);
+    mlpt_trainer *t = mlpt_trainer_create(&m, &spec, train, threads, &err);
     if (!t || (ranks_size() > 1 && mlpt_trainer_distribute(t, ranks_comm(), &err) < 0))
         die(err.msg);
     double rates[MAX_REPEATS];
@@ -140,11 +140,12 @@ int main(int argc, char **argv)
                           &train, &err) < 0 ||
         (writer && mlpt_make_dirs(out, &err) < 0))
         die(err.msg);
+    mlpt_dataset_scale(&train, cfg.data.scale);
     if (max_threads < 1)
         max_threads = topo.allowed_cores;
     if (max_threads > MAX_POINTS || steps < 1 || repeats < 1 || repeats > MAX_REPEATS)
         die("--max-threads must be 1..64, --steps >= 1, --repeats 1..51");
-    if ((size_t)(steps + 1) * 128 > train.n)
+    if ((size_t)(steps + 1) * 128 > train.s.n)
         die("--steps too large for one epoch of the training set at batch 128");
 
     printf("bench_scaling: %s, shards %d, %d steps after %d warm-up, median of %d\n", config,
@@ -176,7 +177,7 @@ int main(int argc, char **argv)
             if (mlpt_bind_threads(&topo, th, &bound, &err) < 0)
                 die(err.msg);
             double comm;
-            double rate = measure(&cfg, &train, batches[b], th, steps, repeats, &comm);
+            double rate = measure(&cfg, &train.s, batches[b], th, steps, repeats, &comm);
             base = th == 1 ? rate : base;
             xs[b][th - 1] = th;
             ys[b][th - 1] = rate / base;

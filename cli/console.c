@@ -140,10 +140,10 @@ const char *console_bytes(size_t n, char buf[32])
     return buf;
 }
 
-void console_data_summary(FILE *f, const char *name, const mlpt_dataset *d, int n_classes)
+void console_data_summary(FILE *f, const char *name, const mlpt_samples *d, int n_classes)
 {
     char shape[64], count[32], fewest[32], most[32];
-    console_shape(d->sample_dims, d->sample_rank, shape, sizeof shape);
+    console_shape(d->dims, d->rank, shape, sizeof shape);
     size_t per_class[MLPT_MAX_CLASSES] = {0};
     for (size_t i = 0; i < d->n; i++)
         per_class[d->labels[i]]++;
@@ -152,8 +152,9 @@ void console_data_summary(FILE *f, const char *name, const mlpt_dataset *d, int 
         lo = per_class[c] < lo ? per_class[c] : lo;
         hi = per_class[c] > hi ? per_class[c] : hi;
     }
-    fprintf(f, "%-10s %7s %s of %s bytes, %d %s (%s to %s per class)\n", name,
+    fprintf(f, "%-10s %7s %s of %s %s, %d %s (%s to %s per class)\n", name,
             console_thousands(d->n, count), mlpt_noun(d->n, "sample", "samples"), shape,
+            d->bytes ? "bytes" : "floats",
             n_classes, mlpt_noun((size_t)n_classes, "class", "classes"),
             console_thousands(lo, fewest), console_thousands(hi, most));
 }

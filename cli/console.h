@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "mlpt/config.h"
-#include "mlpt/dataset.h"
+#include "mlpt/samples.h"
 #include "mlpt/model.h"
 #include "mlpt/topology.h"
 
@@ -46,7 +46,7 @@ const char *console_shape(const size_t *dims, int rank, char *buf, size_t cap);
  * count, reads "more than size_t counts". */
 const char *console_bytes(size_t n, char buf[32]);
 
-void console_data_summary(FILE *f, const char *name, const mlpt_dataset *d, int n_classes);
+void console_data_summary(FILE *f, const char *name, const mlpt_samples *d, int n_classes);
 
 /* Keras's model.summary(): layer, output shape, parameter count, totals. */
 void console_model_summary(FILE *f, const mlpt_model *m);

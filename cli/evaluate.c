@@ -40,8 +40,12 @@ static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topolo
         mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels, cfg->data.n_classes,
                           test, err) < 0 ||
         (samples && mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels,
-                                      cfg->data.n_classes, train, err) < 0) ||
-        report_evaluate(m, test, info->scale, threads, e, err) < 0)
+                                      cfg->data.n_classes, train, err) < 0))
+        return -1;
+    /* the model's own scale: it was trained on inputs divided by it */
+    mlpt_dataset_scale(test, info->scale);
+    mlpt_dataset_scale(train, info->scale);
+    if (report_evaluate(m, &test->s, threads, e, err) < 0)
         return -1;
     write_report(stdout, a->model, cfg, e);
 
@@ -54,7 +58,7 @@ static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topolo
     if (mlpt_atomic_commit(&out, err) < 0)
         return -1;
     printf("\nwrote %s\n", path);
-    return report_draw(stdout, cfg->run.out, cfg, train, test, e, NULL, 0, err);
+    return report_draw(stdout, cfg->run.out, cfg, &train->s, &test->s, e, NULL, 0, err);
 }
 
 int cli_evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,

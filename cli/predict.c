@@ -17,7 +17,7 @@
 /* One input's samples as a data set (labels all 0: only probabilities are
  * wanted), and where its indices start. */
 typedef struct batch {
-    mlpt_dataset set;
+    mlpt_samples set;
     mlpt_idx images;    /* owned, for IDX inputs */
     uint8_t *pixels;    /* owned, for PNG inputs */
     uint8_t *labels;    /* owned, n zeros */
@@ -166,9 +166,9 @@ static int load_input(const char *input, const mlpt_model *m, const mlpt_model_i
     }
     if (!(b->labels = calloc(n, 1)))
         return mlpt_fail(err, "out of memory");
-    b->set = (mlpt_dataset){.n = n, .sample_rank = 1, .sample_dims = {m->input_width},
-                            .features = m->input_width, .pixels = pixels, .labels = b->labels,
-                            .n_classes = info->n_classes};
+    b->set = (mlpt_samples){.n = n, .rank = 1, .dims = {m->input_width},
+                            .features = m->input_width, .bytes = pixels, .scale = info->scale,
+                            .labels = b->labels, .n_classes = info->n_classes};
     return 0;
 }
 
@@ -281,7 +281,7 @@ int cli_predict(const cli_args *a, mlpt_error *err)
         if (in_rc == 0 && !(probs = malloc(b.set.n * m.output_width * sizeof *probs)))
             in_rc = mlpt_fail(&why, "out of memory for %zu predictions", b.set.n);
         if (in_rc == 0)
-            in_rc = mlpt_evaluate(&m, &b.set, info.scale, topo.allowed_cores, probs, &r, &why);
+            in_rc = mlpt_evaluate(&m, &b.set, topo.allowed_cores, probs, &r, &why);
         const bool indexed = b.images.data != NULL; /* IDX, not PNG */
         if (in_rc == 0 && !header) {
             print_header(&info, top);

@@ -6,7 +6,7 @@
 #include "console.h"
 #include "mlpt/figures.h"
 
-int report_evaluate(const mlpt_model *m, const mlpt_dataset *test, float scale, int threads,
+int report_evaluate(const mlpt_model *m, const mlpt_samples *test, int threads,
                     report_eval *out, mlpt_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -18,7 +18,7 @@ int report_evaluate(const mlpt_model *m, const mlpt_dataset *test, float scale, 
         report_eval_free(out);
         return mlpt_fail(err, "out of memory for the test predictions");
     }
-    if (mlpt_evaluate(m, test, scale, threads, out->probs, &out->result, err) < 0) {
+    if (mlpt_evaluate(m, test, threads, out->probs, &out->result, err) < 0) {
         report_eval_free(out);
         return -1;
     }
@@ -84,7 +84,7 @@ void report_print_classes(FILE *f, const report_eval *e, const mlpt_config *cfg)
 
 /* The first n test samples, or the first n misclassified ones: ids into
  * buf (capacity n); returns how many. */
-static size_t pick_test_ids(const mlpt_dataset *test, const report_eval *e, bool wrong_only,
+static size_t pick_test_ids(const mlpt_samples *test, const report_eval *e, bool wrong_only,
                             size_t n, uint32_t *buf)
 {
     size_t k = 0;
@@ -94,8 +94,8 @@ static size_t pick_test_ids(const mlpt_dataset *test, const report_eval *e, bool
     return k;
 }
 
-int report_draw(FILE *f, const char *dir, const mlpt_config *cfg, const mlpt_dataset *train,
-                const mlpt_dataset *test, const report_eval *e, const mlpt_history_row *history,
+int report_draw(FILE *f, const char *dir, const mlpt_config *cfg, const mlpt_samples *train,
+                const mlpt_samples *test, const report_eval *e, const mlpt_history_row *history,
                 size_t epochs, mlpt_error *err)
 {
     const char *names[MLPT_MAX_CLASSES];

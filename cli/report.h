@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 #include "mlpt/config.h"
-#include "mlpt/dataset.h"
+#include "mlpt/samples.h"
 #include "mlpt/fileio.h"
 #include "mlpt/model.h"
 #include "mlpt/train.h"
@@ -19,7 +19,7 @@ typedef struct report_eval {
     size_t *confusion;  /* [true * n_classes + predicted] */
 } report_eval;
 
-int report_evaluate(const mlpt_model *m, const mlpt_dataset *test, float scale, int threads,
+int report_evaluate(const mlpt_model *m, const mlpt_samples *test, int threads,
                     report_eval *out, mlpt_error *err);
 void report_eval_free(report_eval *e);
 
@@ -35,8 +35,8 @@ void report_print_classes(FILE *f, const report_eval *e, const mlpt_config *cfg)
 /* Draws the figures cfg->report asks for into dir (curves only when history
  * is not NULL), printing each path written. Samples that are not pictures
  * leave out the image figures, with a line saying why, not a failure. */
-int report_draw(FILE *f, const char *dir, const mlpt_config *cfg, const mlpt_dataset *train,
-                const mlpt_dataset *test, const report_eval *e, const mlpt_history_row *history,
+int report_draw(FILE *f, const char *dir, const mlpt_config *cfg, const mlpt_samples *train,
+                const mlpt_samples *test, const report_eval *e, const mlpt_history_row *history,
                 size_t epochs, mlpt_error *err);
 
 #endif

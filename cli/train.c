@@ -28,7 +28,7 @@ typedef struct run {
     bool writer;                   /* this process writes the files (rank 0) */
     int threads;
     mlpt_dataset train_file, test; /* as loaded */
-    mlpt_dataset train, val;       /* train_file split by data.validation */
+    mlpt_samples train, val;       /* train_file split by data.validation */
     mlpt_model model;
     mlpt_trainer *trainer;
     mlpt_history_row *history;
@@ -102,45 +102,48 @@ static int load_data(run *r, mlpt_error *err)
         (r->writer && mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels,
                                         cfg->data.n_classes, &r->test, err) < 0))
         return -1;
+    /* one scale for every set, decided by the training data (the model
+     * file records it for predict) */
+    mlpt_dataset_scale(&r->train_file, cfg->data.scale);
+    mlpt_dataset_scale(&r->test, r->train_file.s.scale);
     /* The samples' shape, not only their size: 2x2x14x14 is no 28x28. A
      * one-dimensional input flattens any shape of its size, but the train
      * and test samples must still be alike. */
-    const mlpt_dataset *sets[] = {&r->train_file, &r->test};
+    const mlpt_samples *sets[] = {&r->train_file.s, &r->test.s};
     const char *files[] = {cfg->data.train_images, cfg->data.test_images};
     const mlpt_model_spec *in = &cfg->model;
     for (int i = 0; i < (r->writer ? 2 : 1); i++) {
-        const mlpt_dataset *d = sets[i];
-        const bool same = same_shape(d->sample_dims, d->sample_rank, in->input_dims,
+        const mlpt_samples *d = sets[i];
+        const bool same = same_shape(d->dims, d->rank, in->input_dims,
                                      in->input_rank);
         const bool flat = in->input_rank == 1 && d->features == r->model.input_width;
         char shape[96], input[512];
         if (!same && !flat)
             return mlpt_fail(err, "%s: samples are %s but the model takes %s", files[i],
-                             console_shape(d->sample_dims, d->sample_rank, shape, sizeof shape),
+                             console_shape(d->dims, d->rank, shape, sizeof shape),
                              console_setting_origin(cfg, "input", 0, input, sizeof input));
     }
-    if (r->writer && !same_shape(r->test.sample_dims, r->test.sample_rank,
-                                 r->train_file.sample_dims, r->train_file.sample_rank)) {
-        char train[96], test[96];
+    const mlpt_samples *train = &r->train_file.s, *test = &r->test.s;
+    if (r->writer && !same_shape(test->dims, test->rank, train->dims, train->rank)) {
+        char train_shape[96], test_shape[96];
         return mlpt_fail(err, "%s: samples are %s but the training samples in %s are %s",
                          cfg->data.test_images,
-                         console_shape(r->test.sample_dims, r->test.sample_rank, test,
-                                       sizeof test),
+                         console_shape(test->dims, test->rank, test_shape, sizeof test_shape),
                          cfg->data.train_images,
-                         console_shape(r->train_file.sample_dims, r->train_file.sample_rank,
-                                       train, sizeof train));
+                         console_shape(train->dims, train->rank, train_shape,
+                                       sizeof train_shape));
     }
     /* As Keras's validation_split: train on the first floor(n * (1 - v))
      * samples, validate on the rest, before any shuffling. */
-    const size_t n = r->train_file.n;
+    const size_t n = train->n;
     const size_t split = (size_t)floor((double)n * (1.0 - cfg->data.validation));
     if (cfg->data.validation > 0 && (split == 0 || split == n))
         return mlpt_fail(err, "%s: [data] validation = %g of %zu %s leaves %zu for "
                               "validation and %zu for training; both need at least one",
                          cfg->path, cfg->data.validation, n, mlpt_noun(n, "sample", "samples"),
                          n - split, split);
-    r->train = mlpt_dataset_slice(&r->train_file, 0, split);
-    r->val = mlpt_dataset_slice(&r->train_file, split, n - split);
+    r->train = mlpt_samples_slice(train, 0, split);
+    r->val = mlpt_samples_slice(train, split, n - split);
     return 0;
 }
 
@@ -204,7 +207,7 @@ static int end_epoch(run *r, int e, progress *p, const mlpt_epoch_stats *st,
     mlpt_history_row *h = &r->history[e];
     if (r->val.n) {
         mlpt_eval_result v;
-        if (mlpt_evaluate(&r->model, &r->val, r->cfg->data.scale, r->threads, NULL, &v, err))
+        if (mlpt_evaluate(&r->model, &r->val, r->threads, NULL, &v, err))
             return -1;
         h->val_loss = v.loss;
         h->val_accuracy = v.accuracy;
@@ -333,7 +336,7 @@ static int save_model(const run *r, uint64_t fingerprint, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
     char path[MLPT_PATH_LEN];
-    mlpt_model_info info = {.n_classes = cfg->data.n_classes, .scale = cfg->data.scale,
+    mlpt_model_info info = {.n_classes = cfg->data.n_classes, .scale = r->train.scale,
                             .fingerprint = fingerprint};
     memcpy(info.classes, cfg->data.classes, sizeof info.classes);
     info.config_text = (char *)r->opt->config_text; /* only read by the save */
@@ -386,13 +389,13 @@ static int set_up(run *r, const mlpt_topology *topo, mlpt_error *err)
     if (r->val.n)
         console_data_summary(r->log, "validation", &r->val, cfg->data.n_classes);
     if (r->writer)
-        console_data_summary(r->log, "test", &r->test, cfg->data.n_classes);
+        console_data_summary(r->log, "test", &r->test.s, cfg->data.n_classes);
     fputc('\n', r->log);
     console_model_summary(r->log, &r->model);
 
     mlpt_model_init_params(&r->model, cfg->train.seed);
     r->history = calloc((size_t)cfg->train.epochs, sizeof *r->history);
-    r->trainer = mlpt_trainer_create(&r->model, &cfg->train, r->train.n, r->threads, err);
+    r->trainer = mlpt_trainer_create(&r->model, &cfg->train, &r->train, r->threads, err);
     if (!r->history || !r->trainer)
         return r->trainer ? mlpt_fail(err, "out of memory for the history") : -1;
     return r->opt->resume ? resume(r, err) : 0;
@@ -405,7 +408,7 @@ static int finish(run *r, uint64_t fingerprint, mlpt_error *err)
     const mlpt_config *cfg = r->cfg;
     if (!r->writer)
         return 0;
-    if (report_evaluate(&r->model, &r->test, cfg->data.scale, r->threads, &r->eval, err) < 0)
+    if (report_evaluate(&r->model, &r->test.s, r->threads, &r->eval, err) < 0)
         return -1;
     fputc('\n', r->log);
     report_print_summary(r->log, &r->eval);
@@ -414,7 +417,7 @@ static int finish(run *r, uint64_t fingerprint, mlpt_error *err)
      * it, and a resume has nothing left to do. */
     const mlpt_epoch_stats none = {0};
     if (save_model(r, fingerprint, err) < 0 ||
-        report_draw(r->log, cfg->run.out, cfg, &r->train, &r->test, &r->eval, r->history,
+        report_draw(r->log, cfg->run.out, cfg, &r->train, &r->test.s, &r->eval, r->history,
                     (size_t)cfg->train.epochs, err) < 0 ||
         save_checkpoint(r, cfg->train.epochs, &none, true, err) < 0)
         return -1;

@@ -121,6 +121,7 @@ static int parse_optimizer(const key_def *k, const entry *e, mlpt_config *cfg, m
 static int parse_loss(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_scale(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_figures(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static const char *default_learning_rate(const mlpt_config *cfg, const char *config_name,
                                          char *buf, size_t cap);
@@ -139,8 +140,8 @@ static const key_def keys[N_KEYS] = {
         "path to the IDX image file for evaluation", AT(data.test_images), .required = true},
     [K_TEST_LABELS] = {SEC_DATA, "test_labels", parse_path,
         "path to the IDX label file for evaluation", AT(data.test_labels), .required = true},
-    [K_SCALE] = {SEC_DATA, "scale", parse_float, "the divisor of every input value",
-        AT(data.scale), .range = SCALE_RANGE, .dflt = "255"},
+    [K_SCALE] = {SEC_DATA, "scale", parse_scale, "the divisor of every input value",
+        AT(data.scale), .range = SCALE_RANGE, .dflt = "auto"},
     [K_VALIDATION] = {SEC_DATA, "validation", parse_double,
         "the fraction of the training set held out each epoch", AT(data.validation),
         .range = FRACTION, .dflt = "0"},
@@ -556,6 +557,21 @@ static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlp
     return 0;
 }
 
+/* auto (0: the data decides, see mlpt_dataset_scale) or a number. */
+static int parse_scale(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char buf[NUMBER_LEN], what[64];
+    double x = 0; /* auto */
+    if (ini_unquote(e->value, buf, sizeof buf) < sizeof buf &&
+        (!strcmp(buf, "auto") || parse_real(buf, &k->range, true, &x))) {
+        cfg->data.scale = (float)x;
+        return 0;
+    }
+    describe_range(&k->range, what, sizeof what);
+    return fail_value(k, e, err, "expected auto (255 for byte inputs, 1 for others) or %s",
+                      what);
+}
+
 /* The length of the valid UTF-8 prefix of s[0..n) (n when all of it is).
  * Strict UTF-8 (RFC 3629), as jansson's json_string requires: no overlong
  * forms, surrogates or code points above U+10FFFF. */
@@ -855,7 +871,6 @@ static int resolve(const ini_values *v, mlpt_config *cfg, mlpt_error *err)
             add_setting(cfg, k, &given[i]);
         }
     }
-    cfg->train.scale = cfg->data.scale;
     return check_layer_stack(v, cfg, err);
 }
 

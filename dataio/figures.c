@@ -228,7 +228,19 @@ static double tile_h(const tile_shape *t)
  * on white (255 - v), colour as it is, each pixel a scale x scale square,
  * in a thin frame. A failure to allocate puts cr in an error state, found
  * by canvas_save. */
-static void draw_tile(cairo_t *cr, const tile_shape *t, const uint8_t *px, double x, double y)
+/* Value f of sample id as a grey or colour level: a byte as it is; a float
+ * divided by the data's scale is taken to lie in [0, 1]. */
+static uint32_t level(const mlpt_samples *d, uint32_t id, size_t f)
+{
+    const size_t at = (size_t)id * d->features + f;
+    if (d->bytes)
+        return d->bytes[at];
+    const double v = 255.0 * d->floats[at] / d->scale;
+    return v > 0 ? v < 255 ? (uint32_t)lround(v) : 255u : 0u;
+}
+
+static void draw_tile(cairo_t *cr, const tile_shape *t, const mlpt_samples *d, uint32_t id,
+                      double x, double y)
 {
     cairo_surface_t *img =
         cairo_image_surface_create(CAIRO_FORMAT_RGB24, (int)t->w, (int)t->h);
@@ -240,11 +252,11 @@ static void draw_tile(cairo_t *cr, const tile_shape *t, const uint8_t *px, doubl
             uint32_t *row = (uint32_t *)(void *)(data + r * (size_t)stride);
             for (size_t c = 0; c < t->w; c++) {
                 const size_t i = r * t->w + c, plane = t->h * t->w;
-                uint32_t red = 255u - px[i], green = red, blue = red;
+                uint32_t red = 255u - level(d, id, i), green = red, blue = red;
                 if (t->channels == 3) {
-                    red = px[i];
-                    green = px[plane + i];
-                    blue = px[2 * plane + i];
+                    red = level(d, id, i);
+                    green = level(d, id, plane + i);
+                    blue = level(d, id, 2 * plane + i);
                 }
                 row[c] = 0xFF000000u | red << 16 | green << 8 | blue;
             }
@@ -279,10 +291,10 @@ static int check_classes(const char *path, int n_classes, mlpt_class_names names
 }
 
 /* The tile that draws d's samples, or -1 with why they are not pictures. */
-static int image_tile(const mlpt_dataset *d, tile_shape *t, mlpt_error *why)
+static int image_tile(const mlpt_samples *d, tile_shape *t, mlpt_error *why)
 {
-    const int r = d->sample_rank;
-    const size_t *dims = d->sample_dims;
+    const int r = d->rank;
+    const size_t *dims = d->dims;
     const bool planes = r == 3 && (dims[0] == 1 || dims[0] == 3);
     if (r == 2 || planes) {
         *t = (tile_shape){.channels = planes ? dims[0] : 1, .h = dims[r - 2], .w = dims[r - 1]};
@@ -301,7 +313,7 @@ static int image_tile(const mlpt_dataset *d, tile_shape *t, mlpt_error *why)
                      MAX_SIDE);
 }
 
-int mlpt_figure_pictures(const mlpt_dataset *d, mlpt_error *why)
+int mlpt_figure_pictures(const mlpt_samples *d, mlpt_error *why)
 {
     tile_shape t;
     if (!d)
@@ -312,10 +324,10 @@ int mlpt_figure_pictures(const mlpt_dataset *d, mlpt_error *why)
 /* Checks what the image figures share: the dataset holds pictures, every id
  * is a sample, every label of those a class below n_classes, and every
  * class has a name. Fills *t. */
-static int check_images(const char *path, const mlpt_dataset *d, const uint32_t *ids, size_t n,
+static int check_images(const char *path, const mlpt_samples *d, const uint32_t *ids, size_t n,
                         int n_classes, mlpt_class_names names, tile_shape *t, mlpt_error *err)
 {
-    if (!d || !d->pixels || !d->labels)
+    if (!d || !(d->bytes || d->floats) || !d->labels)
         return mlpt_fail(err, "%s: no dataset (NULL)", path);
     if (!ids)
         return mlpt_fail(err, "%s: no sample ids (NULL)", path);
@@ -335,11 +347,6 @@ static int check_images(const char *path, const mlpt_dataset *d, const uint32_t 
                              "%d", path, ids[i], d->labels[ids[i]], n_classes);
     }
     return 0;
-}
-
-static const uint8_t *sample_pixels(const mlpt_dataset *d, uint32_t id)
-{
-    return d->pixels + (size_t)id * d->features;
 }
 
 /* ---- axes: a plot area showing a data range, with ticks ---- */
@@ -762,7 +769,7 @@ static size_t grid_cols(size_t n)
     return c;
 }
 
-int mlpt_figure_samples(const char *path, const mlpt_dataset *d, const uint32_t *ids, size_t n,
+int mlpt_figure_samples(const char *path, const mlpt_samples *d, const uint32_t *ids, size_t n,
                         mlpt_class_names names, mlpt_error *err)
 {
     if (!path)
@@ -792,7 +799,7 @@ int mlpt_figure_samples(const char *path, const mlpt_dataset *d, const uint32_t 
         double y = MARGIN + (double)(i / cols) * (cell_h + GAP);
         set_colour(cv.cr, INK);
         text_in_box(cv.cr, names[d->labels[ids[i]]], x, y, cell_w, cap_h - 4);
-        draw_tile(cv.cr, &t, sample_pixels(d, ids[i]), floor(x + (cell_w - tile_w(&t)) / 2),
+        draw_tile(cv.cr, &t, d, ids[i], floor(x + (cell_w - tile_w(&t)) / 2),
                   y + cap_h);
     }
     return canvas_save(&cv, path, err);
@@ -838,7 +845,7 @@ static void prediction_caption(char *buf, size_t len, const float *p, int pred, 
              names[truth]);
 }
 
-int mlpt_figure_predictions(const char *path, const char *title, const mlpt_dataset *d,
+int mlpt_figure_predictions(const char *path, const char *title, const mlpt_samples *d,
                             const float *probs, int n_classes, const uint32_t *ids, size_t n,
                             mlpt_class_names names, mlpt_error *err)
 {
@@ -900,7 +907,7 @@ int mlpt_figure_predictions(const char *path, const char *title, const mlpt_data
         const int truth = d->labels[ids[i]], pred = argmax(p, n_classes);
         double x = x_start + (double)(i % cols) * (pair_w + PAIR_GAP);
         double y = MARGIN + title_h + (double)(i / cols) * (pair_h + ROW_GAP);
-        draw_tile(cr, &t, sample_pixels(d, ids[i]), floor(x + (image_w - tile_w(&t)) / 2), y);
+        draw_tile(cr, &t, d, ids[i], floor(x + (image_w - tile_w(&t)) / 2), y);
         cairo_set_font_size(cr, CAPTION_PX);
         set_colour(cr, pred == truth ? RIGHT_BLUE : WRONG_RED);
         prediction_caption(caption, sizeof caption, p, pred, truth, names);

@@ -25,7 +25,7 @@
 
 /* What the header says, before the payload is read. */
 typedef struct header {
-    mlpt_npy a;         /* kind, itemsize, rank, dims, count */
+    mlpt_array a;         /* kind, itemsize, rank, dims, count */
     bool swap;          /* stored in the other byte order than the host's */
     bool fortran;
 } header;
@@ -102,9 +102,9 @@ static int take_shape(cursor *c, header *h, mlpt_error *err)
         if (c->p >= c->end || !isdigit((unsigned char)*c->p))
             return mlpt_fail_at(err, c->path, "shape", "expected a dimension (a whole number "
                                 "of zero or more) or ')'");
-        if (h->a.rank == MLPT_NPY_MAX_RANK)
+        if (h->a.rank == MLPT_ARRAY_MAX_RANK)
             return mlpt_fail_at(err, c->path, "shape", "more than %d dimensions",
-                                MLPT_NPY_MAX_RANK);
+                                MLPT_ARRAY_MAX_RANK);
         size_t d = 0;
         while (c->p < c->end && isdigit((unsigned char)*c->p))
             if (__builtin_mul_overflow(d, 10, &d) ||
@@ -129,12 +129,12 @@ static int parse_descr(const char *path, const char *d, header *h, mlpt_error *e
 {
     static const struct {
         char kind;
-        mlpt_npy_kind value;
+        mlpt_array_kind value;
         unsigned sizes; /* bit n: itemsize n allowed */
-    } kinds[] = {{'b', MLPT_NPY_BOOL, 1u << 1},
-                 {'u', MLPT_NPY_UINT, 1u << 1 | 1u << 2 | 1u << 4 | 1u << 8},
-                 {'i', MLPT_NPY_INT, 1u << 1 | 1u << 2 | 1u << 4 | 1u << 8},
-                 {'f', MLPT_NPY_FLOAT, 1u << 2 | 1u << 4 | 1u << 8}};
+    } kinds[] = {{'b', MLPT_ARRAY_BOOL, 1u << 1},
+                 {'u', MLPT_ARRAY_UINT, 1u << 1 | 1u << 2 | 1u << 4 | 1u << 8},
+                 {'i', MLPT_ARRAY_INT, 1u << 1 | 1u << 2 | 1u << 4 | 1u << 8},
+                 {'f', MLPT_ARRAY_FLOAT, 1u << 2 | 1u << 4 | 1u << 8}};
     const unsigned one = 1;
     const bool host_little = *(const unsigned char *)&one == 1;
     const char order = d[0];
@@ -267,7 +267,7 @@ static void swap_bytes(unsigned char *p, size_t count, int itemsize)
 
 /* Fortran order is C order of the reversed shape: element (i0, ..., ik) of
  * the array is at the column-major offset. Rewritten into C order. */
-static int to_c_order(const char *path, mlpt_npy *a, mlpt_error *err)
+static int to_c_order(const char *path, mlpt_array *a, mlpt_error *err)
 {
     if (a->rank < 2 || a->count == 0)
         return 0;
@@ -276,7 +276,7 @@ static int to_c_order(const char *path, mlpt_npy *a, mlpt_error *err)
         return mlpt_fail_at(err, path, "fortran_order", "out of memory to reorder %zu elements",
                             a->count);
     const unsigned char *f = a->data;
-    size_t idx[MLPT_NPY_MAX_RANK] = {0}; /* C-order index of element i */
+    size_t idx[MLPT_ARRAY_MAX_RANK] = {0}; /* C-order index of element i */
     for (size_t i = 0; i < a->count; i++) {
         size_t off = 0;
         for (int d = a->rank - 1; d >= 0; d--)
@@ -290,7 +290,7 @@ static int to_c_order(const char *path, mlpt_npy *a, mlpt_error *err)
     return 0;
 }
 
-int npy_read(npy_source *src, mlpt_npy *out, mlpt_error *err)
+int npy_read(npy_source *src, mlpt_array *out, mlpt_error *err)
 {
     const char *path = src->name;
     memset(out, 0, sizeof *out);
@@ -340,7 +340,7 @@ static int file_read(npy_source *s, void *dst, size_t len, size_t *got, mlpt_err
     return 0;
 }
 
-int mlpt_npy_load(const char *path, mlpt_npy *out, mlpt_error *err)
+int mlpt_npy_load(const char *path, mlpt_array *out, mlpt_error *err)
 {
     memset(out, 0, sizeof *out);
     file_source fs = {.base = {.name = path, .read = file_read}};
@@ -349,65 +349,4 @@ int mlpt_npy_load(const char *path, mlpt_npy *out, mlpt_error *err)
     const int rc = npy_read(&fs.base, out, err);
     fclose(fs.f);
     return rc;
-}
-
-const char *mlpt_npy_dtype_name(const mlpt_npy *a)
-{
-    static const char *const names[][4] = {
-        /* itemsize 1, 2, 4, 8 */
-        [MLPT_NPY_BOOL] = {"bool", "", "", ""},
-        [MLPT_NPY_UINT] = {"uint8", "uint16", "uint32", "uint64"},
-        [MLPT_NPY_INT] = {"int8", "int16", "int32", "int64"},
-        [MLPT_NPY_FLOAT] = {"", "float16", "float32", "float64"},
-    };
-    const int slot = a->itemsize == 1 ? 0 : a->itemsize == 2 ? 1 : a->itemsize == 4 ? 2 : 3;
-    return names[a->kind][slot];
-}
-
-/* IEEE 754 half to double. */
-static double half_to_double(uint16_t h)
-{
-    const int exp = h >> 10 & 0x1f, frac = h & 0x3ff;
-    const double sign = h >> 15 ? -1.0 : 1.0;
-    if (exp == 0)
-        return sign * ldexp(frac, -24);
-    if (exp == 31)
-        return frac ? NAN : sign * INFINITY;
-    return sign * ldexp(frac | 0x400, exp - 25);
-}
-
-double mlpt_npy_get(const mlpt_npy *a, size_t i)
-{
-    const unsigned char *p = (const unsigned char *)a->data + i * (size_t)a->itemsize;
-#define AS(T) do { T v; memcpy(&v, p, sizeof v); return (double)v; } while (0)
-    switch (a->kind) {
-    case MLPT_NPY_BOOL:
-        return p[0] != 0;
-    case MLPT_NPY_UINT:
-        if (a->itemsize == 1) AS(uint8_t);
-        if (a->itemsize == 2) AS(uint16_t);
-        if (a->itemsize == 4) AS(uint32_t);
-        AS(uint64_t);
-    case MLPT_NPY_INT:
-        if (a->itemsize == 1) AS(int8_t);
-        if (a->itemsize == 2) AS(int16_t);
-        if (a->itemsize == 4) AS(int32_t);
-        AS(int64_t);
-    case MLPT_NPY_FLOAT:
-        if (a->itemsize == 2) {
-            uint16_t h;
-            memcpy(&h, p, sizeof h);
-            return half_to_double(h);
-        }
-        if (a->itemsize == 4) AS(float);
-        AS(double);
-    }
-#undef AS
-    return NAN;
-}
-
-void mlpt_npy_free(mlpt_npy *a)
-{
-    free(a->data);
-    memset(a, 0, sizeof *a);
 }

@@ -19,6 +19,6 @@ typedef struct npy_source {
 } npy_source;
 
 /* Reads one .npy array from src (see mlpt_npy_load). */
-int npy_read(npy_source *src, mlpt_npy *out, mlpt_error *err);
+int npy_read(npy_source *src, mlpt_array *out, mlpt_error *err);
 
 #endif

@@ -283,7 +283,7 @@ static int open_member(archive *z, const entry *e, const char *name, mlpt_error 
     return 0;
 }
 
-int mlpt_npz_load(const char *path, const char *member, mlpt_npy *out, mlpt_error *err)
+int mlpt_npz_load(const char *path, const char *member, mlpt_array *out, mlpt_error *err)
 {
     memset(out, 0, sizeof *out);
     archive z = {.path = path};
@@ -308,7 +308,7 @@ int mlpt_npz_load(const char *path, const char *member, mlpt_npy *out, mlpt_erro
         rc = npy_read(&m.base, out, err);
     }
     if (rc == 0 && (rc = member_finish(&m, err)) < 0)
-        mlpt_npy_free(out);
+        mlpt_array_free(out);
     if (m.inflating)
         inflateEnd(&m.zs);
     if (z.f)

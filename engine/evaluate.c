@@ -11,11 +11,11 @@
 
 enum { EVAL_ROWS = 256 };
 
-int mlpt_evaluate(const mlpt_model *m, const mlpt_dataset *d, float scale, int threads,
-                  float *probs, mlpt_eval_result *out, mlpt_error *err)
+int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, int threads, float *probs,
+                  mlpt_eval_result *out, mlpt_error *err)
 {
     float lut[256];
-    if (mlpt_check_data(m, d, err) < 0 || mlpt_scale_table(lut, scale, err) < 0)
+    if (mlpt_check_data(m, d, err) < 0 || mlpt_scale_table(lut, d->scale, err) < 0)
         return -1;
     if (threads < 1)
         return mlpt_fail(err, "evaluate needs at least one thread, not %d", threads);

@@ -118,7 +118,7 @@ int mlpt_scale_table(float lut[256], float scale, mlpt_error *err)
     return 0;
 }
 
-int mlpt_check_data(const mlpt_model *m, const mlpt_dataset *d, mlpt_error *err)
+int mlpt_check_data(const mlpt_model *m, const mlpt_samples *d, mlpt_error *err)
 {
     if (d->features != m->input_width)
         return mlpt_fail(err, "data samples have %zu values but the model expects %zu",
@@ -128,49 +128,85 @@ int mlpt_check_data(const mlpt_model *m, const mlpt_dataset *d, mlpt_error *err)
                          d->n_classes, m->output_width);
     if (d->n > UINT32_MAX)
         return mlpt_fail(err, "%zu samples: at most %u are supported", d->n, UINT32_MAX);
+    if (!(d->scale > 0) || !(d->bytes || d->floats))
+        return mlpt_fail(err, "data samples without values or with scale %g", (double)d->scale);
     return 0;
 }
 
-/* Asks for the pixels of samples ids[0..rows) without waiting for them:
+/* Asks for the inputs of samples ids[0..rows) without waiting for them:
  * the samples are scattered over the data set, and fetching them all at
  * once hides most of the latency of fetching them one after the other. */
-static void prefetch_samples(const mlpt_dataset *d, const uint32_t *ids, size_t rows)
+static void prefetch_samples(const mlpt_samples *d, const uint32_t *ids, size_t rows)
 {
+    const size_t bytes = d->features * (d->bytes ? 1 : sizeof *d->floats);
+    const char *base = d->bytes ? (const char *)d->bytes : (const char *)d->floats;
     for (size_t r = 0; r < rows; r++)
-        for (size_t f = 0; f < d->features; f += 64)
-            __builtin_prefetch(d->pixels + (size_t)ids[r] * d->features + f);
+        for (size_t f = 0; f < bytes; f += 64)
+            __builtin_prefetch(base + (size_t)ids[r] * bytes + f);
 }
 
-void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
+/* The non-zero bytes of src[0..width) listed into idx and scaled through
+ * lut into val; returns their count. */
+static uint32_t list_bytes(const uint8_t *src, size_t width, const float lut[256],
+                           uint32_t *idx, float *val)
+{
+    uint32_t count = 0;
+    size_t f = 0;
+    /* Images are mostly runs of zero bytes (borders, empty rows): skip
+     * eight at a time, then compact the rest branch-free. */
+    for (; f + 8 <= width; f += 8) {
+        uint64_t word;
+        memcpy(&word, src + f, sizeof word);
+        if (word == 0)
+            continue;
+        for (size_t j = f; j < f + 8; j++) {
+            idx[count] = (uint32_t)j;
+            count += src[j] != 0;
+        }
+    }
+    for (; f < width; f++) {
+        idx[count] = (uint32_t)f;
+        count += src[f] != 0;
+    }
+    /* lut[0] is 0: only the non-zero bytes need the table. */
+    for (uint32_t q = 0; q < count; q++)
+        val[q] = lut[src[idx[q]]];
+    return count;
+}
+
+/* Sample i's values as the first layer sees them, compacted to the
+ * non-zero ones: the general case of list_bytes (float inputs, or any
+ * normalized ones), value by value. */
+static uint32_t list_values(const mlpt_samples *d, size_t i, const float lut[256], uint32_t *idx,
+                            float *val)
+{
+    const size_t width = d->features;
+    uint32_t count = 0;
+    for (size_t f = 0; f < width; f++) {
+        float v = d->bytes ? lut[d->bytes[i * width + f]]
+                           : (float)((double)d->floats[i * width + f] / d->scale);
+        if (d->shift)
+            v = (v - d->shift[f]) * d->factor[f];
+        idx[count] = (uint32_t)f;
+        val[count] = v;
+        count += v != 0.0f;
+    }
+    return count;
+}
+
+void mlpt_gather(mlpt_workspace *ws, const mlpt_samples *d, const uint32_t *ids,
                  size_t rows, const float lut[256])
 {
     const size_t width = d->features;
     prefetch_samples(d, ids, rows);
     for (size_t r = 0; r < rows; r++) {
-        const uint8_t *src = d->pixels + (size_t)ids[r] * width;
-        uint32_t *idx = ws->nz[0].idx + r * width, count = 0;
-        size_t f = 0;
-        /* Images are mostly runs of zero bytes (borders, empty rows): skip
-         * eight at a time, then compact the rest branch-free. */
-        for (; f + 8 <= width; f += 8) {
-            uint64_t word;
-            memcpy(&word, src + f, sizeof word);
-            if (word == 0)
-                continue;
-            for (size_t j = f; j < f + 8; j++) {
-                idx[count] = (uint32_t)j;
-                count += src[j] != 0;
-            }
-        }
-        for (; f < width; f++) {
-            idx[count] = (uint32_t)f;
-            count += src[f] != 0;
-        }
-        ws->nz[0].count[r] = count;
-        /* lut[0] is 0: only the non-zero pixels need the table. */
+        uint32_t *idx = ws->nz[0].idx + r * width;
         float *val = ws->nz[0].val + r * width;
-        for (uint32_t q = 0; q < count; q++)
-            val[q] = lut[src[idx[q]]];
+        const uint32_t count =
+            d->bytes && !d->shift
+                ? list_bytes(d->bytes + (size_t)ids[r] * width, width, lut, idx, val)
+                : list_values(d, ids[r], lut, idx, val);
+        ws->nz[0].count[r] = count;
         if (ws->input) {
             float *dst = ws->input + r * width;
             memset(dst, 0, width * sizeof *dst);

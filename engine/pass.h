@@ -13,9 +13,9 @@
 #include <stdint.h>
 
 #include "layers.h"
-#include "mlpt/dataset.h"
 #include "mlpt/error.h"
 #include "mlpt/model.h"
+#include "mlpt/samples.h"
 
 typedef struct mlpt_workspace {
     size_t capacity;                 /* rows it can hold */
@@ -62,13 +62,14 @@ void mlpt_workspace_free(mlpt_workspace *ws);
 int mlpt_scale_table(float lut[256], float scale, mlpt_error *err);
 
 /* Checks that d's samples and labels fit model m. */
-int mlpt_check_data(const mlpt_model *m, const mlpt_dataset *d, mlpt_error *err);
+int mlpt_check_data(const mlpt_model *m, const mlpt_samples *d, mlpt_error *err);
 
 /* Gathers rows samples ids[0..rows) of d into ws: their labels, and their
- * inputs scaled through lut (a 256-entry byte-to-float table), listed as
- * the first layer's non-zeros (and written densely too when that layer is
- * not dense). */
-void mlpt_gather(mlpt_workspace *ws, const mlpt_dataset *d, const uint32_t *ids,
+ * input values (bytes through lut, the 256-entry table of d's scale;
+ * floats divided by it; then normalized when d says so), listed as the
+ * first layer's non-zeros (and written densely too when that layer is not
+ * dense). */
+void mlpt_gather(mlpt_workspace *ws, const mlpt_samples *d, const uint32_t *ids,
                  size_t rows, const float lut[256]);
 
 /* Forward over the gathered rows, then the softmax and the loss: the

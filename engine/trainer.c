@@ -65,7 +65,8 @@ struct mlpt_trainer {
     int shard_lo, shard_hi;
     bool exchange_failed;      /* in the last step, with the reason: */
     mlpt_error exchange_err;
-    float lut[256];            /* byte -> byte / scale */
+    float lut[256];            /* byte -> byte / the training data's scale */
+    uint64_t inputs;           /* input_hash of the training data */
 };
 
 /* Cuts every dense layer's kernel rows and bias into update units of at
@@ -190,9 +191,22 @@ void mlpt_trainer_free(mlpt_trainer *t)
     free(t);
 }
 
-mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
-                                  size_t train_size, int threads, mlpt_error *err)
+/* How the training data's values become inputs: its scale and its
+ * normalization, hashed (processes must agree on them). */
+static uint64_t input_hash(const mlpt_samples *d)
 {
+    uint64_t h = mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)&d->scale, sizeof d->scale);
+    if (d->shift) {
+        h = mlpt_fnv1a(h, (const unsigned char *)d->shift, d->features * sizeof *d->shift);
+        h = mlpt_fnv1a(h, (const unsigned char *)d->factor, d->features * sizeof *d->factor);
+    }
+    return h;
+}
+
+mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
+                                  const mlpt_samples *train, int threads, mlpt_error *err)
+{
+    const size_t train_size = train->n;
     if (spec->batch < 1 || spec->shards < 1 || spec->shards > MLPT_MAX_SHARDS ||
         spec->epochs < 1 || threads < 1) {
         mlpt_fail(err, "invalid training spec: batch %d, shards %d, epochs %d, threads %d "
@@ -253,15 +267,16 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
         mlpt_fail(err, "out of memory for the update plan of %zu parameters", m->n_params);
         return NULL;
     }
-    if (mlpt_scale_table(t->lut, spec->scale, err) < 0) {
+    if (mlpt_scale_table(t->lut, train->scale, err) < 0) {
         mlpt_trainer_free(t);
         return NULL;
     }
+    t->inputs = input_hash(train);
     return t;
 }
 
 /* Forward and backward of shard s of the batch order[0..batch). */
-static void run_shard(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *batch_ids,
+static void run_shard(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *batch_ids,
                       size_t batch, int s, const mlpt_dropout_keys *keys_base)
 {
     const size_t S = (size_t)t->spec.shards;
@@ -380,7 +395,7 @@ static void rebalance(mlpt_trainer *t)
 
 /* One step; returns the batch's summed loss. A non-finite loss skips the
  * update, so the parameters stay those of the last good step. */
-static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *batch_ids,
+static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *batch_ids,
                          size_t batch, const mlpt_dropout_keys *keys, size_t *correct)
 {
     mlpt_opt_step st = mlpt_optimizer_prepare(&t->spec.optimizer, t->steps_taken + 1);
@@ -422,7 +437,7 @@ static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t 
 }
 
 /* What every process of a distributed run must have alike: the training
- * spec field by field, the training set's size, the layer stack and the
+ * spec field by field, the training set's size and input_hash, the layer stack and the
  * weights (initial or resumed), hashed. */
 static uint64_t agreement_hash(const mlpt_trainer *t)
 {
@@ -430,9 +445,10 @@ static uint64_t agreement_hash(const mlpt_trainer *t)
     const mlpt_optimizer_spec *o = &s->optimizer;
     const double fields[] = {o->kind, o->learning_rate, o->beta1, o->beta2, o->epsilon,
                              o->momentum, o->rho, s->batch, s->epochs, s->shards, s->shuffle,
-                             s->scale, (double)s->seed, (double)t->train_size,
+                             (double)s->seed, (double)t->train_size,
                              t->model->spec.n_layers, (double)t->model->n_params};
     uint64_t h = mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)fields, sizeof fields);
+    h = mlpt_fnv1a(h, (const unsigned char *)&t->inputs, sizeof t->inputs);
     for (int l = 0; l < t->model->spec.n_layers; l++) {
         const mlpt_layer_spec *ls = &t->model->spec.layers[l];
         const double layer[] = {ls->kind, ls->units, ls->activation, ls->rate};
@@ -476,14 +492,15 @@ static void set_means(mlpt_epoch_stats *st, size_t B, size_t n)
     }
 }
 
-int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
+int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
                        const mlpt_epoch_stats *from, mlpt_step_fn on_step, void *user,
                        mlpt_epoch_stats *out, mlpt_error *err)
 {
     if (mlpt_check_data(t->model, train, err) < 0)
         return -1;
-    if (train->n != t->train_size)
-        return mlpt_fail(err, "training set of %zu samples, but the trainer was made for %zu",
+    if (train->n != t->train_size || input_hash(train) != t->inputs)
+        return mlpt_fail(err, "training set of %zu samples, but the trainer was made for %zu "
+                              "(or for another scale or normalization)",
                          train->n, t->train_size);
     const size_t n = t->train_size, B = (size_t)t->spec.batch;
     mlpt_epoch_stats st = {.steps = (n + B - 1) / B};

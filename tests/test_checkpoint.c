@@ -35,7 +35,7 @@ static fixture make_fixture(void)
 {
     static const mlpt_train_spec spec = {
         .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
-        .batch = 2, .epochs = 3, .shards = 1, .shuffle = true, .seed = 7, .scale = 255.0f};
+        .batch = 2, .epochs = 3, .shards = 1, .shuffle = true, .seed = 7};
     mlpt_model_spec ms = {.input_rank = 1, .input_dims = {4}, .n_layers = 1};
     ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 3,
                                      .activation = MLPT_ACT_SOFTMAX};
@@ -43,7 +43,10 @@ static fixture make_fixture(void)
     mlpt_error err;
     cr_assert_eq(mlpt_model_create(&ms, &f.model, &err), 0, "%s", err.msg);
     mlpt_model_init_params(&f.model, spec.seed);
-    f.trainer = mlpt_trainer_create(&f.model, &spec, 8, 1, &err);
+    static const uint8_t inputs[8 * 4], labels[8];
+    const mlpt_samples data = {.n = 8, .rank = 1, .dims = {4}, .features = 4, .bytes = inputs,
+                               .scale = 255.0f, .labels = labels, .n_classes = 3};
+    f.trainer = mlpt_trainer_create(&f.model, &spec, &data, 1, &err);
     cr_assert_not_null(f.trainer, "%s", err.msg);
     return f;
 }

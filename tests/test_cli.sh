@@ -252,6 +252,8 @@ np.save(out + "/x_test.npy", idx("t10k-images-idx3-ubyte"))
 np.save(out + "/y_test.npy", idx("t10k-labels-idx1-ubyte").astype(">u2"))
 np.savez_compressed(out + "/mnist.npz", x_train=idx("train-images-idx3-ubyte"),
                     y_train=idx("train-labels-idx1-ubyte"))
+for split in "train", "t10k":
+    np.save(f"{out}/{split}_f32.npy", (idx(f"{split}-images-idx3-ubyte") / 255).astype("<f4"))
 PY
 out=$("$bin" configs/tiny.ini --threads 2 --seed 7 --out "$tmp/npyrun" \
     --set data.train_images="$tmp/npy/x_train.npy" --set data.train_labels="$tmp/npy/y_train.npy" \
@@ -260,11 +262,16 @@ out=$("$bin" configs/tiny.ini --threads 2 --seed 7 --out "$tmp/npyrun" \
 out+=$'\n'$("$bin" configs/tiny.ini --threads 1 --seed 7 --out "$tmp/npzrun" \
     --set data.train_images="$tmp/npy/mnist.npz:x_train" \
     --set data.train_labels="$tmp/npy/mnist.npz:y_train.npy" 2>&1)
-if [ "$(sed -n 's/^weights fingerprint: //p' <<<"$out")" = "${prints[0]}"$'\n'"${prints[0]}" ]; then
+# ... and so do those values as float32 divided by 255 (scale = auto: 1 for
+# floats), which are exactly the values the bytes become.
+out+=$'\n'$("$bin" configs/tiny.ini --threads 3 --seed 7 --out "$tmp/f32run" \
+    --set data.train_images="$tmp/npy/train_f32.npy" \
+    --set data.test_images="$tmp/npy/t10k_f32.npy" 2>&1)
+if [ "$(sed -n 's/^weights fingerprint: //p' <<<"$out" | uniq -c | sed 's/^ *//')" = "3 ${prints[0]}" ]; then
     passed=$((passed + 1))
 else
     failed=$((failed + 1))
-    printf 'FAIL MNIST from .npy and .npz trains to the IDX fingerprint %s:\n%s\n' \
+    printf 'FAIL MNIST from .npy, .npz and float32 trains to the IDX fingerprint %s:\n%s\n' \
         "${prints[0]}" "$out"
 fi
 expect npz-no-member 1 'mnist\.npz: a \.npz archive: name the array after a colon.*holds x_train, y_train' \

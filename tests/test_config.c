@@ -147,7 +147,6 @@ Test(config, tutorial_fields)
     cr_assert_eq(cfg.train.epochs, 10);
     cr_assert_eq(cfg.train.shards, 8);
     cr_assert(cfg.train.shuffle);
-    cr_assert_eq(cfg.train.scale, 255.0f);
     cr_assert_eq(cfg.train.seed, 42);
     cr_assert(cfg.metric_accuracy);
 
@@ -212,7 +211,7 @@ Test(config, tutorial_settings_in_schema_order)
 Test(config, defaults)
 {
     cr_assert_eq(parse_with("some/dir/exp.v1.ini", MINI, NULL, 0), 0, "%s", err.msg);
-    cr_assert_eq(cfg.data.scale, 255.0f);
+    cr_assert_eq(cfg.data.scale, 0.0f, "auto: the data decides");
     cr_assert_eq(cfg.data.validation, 0.0);
     cr_assert_eq(cfg.train.optimizer.kind, MLPT_OPT_ADAM);
     cr_assert_eq(cfg.train.optimizer.learning_rate, 0.001f);
@@ -458,15 +457,16 @@ Test(config, error_bad_numbers)
         char text[256];
         /* [data] keys go in a second [data] header after the model */
         snprintf(text, sizeof text, MINI "%s\n", bad[i]);
-        fails(text, "t.ini:11: ", "expected a number");
+        fails(text, "t.ini:11: ", "a number");
     }
-    fails(MINI "[data]\nscale = 0\n", "t.ini:11: ", "[data] scale = 0: expected a number >= 0.001");
+    fails(MINI "[data]\nscale = 0\n", "t.ini:11: ", "[data] scale = 0: expected auto (255 for byte inputs, 1 for others) or a number >= 0.001");
     /* A tiny scale makes inputs no float trains on (it diverged, blaming
      * the learning rate). */
     fails(MINI "[data]\nscale = 1e-30\n", "t.ini:11: ",
-          "[data] scale = 1e-30: expected a number >= 0.001");
-    fails(MINI "[data]\nscale = 0.0009\n", "t.ini:11: ", "expected a number >= 0.001");
+          "[data] scale = 1e-30: expected auto (255 for byte inputs, 1 for others) or a number >= 0.001");
+    fails(MINI "[data]\nscale = 0.0009\n", "t.ini:11: ", "or a number >= 0.001");
     parses(MINI "[data]\nscale = 0.001\n");
+    parses(MINI "[data]\nscale = auto\n");
     fails(MINI "[data]\nvalidation = 1\n", "t.ini:11: ", "expected a number in [0, 1)");
 }
 

@@ -9,7 +9,7 @@
 enum { SAMPLES = 3200, FEATURES = 64, CLASSES = 10 };
 
 /* A synthetic set whose label is learnable from its pixels. */
-static mlpt_dataset synthetic(uint8_t *pixels, uint8_t *labels)
+static mlpt_samples synthetic(uint8_t *pixels, uint8_t *labels)
 {
     uint32_t x = 12345;
     for (size_t i = 0; i < SAMPLES; i++) {
@@ -20,8 +20,8 @@ static mlpt_dataset synthetic(uint8_t *pixels, uint8_t *labels)
             pixels[i * FEATURES + f] = f % CLASSES == labels[i] ? (uint8_t)(200 + noise) : noise;
         }
     }
-    return (mlpt_dataset){.n = SAMPLES, .sample_rank = 1, .sample_dims = {FEATURES},
-                          .features = FEATURES, .pixels = pixels, .labels = labels,
+    return (mlpt_samples){.n = SAMPLES, .rank = 1, .dims = {FEATURES}, .features = FEATURES,
+                          .bytes = pixels, .scale = 255.0f, .labels = labels,
                           .n_classes = CLASSES};
 }
 
@@ -29,14 +29,14 @@ static mlpt_train_spec tutorial_spec(void)
 {
     return (mlpt_train_spec){
         .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
-        .batch = 32, .epochs = 3, .shards = 8, .shuffle = true, .seed = 42, .scale = 255.0f};
+        .batch = 32, .epochs = 3, .shards = 8, .shuffle = true, .seed = 42};
 }
 
 /* Trains 3 epochs (300 steps) and returns the parameters (caller frees). */
 static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, double *loss)
 {
     static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
-    mlpt_dataset d = synthetic(pixels, labels);
+    mlpt_samples d = synthetic(pixels, labels);
     mlpt_model_spec ms = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = 3};
     ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 32,
                                      .activation = MLPT_ACT_RELU};
@@ -47,7 +47,7 @@ static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, 
     mlpt_error err;
     cr_assert_eq(mlpt_model_create(&ms, &m, &err), 0, "%s", err.msg);
     mlpt_model_init_params(&m, spec->seed);
-    mlpt_trainer *t = mlpt_trainer_create(&m, spec, d.n, threads, &err);
+    mlpt_trainer *t = mlpt_trainer_create(&m, spec, &d, threads, &err);
     cr_assert_not_null(t, "%s", err.msg);
     mlpt_epoch_stats st;
     for (int e = 0; e < spec->epochs; e++)

@@ -45,7 +45,7 @@ static const char *const LONG_NAMES[CLASSES] = {"T-shirt/top", "Trouser", "Pullo
 
 /* Image i: a ring for 0, else a thick slanted stroke whose slant depends on
  * the label, on black (0). */
-static mlpt_dataset make_dataset(void)
+static mlpt_samples make_dataset(void)
 {
     memset(pixels, 0, sizeof pixels);
     for (int i = 0; i < N; i++) {
@@ -61,8 +61,8 @@ static mlpt_dataset make_dataset(void)
                     img[r * SIDE + c] = (uint8_t)(255 - 60 * dist);
             }
     }
-    mlpt_dataset d = {.n = N, .sample_rank = 2, .sample_dims = {SIDE, SIDE},
-                      .features = FEATURES, .pixels = pixels, .labels = labels,
+    mlpt_samples d = {.n = N, .rank = 2, .dims = {SIDE, SIDE},
+                      .features = FEATURES, .bytes = pixels, .scale = 255.0f, .labels = labels,
                       .n_classes = CLASSES};
     return d;
 }
@@ -154,7 +154,7 @@ static png_info check_png(const char *path, int w, int h)
 
 Test(figures, samples_grid)
 {
-    mlpt_dataset d = make_dataset();
+    mlpt_samples d = make_dataset();
     mlpt_error err;
     const char *p9 = scratch_path("samples9.png");
     cr_assert_eq(mlpt_figure_samples(p9, &d, IDS, 9, NAMES, &err), 0, "%s", err.msg);
@@ -174,24 +174,24 @@ Test(figures, samples_grid)
 Test(figures, samples_in_colour_and_grey_planes)
 {
     static uint8_t planes[N * 3 * FEATURES];
-    mlpt_dataset grey = make_dataset(), colour = grey;
+    mlpt_samples grey = make_dataset(), colour = grey;
     memset(planes, 0, sizeof planes);
     for (int i = 0; i < N; i++)
         memcpy(planes + (size_t)i * 3 * FEATURES, pixels + (size_t)i * FEATURES, FEATURES);
-    colour.sample_rank = 3;
-    colour.sample_dims[0] = 3;
-    colour.sample_dims[1] = colour.sample_dims[2] = SIDE;
+    colour.rank = 3;
+    colour.dims[0] = 3;
+    colour.dims[1] = colour.dims[2] = SIDE;
     colour.features = 3 * FEATURES;
-    colour.pixels = planes;
+    colour.bytes = planes;
     mlpt_error err;
     const char *path = scratch_path("colour.png");
     cr_assert_eq(mlpt_figure_samples(path, &colour, IDS, 4, NAMES, &err), 0, "%s", err.msg);
     png_info in = check_png(path, 2 * 16 + 2 * 112 + 14, 0);
     cr_expect_gt(in.red, 4 * 100u, "only %zu red pixels", in.red);
 
-    grey.sample_rank = 3;
-    grey.sample_dims[0] = 1;
-    grey.sample_dims[1] = grey.sample_dims[2] = SIDE;
+    grey.rank = 3;
+    grey.dims[0] = 1;
+    grey.dims[1] = grey.dims[2] = SIDE;
     path = scratch_path("grey.png");
     cr_assert_eq(mlpt_figure_samples(path, &grey, IDS, 4, NAMES, &err), 0, "%s", err.msg);
     cr_expect_eq(check_png(path, 2 * 16 + 2 * 112 + 14, in.h).red, 0);
@@ -200,7 +200,7 @@ Test(figures, samples_in_colour_and_grey_planes)
 /* What is a picture, and why the rest are not (for the caller's message). */
 Test(figures, pictures_are_hxw_or_1_or_3_planes)
 {
-    mlpt_dataset d = make_dataset();
+    mlpt_samples d = make_dataset();
     mlpt_error why;
     cr_expect_eq(mlpt_figure_pictures(&d, &why), 0, "%s", why.msg);
     static const struct {
@@ -214,11 +214,11 @@ Test(figures, pictures_are_hxw_or_1_or_3_planes)
         {3, {4, 14, 14}, 0, "shape 4x14x14 "},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-        mlpt_dataset s = d;
-        s.sample_rank = cases[i].rank;
+        mlpt_samples s = d;
+        s.rank = cases[i].rank;
         s.features = 1;
         for (int k = 0; k < cases[i].rank; k++)
-            s.features *= s.sample_dims[k] = cases[i].dims[k];
+            s.features *= s.dims[k] = cases[i].dims[k];
         if (cases[i].pictures) {
             cr_expect_eq(mlpt_figure_pictures(&s, &why), 0, "case %zu: %s", i, why.msg);
             continue;
@@ -231,7 +231,7 @@ Test(figures, pictures_are_hxw_or_1_or_3_planes)
 
 Test(figures, samples_bad_arguments)
 {
-    mlpt_dataset d = make_dataset();
+    mlpt_samples d = make_dataset();
     const char *path = scratch_path("bad.png");
     EXPECT_FAILS(mlpt_figure_samples(path, &d, IDS, 0, NAMES, &err_), path);
     EXPECT_FAILS(mlpt_figure_samples(path, NULL, IDS, 4, NAMES, &err_), path);
@@ -242,25 +242,25 @@ Test(figures, samples_bad_arguments)
     const uint32_t beyond[] = {0, N};
     EXPECT_FAILS(mlpt_figure_samples(path, &d, beyond, 2, NAMES, &err_), path);
 
-    mlpt_dataset few = d; /* labels 0..9 but only 5 classes */
+    mlpt_samples few = d; /* labels 0..9 but only 5 classes */
     few.n_classes = 5;
     EXPECT_FAILS(mlpt_figure_samples(path, &few, IDS, 9, NAMES, &err_), path);
-    mlpt_dataset no_class = d;
+    mlpt_samples no_class = d;
     no_class.n_classes = 0;
     EXPECT_FAILS(mlpt_figure_samples(path, &no_class, IDS, 1, NAMES, &err_), path);
 
-    mlpt_dataset cube = d; /* 7 x 7 x 16: not an image */
-    cube.sample_rank = 3;
-    cube.sample_dims[0] = 7;
-    cube.sample_dims[1] = 7;
-    cube.sample_dims[2] = 16;
+    mlpt_samples cube = d; /* 7 x 7 x 16: not an image */
+    cube.rank = 3;
+    cube.dims[0] = 7;
+    cube.dims[1] = 7;
+    cube.dims[2] = 16;
     EXPECT_FAILS(mlpt_figure_samples(path, &cube, IDS, 1, NAMES, &err_), path);
-    mlpt_dataset flat = d; /* 784 = 28 x 28 but 780 is no square */
-    flat.sample_rank = 1;
-    flat.sample_dims[0] = flat.features = 780;
+    mlpt_samples flat = d; /* 784 = 28 x 28 but 780 is no square */
+    flat.rank = 1;
+    flat.dims[0] = flat.features = 780;
     EXPECT_FAILS(mlpt_figure_samples(path, &flat, IDS, 1, NAMES, &err_), path);
-    mlpt_dataset mismatch = d; /* dims that disagree with features */
-    mismatch.sample_dims[1] = 27;
+    mlpt_samples mismatch = d; /* dims that disagree with features */
+    mismatch.dims[1] = 27;
     EXPECT_FAILS(mlpt_figure_samples(path, &mismatch, IDS, 1, NAMES, &err_), path);
     cr_expect_eq(access(path, F_OK), -1);
 }
@@ -269,7 +269,7 @@ Test(figures, samples_bad_arguments)
 
 /* Draws the predictions of samples ids[0..n) of d (with the probabilities
  * of make_probs) into path, which must succeed, and reads it back. */
-static png_info draw_predictions(const char *path, const char *title, const mlpt_dataset *d,
+static png_info draw_predictions(const char *path, const char *title, const mlpt_samples *d,
                                  const uint32_t *ids, size_t n, const char *const *names)
 {
     mlpt_error err;
@@ -280,7 +280,7 @@ static png_info draw_predictions(const char *path, const char *title, const mlpt
 
 Test(figures, predictions_all_correct_have_no_red)
 {
-    mlpt_dataset d = make_dataset();
+    mlpt_samples d = make_dataset();
     make_probs(-1);
     png_info in =
         draw_predictions(scratch_path("right.png"), "12 of 12 correct", &d, IDS, 12, NAMES);
@@ -292,7 +292,7 @@ Test(figures, predictions_all_correct_have_no_red)
 
 Test(figures, predictions_wrong_one_is_red)
 {
-    mlpt_dataset d = make_dataset();
+    mlpt_samples d = make_dataset();
     make_probs(3);
     png_info in =
         draw_predictions(scratch_path("wrong.png"), "11 of 12 correct", &d, IDS, 12, LONG_NAMES);
@@ -316,7 +316,7 @@ Test(figures, predictions_wrong_one_is_red)
 
 Test(figures, predictions_bad_arguments)
 {
-    mlpt_dataset d = make_dataset();
+    mlpt_samples d = make_dataset();
     make_probs(-1);
     const char *path = scratch_path("bad.png");
     EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, probs, CLASSES, IDS, 0, NAMES, &err_),
@@ -463,7 +463,7 @@ Test(figures, lines)
 
 Test(figures, missing_folder_fails_and_writes_nothing)
 {
-    mlpt_dataset d = make_dataset();
+    mlpt_samples d = make_dataset();
     make_probs(-1);
     make_history(1);
     make_counts();

@@ -484,13 +484,13 @@ Test(dataset, loads_images_and_labels)
     const char *images = write_images_5x4x3();
     const char *labels = write_labels("labels", labels_5, 5);
     cr_assert_eq(mlpt_dataset_load(images, labels, 5, &d, &err), 0, "%s", err.msg);
-    cr_assert_eq(d.n, 5);
-    cr_assert_eq(d.sample_rank, 2);
-    cr_assert_eq(d.sample_dims[0], 4);
-    cr_assert_eq(d.sample_dims[1], 3);
-    cr_assert_eq(d.features, 12);
-    cr_assert_eq(d.pixels[59], pattern(59));
-    cr_assert_arr_eq(d.labels, labels_5, 5);
+    cr_assert_eq(d.s.n, 5);
+    cr_assert_eq(d.s.rank, 2);
+    cr_assert_eq(d.s.dims[0], 4);
+    cr_assert_eq(d.s.dims[1], 3);
+    cr_assert_eq(d.s.features, 12);
+    cr_assert_eq(d.s.bytes[59], pattern(59));
+    cr_assert_arr_eq(d.s.labels, labels_5, 5);
     mlpt_idx images_idx = load_ok(images), labels_idx = load_ok(labels);
     cr_assert_eq(d.images_digest.hash, images_idx.digest.hash);
     cr_assert_eq(d.labels_digest.hash, labels_idx.digest.hash);
@@ -528,8 +528,10 @@ Test(dataset, rejects_rank_1_images)
 
 Test(dataset, rejects_rank_2_labels)
 {
-    const uint32_t dims[] = {5, 1};
-    blob b = make_idx(0x08, 2, dims, 5);
+    /* (5, 1) is a column of 5 labels, as NumPy code often holds them;
+     * (5, 2) is not labels */
+    const uint32_t dims[] = {5, 2};
+    blob b = make_idx(0x08, 2, dims, 10);
     const char *images = write_images_5x4x3();
     const char *labels = write_raw("labels", b.bytes, b.len);
     const char *phrases[] = {labels, "rank 1"};
@@ -551,18 +553,18 @@ Test(dataset, slice_shares_storage_and_is_never_freed)
     cr_assert_eq(mlpt_dataset_load(write_images_5x4x3(), write_labels("labels", labels_5, 5),
                                    5, &d, &err), 0, "%s", err.msg);
     mlpt_dataset s = mlpt_dataset_slice(&d, 1, 3);
-    cr_assert_eq(s.n, 3);
-    cr_assert_eq(s.sample_rank, 2);
-    cr_assert_eq(s.features, 12);
-    cr_assert_eq(s.pixels, d.pixels + 12);
-    cr_assert_eq(s.labels, d.labels + 1);
+    cr_assert_eq(s.s.n, 3);
+    cr_assert_eq(s.s.rank, 2);
+    cr_assert_eq(s.s.features, 12);
+    cr_assert_eq(s.s.bytes, d.s.bytes + 12);
+    cr_assert_eq(s.s.labels, d.s.labels + 1);
     cr_assert_null(s.images_.data);
     cr_assert_null(s.labels_.data);
 
     mlpt_dataset_free(&s);
-    cr_assert(s.n == 3 && s.pixels == d.pixels + 12 && s.labels == d.labels + 1,
+    cr_assert(s.s.n == 3 && s.s.bytes == d.s.bytes + 12 && s.s.labels == d.s.labels + 1,
               "freeing a slice must be a no-op");
-    cr_assert_eq(d.labels[1], 0, "the source must be untouched");
+    cr_assert_eq(d.s.labels[1], 0, "the source must be untouched");
     mlpt_dataset_free(&d);
 }
 
@@ -576,10 +578,10 @@ static mlpt_dataset load_mnist(const char *images, const char *labels)
     mlpt_error err = {0};
     cr_assert_eq(mlpt_dataset_load(images, labels, 10, &d, &err), 0,
                  "%s (run scripts/fetch-mnist to download MNIST)", err.msg);
-    cr_assert_eq(d.sample_rank, 2);
-    cr_assert_eq(d.sample_dims[0], 28);
-    cr_assert_eq(d.sample_dims[1], 28);
-    cr_assert_eq(d.features, 784);
+    cr_assert_eq(d.s.rank, 2);
+    cr_assert_eq(d.s.dims[0], 28);
+    cr_assert_eq(d.s.dims[1], 28);
+    cr_assert_eq(d.s.features, 784);
     return d;
 }
 
@@ -587,9 +589,9 @@ Test(mnist, loads_train_and_t10k)
 {
     mlpt_dataset train = load_mnist(MNIST "train-images-idx3-ubyte", MNIST "train-labels-idx1-ubyte");
     mlpt_dataset test = load_mnist(MNIST "t10k-images-idx3-ubyte", MNIST "t10k-labels-idx1-ubyte");
-    cr_assert_eq(train.n, 60000);
-    cr_assert_eq(test.n, 10000);
-    cr_assert_eq(train.labels[0], 5);
+    cr_assert_eq(train.s.n, 60000);
+    cr_assert_eq(test.s.n, 10000);
+    cr_assert_eq(train.s.labels[0], 5);
     mlpt_dataset_free(&train);
     mlpt_dataset_free(&test);
 }

@@ -52,7 +52,7 @@ static const char *write_npy(const char *name, int major, const char *dict, cons
 
 static void expect_failure(const char *path, const char *words)
 {
-    mlpt_npy a;
+    mlpt_array a;
     mlpt_error err = {0};
     cr_assert_eq(mlpt_npy_load(path, &a, &err), -1, "%s loaded", path);
     cr_assert(is_zeroed(&a, sizeof a), "a failed load must leave the array zeroed");
@@ -61,9 +61,9 @@ static void expect_failure(const char *path, const char *words)
     cr_assert(strstr(err.msg, words), "expected '%s' in: %s", words, err.msg);
 }
 
-static mlpt_npy load_ok(const char *path)
+static mlpt_array load_ok(const char *path)
 {
-    mlpt_npy a;
+    mlpt_array a;
     mlpt_error err = {0};
     cr_assert_eq(mlpt_npy_load(path, &a, &err), 0, "%s", err.msg);
     return a;
@@ -72,70 +72,70 @@ static mlpt_npy load_ok(const char *path)
 Test(npy, float32_c_order)
 {
     const float v[6] = {0.5f, -1, 2, 3.25f, 1e30f, -0.0f};
-    mlpt_npy a = load_ok(write_npy("f4.npy", 1, "{'descr': '<f4', 'fortran_order': False, "
+    mlpt_array a = load_ok(write_npy("f4.npy", 1, "{'descr': '<f4', 'fortran_order': False, "
                                    "'shape': (2, 3), }", v, sizeof v));
-    cr_assert_eq(a.kind, MLPT_NPY_FLOAT);
+    cr_assert_eq(a.kind, MLPT_ARRAY_FLOAT);
     cr_assert_eq(a.itemsize, 4);
     cr_assert_eq(a.rank, 2);
     cr_assert(a.dims[0] == 2 && a.dims[1] == 3 && a.count == 6);
-    cr_assert_str_eq(mlpt_npy_dtype_name(&a), "float32");
+    cr_assert_str_eq(mlpt_array_dtype_name(&a), "float32");
     for (size_t i = 0; i < 6; i++)
-        cr_assert_eq(mlpt_npy_get(&a, i), v[i]);
-    mlpt_npy_free(&a);
+        cr_assert_eq(mlpt_array_get(&a, i), v[i]);
+    mlpt_array_free(&a);
     cr_assert(is_zeroed(&a, sizeof a));
 }
 
 Test(npy, big_endian_is_swapped)
 {
     const unsigned char be[] = {0x01, 0x02, 0xff, 0xfe}; /* 258, -2 */
-    mlpt_npy a = load_ok(write_npy("i2.npy", 1, "{'descr': '>i2', 'fortran_order': False, "
+    mlpt_array a = load_ok(write_npy("i2.npy", 1, "{'descr': '>i2', 'fortran_order': False, "
                                    "'shape': (2,), }", be, sizeof be));
-    cr_assert_eq(mlpt_npy_get(&a, 0), 258);
-    cr_assert_eq(mlpt_npy_get(&a, 1), -2);
-    mlpt_npy_free(&a);
+    cr_assert_eq(mlpt_array_get(&a, 0), 258);
+    cr_assert_eq(mlpt_array_get(&a, 1), -2);
+    mlpt_array_free(&a);
 }
 
 Test(npy, fortran_order_becomes_c_order)
 {
     /* the 2x3 array [[0 1 2] [3 4 5]] stored column by column */
     const uint16_t f[6] = {0, 3, 1, 4, 2, 5};
-    mlpt_npy a = load_ok(write_npy("fortran.npy", 1, "{'descr': '<u2', 'fortran_order': True, "
+    mlpt_array a = load_ok(write_npy("fortran.npy", 1, "{'descr': '<u2', 'fortran_order': True, "
                                    "'shape': (2, 3), }", f, sizeof f));
     for (size_t i = 0; i < 6; i++)
-        cr_assert_eq(mlpt_npy_get(&a, i), (double)i);
-    mlpt_npy_free(&a);
+        cr_assert_eq(mlpt_array_get(&a, i), (double)i);
+    mlpt_array_free(&a);
 }
 
 Test(npy, versions_two_and_three_and_key_order)
 {
     const uint8_t v[3] = {7, 8, 9};
     for (int major = 2; major <= 3; major++) {
-        mlpt_npy a = load_ok(write_npy(major == 2 ? "v2.npy" : "v3.npy", major,
+        mlpt_array a = load_ok(write_npy(major == 2 ? "v2.npy" : "v3.npy", major,
                                        "{\"shape\": (3,), \"fortran_order\": False, "
                                        "\"descr\": \"|u1\"}", v, sizeof v));
-        cr_assert(a.rank == 1 && a.count == 3 && mlpt_npy_get(&a, 2) == 9);
-        mlpt_npy_free(&a);
+        cr_assert(a.rank == 1 && a.count == 3 && mlpt_array_get(&a, 2) == 9);
+        mlpt_array_free(&a);
     }
 }
 
 Test(npy, scalar_bool_and_half)
 {
     const uint8_t b = 1;
-    mlpt_npy a = load_ok(write_npy("scalar.npy", 1, "{'descr': '|b1', 'fortran_order': False, "
+    mlpt_array a = load_ok(write_npy("scalar.npy", 1, "{'descr': '|b1', 'fortran_order': False, "
                                    "'shape': (), }", &b, 1));
-    cr_assert(a.rank == 0 && a.count == 1 && a.kind == MLPT_NPY_BOOL);
-    cr_assert_str_eq(mlpt_npy_dtype_name(&a), "bool");
-    mlpt_npy_free(&a);
+    cr_assert(a.rank == 0 && a.count == 1 && a.kind == MLPT_ARRAY_BOOL);
+    cr_assert_str_eq(mlpt_array_dtype_name(&a), "bool");
+    mlpt_array_free(&a);
     /* 1, -2, 0.5, the smallest subnormal, infinity */
     const uint16_t h[5] = {0x3c00, 0xc000, 0x3800, 0x0001, 0x7c00};
     a = load_ok(write_npy("f2.npy", 1, "{'descr': '<f2', 'fortran_order': False, "
                           "'shape': (5,), }", h, sizeof h));
-    cr_assert_eq(mlpt_npy_get(&a, 0), 1.0);
-    cr_assert_eq(mlpt_npy_get(&a, 1), -2.0);
-    cr_assert_eq(mlpt_npy_get(&a, 2), 0.5);
-    cr_assert_eq(mlpt_npy_get(&a, 3), ldexp(1, -24));
-    cr_assert(isinf(mlpt_npy_get(&a, 4)));
-    mlpt_npy_free(&a);
+    cr_assert_eq(mlpt_array_get(&a, 0), 1.0);
+    cr_assert_eq(mlpt_array_get(&a, 1), -2.0);
+    cr_assert_eq(mlpt_array_get(&a, 2), 0.5);
+    cr_assert_eq(mlpt_array_get(&a, 3), ldexp(1, -24));
+    cr_assert(isinf(mlpt_array_get(&a, 4)));
+    mlpt_array_free(&a);
 }
 
 Test(npy, damaged_headers_name_the_field)
@@ -227,18 +227,18 @@ Test(npy, files_numpy_writes)
         char npy[32], txt[32];
         snprintf(npy, sizeof npy, "np%d.npy", i);
         snprintf(txt, sizeof txt, "np%d.txt", i);
-        mlpt_npy a = load_ok(scratch_path(npy));
+        mlpt_array a = load_ok(scratch_path(npy));
         cr_assert(a.rank == 3 && a.dims[0] == 2 && a.dims[1] == 3 && a.dims[2] == 4);
         FILE *f = fopen(scratch_path(txt), "r");
         cr_assert(f);
         for (size_t k = 0; k < a.count; k++) {
             double want;
             cr_assert_eq(fscanf(f, "%lf", &want), 1);
-            cr_assert_eq(mlpt_npy_get(&a, k), want, "%s (%s) element %zu: %g, NumPy %g", npy,
-                         mlpt_npy_dtype_name(&a), k, mlpt_npy_get(&a, k), want);
+            cr_assert_eq(mlpt_array_get(&a, k), want, "%s (%s) element %zu: %g, NumPy %g", npy,
+                         mlpt_array_dtype_name(&a), k, mlpt_array_get(&a, k), want);
         }
         fclose(f);
-        mlpt_npy_free(&a);
+        mlpt_array_free(&a);
     }
 }
 
@@ -255,12 +255,12 @@ Test(npy, as_a_data_set)
     mlpt_dataset d;
     mlpt_error err = {0};
     cr_assert_eq(mlpt_dataset_load(x, y, 3, &d, &err), 0, "%s", err.msg);
-    cr_assert(d.n == 3 && d.features == 4 && d.sample_rank == 2);
-    cr_assert_eq(memcmp(d.pixels, pixels, sizeof pixels), 0);
-    cr_assert(d.labels[0] == 2 && d.labels[1] == 0 && d.labels[2] == 1);
+    cr_assert(d.s.n == 3 && d.s.features == 4 && d.s.rank == 2);
+    cr_assert_eq(memcmp(d.s.bytes, pixels, sizeof pixels), 0);
+    cr_assert(d.s.labels[0] == 2 && d.s.labels[1] == 0 && d.s.labels[2] == 1);
     /* a resume compares these: one changed pixel is other data */
     const mlpt_idx_digest before = d.images_digest;
-    cr_assert(before.bytes == 3 * 8 + sizeof pixels && d.labels_digest.bytes == 8 + 3);
+    cr_assert(before.bytes == 3 * 8 + sizeof pixels && d.labels_digest.bytes == 2 * 8 + 3 * 8);
     mlpt_dataset_free(&d);
     pixels[5] ^= 1;
     write_npy("x.npy", 1, "{'descr': '|u1', 'fortran_order': False, 'shape': (3, 2, 2), }",
@@ -272,13 +272,23 @@ Test(npy, as_a_data_set)
     cr_assert_eq(mlpt_dataset_load(x, y, 2, &d, &err), -1);
     cr_assert(strstr(err.msg, "label at index 0 is 2"), "%s", err.msg);
 
-    const float fx[3] = {0, 1, 2};
+    /* inputs of any other type are float32, as they are or converted */
+    const float fx[3] = {0.5f, -1, 2};
     const char *floats = write_npy("fx.npy", 1, "{'descr': '<f4', 'fortran_order': False, "
                                    "'shape': (3, 1), }", fx, sizeof fx);
-    cr_assert_eq(mlpt_dataset_load(floats, y, 3, &d, &err), -1);
-    cr_assert(strstr(err.msg, "fx.npy: descr: inputs of dtype float32"), "%s", err.msg);
+    cr_assert_eq(mlpt_dataset_load(floats, y, 3, &d, &err), 0, "%s", err.msg);
+    cr_assert(!d.s.bytes && d.s.floats && d.s.features == 1 && d.s.floats[1] == -1.0f);
+    mlpt_dataset_free(&d);
+    const int16_t ix[3] = {-300, 0, 7};
+    const char *ints = write_npy("ix.npy", 1, "{'descr': '>i2', 'fortran_order': False, "
+                                 "'shape': (3, 1), }", (const unsigned char[]){0xfe, 0xd4, 0, 0,
+                                                                               0, 7}, 6);
+    cr_assert_eq(mlpt_dataset_load(ints, y, 3, &d, &err), 0, "%s", err.msg);
+    for (size_t i = 0; i < 3; i++)
+        cr_assert_eq(d.s.floats[i], (float)ix[i]);
+    mlpt_dataset_free(&d);
     cr_assert_eq(mlpt_dataset_load(x, floats, 3, &d, &err), -1);
-    cr_assert(strstr(err.msg, "fx.npy: descr: labels of dtype float32"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "fx.npy: dtype: labels of dtype float32"), "%s", err.msg);
 
     const int16_t big[3] = {1, 300, 0};
     const char *wide = write_npy("wide.npy", 1, "{'descr': '<i2', 'fortran_order': False, "

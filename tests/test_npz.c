@@ -57,9 +57,9 @@ static void make_archives(void)
 
 TestSuite(npz, .init = make_archives, .fini = scratch_remove);
 
-static mlpt_npy load_ok(const char *archive, const char *member)
+static mlpt_array load_ok(const char *archive, const char *member)
 {
-    mlpt_npy a;
+    mlpt_array a;
     mlpt_error err = {0};
     cr_assert_eq(mlpt_npz_load(scratch_path(archive), member, &a, &err), 0, "%s", err.msg);
     return a;
@@ -67,7 +67,7 @@ static mlpt_npy load_ok(const char *archive, const char *member)
 
 static void expect_failure(const char *path, const char *member, const char *words)
 {
-    mlpt_npy a;
+    mlpt_array a;
     mlpt_error err = {0};
     cr_assert_eq(mlpt_npz_load(path, member, &a, &err), -1, "%s:%s loaded", path, member);
     cr_assert(is_zeroed(&a, sizeof a), "a failed load must leave the array zeroed");
@@ -81,17 +81,17 @@ Test(npz, every_member_of_every_form)
     static const char *const archives[] = {"stored.npz", "deflated.npz", "zip64.npz"};
     for (size_t k = 0; k < ARRAY_LEN(archives); k++) {
         cr_assert(mlpt_npz_is_archive(scratch_path(archives[k])));
-        mlpt_npy x = load_ok(archives[k], "x"), y = load_ok(archives[k], "y.npy"),
+        mlpt_array x = load_ok(archives[k], "x"), y = load_ok(archives[k], "y.npy"),
                  w = load_ok(archives[k], "w");
         cr_assert(x.rank == 3 && x.dims[0] == 5 && x.dims[1] == 2 && x.dims[2] == 3);
-        cr_assert_str_eq(mlpt_npy_dtype_name(&x), "uint8");
+        cr_assert_str_eq(mlpt_array_dtype_name(&x), "uint8");
         for (size_t i = 0; i < x.count; i++)
-            cr_assert_eq(mlpt_npy_get(&x, i), (double)i, "%s x[%zu]", archives[k], i);
-        cr_assert(y.rank == 1 && y.count == 5 && mlpt_npy_get(&y, 4) == 4);
-        cr_assert(w.rank == 2 && mlpt_npy_get(&w, 3) == 1.5);
-        mlpt_npy_free(&x);
-        mlpt_npy_free(&y);
-        mlpt_npy_free(&w);
+            cr_assert_eq(mlpt_array_get(&x, i), (double)i, "%s x[%zu]", archives[k], i);
+        cr_assert(y.rank == 1 && y.count == 5 && mlpt_array_get(&y, 4) == 4);
+        cr_assert(w.rank == 2 && mlpt_array_get(&w, 3) == 1.5);
+        mlpt_array_free(&x);
+        mlpt_array_free(&y);
+        mlpt_array_free(&w);
     }
 }
 
@@ -126,7 +126,7 @@ Test(npz, damaged_archives_are_refused)
     expect_failure(damaged("stored.npz", "crc.npz", 200, 0x40, (size_t)-1), "x",
                    "CRC-32 mismatch");
     /* deflated data changed: a corrupt stream or a CRC mismatch */
-    mlpt_npy a;
+    mlpt_array a;
     mlpt_error err;
     cr_assert_eq(mlpt_npz_load(damaged("deflated.npz", "bits.npz", 120, 0xff, (size_t)-1), "x",
                                &a, &err), -1);
@@ -148,7 +148,7 @@ Test(npz, arrays_as_a_data_set)
     mlpt_dataset d;
     mlpt_error err = {0};
     cr_assert_eq(mlpt_dataset_load(x, y, 5, &d, &err), 0, "%s", err.msg);
-    cr_assert(d.n == 5 && d.features == 6 && d.labels[3] == 3 && d.pixels[29] == 29);
+    cr_assert(d.s.n == 5 && d.s.features == 6 && d.s.labels[3] == 3 && d.s.bytes[29] == 29);
     mlpt_dataset_free(&d);
     cr_assert_eq(mlpt_dataset_load(scratch_path("deflated.npz"), y, 5, &d, &err), -1);
     cr_assert(strstr(err.msg, "name the array after a colon"), "%s", err.msg);

@@ -135,12 +135,12 @@ msg=$("$bin" "${run[@]}" --out "$tmp/reference" --resume 2>&1)
     [ "$(sha256sum "$tmp/reference"/*)" = "$before" ] && ok || bad "resume of a finished run: $msg"
 
 # Numbers are compared by value: 1e-3 is the default learning rate 0.001
-# the checkpoint records, 255.0 the default scale 255, 005 the seed 5.
+# the checkpoint records, 0.0 the default validation 0, 005 the seed 5.
 cp -r "$tmp/reference" "$tmp/numbers"
 msg=$("$bin" "${run[@]}" --out "$tmp/numbers" --resume --set train.learning_rate=1e-3 \
-    --set data.scale=255.0 --set train.seed=005 --epochs 3 2>&1)
+    --set data.validation=0.0 --set train.seed=005 --epochs 3 2>&1)
 [ $? -eq 0 ] && grep -q 'resuming from .*epoch 3, step 0' <<<"$msg" && ok ||
-    bad "resume with 1e-3 for 0.001 and 255.0 for 255: $msg"
+    bad "resume with 1e-3 for 0.001 and 0.0 for 0: $msg"
 
 # Fewer epochs than the checkpoint has trained are refused, not ignored.
 msg=$("$bin" "${run[@]}" --out "$tmp/reference" --resume --epochs 1 2>&1)

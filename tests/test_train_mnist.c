@@ -17,6 +17,7 @@ Test(train_mnist, tutorial_model_reaches_95_5_percent_after_one_epoch, .timeout 
                  "%s (run scripts/fetch-mnist)", err.msg);
     cr_assert_eq(mlpt_dataset_load(MNIST "t10k-images-idx3-ubyte", MNIST "t10k-labels-idx1-ubyte",
                                    10, &test, &err), 0, "%s", err.msg);
+    train.s.scale = test.s.scale = 255.0f;
 
     mlpt_model_spec ms = {.input_rank = 2, .input_dims = {28, 28}, .n_layers = 3};
     ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 128,
@@ -31,21 +32,21 @@ Test(train_mnist, tutorial_model_reaches_95_5_percent_after_one_epoch, .timeout 
 
     const mlpt_train_spec spec = {
         .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
-        .batch = 32, .epochs = 1, .shards = 8, .shuffle = true, .seed = 42, .scale = 255.0f};
-    mlpt_trainer *t = mlpt_trainer_create(&m, &spec, train.n, 2, &err);
+        .batch = 32, .epochs = 1, .shards = 8, .shuffle = true, .seed = 42};
+    mlpt_trainer *t = mlpt_trainer_create(&m, &spec, &train.s, 2, &err);
     cr_assert_not_null(t, "%s", err.msg);
     mlpt_epoch_stats st;
     for (int e = 0; e < spec.epochs; e++)
-        cr_assert_eq(mlpt_trainer_epoch(t, &train, e, NULL, NULL, NULL, &st, &err), 0, "%s", err.msg);
+        cr_assert_eq(mlpt_trainer_epoch(t, &train.s, e, NULL, NULL, NULL, &st, &err), 0, "%s", err.msg);
     cr_assert_eq(st.steps, 1875u);
 
     mlpt_eval_result r1, r2;
-    cr_assert_eq(mlpt_evaluate(&m, &test, 255.0f, 2, NULL, &r1, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlpt_evaluate(&m, &test.s, 2, NULL, &r1, &err), 0, "%s", err.msg);
     cr_assert_eq(r1.n, 10000u);
     cr_assert_geq(r1.accuracy, 0.955, "test accuracy %.4f (loss %.4f)", r1.accuracy, r1.loss);
     cr_assert_lt(r1.loss, 0.2, "test loss %.4f", r1.loss);
     /* Evaluation is independent of its thread count too. */
-    cr_assert_eq(mlpt_evaluate(&m, &test, 255.0f, 1, NULL, &r2, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlpt_evaluate(&m, &test.s, 1, NULL, &r2, &err), 0, "%s", err.msg);
     cr_assert_eq(r1.loss, r2.loss);
     cr_assert_eq(r1.correct, r2.correct);
 

@@ -62,7 +62,7 @@ typedef struct mlpt_config {
     struct {
         char train_images[MLPT_PATH_LEN], train_labels[MLPT_PATH_LEN];
         char test_images[MLPT_PATH_LEN], test_labels[MLPT_PATH_LEN];
-        float scale;            /* > 0; default 255 */
+        float scale;            /* >= 1e-3, or 0 (auto: see mlpt_dataset_scale) */
         double validation;      /* fraction held out, [0, 1); default 0 */
         int n_classes;          /* 1..MLPT_MAX_CLASSES */
         char classes[MLPT_MAX_CLASSES][MLPT_CLASS_NAME_LEN];
@@ -70,7 +70,7 @@ typedef struct mlpt_config {
 
     mlpt_model_spec model;
 
-    /* optimizer, batch, epochs, shards, shuffle, seed, scale (= data.scale) */
+    /* optimizer, batch, epochs, shards, shuffle, seed */
     mlpt_train_spec train;
     bool metric_accuracy;       /* `metrics` lists accuracy */
 

@@ -1,39 +1,38 @@
-/* mlpt/dataset.h - a labelled set of samples: an input file and a label
- * file, each IDX or NumPy .npy (told apart by content), checked against
- * each other.
+/* mlpt/dataset.h - a labelled set of samples from data files: an input file
+ * and a label file, each IDX or NumPy (.npy, or an array of a .npz archive
+ * named FILE.npz:NAME), told apart by content and checked against each
+ * other.
  *
- * Pixels stay as bytes in memory (the MNIST training set is 47 MB as bytes,
- * 188 MB as floats); the trainer scales them per batch. */
+ * Inputs that are bytes (IDX unsigned byte, NumPy uint8 or bool) stay bytes
+ * in memory (the MNIST training set is 47 MB as bytes, 188 MB as floats),
+ * scaled as rows are gathered; inputs of any other type become float32. */
 #ifndef MLPT_DATASET_H
 #define MLPT_DATASET_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mlpt/array.h"
 #include "mlpt/error.h"
 #include "mlpt/idx.h"
+#include "mlpt/samples.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct mlpt_dataset {
-    size_t n;              /* number of samples */
-    int sample_rank;       /* rank of one sample (2 for 28x28 images) */
-    size_t sample_dims[MLPT_IDX_MAX_RANK - 1];
-    size_t features;       /* product of sample_dims: the flattened width */
-    const uint8_t *pixels; /* n * features bytes, sample-major */
-    const uint8_t *labels; /* n bytes, each below n_classes */
-    int n_classes;         /* the class count the labels were checked against */
+    mlpt_samples s;           /* what the engine reads; s.scale is set by
+                                 mlpt_dataset_scale, s.shift NULL */
     mlpt_idx_digest images_digest, labels_digest; /* of the two files (a slice keeps them) */
-    mlpt_idx images_, labels_; /* owned storage; use the fields above */
+    mlpt_array images_, labels_; /* owned storage; use s */
 } mlpt_dataset;
 
-/* Loads images_path (rank >= 2: count x sample dims; IDX unsigned bytes, or
- * .npy uint8 or bool) and labels_path (rank 1, or .npy (n, 1); IDX unsigned
- * bytes, or .npy of any integer dtype). Checks that both have the same count and that every label is
- * below n_classes; errors name the file, and for a bad label its index and
- * value. On failure *out is left zeroed. */
+/* Loads images_path (rank >= 2: count x sample dims) and labels_path (rank
+ * 1, or (count, 1); class indices of any integer type). Checks that both
+ * have the same count and that every label is below n_classes; errors name
+ * the file, and for a bad label its index and value. On failure *out is
+ * left zeroed. */
 int mlpt_dataset_load(const char *images_path, const char *labels_path,
                       int n_classes, mlpt_dataset *out, mlpt_error *err);
 
@@ -41,6 +40,10 @@ int mlpt_dataset_load(const char *images_path, const char *labels_path,
  * for the validation split. A range beyond src is clamped to it. The view
  * must not outlive src and is never freed. */
 mlpt_dataset mlpt_dataset_slice(const mlpt_dataset *src, size_t first, size_t n);
+
+/* Sets the divisor of every input value: `scale`, or when it is 0 (the
+ * config's `scale = auto`) 255 for byte inputs and 1 for any other. */
+void mlpt_dataset_scale(mlpt_dataset *d, float scale);
 
 /* Frees storage owned by a loaded set; a no-op on a slice. */
 void mlpt_dataset_free(mlpt_dataset *d);

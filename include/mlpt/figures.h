@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mlpt/dataset.h"
+#include "mlpt/samples.h"
 #include "mlpt/error.h"
 #include "mlpt/fileio.h"
 
@@ -26,12 +26,12 @@ typedef const char *const *mlpt_class_names;
  * (grey), or C x H x W with C = 1 (grey) or 3 (red, green, blue planes).
  * Returns 0 if so, else -1 with the reason in why (naming no file), for a
  * caller that skips those figures. */
-int mlpt_figure_pictures(const mlpt_dataset *d, mlpt_error *why);
+int mlpt_figure_pictures(const mlpt_samples *d, mlpt_error *why);
 
 /* A grid of n images of d (ids[0..n)) with their true class names as
  * captions, as square as n allows (9 -> 3x3). The samples must be pictures
  * (mlpt_figure_pictures). */
-int mlpt_figure_samples(const char *path, const mlpt_dataset *d, const uint32_t *ids, size_t n,
+int mlpt_figure_samples(const char *path, const mlpt_samples *d, const uint32_t *ids, size_t n,
                         mlpt_class_names names, mlpt_error *err);
 
 /* n test images ids[0..n) of d, each beside a bar chart of its class
@@ -39,7 +39,7 @@ int mlpt_figure_samples(const char *path, const mlpt_dataset *d, const uint32_t 
  * bar blue (blue alone when they agree), and the caption
  * `pred: 7 100% (true: 7)` in blue when right, red when wrong. `title` goes
  * on top (e.g. "Misclassified: 9,793 of 10,000 correct"). */
-int mlpt_figure_predictions(const char *path, const char *title, const mlpt_dataset *d,
+int mlpt_figure_predictions(const char *path, const char *title, const mlpt_samples *d,
                             const float *probs, int n_classes, const uint32_t *ids, size_t n,
                             mlpt_class_names names, mlpt_error *err);
 

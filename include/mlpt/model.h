@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mlpt/dataset.h"
 #include "mlpt/error.h"
 
 #ifdef __cplusplus

@@ -23,7 +23,7 @@ int mlpt_npz_is_archive(const char *path);
  * the array. An archive without that member (or member NULL) is an error
  * that lists the arrays it holds. Errors name "PATH:MEMBER" and the field.
  * On failure *out is left zeroed. */
-int mlpt_npz_load(const char *path, const char *member, mlpt_npy *out, mlpt_error *err);
+int mlpt_npz_load(const char *path, const char *member, mlpt_array *out, mlpt_error *err);
 
 #ifdef __cplusplus
 }

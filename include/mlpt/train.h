@@ -19,7 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "mlpt/dataset.h"
+#include "mlpt/samples.h"
 #include "mlpt/error.h"
 #include "mlpt/model.h"
 
@@ -51,7 +51,6 @@ typedef struct mlpt_train_spec {
     int shards;      /* logical shards per batch (1..MLPT_MAX_SHARDS): the unit of
                         parallelism */
     bool shuffle;    /* reshuffle the training set every epoch */
-    float scale;     /* input pixels are divided by this (255 for MNIST) */
     uint64_t seed;   /* initial weights, shuffles and dropout masks */
 } mlpt_train_spec;
 
@@ -72,10 +71,11 @@ typedef int (*mlpt_step_fn)(const mlpt_epoch_stats *s, void *user);
 typedef struct mlpt_trainer mlpt_trainer;
 
 /* Allocates every buffer training needs, once: per-shard activations,
- * per-thread gradient row lists, optimizer state, the sample order.
- * threads >= 1. */
+ * per-thread gradient row lists, optimizer state, the sample order, for
+ * training on `train` (its size, scale and normalization; the epochs must
+ * be given the same). threads >= 1. */
 mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
-                                  size_t train_size, int threads, mlpt_error *err);
+                                  const mlpt_samples *train, int threads, mlpt_error *err);
 void mlpt_trainer_free(mlpt_trainer *t);
 
 /* What mlpt_trainer_create allocates, in bytes (the kernels' slack left
@@ -127,7 +127,7 @@ double mlpt_trainer_comm_seconds(const mlpt_trainer *t);
  * step; the weights stay those of the last good step; or a failed exchange
  * between processes). *out gets the
  * epoch's figures so far. */
-int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_dataset *train, int epoch,
+int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
                        const mlpt_epoch_stats *from, mlpt_step_fn on_step, void *user,
                        mlpt_epoch_stats *out, mlpt_error *err);
 
@@ -144,18 +144,17 @@ typedef struct mlpt_trainer_state {
 
 mlpt_trainer_state mlpt_trainer_state_of(mlpt_trainer *t);
 
-/* Inference over every sample of d (take a mlpt_dataset_slice for part of
+/* Inference over every sample of d (take a mlpt_samples_slice for part of
  * it): class probabilities written to probs (d->n x output_width) when
  * probs is not NULL, and the mean loss and the accuracy. Dropout is off.
- * Uses `threads` threads; the results do not depend on it. Pixels are
- * divided by `scale`. */
+ * Uses `threads` threads; the results do not depend on it. */
 typedef struct mlpt_eval_result {
     double loss, accuracy;
     size_t correct, n;
 } mlpt_eval_result;
 
-int mlpt_evaluate(const mlpt_model *m, const mlpt_dataset *d, float scale,
-                  int threads, float *probs, mlpt_eval_result *out, mlpt_error *err);
+int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, int threads,
+                  float *probs, mlpt_eval_result *out, mlpt_error *err);
 
 #ifdef __cplusplus
 }

@@ -23,10 +23,10 @@ static volatile double sink;
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_write_tmp("npy", ".npy", data, size);
-    mlpt_npy a;
+    mlpt_array a;
     mlpt_error err = {0};
     if (mlpt_npy_load(path, &a, &err) == 0) {
-        if (a.rank < 0 || a.rank > MLPT_NPY_MAX_RANK || !a.data || !*mlpt_npy_dtype_name(&a))
+        if (a.rank < 0 || a.rank > MLPT_ARRAY_MAX_RANK || !a.data || !*mlpt_array_dtype_name(&a))
             abort();
         size_t count = 1;
         for (int i = 0; i < a.rank; i++)
@@ -35,13 +35,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         double sum = 0; /* every element must be readable */
         for (size_t i = 0; i < a.count; i++)
-            sum += mlpt_npy_get(&a, i);
+            sum += mlpt_array_get(&a, i);
         sink = sum;
-        mlpt_npy_free(&a);
+        mlpt_array_free(&a);
         if (a.data || a.count)
             abort();
     } else {
-        static const mlpt_npy zero;
+        static const mlpt_array zero;
         if (memcmp(&a, &zero, sizeof a) != 0)
             abort(); /* "On failure *out is left zeroed" */
         fuzz_check_error(err.msg, sizeof err.msg, path);

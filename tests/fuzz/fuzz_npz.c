@@ -36,11 +36,11 @@ static void check_error(const char *msg, size_t cap, const char *path)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const char *path = fuzz_write_tmp("npz", ".npz", data, size);
-    static const mlpt_npy zero;
-    mlpt_npy a;
+    static const mlpt_array zero;
+    mlpt_array a;
     mlpt_error err = {0};
     if (mlpt_npz_load(path, "x", &a, &err) == 0) {
-        if (a.rank < 0 || a.rank > MLPT_NPY_MAX_RANK || !a.data)
+        if (a.rank < 0 || a.rank > MLPT_ARRAY_MAX_RANK || !a.data)
             abort();
         size_t count = 1;
         for (int i = 0; i < a.rank; i++)
@@ -49,9 +49,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             abort();
         double sum = 0; /* every element must be readable */
         for (size_t i = 0; i < a.count; i++)
-            sum += mlpt_npy_get(&a, i);
+            sum += mlpt_array_get(&a, i);
         sink = sum;
-        mlpt_npy_free(&a);
+        mlpt_array_free(&a);
     } else {
         if (memcmp(&a, &zero, sizeof a) != 0)
             abort(); /* "On failure *out is left zeroed" */

@@ -1,0 +1,29 @@
+/* samples.c - the rows the engine reads (see mlpt/samples.h). */
+#include "mlpt/samples.h"
+
+float mlpt_samples_value(const mlpt_samples *s, size_t i, size_t f)
+{
+    const size_t at = i * s->features + f;
+    /* in double, rounded once: the trainer's byte table computes the same */
+    const float v = s->bytes ? (float)((double)s->bytes[at] / s->scale)
+                             : (float)((double)s->floats[at] / s->scale);
+    return s->shift ? (v - s->shift[f]) * s->factor[f] : v;
+}
+
+mlpt_samples mlpt_samples_slice(const mlpt_samples *s, size_t first, size_t n)
+{
+    /* A view has no way to report a bad range, so it is clamped to the
+     * samples s has rather than reading past them. */
+    if (first > s->n)
+        first = s->n;
+    if (n > s->n - first)
+        n = s->n - first;
+    mlpt_samples view = *s;
+    view.n = n;
+    if (s->bytes)
+        view.bytes = s->bytes + first * s->features;
+    else
+        view.floats = s->floats + first * s->features;
+    view.labels = s->labels + first;
+    return view;
+}
