@@ -12,6 +12,11 @@
  * machine's memory cannot hold that. */
 int cli_check(const mlpt_config *cfg, mlpt_error *err);
 
+/* Fails, naming the config line of the largest layer, when training cfg's
+ * model m with `threads` threads needs more memory than this machine has:
+ * training refuses such a model before it loads data, as --check does. */
+int cli_check_fits(const mlpt_config *cfg, const mlpt_model *m, int threads, mlpt_error *err);
+
 /* mlptrain predict MODEL INPUT... */
 int cli_predict(const cli_args *a, mlpt_error *err);
 

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "commands.h"
 #include "console.h"
 #include "interrupt.h"
 #include "mlpt/checkpoint.h"
@@ -382,7 +383,8 @@ static int set_up(run *r, const mlpt_topology *topo, mlpt_error *err)
 
     /* Plan first (load_data checks the data against the geometry), allocate
      * once the data is known to fit. */
-    if (mlpt_model_plan(&cfg->model, &r->model, err) < 0 || load_data(r, err) < 0 ||
+    if (mlpt_model_plan(&cfg->model, &r->model, err) < 0 ||
+        cli_check_fits(cfg, &r->model, r->threads, err) < 0 || load_data(r, err) < 0 ||
         mlpt_model_create(&cfg->model, &r->model, err) < 0)
         return -1;
     console_data_summary(r->log, "train", &r->train, cfg->data.n_classes);

@@ -150,6 +150,10 @@ bad_config input-too-big 15 'layer = dense 128 relu: training needs .*more than 
     's/^input = .*/input = 100000x100000x100000/'
 bad_config layer-too-big 17 'layer = dense 1048576 relu: training needs' \
     's/^layer = dropout 0.2/layer = dense 1048576 relu\nlayer = dense 1048576 relu/'
+# ... and training refuses it too, before it loads any data or allocates.
+sed -e 's/^input = .*/input = 100000x100000x100000/' configs/mnist.ini >"$tmp/huge.ini"
+expect train-too-big 1 'huge\.ini:15: \[model\] layer = dense 128 relu: training needs' -- \
+    "$tmp/huge.ini" --out "$tmp/huge"
 bad_config input-overflows 14 'input = 1125899906842624: .*too big to count' \
     's/^input = .*/input = 1125899906842624/; s/^layer = dense 128 relu/layer = dense 1048576 relu/'
 # The settings line up, checkpoint_every's long name included.
