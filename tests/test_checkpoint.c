@@ -31,7 +31,8 @@ typedef struct fixture {
     mlpt_trainer *trainer;
 } fixture;
 
-static fixture make_fixture(void)
+/* Filled in place: the trainer keeps a pointer to the model. */
+static void make_fixture(fixture *f)
 {
     static const mlpt_train_spec spec = {
         .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
@@ -39,16 +40,14 @@ static fixture make_fixture(void)
     mlpt_model_spec ms = {.input_rank = 1, .input_dims = {4}, .n_layers = 1};
     ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 3,
                                      .activation = MLPT_ACT_SOFTMAX};
-    fixture f;
     mlpt_error err;
-    cr_assert_eq(mlpt_model_create(&ms, &f.model, &err), 0, "%s", err.msg);
-    mlpt_model_init_params(&f.model, spec.seed);
+    cr_assert_eq(mlpt_model_create(&ms, &f->model, &err), 0, "%s", err.msg);
+    mlpt_model_init_params(&f->model, spec.seed);
     static const uint8_t inputs[8 * 4], labels[8];
     const mlpt_samples data = {.n = 8, .rank = 1, .dims = {4}, .features = 4, .bytes = inputs,
                                .scale = 255.0f, .labels = labels, .n_classes = 3};
-    f.trainer = mlpt_trainer_create(&f.model, &spec, &data, 1, &err);
-    cr_assert_not_null(f.trainer, "%s", err.msg);
-    return f;
+    f->trainer = mlpt_trainer_create(&f->model, &spec, &data, 1, &err);
+    cr_assert_not_null(f->trainer, "%s", err.msg);
 }
 
 static void free_fixture(fixture *f)
@@ -59,7 +58,8 @@ static void free_fixture(fixture *f)
 
 Test(checkpoint, round_trip_keeps_progress_flag_and_data_digests)
 {
-    fixture f = make_fixture();
+    fixture f;
+    make_fixture(&f);
     mlpt_history_row history[2] = {{1, 0.5, 0.75, NAN, NAN, 1.0, 8.0},
                                    {2, 0.25, 0.875, NAN, NAN, 1.5, 6.0}};
     char settings[] = "train.seed=7\nmodel.layer=dense 3 softmax\n";
@@ -93,7 +93,8 @@ Test(checkpoint, round_trip_keeps_progress_flag_and_data_digests)
 
 Test(checkpoint, unfinished_by_default)
 {
-    fixture f = make_fixture();
+    fixture f;
+    make_fixture(&f);
     mlpt_error err = {0};
     const char *path = scratch_path("c.mlpt");
     cr_assert_eq(mlpt_checkpoint_save(path, &(mlpt_checkpoint){.epoch = 1}, f.trainer, &err), 0,
@@ -129,7 +130,8 @@ Test(checkpoint, refuses_another_format_version)
 
 Test(checkpoint, refuses_a_bad_finished_flag)
 {
-    fixture f = make_fixture();
+    fixture f;
+    make_fixture(&f);
     mlpt_error err = {0};
     const char *path = scratch_path("c.mlpt");
     cr_assert_eq(mlpt_checkpoint_save(path, &(mlpt_checkpoint){.epoch = 1}, f.trainer, &err), 0,

@@ -432,12 +432,12 @@ Test(idx, names_other_formats)
         size_t len;
         const char *name;
     } files[] = {
-        {"\xff\xd8\xff\xe0\0\x10JFIF\0\1\1\0", 16, "a JPEG picture"},
+        {"\xff\xd8\xff\xe0\0\x10JFIF\0\1\1\0", 14, "a JPEG picture"},
         {"GIF89a\1\0\1\0\0\0", 12, "a GIF picture"},
         {"RIFF\x24\0\0\0WEBPVP8 ", 16, "a WebP picture"},
         {"PK\3\4\x14\0\0\0\x08\0\0\0", 12, "a zip archive"},
         {"\x93NUMPY\1\0v\0{'descr'", 16, "a NumPy .npy array"},
-        {"%PDF-1.7\n%\xe2\xe3\xcf\xd3", 16, "a PDF document"},
+        {"%PDF-1.7\n%\xe2\xe3\xcf\xd3", 14, "a PDF document"},
         {"label,pixel0,pixel1\n", 20, "text (CSV or similar)"},
     };
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
