@@ -152,6 +152,10 @@ static int load_input(const char *input, const mlpt_model *m, const mlpt_model_i
     } else {
         if (mlpt_idx_load(path, &b->images, err) < 0)
             return -1;
+        if (b->images.itemsize != 1 || b->images.kind != MLPT_ARRAY_UINT)
+            return mlpt_fail(err, "%s: an IDX file of %s values; predict reads images of "
+                             "unsigned bytes", path, mlpt_array_dtype_name(&(mlpt_array){
+                                 .kind = b->images.kind, .itemsize = b->images.itemsize}));
         const size_t count = b->images.dims[0], per = b->images.count / count;
         if (per != m->input_width)
             return mlpt_fail(err, "%s: images have %zu values but the model expects %zu", path,

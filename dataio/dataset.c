@@ -63,7 +63,7 @@ static int load_array(const char *path, mlpt_array *a, mlpt_idx_digest *digest,
         mlpt_idx t;
         if (mlpt_idx_load(path, &t, err) < 0)
             return -1;
-        *a = (mlpt_array){.kind = MLPT_ARRAY_UINT, .itemsize = 1, .rank = t.rank,
+        *a = (mlpt_array){.kind = t.kind, .itemsize = t.itemsize, .rank = t.rank,
                           .count = t.count, .data = t.data};
         memcpy(a->dims, t.dims, sizeof a->dims);
         *digest = t.digest;

@@ -15,7 +15,6 @@
 #include "le_bytes.h"
 #include "mlpt/fileio.h"
 
-#define IDX_TYPE_UBYTE 0x08
 #define IDX_MAGIC_LEN 4
 #define CHUNK 16384
 
@@ -35,18 +34,17 @@ typedef struct source {
     unsigned char in[CHUNK];    /* compressed input not yet inflated */
 } source;
 
-static const char *idx_type_name(unsigned code)
-{
-    switch (code) {
-    case 0x08: return "unsigned byte";
-    case 0x09: return "signed byte";
-    case 0x0B: return "short";
-    case 0x0C: return "int";
-    case 0x0D: return "float";
-    case 0x0E: return "double";
-    default: return NULL;
-    }
-}
+/* The element types IDX defines, all stored big-endian. */
+static const struct {
+    unsigned code;
+    const char *name;
+    mlpt_array_kind kind;
+    int itemsize;
+} idx_types[] = {
+    {0x08, "unsigned byte", MLPT_ARRAY_UINT, 1}, {0x09, "signed byte", MLPT_ARRAY_INT, 1},
+    {0x0B, "short", MLPT_ARRAY_INT, 2},          {0x0C, "int", MLPT_ARRAY_INT, 4},
+    {0x0D, "float", MLPT_ARRAY_FLOAT, 4},        {0x0E, "double", MLPT_ARRAY_FLOAT, 8},
+};
 
 static int fail_read(const source *src, mlpt_error *err)
 {
@@ -288,13 +286,14 @@ static int read_header(source *src, mlpt_idx *t, mlpt_error *err)
                             IDX_MAGIC_LEN);
     if (magic[0] != 0 || magic[1] != 0)
         return fail_foreign(src, magic, err);
-    const char *type = idx_type_name(magic[2]);
-    if (!type)
-        return mlpt_fail_at(err, path, NULL, "not an IDX file: unknown type code 0x%02x", magic[2]);
-    if (magic[2] != IDX_TYPE_UBYTE)
-        return mlpt_fail_at(err, path, NULL,
-                            "IDX type 0x%02x (%s) is not supported: only unsigned byte (0x%02x) is",
-                            magic[2], type, IDX_TYPE_UBYTE);
+    size_t type = 0;
+    while (type < sizeof idx_types / sizeof *idx_types && idx_types[type].code != magic[2])
+        type++;
+    if (type == sizeof idx_types / sizeof *idx_types)
+        return mlpt_fail_at(err, path, NULL, "not an IDX file: unknown type code 0x%02x (IDX "
+                            "defines 0x08, 0x09 and 0x0B to 0x0E)", magic[2]);
+    t->kind = idx_types[type].kind;
+    t->itemsize = idx_types[type].itemsize;
     if (magic[3] < 1 || magic[3] > MLPT_IDX_MAX_RANK)
         return mlpt_fail_at(err, path, NULL, "IDX rank %d is out of range 1..%d", magic[3],
                             MLPT_IDX_MAX_RANK);
@@ -323,37 +322,40 @@ static int read_header(source *src, mlpt_idx *t, mlpt_error *err)
             return mlpt_fail_at(err, path, NULL,
                                 "the product of the %d dimensions overflows size_t", t->rank);
     }
-    t->digest = (mlpt_idx_digest){IDX_MAGIC_LEN + dims_len + t->count,
+    if (__builtin_mul_overflow(t->count, (size_t)t->itemsize, &t->bytes))
+        return mlpt_fail_at(err, path, NULL, "%zu elements of %d bytes overflow size_t",
+                            t->count, t->itemsize);
+    t->digest = (mlpt_idx_digest){IDX_MAGIC_LEN + dims_len + t->bytes,
                                   mlpt_fnv1a(mlpt_fnv1a(mlpt_fnv_start, magic, sizeof magic),
                                              be_dims, dims_len)};
     return 0;
 }
 
-/* available: payload bytes found after the header (count + 1 means "more"). */
+/* available: payload bytes found after the header (bytes + 1 means "more"). */
 static int check_payload_length(const char *path, const mlpt_idx *t, uintmax_t available,
                                 mlpt_error *err)
 {
-    if (available < t->count)
+    if (available < t->bytes)
         return mlpt_fail_at(err, path, NULL,
                             "truncated: header declares %zu items (%zu bytes) but only %ju follow",
-                            t->dims[0], t->count, available);
-    if (available > t->count)
+                            t->dims[0], t->bytes, available);
+    if (available > t->bytes)
         return mlpt_fail_at(err, path, NULL,
                             "trailing bytes: header declares %zu items (%zu bytes) but more follow",
-                            t->dims[0], t->count);
+                            t->dims[0], t->bytes);
     return 0;
 }
 
-/* Reads the count payload bytes into buf (or discards them if buf is NULL),
+/* Reads the payload's bytes into buf (or discards them if buf is NULL),
  * then probes for one more byte to prove the data ends there; for gzip the
  * probe drives inflate to the end of the stream, which checks its CRC. */
 static int read_payload(source *src, const mlpt_idx *t, uint8_t *buf, mlpt_error *err)
 {
     unsigned char probe;
     size_t got, extra = 0;
-    if (source_read(src, buf, t->count, &got, err) != 0)
+    if (source_read(src, buf, t->bytes, &got, err) != 0)
         return -1;
-    if (got == t->count && source_read(src, &probe, 1, &extra, err) != 0)
+    if (got == t->bytes && source_read(src, &probe, 1, &extra, err) != 0)
         return -1;
     return check_payload_length(src->path, t, (uintmax_t)got + extra, err);
 }
@@ -377,6 +379,20 @@ static int check_declared_size(source *src, const mlpt_idx *t, mlpt_error *err)
     return 0;
 }
 
+/* IDX stores big-endian; the array is read in the host's order. */
+static void to_host_order(mlpt_idx *t)
+{
+    const unsigned one = 1;
+    if (t->itemsize == 1 || *(const unsigned char *)&one == 0)
+        return;
+    for (unsigned char *p = t->data, *end = p + t->bytes; p < end; p += t->itemsize)
+        for (int b = 0; b < t->itemsize / 2; b++) {
+            const unsigned char x = p[b];
+            p[b] = p[t->itemsize - 1 - b];
+            p[t->itemsize - 1 - b] = x;
+        }
+}
+
 int mlpt_idx_load(const char *path, mlpt_idx *out, mlpt_error *err)
 {
     memset(out, 0, sizeof *out);
@@ -388,14 +404,16 @@ int mlpt_idx_load(const char *path, mlpt_idx *out, mlpt_error *err)
     if (rc == 0)
         rc = check_declared_size(&src, &t, err);
     if (rc == 0) {
-        t.data = malloc(t.count);
+        t.data = malloc(t.bytes);
         if (!t.data)
-            rc = mlpt_fail_at(err, path, NULL, "out of memory for a %zu-byte payload", t.count);
+            rc = mlpt_fail_at(err, path, NULL, "out of memory for a %zu-byte payload", t.bytes);
     }
     if (rc == 0)
         rc = read_payload(&src, &t, t.data, err);
-    if (rc == 0) /* the header's hash, continued over the payload */
-        t.digest.hash = mlpt_fnv1a(t.digest.hash, t.data, t.count);
+    if (rc == 0) { /* the header's hash, continued over the payload as stored */
+        t.digest.hash = mlpt_fnv1a(t.digest.hash, t.data, t.bytes);
+        to_host_order(&t);
+    }
     source_close(&src);
     if (rc != 0) {
         mlpt_idx_free(&t);

@@ -1,15 +1,17 @@
 /* mlpt/idx.h - IDX tensor files (the MNIST format), raw or gzip-compressed.
  *
  * An IDX file is a 4-byte magic (0, 0, type code, rank), rank big-endian
- * uint32 dimensions, then the elements in row-major order. mlptrain reads
- * unsigned-byte files (type code 0x08) of any rank from 1 to MLPT_IDX_MAX_RANK.
- * gzip input is recognised by its magic bytes, not by the file name. */
+ * uint32 dimensions, then the elements in row-major order, big-endian.
+ * mlptrain reads every type IDX defines (unsigned and signed byte, short,
+ * int, float, double) of any rank from 1 to MLPT_IDX_MAX_RANK. gzip input is
+ * recognised by its magic bytes, not by the file name. */
 #ifndef MLPT_IDX_H
 #define MLPT_IDX_H
 
 #include <stddef.h>
 #include <stdint.h>
 
+#include "mlpt/array.h"
 #include "mlpt/error.h"
 
 #ifdef __cplusplus
@@ -31,8 +33,11 @@ typedef struct mlpt_idx_digest {
 typedef struct mlpt_idx {
     int rank;                        /* 1..MLPT_IDX_MAX_RANK */
     size_t dims[MLPT_IDX_MAX_RANK];  /* dims[0] is the item count */
-    size_t count;                    /* product of all dims */
-    uint8_t *data;                   /* count bytes, owned */
+    size_t count;                    /* product of all dims: the elements */
+    mlpt_array_kind kind;            /* the element type, as NumPy's kinds */
+    int itemsize;                    /* bytes per element: 1, 2, 4 or 8 */
+    size_t bytes;                    /* count * itemsize */
+    uint8_t *data;                   /* the elements in the host's byte order, owned */
     mlpt_idx_digest digest;          /* of the bytes read */
 } mlpt_idx;
 

@@ -75,7 +75,9 @@ static void load(const uint8_t *data, size_t size)
         if (count != t.count)
             abort();
         unsigned sum = 0; /* every payload byte must be readable */
-        for (size_t i = 0; i < t.count; i++)
+        if (t.bytes != t.count * (size_t)t.itemsize)
+            abort();
+        for (size_t i = 0; i < t.bytes; i++)
             sum += t.data[i];
         sink = sum;
         mlpt_idx_free(&t);
