@@ -112,15 +112,6 @@ const char *console_setting_origin(const mlpt_config *cfg, const char *key, int 
     return buf;
 }
 
-const char *console_shape(const size_t *dims, int rank, char *buf, size_t cap)
-{
-    size_t o = 0;
-    buf[0] = '\0';
-    for (int d = 0; d < rank && o < cap; d++)
-        o += (size_t)snprintf(buf + o, cap - o, "%s%zu", d ? "x" : "", dims[d]);
-    return buf;
-}
-
 const char *console_bytes(size_t n, char buf[32])
 {
     static const char *const units[] = {"", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -143,7 +134,7 @@ const char *console_bytes(size_t n, char buf[32])
 void console_data_summary(FILE *f, const char *name, const mlpt_samples *d, int n_classes)
 {
     char shape[64], count[32], fewest[32], most[32];
-    console_shape(d->dims, d->rank, shape, sizeof shape);
+    mlpt_shape_text(d->dims, d->rank, shape, sizeof shape);
     size_t per_class[MLPT_MAX_CLASSES] = {0};
     for (size_t i = 0; i < d->n; i++)
         per_class[d->labels[i]]++;

@@ -39,9 +39,6 @@ void console_defaults(FILE *f, const mlpt_config *cfg);
 const char *console_setting_origin(const mlpt_config *cfg, const char *key, int nth, char *buf,
                                    size_t cap);
 
-/* A sample shape, "28x28", into buf. */
-const char *console_shape(const size_t *dims, int rank, char *buf, size_t cap);
-
 /* A byte count in binary units ("397.5 KiB"); SIZE_MAX, a saturated
  * count, reads "more than size_t counts". */
 const char *console_bytes(size_t n, char buf[32]);

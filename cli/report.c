@@ -36,12 +36,7 @@ void report_eval_free(report_eval *e)
 
 int report_predicted(const report_eval *e, size_t i)
 {
-    const float *p = e->probs + i * (size_t)e->n_classes;
-    int best = 0;
-    for (int k = 1; k < e->n_classes; k++)
-        if (p[k] > p[best])
-            best = k;
-    return best;
+    return (int)mlpt_argmax(e->probs + i * (size_t)e->n_classes, (size_t)e->n_classes);
 }
 
 void report_print_summary(FILE *f, const report_eval *e)

@@ -121,7 +121,7 @@ static int load_data(run *r, mlpt_error *err)
         char shape[96], input[512];
         if (!same && !flat)
             return mlpt_fail(err, "%s: samples are %s but the model takes %s", files[i],
-                             console_shape(d->dims, d->rank, shape, sizeof shape),
+                             mlpt_shape_text(d->dims, d->rank, shape, sizeof shape),
                              console_setting_origin(cfg, "input", 0, input, sizeof input));
     }
     const mlpt_samples *train = &r->train_file.s, *test = &r->test.s;
@@ -129,9 +129,9 @@ static int load_data(run *r, mlpt_error *err)
         char train_shape[96], test_shape[96];
         return mlpt_fail(err, "%s: samples are %s but the training samples in %s are %s",
                          cfg->data.test_images,
-                         console_shape(test->dims, test->rank, test_shape, sizeof test_shape),
+                         mlpt_shape_text(test->dims, test->rank, test_shape, sizeof test_shape),
                          cfg->data.train_images,
-                         console_shape(train->dims, train->rank, train_shape,
+                         mlpt_shape_text(train->dims, train->rank, train_shape,
                                        sizeof train_shape));
     }
     /* As Keras's validation_split: train on the first floor(n * (1 - v))

@@ -304,10 +304,8 @@ static int image_tile(const mlpt_samples *d, tile_shape *t, mlpt_error *why)
             t->channels * t->h * t->w == d->features)
             return 0;
     }
-    char shape[8 * 24] = "";
-    for (int i = 0; i < r && i < 8; i++)
-        snprintf(shape + strlen(shape), sizeof shape - strlen(shape), "%s%zu", i ? "x" : "",
-                 dims[i]);
+    char shape[8 * 24];
+    mlpt_shape_text(dims, r, shape, sizeof shape);
     return mlpt_fail(why, "samples of shape %s (%zu values) are not pictures: those are HxW, "
                      "or CxHxW with 1 or 3 channels, at most %d on a side", shape, d->features,
                      MAX_SIDE);
@@ -807,16 +805,6 @@ int mlpt_figure_samples(const char *path, const mlpt_samples *d, const uint32_t 
 
 /* ---- predictions ---- */
 
-/* The first most probable class. */
-static int argmax(const float *p, int n)
-{
-    int best = 0;
-    for (int c = 1; c < n; c++)
-        if (p[c] > p[best])
-            best = c;
-    return best;
-}
-
 /* Bars of the probabilities p[0..n) on [0, 1] in the area a, grey but the
  * predicted (red) and the true (blue) class; class indices below, labelled
  * as often as they fit. */
@@ -878,7 +866,7 @@ int mlpt_figure_predictions(const char *path, const char *title, const mlpt_samp
     double image_w = tile_w(&t);
     for (size_t i = 0; i < n; i++) {
         const float *p = probs + (size_t)ids[i] * (size_t)n_classes;
-        prediction_caption(caption, sizeof caption, p, argmax(p, n_classes),
+        prediction_caption(caption, sizeof caption, p, (int)mlpt_argmax(p, (size_t)n_classes),
                            d->labels[ids[i]], names);
         image_w = fmax(image_w, ceil(text_width(cv.cr, caption)) + 8);
     }
@@ -904,7 +892,7 @@ int mlpt_figure_predictions(const char *path, const char *title, const mlpt_samp
     const double x_start = floor((W - ((double)cols * pair_w + (double)(cols - 1) * PAIR_GAP)) / 2);
     for (size_t i = 0; i < n; i++) {
         const float *p = probs + (size_t)ids[i] * (size_t)n_classes;
-        const int truth = d->labels[ids[i]], pred = argmax(p, n_classes);
+        const int truth = d->labels[ids[i]], pred = (int)mlpt_argmax(p, (size_t)n_classes);
         double x = x_start + (double)(i % cols) * (pair_w + PAIR_GAP);
         double y = MARGIN + title_h + (double)(i / cols) * (pair_h + ROW_GAP);
         draw_tile(cr, &t, d, ids[i], floor(x + (image_w - tile_w(&t)) / 2), y);

@@ -179,15 +179,6 @@ static bool next_line(const char **text, const char **line, size_t *len)
     return true;
 }
 
-/* "28x28", as parse_shape reads it back */
-static void render_input(char *buf, size_t cap, const mlpt_model_spec *spec)
-{
-    size_t n = 0;
-    buf[0] = '\0';
-    for (int d = 0; d < spec->input_rank && n < cap; d++)
-        n += (size_t)snprintf(buf + n, cap - n, "%s%zu", d ? "x" : "", spec->input_dims[d]);
-}
-
 /* One layer as the config writes it. A dropout rate gets the fewest digits,
  * from %g's six up, that read back as the same float. */
 static void render_layer(char *buf, size_t cap, const mlpt_layer_spec *l)
@@ -407,7 +398,8 @@ static int add_metadata(const where *w, json_t *header, const mlpt_model *m,
     char input[MLPT_MAX_INPUT_RANK * 24], layers[MLPT_MAX_LAYERS * 96];
     char classes[MLPT_MAX_CLASSES * MLPT_CLASS_NAME_LEN], scale[32], fingerprint[32];
     size_t n = 0;
-    render_input(input, sizeof input, &m->spec);
+    /* as parse_shape reads it back */
+    mlpt_shape_text(m->spec.input_dims, m->spec.input_rank, input, sizeof input);
     layers[0] = '\0';
     for (int l = 0; l < m->spec.n_layers; l++) {
         if (l)

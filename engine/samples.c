@@ -1,6 +1,8 @@
 /* samples.c - the rows the engine reads (see mlpt/samples.h). */
 #include "mlpt/samples.h"
 
+#include <stdio.h>
+
 float mlpt_samples_value(const mlpt_samples *s, size_t i, size_t f)
 {
     const size_t at = i * s->features + f;
@@ -26,4 +28,22 @@ mlpt_samples mlpt_samples_slice(const mlpt_samples *s, size_t first, size_t n)
         view.floats = s->floats + first * s->features;
     view.labels = s->labels + first;
     return view;
+}
+
+const char *mlpt_shape_text(const size_t *dims, int rank, char *buf, size_t cap)
+{
+    size_t o = 0;
+    buf[0] = '\0';
+    for (int d = 0; d < rank && o < cap; d++)
+        o += (size_t)snprintf(buf + o, cap - o, "%s%zu", d ? "x" : "", dims[d]);
+    return buf;
+}
+
+size_t mlpt_argmax(const float *p, size_t n)
+{
+    size_t best = 0;
+    for (size_t c = 1; c < n; c++)
+        if (p[c] > p[best])
+            best = c;
+    return best;
 }

@@ -40,6 +40,13 @@ typedef struct mlpt_samples {
 /* Input value f of sample i, as the first layer sees it. */
 float mlpt_samples_value(const mlpt_samples *s, size_t i, size_t f);
 
+/* "28x28": a sample shape as configs, model files and messages write it,
+ * into buf (cut short when cap is too small); returns buf. */
+const char *mlpt_shape_text(const size_t *dims, int rank, char *buf, size_t cap);
+
+/* The first index of the largest of p[0..n): the predicted class. */
+size_t mlpt_argmax(const float *p, size_t n);
+
 /* Samples [first, first + n) of s, sharing its storage (clamped to s). */
 mlpt_samples mlpt_samples_slice(const mlpt_samples *s, size_t first, size_t n);
 
