@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "mlpt/config.h"
+#include "mlpt/data.h"
 #include "mlpt/samples.h"
 #include "mlpt/model.h"
 #include "mlpt/topology.h"
@@ -33,12 +34,6 @@ void console_settings(FILE *f, const mlpt_config *cfg);
 /* One line naming the settings that took defaults, so none is silent. */
 void console_defaults(FILE *f, const mlpt_config *cfg);
 
-/* Where the nth setting named key came from, with its value, as errors
- * name it: "configs/mnist.ini:14: [model] input = 28x28", or "[model]
- * input = 28x28 (command line)". */
-const char *console_setting_origin(const mlpt_config *cfg, const char *key, int nth, char *buf,
-                                   size_t cap);
-
 /* A sample shape, "28x28", into buf. */
 const char *console_shape(const size_t *dims, int rank, char *buf, size_t cap);
 
@@ -47,6 +42,10 @@ const char *console_shape(const size_t *dims, int rank, char *buf, size_t cap);
 const char *console_bytes(size_t n, char buf[32]);
 
 void console_data_summary(FILE *f, const char *name, const mlpt_samples *d, int n_classes);
+
+/* What the data decided, when the config left it to the data: the
+ * classes (classes = auto) and the normalization. */
+void console_data_origin(FILE *f, const mlpt_config *cfg, const mlpt_data *d);
 
 /* Keras's model.summary(): layer, output shape, parameter count, totals. */
 void console_model_summary(FILE *f, const mlpt_model *m);

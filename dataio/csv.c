@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "hash.h"
 #include "mlpt/fileio.h"
 
 /* Offsets are 32-bit: half the memory of size_t for tables of millions of
@@ -215,6 +216,8 @@ int mlpt_csv_load(const char *path, char delimiter, mlpt_csv *out, mlpt_error *e
     size_t len = 0;
     if (read_text(path, &t.text, &len, err) < 0)
         return -1;
+    t.bytes = len;
+    t.hash = mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)t.text, len);
     if (parse(&t, t.text, len, delimiter, err) < 0 || check_header(&t, err) < 0) {
         mlpt_csv_free(&t);
         return -1;

@@ -168,6 +168,7 @@ Test(config, tutorial_settings_in_schema_order)
         {"data", "test_labels", "data/mnist/t10k-labels-idx1-ubyte", MLPT_FROM_FILE, 5},
         {"data", "scale", "255", MLPT_FROM_FILE, 6},
         {"data", "validation", "0", MLPT_FROM_FILE, 7},
+        {"data", "normalize", "none", MLPT_FROM_DEFAULT, 0},
         {"data", "classes", "0 1 2 3 4 5 6 7 8 9", MLPT_FROM_FILE, 8},
         {"model", "input", "28x28", MLPT_FROM_FILE, 11},
         {"model", "layer", "dense 128 relu", MLPT_FROM_FILE, 12},

@@ -28,6 +28,8 @@ typedef struct mlpt_csv {
     char *text;            /* every cell, unquoted and NUL-terminated; owned */
     uint32_t *cells;       /* (n_rows + 1) x n_cols offsets into text; row 0 is the header */
     uint32_t *lines;       /* n_rows + 1 line numbers, where each record starts */
+    uint64_t bytes, hash;  /* the text as read (inflated) and its FNV-1a: what a
+                              resumed run checks */
 } mlpt_csv;
 
 /* Reads and parses path (delimiter ',', ';', '\t' or any byte but a quote,
