@@ -47,6 +47,10 @@ static const char *class_list(const mlpt_data *d, char *buf, size_t cap)
 /* A number as its shortest text that reads back the same ("3", "0.5"). */
 static void number_name(double v, char name[MLPT_CLASS_NAME_LEN])
 {
+    if (v == floor(v) && fabs(v) < 1e15) { /* "10", not %g's "1e+01" */
+        snprintf(name, MLPT_CLASS_NAME_LEN, "%.0f", v);
+        return;
+    }
     for (int digits = 1; digits <= 17; digits++) {
         snprintf(name, MLPT_CLASS_NAME_LEN, "%.*g", digits, v);
         if (strtod(name, NULL) == v)
