@@ -239,6 +239,18 @@ long mlpt_csv_column(const mlpt_csv *t, const char *name)
     return -1;
 }
 
+const char *mlpt_csv_header(const mlpt_csv *t, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t c = 0; c < t->n_cols && used < cap; c++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", c ? " " : "",
+                                 mlpt_csv_name(t, c));
+    if (used >= cap && cap > 4)
+        strcpy(buf + cap - 4, "...");
+    return buf;
+}
+
 const char *mlpt_csv_cell(const mlpt_csv *t, size_t r, size_t c)
 {
     return t->text + t->cells[(r + 1) * t->n_cols + c];

@@ -322,14 +322,9 @@ static int find_column(const mlpt_config *cfg, const mlpt_csv *t, const char *ke
         return 0;
     }
     char where[MLPT_ERROR_LEN], header[512];
-    size_t used = 0;
-    header[0] = '\0';
-    for (size_t k = 0; k < t->n_cols && used < sizeof header; k++)
-        used += (size_t)snprintf(header + used, sizeof header - used, "%s%s", k ? " " : "",
-                                 mlpt_csv_name(t, k));
     return mlpt_fail(err, "%s: %s has no column '%s' (its columns: %s)",
                      mlpt_config_origin(cfg, key, 0, where, sizeof where), t->path, name,
-                     header);
+                     mlpt_csv_header(t, header, sizeof header));
 }
 
 /* The sorted distinct words of column col over rows. */

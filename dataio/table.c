@@ -40,18 +40,6 @@ static const char *join(const char *const *names, size_t n, char *buf, size_t ca
     return buf;
 }
 
-static const char *header_of(const mlpt_csv *t, char *buf, size_t cap)
-{
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t c = 0; c < t->n_cols && used < cap; c++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s", c ? " " : "",
-                                 mlpt_csv_name(t, c));
-    if (used >= cap && cap > 4)
-        strcpy(buf + cap - 4, "...");
-    return buf;
-}
-
 int mlpt_table_encode(const mlpt_csv *t, const mlpt_table_schema *s, const size_t *rows,
                       size_t n, float *out, mlpt_error *err)
 {
@@ -63,7 +51,7 @@ int mlpt_table_encode(const mlpt_csv *t, const mlpt_table_schema *s, const size_
         char header[512], levels[512];
         if (k < 0)
             return mlpt_fail(err, "%s: no column '%s' (its columns: %s)", t->path, col->name,
-                             header_of(t, header, sizeof header));
+                             mlpt_csv_header(t, header, sizeof header));
         for (size_t i = 0; i < n; i++) {
             float *row = out + i * width + at;
             if (!col->n_levels) {

@@ -42,6 +42,10 @@ int mlpt_csv_load(const char *path, char delimiter, mlpt_csv *out, mlpt_error *e
 /* The column named name, or -1. */
 long mlpt_csv_column(const mlpt_csv *t, const char *name);
 
+/* The header's names joined by blanks into buf, for messages ("its
+ * columns: date rain kind"); clipped with "..." to cap. */
+const char *mlpt_csv_header(const mlpt_csv *t, char *buf, size_t cap);
+
 /* Column c's name. */
 const char *mlpt_csv_name(const mlpt_csv *t, size_t c);
 
