@@ -12,7 +12,7 @@ const char cli_usage[] =
     "                [--out DIR] [--set SECTION.KEY=VALUE]... [--quiet]\n"
     "                [--resume | --overwrite]\n"
     "       mlptrain --check CONFIG [--threads, --seed, --epochs, --out, --set]\n"
-    "       mlptrain predict MODEL INPUT... [--top K] [--json]\n"
+    "       mlptrain predict MODEL INPUT... [--top K] [--json] [--csv FILE]\n"
     "       mlptrain evaluate MODEL CONFIG [--threads, --out, --set]\n"
     "       mlptrain seeds CONFIG --seeds LIST [--threads, --epochs, --out, --set]\n"
     "       mlptrain --help | --version\n"
@@ -41,6 +41,7 @@ const char cli_usage[] =
     "file with an optional index range, FILE:7 or FILE:0-8 (inclusive).\n"
     "  --top K              show the K most probable classes (default: all)\n"
     "  --json               one JSON object per input\n"
+    "  --csv FILE           also write the predictions to FILE as CSV\n"
     "\n"
     "evaluate measures MODEL on CONFIG's test set: loss, accuracy, per-class\n"
     "precision, recall and F1, the confusion matrix, and the figures, in run.out.\n"
@@ -94,6 +95,7 @@ static const struct {
     {"--overwrite", false, NULL, ON(CLI_TRAIN)},
     {"--top", true, NULL, ON(CLI_PREDICT)},
     {"--json", false, NULL, ON(CLI_PREDICT)},
+    {"--csv", true, NULL, ON(CLI_PREDICT)},
     {"--seeds", true, NULL, ON(CLI_SEEDS)},
 };
 enum { N_FLAGS = sizeof flags / sizeof *flags };
@@ -258,6 +260,10 @@ static int take_value(cli_args *a, int f, const char *value, char *msg, size_t m
     }
     if (!strcmp(flag, "--seeds"))
         return parse_seeds(value, a, msg, msg_len);
+    if (!strcmp(flag, "--csv")) {
+        a->csv = value;
+        return 0;
+    }
     return add_override(a, flag, flags[f].key, value, msg, msg_len);
 }
 

@@ -32,6 +32,7 @@ typedef struct cli_args {
     bool resume;                            /* train: continue from the checkpoint */
     bool overwrite;                         /* train: start over an unfinished run */
     bool json;                              /* predict: JSON lines */
+    const char *csv;                        /* predict: also write the rows here; or NULL */
     int top;                                /* predict: classes shown, 0 = all */
     size_t n_seeds;                         /* seeds: distinct, as listed */
     uint64_t seeds[CLI_MAX_SEEDS];

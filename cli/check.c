@@ -38,9 +38,9 @@ static int refuse(const mlpt_config *cfg, const mlpt_model *m, size_t total, siz
     }
     char layer[512], input[512] = "", params[32], need[32], have[32];
     /* the settings list one `layer` per layer, in order */
-    console_setting_origin(cfg, "layer", largest, layer, sizeof layer);
+    mlpt_config_origin(cfg, "layer", largest, layer, sizeof layer);
     if (largest == first)
-        console_setting_origin(cfg, "input", 0, input, sizeof input);
+        mlpt_config_origin(cfg, "input", 0, input, sizeof input);
     return mlpt_fail(err, "%s: training needs %s, more than this machine's %s of memory; this "
                           "layer holds the most parameters, %s%s%s",
                      layer, console_bytes(total, need), console_bytes(memory, have),

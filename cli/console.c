@@ -92,26 +92,6 @@ void console_defaults(FILE *f, const mlpt_config *cfg)
         fputc('\n', f);
 }
 
-const char *console_setting_origin(const mlpt_config *cfg, const char *key, int nth, char *buf,
-                                   size_t cap)
-{
-    for (int i = 0; i < cfg->n_settings; i++) {
-        const mlpt_setting *s = &cfg->settings[i];
-        char origin[32];
-        if (strcmp(s->key, key) || nth-- > 0)
-            continue;
-        if (s->origin == MLPT_FROM_FILE)
-            snprintf(buf, cap, "%s:%d: [%s] %s = %s", cfg->path, s->line, s->section, s->key,
-                     s->value);
-        else
-            snprintf(buf, cap, "[%s] %s = %s (%s)", s->section, s->key, s->value,
-                     origin_text(s, origin));
-        return buf;
-    }
-    snprintf(buf, cap, "%s", key);
-    return buf;
-}
-
 const char *console_bytes(size_t n, char buf[32])
 {
     static const char *const units[] = {"", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
@@ -148,6 +128,23 @@ void console_data_summary(FILE *f, const char *name, const mlpt_samples *d, int 
             d->bytes ? "bytes" : "floats",
             n_classes, mlpt_noun((size_t)n_classes, "class", "classes"),
             console_thousands(lo, fewest), console_thousands(hi, most));
+}
+
+void console_data_origin(FILE *f, const mlpt_config *cfg, const mlpt_data *d)
+{
+    char count[32];
+    /* cfg holds the classes found by now; its setting still reads auto */
+    for (int i = 0; i < cfg->n_settings; i++)
+        if (!strcmp(cfg->settings[i].key, "classes") && !strcmp(cfg->settings[i].value, "auto")) {
+            fprintf(f, "%-10s ", "classes");
+            for (int c = 0; c < d->n_classes; c++)
+                fprintf(f, "%s%s", c ? " " : "", d->classes[c]);
+            fprintf(f, " (auto: the sorted distinct targets of %s)\n", d->train_paths[1]);
+        }
+    if (d->normalize != MLPT_NORMALIZE_NONE)
+        fprintf(f, "%-10s %s, fitted on the %s training %s\n", "normalize",
+                mlpt_normalize_names[d->normalize], console_thousands(d->fit.n, count),
+                mlpt_noun(d->fit.n, "sample", "samples"));
 }
 
 static void rule(FILE *f, char c)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "mlpt/config.h"
+#include "mlpt/data.h"
 #include "mlpt/samples.h"
 #include "mlpt/model.h"
 #include "mlpt/topology.h"
@@ -33,17 +34,15 @@ void console_settings(FILE *f, const mlpt_config *cfg);
 /* One line naming the settings that took defaults, so none is silent. */
 void console_defaults(FILE *f, const mlpt_config *cfg);
 
-/* Where the nth setting named key came from, with its value, as errors
- * name it: "configs/mnist.ini:14: [model] input = 28x28", or "[model]
- * input = 28x28 (command line)". */
-const char *console_setting_origin(const mlpt_config *cfg, const char *key, int nth, char *buf,
-                                   size_t cap);
-
 /* A byte count in binary units ("397.5 KiB"); SIZE_MAX, a saturated
  * count, reads "more than size_t counts". */
 const char *console_bytes(size_t n, char buf[32]);
 
 void console_data_summary(FILE *f, const char *name, const mlpt_samples *d, int n_classes);
+
+/* What the data decided, when the config left it to the data: the
+ * classes (classes = auto) and the normalization. */
+void console_data_origin(FILE *f, const mlpt_config *cfg, const mlpt_data *d);
 
 /* Keras's model.summary(): layer, output shape, parameter count, totals. */
 void console_model_summary(FILE *f, const mlpt_model *m);

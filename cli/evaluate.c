@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "mlpt/dataset.h"
+#include "mlpt/data.h"
 #include "mlpt/fileio.h"
 #include "mlpt/modelfile.h"
 #include "report.h"
@@ -12,16 +12,17 @@
 
 /* The summary and the per-class report, to f. */
 static void write_report(FILE *f, const char *model, const mlpt_config *cfg,
-                         const report_eval *e)
+                         const mlpt_data *d, const report_eval *e)
 {
-    fprintf(f, "%s on %s\n", model, cfg->data.test_images);
+    fprintf(f, "%s on %s%s\n", model, d->test_paths[0],
+            cfg->data.test_split > 0 ? " (its test_split rows)" : "");
     report_print_summary(f, e);
     report_print_classes(f, e, cfg);
 }
 
 static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,
                     mlpt_folder_lock *out_lock, mlpt_model *m, mlpt_model_info *info,
-                    mlpt_dataset *train, mlpt_dataset *test, report_eval *e, mlpt_error *err)
+                    mlpt_data *d, mlpt_config *resolved, report_eval *e, mlpt_error *err)
 {
     int threads;
     /* run.out is held before anything is loaded: a run writing there
@@ -30,35 +31,43 @@ static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topolo
         mlpt_model_load(a->model, m, info, err) < 0 ||
         train_threads(cfg, topo, stdout, &threads, err) < 0)
         return -1;
-    if (info->n_classes != cfg->data.n_classes)
-        return mlpt_fail(err, "%s has %d %s but %s lists %d", a->model, info->n_classes,
+    /* The training data decides the classes (classes = auto), the test
+     * split and a table's one-hot words, so it is read too. */
+    if (train_check_data_paths(cfg, true, true, err) < 0 || mlpt_data_load(cfg, true, d, err) < 0)
+        return -1;
+    if (info->n_classes != d->n_classes)
+        return mlpt_fail(err, "%s has %d %s but %s has %d", a->model, info->n_classes,
                          mlpt_noun((size_t)info->n_classes, "class", "classes"), cfg->path,
-                         cfg->data.n_classes);
-    /* The training set is only drawn from, in samples.png. */
-    const bool samples = cfg->report.figures & MLPT_FIG_SAMPLES;
-    if (train_check_data_paths(cfg, samples, true, err) < 0 ||
-        mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels, cfg->data.n_classes,
-                          test, err) < 0 ||
-        (samples && mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels,
-                                      cfg->data.n_classes, train, err) < 0))
+                         d->n_classes);
+    *resolved = *cfg;
+    resolved->data.n_classes = d->n_classes;
+    memcpy(resolved->data.classes, d->classes, sizeof d->classes);
+    cfg = resolved;
+    /* the model's own scale and normalization: it was trained on inputs
+     * made so (a wrong width was refused with the model's input above) */
+    mlpt_samples *sets[] = {&d->train.s, &d->test.s};
+    for (int i = 0; i < 2; i++) {
+        sets[i]->scale = info->scale;
+        sets[i]->shift = info->shift;
+        sets[i]->factor = info->factor;
+    }
+    if (d->test.s.features != m->input_width)
+        return mlpt_fail(err, "%s: samples have %zu values but %s takes %zu", d->test_paths[0],
+                         d->test.s.features, a->model, m->input_width);
+    if (report_evaluate(m, &d->test.s, threads, e, err) < 0)
         return -1;
-    /* the model's own scale: it was trained on inputs divided by it */
-    mlpt_dataset_scale(test, info->scale);
-    mlpt_dataset_scale(train, info->scale);
-    if (report_evaluate(m, &test->s, threads, e, err) < 0)
-        return -1;
-    write_report(stdout, a->model, cfg, e);
+    write_report(stdout, a->model, cfg, d, e);
 
     char path[MLPT_PATH_LEN];
     mlpt_atomic_file out;
     if (mlpt_path_join(path, sizeof path, cfg->run.out, "evaluation.txt", err) < 0 ||
         mlpt_atomic_open(&out, path, err) < 0)
         return -1;
-    write_report(out.f, a->model, cfg, e);
+    write_report(out.f, a->model, cfg, d, e);
     if (mlpt_atomic_commit(&out, err) < 0)
         return -1;
     printf("\nwrote %s\n", path);
-    return report_draw(stdout, cfg->run.out, cfg, &train->s, &test->s, e, NULL, 0, err);
+    return report_draw(stdout, cfg->run.out, cfg, &d->train.s, &d->test.s, e, NULL, 0, err);
 }
 
 int cli_evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topology *topo,
@@ -66,14 +75,14 @@ int cli_evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topology 
 {
     mlpt_model m = {0};
     mlpt_model_info info = {0};
-    mlpt_dataset train = {0}, test = {0};
+    mlpt_data d = {0};
+    static mlpt_config resolved; /* large; one evaluation per process */
     report_eval e = {0};
     mlpt_folder_lock out_lock = {0};
-    int rc = evaluate(a, cfg, topo, &out_lock, &m, &info, &train, &test, &e, err);
+    int rc = evaluate(a, cfg, topo, &out_lock, &m, &info, &d, &resolved, &e, err);
     mlpt_folder_release(&out_lock);
     report_eval_free(&e);
-    mlpt_dataset_free(&train);
-    mlpt_dataset_free(&test);
+    mlpt_data_free(&d);
     mlpt_model_info_free(&info);
     mlpt_model_free(&m);
     return rc;

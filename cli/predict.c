@@ -1,5 +1,5 @@
-/* mlptrain predict MODEL INPUT...: class probabilities for PNG pictures and
- * IDX images, from the model file alone. */
+/* mlptrain predict MODEL INPUT...: class probabilities for PNG pictures,
+ * IDX and NumPy arrays and CSV tables, from the model file alone. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -8,8 +8,12 @@
 #include <string.h>
 
 #include "commands.h"
+#include "mlpt/dataset.h"
+#include "mlpt/fileio.h"
 #include "mlpt/idx.h"
 #include "mlpt/image.h"
+#include "mlpt/npz.h"
+#include "mlpt/table.h"
 #include "mlpt/modelfile.h"
 #include "mlpt/topology.h"
 #include "mlpt/train.h"
@@ -18,7 +22,7 @@
  * wanted), and where its indices start. */
 typedef struct batch {
     mlpt_samples set;
-    mlpt_idx images;    /* owned, for IDX inputs */
+    mlpt_dataset rows;  /* owned, for IDX, NumPy and CSV inputs */
     uint8_t *pixels;    /* owned, for PNG inputs */
     uint8_t *labels;    /* owned, n zeros */
     size_t first;       /* index of set's first sample in the file */
@@ -27,7 +31,7 @@ typedef struct batch {
 
 static void batch_free(batch *b)
 {
-    mlpt_idx_free(&b->images);
+    mlpt_dataset_free(&b->rows);
     free(b->pixels);
     free(b->labels);
     memset(b, 0, sizeof *b);
@@ -79,6 +83,10 @@ static int parse_range(const char *input, char *path, size_t *first, size_t *las
     const char *spec = input + (colon - path) + 1, *end;
     if (!digits(spec, &end) ||
         (*end != '\0' && (*end != '-' || !digits(end + 1, &end) || *end != '\0'))) {
+        if (mlpt_npz_is_archive(path)) { /* ARCHIVE.npz:ARRAY */
+            memcpy(path, input, n + 1);
+            return 0;
+        }
         if (is_file(path))
             return mlpt_fail(err, "%s: malformed index range '%s': expected FILE:N or "
                              "FILE:FIRST-LAST, whole numbers from 0", input, spec);
@@ -118,22 +126,65 @@ static int image_shape(const mlpt_model *m, size_t *h, size_t *w)
     return -1;
 }
 
+/* Whether path is a NumPy array: a .npy file, or ARCHIVE.npz:ARRAY. */
+static bool is_numpy(const char *path)
+{
+    unsigned char magic[6] = {0};
+    FILE *f = fopen(path, "rb");
+    if (f) {
+        const bool npy = fread(magic, 1, sizeof magic, f) == sizeof magic &&
+                         memcmp(magic, "\x93NUMPY", sizeof magic) == 0;
+        fclose(f);
+        if (npy)
+            return true;
+    }
+    const char *colon = strrchr(path, ':');
+    char archive[MLPT_PATH_LEN];
+    snprintf(archive, sizeof archive, "%.*s", colon ? (int)(colon - path) : 0, path);
+    return mlpt_npz_is_archive(path) || (colon && mlpt_npz_is_archive(archive));
+}
+
+/* An IDX, NumPy or (for a model trained on a table) CSV file's samples
+ * [first, last] (all when not ranged) into b. */
+static int load_rows(const char *input, const char *path, bool table, size_t first, size_t last,
+                     bool ranged, const mlpt_model *m, const mlpt_model_info *info, batch *b,
+                     mlpt_error *err)
+{
+    if ((table ? mlpt_table_load_inputs(path, &info->table, &b->rows, err)
+               : mlpt_dataset_load_inputs(path, &b->rows, err)) < 0)
+        return -1;
+    const char *noun = table ? "rows" : is_numpy(path) ? "samples" : "images";
+    const size_t count = b->rows.s.n, per = b->rows.s.features;
+    if (per != m->input_width)
+        return mlpt_fail(err, "%s: %s have %zu values but the model expects %zu", path, noun,
+                         per, m->input_width);
+    if (!ranged)
+        last = count - 1;
+    if (last >= count)
+        return mlpt_fail(err, "%s: index %zu is beyond its %zu %s", input, last, count, noun);
+    b->set = mlpt_samples_slice(&b->rows.s, first, last - first + 1);
+    b->first = first;
+    return 0;
+}
+
 static int load_input(const char *input, const mlpt_model *m, const mlpt_model_info *info,
                       batch *b, mlpt_error *err)
 {
     memset(b, 0, sizeof *b);
     char *path = b->path;
-    size_t first = 0, last = 0, n;
+    size_t first = 0, last = 0;
     bool ranged;
     if (parse_range(input, path, &first, &last, &ranged, err) < 0)
         return -1;
-    const uint8_t *pixels;
     const char *format;
     size_t got;
     const mlpt_file_kind kind = file_kind(path, &format, &got);
-    if (kind == MLPT_FILE_OTHER && got >= 2) /* shorter: the IDX reader says what is missing */
+    const bool numpy = is_numpy(path), table = info->table.delimiter && !numpy;
+    if (kind == MLPT_FILE_OTHER && got >= 2 && !numpy && !table) /* shorter: the IDX reader
+                                                                    says what is missing */
         return mlpt_fail(err, "%s: %s, which predict does not read: it reads PNG pictures and "
-                         "IDX image files (raw or gzip)", path,
+                         "IDX image files (raw or gzip), NumPy .npy files and .npz arrays, "
+                         "and CSV tables for a model trained on one", path,
                          format ? format : "an unknown format");
     if (ranged && kind == MLPT_FILE_PNG)
         return mlpt_fail(err, "%s: an index range picks images of an IDX file, not of a PNG "
@@ -143,36 +194,21 @@ static int load_input(const char *input, const mlpt_model *m, const mlpt_model_i
         if (image_shape(m, &h, &w) < 0)
             return mlpt_fail(err, "%s: the model's input (%zu values) is not an image", path,
                              m->input_width);
-        if (!(b->pixels = malloc(m->input_width)))
+        if (!(b->pixels = malloc(m->input_width)) || !(b->labels = calloc(1, 1)))
             return mlpt_fail(err, "out of memory");
         if (mlpt_image_load_png(path, h, w, b->pixels, err) < 0)
             return -1;
-        pixels = b->pixels;
-        n = 1;
-    } else {
-        if (mlpt_idx_load(path, &b->images, err) < 0)
-            return -1;
-        if (b->images.itemsize != 1 || b->images.kind != MLPT_ARRAY_UINT)
-            return mlpt_fail(err, "%s: an IDX file of %s values; predict reads images of "
-                             "unsigned bytes", path, mlpt_array_dtype_name(&(mlpt_array){
-                                 .kind = b->images.kind, .itemsize = b->images.itemsize}));
-        const size_t count = b->images.dims[0], per = b->images.count / count;
-        if (per != m->input_width)
-            return mlpt_fail(err, "%s: images have %zu values but the model expects %zu", path,
-                             per, m->input_width);
-        if (!ranged)
-            last = count - 1;
-        if (last >= count)
-            return mlpt_fail(err, "%s: index %zu is beyond its %zu images", input, last, count);
-        n = last - first + 1;
-        pixels = b->images.data + first * per;
-        b->first = first;
+        b->set = (mlpt_samples){.n = 1, .rank = 1, .dims = {m->input_width},
+                                .features = m->input_width, .bytes = b->pixels,
+                                .labels = b->labels};
+    } else if (load_rows(input, path, table, first, last, ranged, m, info, b, err) < 0) {
+        return -1;
     }
-    if (!(b->labels = calloc(n, 1)))
-        return mlpt_fail(err, "out of memory");
-    b->set = (mlpt_samples){.n = n, .rank = 1, .dims = {m->input_width},
-                            .features = m->input_width, .bytes = pixels, .scale = info->scale,
-                            .labels = b->labels, .n_classes = info->n_classes};
+    /* as the model was trained: its scale, its normalization */
+    b->set.scale = info->scale;
+    b->set.shift = info->shift;
+    b->set.factor = info->factor;
+    b->set.n_classes = info->n_classes;
     return 0;
 }
 
@@ -263,6 +299,43 @@ static int print_row(const char *input, size_t index, bool indexed, const float 
     return 0;
 }
 
+/* One CSV field, quoted when it holds a delimiter, a quote or a line end. */
+static void csv_field(FILE *f, const char *text)
+{
+    if (!strpbrk(text, ",\"\r\n")) {
+        fputs(text, f);
+        return;
+    }
+    fputc('"', f);
+    for (const char *p = text; *p; p++)
+        fputs(*p == '"' ? "\"\"" : (char[2]){*p, '\0'}, f);
+    fputc('"', f);
+}
+
+/* --csv: input, index, predicted class, one probability column per class. */
+static void csv_header(FILE *f, const mlpt_model_info *info)
+{
+    fputs("input,index,predicted", f);
+    for (int k = 0; k < info->n_classes; k++) {
+        fputc(',', f);
+        csv_field(f, info->classes[k]);
+    }
+    fputc('\n', f);
+}
+
+static void csv_row(FILE *f, const char *input, size_t index, const float *p,
+                    const mlpt_model_info *info)
+{
+    int order[MLPT_MAX_CLASSES];
+    rank_classes(p, info->n_classes, order);
+    csv_field(f, input);
+    fprintf(f, ",%zu,", index);
+    csv_field(f, info->classes[order[0]]);
+    for (int k = 0; k < info->n_classes; k++)
+        fprintf(f, ",%.9g", (double)p[k]);
+    fputc('\n', f);
+}
+
 int cli_predict(const cli_args *a, mlpt_error *err)
 {
     mlpt_model m;
@@ -271,6 +344,11 @@ int cli_predict(const cli_args *a, mlpt_error *err)
     if (mlpt_model_load(a->model, &m, &info, err) < 0)
         return -1;
     int rc = mlpt_topology_probe(&topo, err);
+    mlpt_atomic_file csv = {0};
+    if (rc == 0 && a->csv && mlpt_atomic_open(&csv, a->csv, err) == 0)
+        csv_header(csv.f, &info);
+    else if (a->csv)
+        rc = -1;
     const int top = a->top > info.n_classes ? info.n_classes : a->top;
     size_t failed = 0;
     bool header = a->json; /* JSON has none */
@@ -286,7 +364,7 @@ int cli_predict(const cli_args *a, mlpt_error *err)
             in_rc = mlpt_fail(&why, "out of memory for %zu predictions", b.set.n);
         if (in_rc == 0)
             in_rc = mlpt_evaluate(&m, &b.set, topo.allowed_cores, probs, &r, &why);
-        const bool indexed = b.images.data != NULL; /* IDX, not PNG */
+        const bool indexed = b.pixels == NULL; /* not a PNG */
         if (in_rc == 0 && !header) {
             print_header(&info, top);
             header = true;
@@ -295,6 +373,8 @@ int cli_predict(const cli_args *a, mlpt_error *err)
             if (print_row(b.path, b.first + s, indexed, probs + s * m.output_width, &info, top,
                           a->json) < 0)
                 in_rc = mlpt_fail(&why, "cannot format the prediction as JSON");
+        for (size_t s = 0; in_rc == 0 && a->csv && s < b.set.n; s++)
+            csv_row(csv.f, b.path, b.first + s, probs + s * m.output_width, &info);
         if (in_rc < 0 && a->n_inputs == 1 && !a->json) { /* the one input's error is the run's */
             *err = why;
             rc = -1;
@@ -305,6 +385,11 @@ int cli_predict(const cli_args *a, mlpt_error *err)
         free(probs);
         batch_free(&b);
     }
+    /* the rows predicted, also when some inputs were not */
+    if (csv.f && rc < 0)
+        mlpt_atomic_abort(&csv);
+    else if (csv.f && mlpt_atomic_commit(&csv, err) < 0)
+        rc = -1;
     if (rc == 0 && failed)
         rc = mlpt_fail(err, "%zu of %zu inputs could not be predicted", failed, a->n_inputs);
     mlpt_model_info_free(&info);

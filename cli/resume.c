@@ -165,12 +165,12 @@ int resume_compare(const char *checkpoint, const char *saved, const char *now,
     return 0;
 }
 
-int resume_check_data(const char *checkpoint, const mlpt_checkpoint *c, const mlpt_config *cfg,
-                      const mlpt_dataset *train, mlpt_error *err)
+int resume_check_data(const char *checkpoint, const mlpt_checkpoint *c, const mlpt_data *data,
+                      mlpt_error *err)
 {
-    const char *paths[] = {cfg->data.train_images, cfg->data.train_labels};
+    const char *const *paths = data->train_paths;
     const mlpt_idx_digest was[] = {c->train_images, c->train_labels};
-    const mlpt_idx_digest now[] = {train->images_digest, train->labels_digest};
+    const mlpt_idx_digest now[] = {data->train.images_digest, data->train.labels_digest};
     for (int i = 0; i < 2; i++)
         if (was[i].bytes != now[i].bytes || was[i].hash != now[i].hash)
             return mlpt_fail(err, "cannot resume from %s: %s is not the data it was trained on "

@@ -4,7 +4,7 @@
 
 #include "mlpt/checkpoint.h"
 #include "mlpt/config.h"
-#include "mlpt/dataset.h"
+#include "mlpt/data.h"
 #include "mlpt/error.h"
 
 /* "section.key=value" lines of every setting that shapes the trained
@@ -20,9 +20,9 @@ char *resume_settings(const mlpt_config *cfg);
 int resume_compare(const char *checkpoint, const char *saved, const char *now,
                    mlpt_error *err);
 
-/* Fails, naming the file, when cfg's training images or labels, as loaded
- * into train, are not the bytes checkpoint c was trained on. */
-int resume_check_data(const char *checkpoint, const mlpt_checkpoint *c, const mlpt_config *cfg,
-                      const mlpt_dataset *train, mlpt_error *err);
+/* Fails, naming the file, when the training inputs or targets, as loaded
+ * into data, are not the bytes checkpoint c was trained on. */
+int resume_check_data(const char *checkpoint, const mlpt_checkpoint *c, const mlpt_data *data,
+                      mlpt_error *err);
 
 #endif

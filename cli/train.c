@@ -11,7 +11,7 @@
 #include "console.h"
 #include "interrupt.h"
 #include "mlpt/checkpoint.h"
-#include "mlpt/dataset.h"
+#include "mlpt/data.h"
 #include "mlpt/fileio.h"
 #include "mlpt/modelfile.h"
 #include "mlpt/model.h"
@@ -28,8 +28,9 @@ typedef struct run {
     FILE *log;                     /* opt->log */
     bool writer;                   /* this process writes the files (rank 0) */
     int threads;
-    mlpt_dataset train_file, test; /* as loaded */
-    mlpt_samples train, val;       /* train_file split by data.validation */
+    mlpt_data data;                /* as loaded */
+    mlpt_samples train, val;       /* data.fit and data.val */
+    mlpt_config resolved;          /* *cfg with the classes classes = auto found */
     mlpt_model model;
     mlpt_trainer *trainer;
     mlpt_history_row *history;
@@ -47,8 +48,7 @@ static void run_free(run *r)
 {
     mlpt_trainer_free(r->trainer);
     mlpt_model_free(&r->model);
-    mlpt_dataset_free(&r->train_file);
-    mlpt_dataset_free(&r->test);
+    mlpt_data_free(&r->data);
     report_eval_free(&r->eval);
     free(r->history);
     free(r->settings);
@@ -69,17 +69,19 @@ int train_check_data_paths(const mlpt_config *cfg, bool train, bool test, mlpt_e
     } files[] = {{"train_images", cfg->data.train_images, train},
                  {"train_labels", cfg->data.train_labels, train},
                  {"test_images", cfg->data.test_images, test},
-                 {"test_labels", cfg->data.test_labels, test}};
+                 {"test_labels", cfg->data.test_labels, test},
+                 {"train", cfg->data.train, train || (test && cfg->data.test_split > 0)},
+                 {"test", cfg->data.test, test}};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
         const char *path = files[i].path, *colon = strrchr(path, ':');
-        if (!files[i].wanted || access(path, F_OK) == 0 || errno != ENOENT)
+        if (!files[i].wanted || !path[0] || access(path, F_OK) == 0 || errno != ENOENT)
             continue;
         char archive[MLPT_PATH_LEN]; /* ARCHIVE.npz:ARRAY: the archive must be there */
         snprintf(archive, sizeof archive, "%.*s", colon ? (int)(colon - path) : 0, path);
         if (colon && access(archive, F_OK) == 0)
             continue;
         char setting[MLPT_PATH_LEN + 128], cwd[MLPT_PATH_LEN] = "";
-        console_setting_origin(cfg, files[i].key, 0, setting, sizeof setting);
+        mlpt_config_origin(cfg, files[i].key, 0, setting, sizeof setting);
         if (path[0] == '/')
             return mlpt_fail(err, "%s: no such file", setting);
         if (!getcwd(cwd, sizeof cwd))
@@ -90,61 +92,73 @@ int train_check_data_paths(const mlpt_config *cfg, bool train, bool test, mlpt_e
     return 0;
 }
 
-/* Loads both sets, splits off the validation set, and checks the samples
- * against the model's input. Only the writer evaluates, so only it loads
- * the test set; every process needs all of the training set, since every
- * epoch's shuffle spreads each process's shards over all of it. */
+/* Loads both sets (see mlpt_data_load) and checks the samples against the
+ * model's input. Only the writer evaluates, so only it loads the test
+ * set; every process needs all of the training set, since every epoch's
+ * shuffle spreads each process's shards over all of it. */
 static int load_data(run *r, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
+    mlpt_data *d = &r->data;
     if (train_check_data_paths(cfg, true, r->writer, err) < 0 ||
-        mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels, cfg->data.n_classes,
-                          &r->train_file, err) < 0 ||
-        (r->writer && mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels,
-                                        cfg->data.n_classes, &r->test, err) < 0))
+        mlpt_data_load(cfg, r->writer, d, err) < 0)
         return -1;
-    /* one scale for every set, decided by the training data (the model
-     * file records it for predict) */
-    mlpt_dataset_scale(&r->train_file, cfg->data.scale);
-    mlpt_dataset_scale(&r->test, r->train_file.s.scale);
     /* The samples' shape, not only their size: 2x2x14x14 is no 28x28. A
      * one-dimensional input flattens any shape of its size, but the train
      * and test samples must still be alike. */
-    const mlpt_samples *sets[] = {&r->train_file.s, &r->test.s};
-    const char *files[] = {cfg->data.train_images, cfg->data.test_images};
+    const mlpt_samples *sets[] = {&d->train.s, &d->test.s};
+    const char *files[] = {d->train_paths[0], d->test_paths[0]};
     const mlpt_model_spec *in = &cfg->model;
     for (int i = 0; i < (r->writer ? 2 : 1); i++) {
-        const mlpt_samples *d = sets[i];
-        const bool same = same_shape(d->dims, d->rank, in->input_dims,
+        const mlpt_samples *x = sets[i];
+        const bool same = same_shape(x->dims, x->rank, in->input_dims,
                                      in->input_rank);
-        const bool flat = in->input_rank == 1 && d->features == r->model.input_width;
+        const bool flat = in->input_rank == 1 && x->features == r->model.input_width;
         char shape[96], input[512];
         if (!same && !flat)
             return mlpt_fail(err, "%s: samples are %s but the model takes %s", files[i],
-                             mlpt_shape_text(d->dims, d->rank, shape, sizeof shape),
-                             console_setting_origin(cfg, "input", 0, input, sizeof input));
+                             mlpt_shape_text(x->dims, x->rank, shape, sizeof shape),
+                             mlpt_config_origin(cfg, "input", 0, input, sizeof input));
     }
-    const mlpt_samples *train = &r->train_file.s, *test = &r->test.s;
+    const mlpt_samples *train = &d->train.s, *test = &d->test.s;
     if (r->writer && !same_shape(test->dims, test->rank, train->dims, train->rank)) {
         char train_shape[96], test_shape[96];
         return mlpt_fail(err, "%s: samples are %s but the training samples in %s are %s",
-                         cfg->data.test_images,
+                         d->test_paths[0],
                          mlpt_shape_text(test->dims, test->rank, test_shape, sizeof test_shape),
-                         cfg->data.train_images,
+                         d->train_paths[0],
                          mlpt_shape_text(train->dims, train->rank, train_shape,
                                        sizeof train_shape));
     }
-    /* As Keras's validation_split: train on the first floor(n * (1 - v))
-     * samples, validate on the rest, before any shuffling. */
-    const size_t n = train->n;
-    const size_t split = (size_t)floor((double)n * (1.0 - cfg->data.validation));
-    if (cfg->data.validation > 0 && (split == 0 || split == n))
-        return mlpt_fail(err, "%s: [data] validation = %g of %zu %s leaves %zu for "
-                              "validation and %zu for training; both need at least one",
-                         cfg->path, cfg->data.validation, n, mlpt_noun(n, "sample", "samples"),
-                         n - split, split);
-    r->train = mlpt_samples_slice(train, 0, split);
-    r->val = mlpt_samples_slice(train, split, n - split);
+    r->train = d->fit;
+    r->val = d->val;
+    if (cfg->data.n_classes == 0) { /* auto: from here on, the classes found */
+        r->resolved = *cfg;
+        r->resolved.data.n_classes = d->n_classes;
+        memcpy(r->resolved.data.classes, d->classes, sizeof d->classes);
+        r->cfg = &r->resolved;
+    }
+    return 0;
+}
+
+/* OUT/split.csv: where each row of the training file went, so that
+ * another tool can train and test on exactly the same rows. */
+static int write_split(const run *r, mlpt_error *err)
+{
+    static const char *const names[] = {"train", "validation", "test"};
+    const mlpt_data *d = &r->data;
+    char path[MLPT_PATH_LEN];
+    mlpt_atomic_file f;
+    if (mlpt_path_join(path, sizeof path, r->cfg->run.out, "split.csv", err) < 0 ||
+        mlpt_atomic_open(&f, path, err) < 0)
+        return -1;
+    fprintf(f.f, "row,line,split\n");
+    for (size_t i = 0; i < d->n_rows; i++)
+        fprintf(f.f, "%zu,%zu,%s\n", i, d->lines ? (size_t)d->lines[i] : i + 1,
+                names[d->split[i]]);
+    if (mlpt_atomic_commit(&f, err) < 0)
+        return -1;
+    fprintf(r->log, "wrote %s\n", path);
     return 0;
 }
 
@@ -159,8 +173,8 @@ static int save_checkpoint(run *r, int epoch, const mlpt_epoch_stats *done, bool
     const mlpt_checkpoint c = {.epoch = epoch, .done = *done, .finished = finished,
                                .n_history = (size_t)epoch, .history = r->history,
                                .settings = r->settings,
-                               .train_images = r->train_file.images_digest,
-                               .train_labels = r->train_file.labels_digest};
+                               .train_images = r->data.train.images_digest,
+                               .train_labels = r->data.train.labels_digest};
     return mlpt_checkpoint_save(r->checkpoint_path, &c, r->trainer, err);
 }
 
@@ -319,7 +333,7 @@ static int claim_out(run *r, mlpt_error *err)
 static int resume(run *r, mlpt_error *err)
 {
     const mlpt_checkpoint *c = &r->saved;
-    if (resume_check_data(r->checkpoint_path, c, r->cfg, &r->train_file, err) < 0 ||
+    if (resume_check_data(r->checkpoint_path, c, &r->data, err) < 0 ||
         mlpt_checkpoint_restore(c, r->trainer, err) < 0)
         return -1;
     const size_t keep = c->n_history < (size_t)r->cfg->train.epochs
@@ -337,8 +351,11 @@ static int save_model(const run *r, uint64_t fingerprint, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
     char path[MLPT_PATH_LEN];
+    const mlpt_data *d = &r->data;
     mlpt_model_info info = {.n_classes = cfg->data.n_classes, .scale = r->train.scale,
-                            .fingerprint = fingerprint};
+                            .fingerprint = fingerprint, .table = d->table,
+                            .normalize = d->normalize, .shift = d->shift,
+                            .factor = d->factor};
     memcpy(info.classes, cfg->data.classes, sizeof info.classes);
     info.config_text = (char *)r->opt->config_text; /* only read by the save */
     int rc = mlpt_path_join(path, sizeof path, cfg->run.out, "model.safetensors", err);
@@ -387,11 +404,13 @@ static int set_up(run *r, const mlpt_topology *topo, mlpt_error *err)
         cli_check_fits(cfg, &r->model, r->threads, err) < 0 || load_data(r, err) < 0 ||
         mlpt_model_create(&cfg->model, &r->model, err) < 0)
         return -1;
+    cfg = r->cfg; /* with the classes classes = auto found */
     console_data_summary(r->log, "train", &r->train, cfg->data.n_classes);
     if (r->val.n)
         console_data_summary(r->log, "validation", &r->val, cfg->data.n_classes);
     if (r->writer)
-        console_data_summary(r->log, "test", &r->test.s, cfg->data.n_classes);
+        console_data_summary(r->log, "test", &r->data.test.s, cfg->data.n_classes);
+    console_data_origin(r->log, cfg, &r->data);
     fputc('\n', r->log);
     console_model_summary(r->log, &r->model);
 
@@ -410,7 +429,7 @@ static int finish(run *r, uint64_t fingerprint, mlpt_error *err)
     const mlpt_config *cfg = r->cfg;
     if (!r->writer)
         return 0;
-    if (report_evaluate(&r->model, &r->test.s, r->threads, &r->eval, err) < 0)
+    if (report_evaluate(&r->model, &r->data.test.s, r->threads, &r->eval, err) < 0)
         return -1;
     fputc('\n', r->log);
     report_print_summary(r->log, &r->eval);
@@ -419,8 +438,9 @@ static int finish(run *r, uint64_t fingerprint, mlpt_error *err)
      * it, and a resume has nothing left to do. */
     const mlpt_epoch_stats none = {0};
     if (save_model(r, fingerprint, err) < 0 ||
-        report_draw(r->log, cfg->run.out, cfg, &r->train, &r->test.s, &r->eval, r->history,
-                    (size_t)cfg->train.epochs, err) < 0 ||
+        (cfg->data.test_split > 0 && write_split(r, err) < 0) ||
+        report_draw(r->log, cfg->run.out, cfg, &r->train, &r->data.test.s, &r->eval,
+                    r->history, (size_t)cfg->train.epochs, err) < 0 ||
         save_checkpoint(r, cfg->train.epochs, &none, true, err) < 0)
         return -1;
     fprintf(r->log, "weights fingerprint: %016llx\n", (unsigned long long)fingerprint);

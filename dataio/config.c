@@ -36,6 +36,7 @@ typedef struct entry {
     int line;             /* file line; 0 for overrides and defaults */
     const char *source;   /* the file name, or the override assignment */
     const char *flag;     /* the flag that made the override; NULL for --set */
+    ini_span key;         /* the key as written (an alias: train_inputs); n == 0: the name */
 } entry;
 
 typedef enum { SEC_DATA, SEC_MODEL, SEC_TRAIN, SEC_RUN, SEC_REPORT, N_SECTIONS } section_id;
@@ -46,7 +47,8 @@ static const char *const section_names[] = {"data", "model", "train", "run", "re
  * whose parsing or default depends on another key come after it. */
 typedef enum {
     K_TRAIN_IMAGES, K_TRAIN_LABELS, K_TEST_IMAGES, K_TEST_LABELS,
-    K_SCALE, K_VALIDATION, K_CLASSES,
+    K_TRAIN, K_TEST, K_TARGET, K_INPUTS, K_ONE_HOT, K_DELIMITER, K_TEST_SPLIT,
+    K_SCALE, K_VALIDATION, K_NORMALIZE, K_CLASSES,
     K_INPUT, K_LAYER,
     K_OPTIMIZER, K_LEARNING_RATE, K_BETA1, K_BETA2, K_EPSILON, K_MOMENTUM, K_RHO,
     K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_METRICS,
@@ -75,6 +77,9 @@ typedef struct real_range {
 #define SCALE_RANGE {1e-3, INFINITY, false, false}
 #define FRACTION {0, 1, false, true}
 
+/* The [data] keys of one data source: arrays (IDX, NumPy) or CSV tables. */
+typedef enum { ANY_SOURCE, ARRAYS, TABLES } data_source;
+
 typedef struct key_def key_def;
 typedef int (*parse_fn)(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 typedef const char *(*default_fn)(const mlpt_config *cfg, const char *config_name,
@@ -93,6 +98,9 @@ struct key_def {
     default_fn computed_dflt;    /* default that depends on other settings */
     bool required, repeatable;
     unsigned optimizers;         /* OPT() bits of the optimizers it applies to; 0: all */
+    const char *alias;           /* another name of the same key */
+    data_source source;          /* the data source it belongs to */
+    bool test_file;              /* a test file: required unless test_split is set */
 };
 
 static const char *const optimizer_names[] = {
@@ -101,6 +109,12 @@ static const char *const optimizer_names[] = {
 static const char *const bool_names[] = {"false", "true", "no", "yes", "0", "1", NULL};
 static const char *const bind_names[] = {"none", "cores", NULL};
 static const char *const loss_names[] = {"sparse_categorical_crossentropy", NULL};
+const char *const mlpt_normalize_names[] = {
+    [MLPT_NORMALIZE_NONE] = "none", [MLPT_NORMALIZE_STANDARD] = "standard",
+    [MLPT_NORMALIZE_MINMAX] = "minmax", NULL};
+/* The words of [data] delimiter and the bytes they stand for. */
+static const char *const delimiter_names[] = {",", ";", "tab", NULL};
+static const char delimiters[] = {',', ';', '\t'};
 static const char *const metric_names[] = {"loss", "accuracy", NULL};
 /* In MLPT_FIG_* bit order. */
 static const char *const figure_names[] = {"samples", "predictions", "misclassified", "curves",
@@ -123,6 +137,9 @@ static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlp
 static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_scale(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_figures(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_columns(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_delimiter(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_normalize(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static const char *default_learning_rate(const mlpt_config *cfg, const char *config_name,
                                          char *buf, size_t cap);
 static const char *default_out(const mlpt_config *cfg, const char *config_name,
@@ -133,20 +150,45 @@ static const char *default_out(const mlpt_config *cfg, const char *config_name,
 
 static const key_def keys[N_KEYS] = {
     [K_TRAIN_IMAGES] = {SEC_DATA, "train_images", parse_path,
-        "path to the IDX image file for training", AT(data.train_images), .required = true},
+        "path to the IDX image file for training", AT(data.train_images), .required = true,
+        .alias = "train_inputs", .source = ARRAYS},
     [K_TRAIN_LABELS] = {SEC_DATA, "train_labels", parse_path,
-        "path to the IDX label file for training", AT(data.train_labels), .required = true},
+        "path to the IDX label file for training", AT(data.train_labels), .required = true,
+        .alias = "train_targets", .source = ARRAYS},
     [K_TEST_IMAGES] = {SEC_DATA, "test_images", parse_path,
-        "path to the IDX image file for evaluation", AT(data.test_images), .required = true},
+        "path to the IDX image file for evaluation", AT(data.test_images), .required = true,
+        .alias = "test_inputs", .source = ARRAYS, .test_file = true},
     [K_TEST_LABELS] = {SEC_DATA, "test_labels", parse_path,
-        "path to the IDX label file for evaluation", AT(data.test_labels), .required = true},
+        "path to the IDX label file for evaluation", AT(data.test_labels), .required = true,
+        .alias = "test_targets", .source = ARRAYS, .test_file = true},
+    [K_TRAIN] = {SEC_DATA, "train", parse_path, "path to the CSV table for training",
+        AT(data.train), .source = TABLES},
+    [K_TEST] = {SEC_DATA, "test", parse_path, "path to the CSV table for evaluation",
+        AT(data.test), .required = true, .source = TABLES, .test_file = true},
+    [K_TARGET] = {SEC_DATA, "target", parse_columns, "the target column's name",
+        AT(data.target), .min = 1, .max = 1, .required = true, .source = TABLES},
+    [K_INPUTS] = {SEC_DATA, "inputs", parse_columns,
+        "the input columns' names, or all (every column but the target)", AT(data.inputs),
+        .max = MLPT_COLUMNS_LEN, .dflt = "all", .source = TABLES},
+    [K_ONE_HOT] = {SEC_DATA, "one_hot", parse_columns,
+        "input columns of words, one-hot encoded, or none", AT(data.one_hot),
+        .max = MLPT_COLUMNS_LEN, .dflt = "none", .source = TABLES},
+    [K_DELIMITER] = {SEC_DATA, "delimiter", parse_delimiter, "the CSV field separator",
+        .choices = delimiter_names, .dflt = ",", .source = TABLES},
+    [K_TEST_SPLIT] = {SEC_DATA, "test_split", parse_double,
+        "the fraction of the training data held out as the test set, stratified by class",
+        AT(data.test_split), .range = {0, 1, true, true}},
     [K_SCALE] = {SEC_DATA, "scale", parse_scale, "the divisor of every input value",
         AT(data.scale), .range = SCALE_RANGE, .dflt = "auto"},
     [K_VALIDATION] = {SEC_DATA, "validation", parse_double,
         "the fraction of the training set held out each epoch", AT(data.validation),
         .range = FRACTION, .dflt = "0"},
+    [K_NORMALIZE] = {SEC_DATA, "normalize", parse_normalize,
+        "none, standard or minmax, fitted per input on the training part",
+        .choices = mlpt_normalize_names, .dflt = "none"},
     [K_CLASSES] = {SEC_DATA, "classes", parse_classes,
-        "the class names in label order, separated by blanks", .required = true},
+        "auto (the training data's sorted distinct targets), or the class names in label "
+        "order, separated by blanks", .required = true},
     [K_INPUT] = {SEC_MODEL, "input", parse_input, "the input dimensions, such as 784 or 28x28",
         .required = true},
     [K_LAYER] = {SEC_MODEL, "layer", parse_layer,
@@ -282,7 +324,12 @@ static int fail_value(const key_def *k, const entry *e, mlpt_error *err, const c
     va_start(ap, fmt);
     vsnprintf(what, sizeof what, fmt, ap);
     va_end(ap);
-    return fail_at(e, err, "[%s] %s = %s: %s", section_names[k->section], k->name,
+    char name[SHOWN_LEN];
+    if (e->key.n)
+        ini_clip(name, sizeof name, e->key);
+    else
+        snprintf(name, sizeof name, "%s", k->name);
+    return fail_at(e, err, "[%s] %s = %s: %s", section_names[k->section], name,
                    ini_clip(shown, sizeof shown, e->value), what);
 }
 
@@ -333,7 +380,9 @@ static int fail_unknown_key(section_id section, ini_span key, const entry *e, ml
 static int find_key(section_id section, ini_span name)
 {
     for (int k = 0; k < N_KEYS; k++)
-        if (keys[k].section == section && ini_span_eq(name, keys[k].name)) return k;
+        if (keys[k].section == section &&
+            (ini_span_eq(name, keys[k].name) || (keys[k].alias && ini_span_eq(name, keys[k].alias))))
+            return k;
     return -1;
 }
 
@@ -358,10 +407,17 @@ static int record(ini_values *v, section_id section, ini_span key, const entry *
         return 0;
     }
     entry *slot = &v->slots[id];
+    char first[SHOWN_LEN], second[SHOWN_LEN];
+    ini_clip(first, sizeof first, slot->key);
+    ini_clip(second, sizeof second, key);
+    if (slot->value.p && e->origin == MLPT_FROM_FILE && strcmp(first, second))
+        return fail_at(e, err, "[%s] %s (line %d) and %s (line %d) are two names of one key; "
+                       "give one", sec, first, slot->line, second, e->line);
     if (slot->value.p && e->origin == MLPT_FROM_FILE)
         return fail_at(e, err, "[%s] %s is set twice, on lines %d and %d; only layer may repeat",
                        sec, k->name, slot->line, e->line);
     *slot = *e;
+    slot->key = key;
     return 0;
 }
 
@@ -372,7 +428,7 @@ static int read_file_values(ini_values *v, const char *text, mlpt_error *err)
     int rc, section = -1;
     ini_start(&reader, v->name, text);
     while ((rc = ini_next(&reader, &item, err)) > 0) {
-        entry e = {item.value, MLPT_FROM_FILE, item.line, v->name, NULL};
+        entry e = {item.value, MLPT_FROM_FILE, item.line, v->name, NULL, item.key};
         if (!item.key.n) { /* a header */
             section = find_name(item.section, section_names);
             if (section < 0) return fail_unknown_section(item.section, &e, err);
@@ -622,6 +678,10 @@ static int parse_classes(const key_def *k, const entry *e, mlpt_config *cfg, mlp
     size_t len;
     ini_span rest = e->value;
     int n = 0;
+    if (ini_span_eq(e->value, "auto")) { /* the data's (see mlpt/data.h) */
+        cfg->data.n_classes = 0;
+        return 0;
+    }
     while (ini_next_word(&rest, name, sizeof name, &len)) {
         if (n == MLPT_MAX_CLASSES)
             return fail_value(k, e, err, "more than %d class names", MLPT_MAX_CLASSES);
@@ -637,6 +697,58 @@ static int parse_classes(const key_def *k, const entry *e, mlpt_config *cfg, mlp
         memcpy(cfg->data.classes[n++], name, len + 1);
     }
     cfg->data.n_classes = n; /* >= 1: the value is not blank */
+    return 0;
+}
+
+/* Where a [data] column key keeps its count. */
+static int *column_count(mlpt_config *cfg, const key_def *k)
+{
+    return k == &keys[K_TARGET] ? &cfg->data.n_targets
+           : k == &keys[K_INPUTS] ? &cfg->data.n_inputs : &cfg->data.n_one_hot;
+}
+
+/* Distinct column names (quoted when they hold blanks), at most k->max of
+ * them, packed NUL-separated into the key's field; or the key's default
+ * word (all, none) alone, which leaves the list empty. */
+static int parse_columns(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char *list = field_of(cfg, k), name[MLPT_COLUMNS_LEN];
+    size_t len, used = 0;
+    int *n = column_count(cfg, k);
+    ini_span rest = e->value;
+    *n = 0;
+    if (k->dflt && ini_span_eq(e->value, k->dflt))
+        return 0;
+    while (ini_next_word(&rest, name, sizeof name, &len)) {
+        if (len == 0 || len >= MLPT_COLUMNS_LEN - used)
+            return fail_value(k, e, err, "expected column names, together shorter than %d "
+                              "characters", MLPT_COLUMNS_LEN);
+        for (const char *p = NULL; (p = mlpt_config_next_name(list, *n, p));)
+            if (!strcmp(p, name))
+                return fail_value(k, e, err, "column '%s' is named twice", name);
+        if (*n == k->max)
+            return fail_value(k, e, err, "expected one column (several target columns are "
+                              "not supported yet)");
+        memcpy(list + used, name, len + 1);
+        used += len + 1;
+        ++*n;
+    }
+    return 0;
+}
+
+static int parse_delimiter(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    int index;
+    if (choice_value(k, e, &index, err)) return -1;
+    cfg->data.delimiter = delimiters[index];
+    return 0;
+}
+
+static int parse_normalize(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    int index;
+    if (choice_value(k, e, &index, err)) return -1;
+    cfg->data.normalize = (mlpt_normalize)index;
     return 0;
 }
 
@@ -779,6 +891,24 @@ static int fail_other_optimizer(const key_def *k, const entry *e, const mlpt_con
                    optimizer_names[cfg->train.optimizer.kind]);
 }
 
+static data_source source_of(const ini_values *v)
+{
+    return v->slots[K_TRAIN].value.p ? TABLES : ARRAYS;
+}
+
+/* A key of the data source this config does not use. */
+static int fail_other_source(const key_def *k, const entry *e, const ini_values *v,
+                             mlpt_error *err)
+{
+    char where[MLPT_ERROR_LEN];
+    if (k->source == TABLES)
+        return fail_at(e, err, "[data] %s belongs to CSV tables (train = FILE.csv), but this "
+                       "config reads arrays (train_images and train_labels)", k->name);
+    locate(&v->slots[K_TRAIN], where, sizeof where);
+    return fail_at(e, err, "[data] %s belongs to arrays, but this config reads a CSV table "
+                   "(train, %s); the two sources do not mix", k->name, where);
+}
+
 static int fail_missing(const ini_values *v, const key_def *k, mlpt_error *err)
 {
     const char *sec = section_names[k->section];
@@ -816,7 +946,8 @@ static int check_layer_stack(const ini_values *v, const mlpt_config *cfg, mlpt_e
     if (!is_softmax(&m->layers[last]))
         return fail_value(k, &v->layers[last], err, "the last layer must be `dense N softmax`: "
                           "the loss is sparse_categorical_crossentropy on softmax outputs");
-    if (m->layers[last].units != cfg->data.n_classes) {
+    /* classes = auto (0) is counted in the data, and checked there */
+    if (cfg->data.n_classes && m->layers[last].units != cfg->data.n_classes) {
         char where[MLPT_ERROR_LEN];
         locate(&v->slots[K_CLASSES], where, sizeof where);
         return fail_value(k, &v->layers[last], err, "the last layer has %d %s but [data] "
@@ -856,10 +987,25 @@ static int resolve(const ini_values *v, mlpt_config *cfg, mlpt_error *err)
             if (n) return fail_other_optimizer(k, given, cfg, err);
             continue;
         }
+        if (k->source != ANY_SOURCE && k->source != source_of(v)) {
+            if (n) return fail_other_source(k, given, v, err);
+            continue;
+        }
+        const entry *split = &v->slots[K_TEST_SPLIT];
+        if (k->test_file && split->value.p) {
+            char where[MLPT_ERROR_LEN];
+            locate(split, where, sizeof where);
+            if (n) return fail_at(given, err, "[data] %s names a test file, but test_split "
+                                  "(%s) holds the test set out of the training data; give "
+                                  "one of them", k->name, where);
+            continue;
+        }
         char buf[MLPT_PATH_LEN];
         entry dflt = {.origin = MLPT_FROM_DEFAULT, .source = v->name};
         if (!n) {
             if (k->required) return fail_missing(v, k, err);
+            if (!k->dflt && !k->computed_dflt) /* test_split, train: they choose a source */
+                continue;
             dflt.value = ini_span_of(k->computed_dflt
                                          ? k->computed_dflt(cfg, v->name, buf, sizeof buf)
                                          : k->dflt);
@@ -912,4 +1058,37 @@ int mlpt_config_load(const char *path, const mlpt_override *overrides, size_t n_
     int rc = mlpt_config_parse(path, text, overrides, n_overrides, cfg, err);
     free(text);
     return rc;
+}
+
+const char *mlpt_config_origin(const mlpt_config *cfg, const char *key, int nth, char *buf,
+                               size_t cap)
+{
+    static const char *const origins[] = {
+        [MLPT_FROM_FILE] = "", [MLPT_FROM_OVERRIDE] = "command line",
+        [MLPT_FROM_DEFAULT] = "default"};
+    for (int i = 0; i < cfg->n_settings; i++) {
+        const mlpt_setting *s = &cfg->settings[i];
+        if (strcmp(s->key, key) || nth-- > 0)
+            continue;
+        if (s->origin == MLPT_FROM_FILE)
+            snprintf(buf, cap, "%s:%d: [%s] %s = %s", cfg->path, s->line, s->section, s->key,
+                     s->value);
+        else
+            snprintf(buf, cap, "[%s] %s = %s (%s)", s->section, s->key, s->value,
+                     origins[s->origin]);
+        return buf;
+    }
+    snprintf(buf, cap, "%s", key);
+    return buf;
+}
+
+const char *mlpt_config_next_name(const char *list, int n, const char *prev)
+{
+    if (!prev)
+        return n > 0 ? list : NULL;
+    /* the names are packed: count those up to prev */
+    int index = 1;
+    for (const char *p = list; p < prev; p += strlen(p) + 1)
+        index++;
+    return index < n ? prev + strlen(prev) + 1 : NULL;
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "hash.h"
 #include "mlpt/fileio.h"
 
 /* Offsets are 32-bit: half the memory of size_t for tables of millions of
@@ -215,6 +216,8 @@ int mlpt_csv_load(const char *path, char delimiter, mlpt_csv *out, mlpt_error *e
     size_t len = 0;
     if (read_text(path, &t.text, &len, err) < 0)
         return -1;
+    t.bytes = len;
+    t.hash = mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)t.text, len);
     if (parse(&t, t.text, len, delimiter, err) < 0 || check_header(&t, err) < 0) {
         mlpt_csv_free(&t);
         return -1;
@@ -234,6 +237,18 @@ long mlpt_csv_column(const mlpt_csv *t, const char *name)
         if (!strcmp(mlpt_csv_name(t, c), name))
             return (long)c;
     return -1;
+}
+
+const char *mlpt_csv_header(const mlpt_csv *t, char *buf, size_t cap)
+{
+    size_t used = 0;
+    buf[0] = '\0';
+    for (size_t c = 0; c < t->n_cols && used < cap; c++)
+        used += (size_t)snprintf(buf + used, cap - used, "%s%s", c ? " " : "",
+                                 mlpt_csv_name(t, c));
+    if (used >= cap && cap > 4)
+        strcpy(buf + cap - 4, "...");
+    return buf;
 }
 
 const char *mlpt_csv_cell(const mlpt_csv *t, size_t r, size_t c)

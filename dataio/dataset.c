@@ -19,7 +19,7 @@ _Static_assert(MLPT_ARRAY_MAX_RANK == MLPT_IDX_MAX_RANK &&
 
 /* Whether path starts with the .npy magic; a file that cannot be read is
  * left to the IDX reader, whose error names the reason. */
-static bool is_npy(const char *path)
+static int is_npy(const char *path)
 {
     unsigned char magic[6];
     FILE *f = fopen(path, "rb");
@@ -43,35 +43,71 @@ static mlpt_idx_digest array_digest(const mlpt_array *a)
     return (mlpt_idx_digest){8 * (uint64_t)a->rank + bytes, mlpt_fnv1a(hash, a->data, bytes)};
 }
 
-/* path as an array with its digest: a .npy file, the array of a .npz
- * archive named after the last colon ("mnist.npz:x_train"), or an IDX
- * file. */
+static int load_npy(const char *path, const char *member, mlpt_array *a, mlpt_idx_digest *digest,
+                    mlpt_error *err)
+{
+    (void)member;
+    if (mlpt_npy_load(path, a, err) < 0)
+        return -1;
+    *digest = array_digest(a);
+    return 0;
+}
+
+/* FILE.npz:NAME; FILE.npz alone fails, listing the arrays it holds. */
+static int load_npz(const char *path, const char *member, mlpt_array *a, mlpt_idx_digest *digest,
+                    mlpt_error *err)
+{
+    if (mlpt_npz_load(path, member, a, err) < 0)
+        return -1;
+    *digest = array_digest(a);
+    return 0;
+}
+
+static int load_idx(const char *path, const char *member, mlpt_array *a, mlpt_idx_digest *digest,
+                    mlpt_error *err)
+{
+    (void)member;
+    mlpt_idx t;
+    if (mlpt_idx_load(path, &t, err) < 0)
+        return -1;
+    *a = (mlpt_array){.kind = t.kind, .itemsize = t.itemsize, .rank = t.rank,
+                      .count = t.count, .data = t.data};
+    memcpy(a->dims, t.dims, sizeof a->dims);
+    *digest = t.digest;
+    return 0;
+}
+
+/* The array formats, told apart by content in this order: the first whose
+ * test takes the file (the file, or the archive before the last colon with
+ * the member after it) loads it. IDX is last and takes anything, so that
+ * its reader names what is wrong with a file of no known format. (CSV
+ * tables are the one table format: see mlpt/table.h.) */
+static const struct array_format {
+    int (*is)(const char *path);
+    bool member;               /* read as ARCHIVE:MEMBER */
+    int (*load)(const char *path, const char *member, mlpt_array *a, mlpt_idx_digest *digest,
+                mlpt_error *err);
+} array_formats[] = {
+    {is_npy, false, load_npy},
+    {mlpt_npz_is_archive, false, load_npz},
+    {mlpt_npz_is_archive, true, load_npz},
+    {NULL, false, load_idx},
+};
+
+/* path as an array with its digest, in the first format that takes it. */
 static int load_array(const char *path, mlpt_array *a, mlpt_idx_digest *digest,
                       mlpt_error *err)
 {
-    int rc;
     const char *colon = strrchr(path, ':');
     char archive[FILENAME_MAX];
     snprintf(archive, sizeof archive, "%.*s", colon ? (int)(colon - path) : 0, path);
-    if (is_npy(path))
-        rc = mlpt_npy_load(path, a, err);
-    else if (mlpt_npz_is_archive(path))
-        rc = mlpt_npz_load(path, NULL, a, err); /* fails, listing the arrays */
-    else if (colon && mlpt_npz_is_archive(archive))
-        rc = mlpt_npz_load(archive, colon + 1, a, err);
-    else {
-        mlpt_idx t;
-        if (mlpt_idx_load(path, &t, err) < 0)
-            return -1;
-        *a = (mlpt_array){.kind = t.kind, .itemsize = t.itemsize, .rank = t.rank,
-                          .count = t.count, .data = t.data};
-        memcpy(a->dims, t.dims, sizeof a->dims);
-        *digest = t.digest;
-        return 0;
+    for (const struct array_format *f = array_formats;; f++) {
+        if (f->member && !colon)
+            continue;
+        const char *file = f->member ? archive : path;
+        if (!f->is || f->is(file))
+            return f->load(file, f->member ? colon + 1 : NULL, a, digest, err);
     }
-    if (rc == 0)
-        *digest = array_digest(a);
-    return rc;
 }
 
 /* ---- inputs and labels ---- */
@@ -177,6 +213,74 @@ int mlpt_dataset_load(const char *images_path, const char *labels_path,
     s->scale = 1.0f;
     s->labels = d.labels_.data;
     s->n_classes = n_classes;
+    *out = d;
+    return 0;
+}
+
+void mlpt_dataset_adopt(mlpt_dataset *d, mlpt_array inputs, mlpt_array labels)
+{
+    d->images_ = inputs;
+    d->labels_ = labels;
+    d->s.n = labels.count;
+    d->s.bytes = inputs.itemsize == 1 ? inputs.data : NULL;
+    d->s.floats = inputs.itemsize == 1 ? NULL : inputs.data;
+    d->s.labels = labels.data;
+    if (d->s.scale <= 0)
+        d->s.scale = 1.0f;
+}
+
+int mlpt_dataset_load_inputs(const char *path, mlpt_dataset *out, mlpt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    mlpt_dataset d = {0};
+    if (load_array(path, &d.images_, &d.images_digest, err) < 0 ||
+        as_inputs(path, &d.images_, err) < 0) {
+        mlpt_dataset_free(&d);
+        return -1;
+    }
+    if (d.images_.rank < 2 || d.images_.count == 0) {
+        mlpt_dataset_free(&d);
+        return mlpt_fail(err, "%s: inputs need rank >= 2 (count x sample dims) and at least "
+                         "one sample", path);
+    }
+    const size_t n = d.images_.dims[0];
+    mlpt_array labels = {.kind = MLPT_ARRAY_UINT, .itemsize = 1, .rank = 1, .dims = {n},
+                         .count = n, .data = calloc(n, 1)};
+    if (!labels.data) {
+        mlpt_dataset_free(&d);
+        return mlpt_fail(err, "%s: out of memory", path);
+    }
+    d.s.rank = d.images_.rank - 1;
+    d.s.features = d.images_.count / n;
+    memcpy(d.s.dims, d.images_.dims + 1, (size_t)d.s.rank * sizeof d.s.dims[0]);
+    mlpt_dataset_adopt(&d, d.images_, labels);
+    *out = d;
+    return 0;
+}
+
+int mlpt_dataset_take(const mlpt_dataset *src, const size_t *rows, size_t n, mlpt_dataset *out,
+                      mlpt_error *err)
+{
+    const mlpt_samples *s = &src->s;
+    const size_t width = s->features * (s->bytes ? 1 : sizeof(float));
+    mlpt_dataset d = *src;
+    mlpt_array inputs = {.kind = s->bytes ? MLPT_ARRAY_UINT : MLPT_ARRAY_FLOAT,
+                         .itemsize = s->bytes ? 1 : 4, .rank = 2, .dims = {n, s->features},
+                         .count = n * s->features, .data = malloc(n * width + 1)};
+    mlpt_array labels = {.kind = MLPT_ARRAY_UINT, .itemsize = 1, .rank = 1, .dims = {n},
+                         .count = n, .data = malloc(n + 1)};
+    memset(out, 0, sizeof *out);
+    if (!inputs.data || !labels.data) {
+        free(inputs.data);
+        free(labels.data);
+        return mlpt_fail(err, "out of memory for %zu samples", n);
+    }
+    const unsigned char *from = s->bytes ? (const void *)s->bytes : (const void *)s->floats;
+    for (size_t i = 0; i < n; i++) {
+        memcpy((unsigned char *)inputs.data + i * width, from + rows[i] * width, width);
+        ((uint8_t *)labels.data)[i] = s->labels[rows[i]];
+    }
+    mlpt_dataset_adopt(&d, inputs, labels);
     *out = d;
     return 0;
 }

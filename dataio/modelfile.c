@@ -329,6 +329,194 @@ static const char *meta(const json_t *md, const char *key)
     return json_string_value(json_object_get(md, key));
 }
 
+/* ---- the data metadata: how inputs were read (optional entries) ---- */
+
+/* "table" and "normalization" as JSON text, parsed with duplicates
+ * refused; NULL (and an error) when it is not an object. */
+static json_t *meta_json(const where *w, const json_t *md, const char *key)
+{
+    char field[FIELD_LEN];
+    json_error_t jerr;
+    json_t *v = json_loads(meta(md, key), JSON_REJECT_DUPLICATES, &jerr);
+    if (!json_is_object(v)) {
+        json_decref(v);
+        fail_at(w, meta_field(field, key, 0), "expected a JSON object as text%s%s",
+                v ? "" : ": ", v ? "" : show(jerr.text).s);
+        return NULL;
+    }
+    return v;
+}
+
+/* A non-empty single-line name from the file, copied. */
+static char *name_of(const json_t *v)
+{
+    const char *s = json_string_value(v);
+    if (!s || !*s)
+        return NULL;
+    for (const char *p = s; *p; p++)
+        if (iscntrl((unsigned char)*p))
+            return NULL;
+    return strdup(s);
+}
+
+/* One column entry: {"name": NAME} or {"name": NAME, "one_hot": [sorted
+ * distinct words]}. */
+static bool parse_column(const json_t *entry, mlpt_table_column *col)
+{
+    const json_t *levels = json_object_get(entry, "one_hot");
+    if (!json_is_object(entry) || json_object_size(entry) != 1u + (levels != NULL) ||
+        !(col->name = name_of(json_object_get(entry, "name"))))
+        return false;
+    if (!levels)
+        return true;
+    if (!json_is_array(levels) || json_array_size(levels) == 0 ||
+        !(col->levels = calloc(json_array_size(levels), sizeof *col->levels)))
+        return false;
+    for (size_t l = 0; l < json_array_size(levels); l++) {
+        const char *word = json_string_value(json_array_get(levels, l));
+        if (!word || (l > 0 && strcmp(col->levels[l - 1], word) >= 0) ||
+            !(col->levels[col->n_levels++] = strdup(word)))
+            return false;
+    }
+    return true;
+}
+
+static int read_table(const where *w, const json_t *md, size_t width, mlpt_model_info *info)
+{
+    char field[FIELD_LEN];
+    if (!json_object_get(md, "table"))
+        return 0;
+    json_t *t = meta_json(w, md, "table");
+    if (!t)
+        return -1;
+    mlpt_table_schema *s = &info->table;
+    const json_t *cols = json_object_get(t, "columns");
+    const char *delim = json_string_value(json_object_get(t, "delimiter"));
+    bool ok = json_object_size(t) == 3 && json_is_array(cols) && json_array_size(cols) > 0 &&
+              delim && strlen(delim) == 1 && strchr(",;\t", delim[0]) &&
+              (s->target = name_of(json_object_get(t, "target"))) &&
+              (s->columns = calloc(json_array_size(cols), sizeof *s->columns));
+    if (ok)
+        s->delimiter = delim[0];
+    for (size_t c = 0; ok && c < json_array_size(cols); c++)
+        ok = parse_column(json_array_get(cols, c), &s->columns[s->n_columns++]);
+    json_decref(t);
+    if (!ok)
+        return fail_at(w, meta_field(field, "table", 0), "expected {\"target\": NAME, "
+                       "\"delimiter\": \",\" \";\" or tab, \"columns\": [{\"name\": NAME} or "
+                       "{\"name\": NAME, \"one_hot\": [sorted distinct words]}, ...]}");
+    if (mlpt_table_width(s) != width)
+        return fail_at(w, meta_field(field, "table", 0), "its columns make %zu input values, "
+                       "but the model takes %zu", mlpt_table_width(s), width);
+    return 0;
+}
+
+/* One float32 per input value, finite (factors also non-zero). */
+static bool parse_floats(const json_t *a, size_t n, bool nonzero, float **out)
+{
+    if (!json_is_array(a) || json_array_size(a) != n || !(*out = malloc(n * sizeof **out)))
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(a, i);
+        const double x = json_number_value(v);
+        if (!json_is_number(v) || !isfinite((float)x) || (nonzero && (float)x == 0.0f))
+            return false;
+        (*out)[i] = (float)x;
+    }
+    return true;
+}
+
+static int read_normalization(const where *w, const json_t *md, size_t width,
+                              mlpt_model_info *info)
+{
+    char field[FIELD_LEN];
+    if (!json_object_get(md, "normalization"))
+        return 0;
+    json_t *n = meta_json(w, md, "normalization");
+    if (!n)
+        return -1;
+    const char *method = json_string_value(json_object_get(n, "method"));
+    const int how = method ? find_name(method, mlpt_normalize_names) : -1;
+    const bool ok = how > MLPT_NORMALIZE_NONE && json_object_size(n) == 3 &&
+                    parse_floats(json_object_get(n, "shift"), width, false, &info->shift) &&
+                    parse_floats(json_object_get(n, "factor"), width, true, &info->factor);
+    json_decref(n);
+    if (!ok)
+        return fail_at(w, meta_field(field, "normalization", 0), "expected {\"method\": "
+                       "\"standard\" or \"minmax\", \"shift\": [...], \"factor\": [...]}, "
+                       "%zu finite numbers each (factors not 0)", width);
+    info->normalize = (mlpt_normalize)how;
+    return 0;
+}
+
+static int set_meta(const where *w, json_t *md, const char *key, const char *value)
+{
+    char field[FIELD_LEN];
+    /* json_string refuses text that is not UTF-8; set_new then fails. */
+    if (json_object_set_new(md, key, json_string(value)) < 0)
+        return fail_at(w, meta_field(field, key, 0), "not valid UTF-8 text (or out of memory)");
+    return 0;
+}
+
+static json_t *table_json(const mlpt_table_schema *s)
+{
+    const char delim[2] = {s->delimiter, '\0'};
+    json_t *cols = json_array();
+    for (size_t c = 0; c < s->n_columns; c++) {
+        json_t *col = json_pack("{s:s}", "name", s->columns[c].name);
+        if (s->columns[c].n_levels) {
+            json_t *levels = json_array();
+            for (size_t l = 0; l < s->columns[c].n_levels; l++)
+                json_array_append_new(levels, json_string(s->columns[c].levels[l]));
+            json_object_set_new(col, "one_hot", levels);
+        }
+        json_array_append_new(cols, col);
+    }
+    return json_pack("{s:s, s:s, s:o}", "target", s->target, "delimiter", delim, "columns",
+                     cols);
+}
+
+static json_t *normalization_json(const mlpt_model_info *info, size_t width)
+{
+    json_t *shift = json_array(), *factor = json_array();
+    for (size_t i = 0; i < width; i++) {
+        json_array_append_new(shift, json_real(info->shift[i]));
+        json_array_append_new(factor, json_real(info->factor[i]));
+    }
+    return json_pack("{s:s, s:o, s:o}", "method", mlpt_normalize_names[info->normalize],
+                     "shift", shift, "factor", factor);
+}
+
+/* Sets the optional entries info has; -1 with an error naming the entry. */
+static int add_data_metadata(const where *w, json_t *md, const mlpt_model *m,
+                             const mlpt_model_info *info)
+{
+    const struct {
+        const char *key;
+        json_t *value;
+    } entries[] = {
+        {"table", info->table.delimiter ? table_json(&info->table) : NULL},
+        {"normalization", info->normalize ? normalization_json(info, m->input_width) : NULL},
+    };
+    int rc = 0;
+    for (size_t i = 0; i < sizeof entries / sizeof entries[0]; i++) {
+        const bool wanted = i == 0 ? info->table.delimiter != '\0'
+                                  : info->normalize != MLPT_NORMALIZE_NONE;
+        char *text = entries[i].value ? json_dumps(entries[i].value, JSON_COMPACT |
+                                                   JSON_PRESERVE_ORDER) : NULL;
+        if (rc == 0 && wanted && !text) {
+            char field[FIELD_LEN];
+            rc = fail_at(w, meta_field(field, entries[i].key, 0), "not valid UTF-8 text (or "
+                         "out of memory)");
+        }
+        if (rc == 0 && text)
+            rc = set_meta(w, md, entries[i].key, text);
+        free(text);
+        json_decref(entries[i].value);
+    }
+    return rc;
+}
+
 /* Parses and checks __metadata__: the layer stack (planned into m, without
  * parameters), classes, scale and fingerprint into info. */
 static int read_metadata(const where *w, const json_t *header, mlpt_model *m,
@@ -369,19 +557,11 @@ static int read_metadata(const where *w, const json_t *header, mlpt_model *m,
     if (!parse_fingerprint(meta(md, "fingerprint"), &info->fingerprint))
         return fail_at(w, meta_field(field, "fingerprint", 0), "\"%s\": expected %d hex digits",
                        show(meta(md, "fingerprint")).s, FINGERPRINT_DIGITS);
-    return 0;
+    return read_table(w, md, m->input_width, info) < 0 ||
+           read_normalization(w, md, m->input_width, info) < 0 ? -1 : 0;
 }
 
 /* ---- writing ---- */
-
-static int set_meta(const where *w, json_t *md, const char *key, const char *value)
-{
-    char field[FIELD_LEN];
-    /* json_string refuses text that is not UTF-8; set_new then fails. */
-    if (json_object_set_new(md, key, json_string(value)) < 0)
-        return fail_at(w, meta_field(field, key, 0), "not valid UTF-8 text (or out of memory)");
-    return 0;
-}
 
 static json_t *tensor_entry(const tensor *t, size_t begin)
 {
@@ -422,7 +602,7 @@ static int add_metadata(const where *w, json_t *header, const mlpt_model *m,
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
         if (set_meta(w, md, metadata_keys[i], values[i]) < 0)
             return -1;
-    return 0;
+    return add_data_metadata(w, md, m, info);
 }
 
 /* The header: each tensor in layer order, then __metadata__, checked by
@@ -441,8 +621,11 @@ static json_t *build_header(const where *w, const mlpt_model *m, const mlpt_mode
         return NULL;
     }
     mlpt_model planned;
-    mlpt_model_info parsed;
-    if (add_metadata(w, header, m, info) < 0 || read_metadata(w, header, &planned, &parsed) < 0) {
+    mlpt_model_info parsed = {0};
+    const int rc = add_metadata(w, header, m, info) < 0 ||
+                   read_metadata(w, header, &planned, &parsed) < 0 ? -1 : 0;
+    mlpt_model_info_free(&parsed);
+    if (rc < 0) {
         json_decref(header);
         return NULL;
     }
@@ -720,4 +903,8 @@ void mlpt_model_info_free(mlpt_model_info *info)
 {
     free(info->config_text);
     info->config_text = NULL;
+    mlpt_table_schema_free(&info->table);
+    free(info->shift);
+    free(info->factor);
+    info->shift = info->factor = NULL;
 }

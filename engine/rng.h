@@ -14,7 +14,8 @@
 typedef enum {
     MLPT_STREAM_INIT = 1,    /* (layer, parameter index / 4, 0) */
     MLPT_STREAM_SHUFFLE = 2, /* (epoch, position, retry) */
-    MLPT_STREAM_DROPOUT = 3  /* (epoch, sample id, unit / 4); layer in word 0 */
+    MLPT_STREAM_DROPOUT = 3, /* (epoch, sample id, unit / 4); layer in word 0 */
+    MLPT_STREAM_SPLIT = 4    /* (class, position, retry): the test_split hold-out */
 } mlpt_stream;
 
 /* Four independent uniform 32-bit words for counter
@@ -36,5 +37,10 @@ static inline float mlpt_unit_float(uint32_t u)
 /* Writes a uniformly random permutation of 0..n-1 into order (Fisher-Yates
  * with unbiased bounded draws keyed by (seed, epoch, position)). */
 void mlpt_shuffle(uint64_t seed, uint32_t epoch, uint32_t *order, size_t n);
+
+/* The same permutation rule with draws keyed by (seed, stream, a,
+ * position): mlpt_shuffle is stream MLPT_STREAM_SHUFFLE with a = epoch. */
+void mlpt_shuffle_keyed(uint64_t seed, mlpt_stream stream, uint32_t a, uint32_t *order,
+                        size_t n);
 
 #endif

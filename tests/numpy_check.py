@@ -1,9 +1,12 @@
 #!/usr/bin/python3
-"""numpy_check.py MODEL IMAGES_IDX PREDICTIONS_JSONL N
+"""numpy_check.py MODEL INPUTS PREDICTIONS_JSONL N
 
-Recomputes mlptrain's predictions for the first N images with NumPy alone:
+Recomputes mlptrain's predictions for the first N inputs with NumPy alone:
 the weights come from the safetensors file MODEL (parsed here, not with
-mlptrain), the layer stack and input scale from its __metadata__. Compares
+mlptrain), the layer stack, input scale, normalization and (for a model
+trained on a CSV table) the input columns and one-hot words from its
+__metadata__. INPUTS is an IDX image file, or a CSV file for a table model
+(read here with the csv module, its columns by name). Compares
 them with PREDICTIONS_JSONL, mlptrain's output: one JSON object per image,
 in order, with "index", "predicted" (class index) and "probabilities".
 
@@ -90,6 +93,35 @@ def read_images(path, count, width, scale):
     return pixels.reshape(count, width).astype(np.float64) / scale
 
 
+def read_table(path, count, meta):
+    """The first count rows of a CSV file as the model's "table" entry says:
+    its columns by name, a number each or one 0/1 value per one-hot word."""
+    import csv
+    table = json.loads(meta["table"])
+    delimiter = {"tab": "\t"}.get(table["delimiter"], table["delimiter"])
+    with open(path, newline="") as f:
+        rows = list(csv.DictReader(f, delimiter=delimiter))[:count]
+    require(len(rows) == count, f"{path}: {len(rows)} rows, fewer than {count}")
+    x = []
+    for row in rows:
+        values = []
+        for col in table["columns"]:
+            if "one_hot" in col:
+                values += [1.0 if row[col["name"]] == w else 0.0 for w in col["one_hot"]]
+            else:
+                values.append(float(row[col["name"]]))
+        x.append(values)
+    return np.array(x, dtype=np.float64) / float(meta["scale"])
+
+
+def normalize(x, meta):
+    """(x - shift) * factor, as the model file's "normalization" entry says."""
+    if "normalization" not in meta:
+        return x
+    n = json.loads(meta["normalization"])
+    return (x - np.array(n["shift"])) * np.array(n["factor"])
+
+
 def read_predictions(path, count, n_classes):
     """(predicted classes, probabilities) from the first count lines."""
     predicted, probabilities = [], []
@@ -110,7 +142,11 @@ def read_predictions(path, count, n_classes):
 
 def check(model_path, images_path, predictions_path, count):
     meta, dense = load_model(model_path)
-    x = read_images(images_path, count, dense[0][0].shape[0], float(meta["scale"]))
+    if "table" in meta:
+        x = read_table(images_path, count, meta)
+    else:
+        x = read_images(images_path, count, dense[0][0].shape[0], float(meta["scale"]))
+    x = normalize(x, meta)
     for kernel, bias, activation in dense:
         x = ACTIVATIONS[activation](x @ kernel + bias)
     predicted, probabilities = read_predictions(predictions_path, count, x.shape[1])

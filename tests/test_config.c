@@ -168,6 +168,7 @@ Test(config, tutorial_settings_in_schema_order)
         {"data", "test_labels", "data/mnist/t10k-labels-idx1-ubyte", MLPT_FROM_FILE, 5},
         {"data", "scale", "255", MLPT_FROM_FILE, 6},
         {"data", "validation", "0", MLPT_FROM_FILE, 7},
+        {"data", "normalize", "none", MLPT_FROM_DEFAULT, 0},
         {"data", "classes", "0 1 2 3 4 5 6 7 8 9", MLPT_FROM_FILE, 8},
         {"model", "input", "28x28", MLPT_FROM_FILE, 11},
         {"model", "layer", "dense 128 relu", MLPT_FROM_FILE, 12},
@@ -812,4 +813,97 @@ Test(config, text_is_utf8_and_class_names_have_no_control_characters)
     fails_with_set("data.classes=x \xff z", "--set data.classes=x", "not UTF-8");
     parses(PATHS "classes = caf\xc3\xa9 th\xc3\xa9 \xe2\x82\xac\n" MODEL);
     cr_assert_str_eq(cfg.data.classes[0], "caf\xc3\xa9");
+}
+
+/* ---- [data]: the array keys' other names, CSV tables, and what the data decides ---- */
+
+#define TABLE "[data]\ntrain = t.csv\ntarget = kind\n"   /* 3 lines */
+
+Test(config, array_keys_have_input_and_target_names)
+{
+    parses("[data]\ntrain_inputs = a\ntrain_targets = b\ntest_inputs = c\ntest_targets = d\n"
+           "classes = 0 1 2\n" MODEL);
+    cr_assert_str_eq(cfg.data.train_images, "a");
+    cr_assert_str_eq(cfg.data.train_labels, "b");
+    cr_assert_str_eq(cfg.data.test_images, "c");
+    cr_assert_str_eq(cfg.data.test_labels, "d");
+    fails("[data]\ntrain_images = a\ntrain_inputs = b\n", "t.ini:3: ",
+          "[data] train_images (line 2) and train_inputs (line 3) are two names of one key");
+    fails("[data]\ntrain_inputs = a\ntrain_labels = b\ntest_images = c\ntest_labels = d\n"
+          "classes = 0\n[model]\ninput = 4\nlayer = dense 1 softmax\n"
+          "[data]\ntrain_inputs = -\n", "t.ini:11: ", "set twice, on lines 2 and 11");
+    /* a value is named as written */
+    fails("[data]\ntrain_inputs = \"\"\n", "t.ini:2: ", "[data] train_inputs = \"\": expected a "
+          "non-empty path");
+}
+
+Test(config, csv_table_keys)
+{
+    parses(TABLE "inputs = a \"b c\" d\none_hot = d\ndelimiter = tab\ntest_split = 0.25\n"
+           "normalize = minmax\nclasses = auto\n" MODEL);
+    cr_assert_str_eq(cfg.data.train, "t.csv");
+    cr_assert_str_eq(cfg.data.target, "kind");
+    cr_assert_eq(cfg.data.n_targets, 1);
+    cr_assert_eq(cfg.data.n_inputs, 3);
+    const char *name = mlpt_config_next_name(cfg.data.inputs, cfg.data.n_inputs, NULL);
+    cr_assert_str_eq(name, "a");
+    cr_assert_str_eq(name = mlpt_config_next_name(cfg.data.inputs, 3, name), "b c");
+    cr_assert_str_eq(name = mlpt_config_next_name(cfg.data.inputs, 3, name), "d");
+    cr_assert_null(mlpt_config_next_name(cfg.data.inputs, 3, name));
+    cr_assert_eq(cfg.data.n_one_hot, 1);
+    cr_assert_eq(cfg.data.delimiter, '\t');
+    cr_assert_eq(cfg.data.test_split, 0.25);
+    cr_assert_eq(cfg.data.normalize, MLPT_NORMALIZE_MINMAX);
+    cr_assert_eq(cfg.data.n_classes, 0, "auto: the data decides");
+    cr_assert_null(find_setting("data", "train_images"));
+
+    /* the defaults, each a setting */
+    parses(TABLE "test = u.csv\nclasses = x y z\n" MODEL);
+    cr_assert_eq(cfg.data.n_inputs, 0);
+    cr_assert_eq(cfg.data.n_one_hot, 0);
+    cr_assert_eq(cfg.data.delimiter, ',');
+    cr_assert_eq(cfg.data.normalize, MLPT_NORMALIZE_NONE);
+    cr_assert_str_eq(find_setting("data", "inputs")->value, "all");
+    cr_assert_str_eq(find_setting("data", "one_hot")->value, "none");
+    cr_assert_eq(find_setting("data", "delimiter")->origin, MLPT_FROM_DEFAULT);
+    cr_assert_null(find_setting("data", "test_split"));
+}
+
+Test(config, csv_table_errors)
+{
+    fails(TABLE "train_images = a\nclasses = auto\n" MODEL, "t.ini:4: ",
+          "[data] train_images belongs to arrays, but this config reads a CSV table "
+          "(train, t.ini:2); the two sources do not mix");
+    fails(DATA "target = kind\n" MODEL, "t.ini:7: ",
+          "[data] target belongs to CSV tables (train = FILE.csv)");
+    fails("[data]\ntrain = t.csv\ntest = u.csv\nclasses = auto\n" MODEL, "t.ini: ",
+          "[data] is missing required key 'target'");
+    fails(TABLE "classes = auto\n" MODEL, "t.ini: ", "missing required key 'test'");
+    fails(TABLE "test = u.csv\ntest_split = 0.2\nclasses = auto\n" MODEL, "t.ini:4: ",
+          "[data] test names a test file, but test_split (t.ini:5) holds the test set out");
+    fails(PATHS "test_split = 0.2\nclasses = 0 1 2\n" MODEL, "t.ini:4: ",
+          "[data] test_images names a test file, but test_split (t.ini:6)");
+    fails(TABLE "test_split = 1\nclasses = auto\n" MODEL, "t.ini:4: ",
+          "[data] test_split = 1: expected a number in (0, 1)");
+    fails(TABLE "test_split = 0.2\ntarget = a b\n" MODEL, "t.ini:5: ",
+          "[data] target is set twice");
+    fails("[data]\ntrain = t.csv\ntarget = a b\ntest_split = 0.2\nclasses = auto\n" MODEL,
+          "t.ini:3: ", "[data] target = a b: expected one column");
+    fails(TABLE "test_split = 0.2\ninputs = a b a\nclasses = auto\n" MODEL, "t.ini:5: ",
+          "column 'a' is named twice");
+    fails(TABLE "test_split = 0.2\ndelimiter = |\nclasses = auto\n" MODEL, "t.ini:5: ",
+          "[data] delimiter = |: expected one of , ; tab");
+    fails(TABLE "test_split = 0.2\nnormalize = zscore\nclasses = auto\n" MODEL, "t.ini:5: ",
+          "[data] normalize = zscore: expected one of none standard minmax");
+}
+
+Test(config, classes_auto_leaves_the_count_to_the_data)
+{
+    parses(PATHS "classes = auto\n[model]\ninput = 4\nlayer = dense 7 softmax\n");
+    cr_assert_eq(cfg.data.n_classes, 0);
+    char where[256];
+    cr_assert_str_eq(mlpt_config_origin(&cfg, "layer", 0, where, sizeof where),
+                     "t.ini:9: [model] layer = dense 7 softmax");
+    cr_assert_str_eq(mlpt_config_origin(&cfg, "normalize", 0, where, sizeof where),
+                     "[data] normalize = none (default)");
 }

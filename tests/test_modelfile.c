@@ -725,3 +725,89 @@ Test(modelfile, save_refuses_bad_scale_and_config)
     info.config_text = "caf\xe9"; /* Latin-1: JSON strings are UTF-8 */
     expect_save_failure(&info, "__metadata__ \"config\": not valid UTF-8");
 }
+
+/* ---- what a table model keeps: its columns and its normalization ---- */
+
+/* The fixture (12 inputs) as a model of a table: 10 numbers and a one-hot
+ * column of 2 words, normalized. */
+static const char *save_table_fixture(const char *name, float *shift, float *factor)
+{
+    static char col_names[11][8], *levels[] = {"blue", "red"};
+    mlpt_table_column cols[11];
+    for (int c = 0; c < 10; c++) {
+        snprintf(col_names[c], sizeof col_names[c], "x%d", c);
+        cols[c] = (mlpt_table_column){.name = col_names[c]};
+    }
+    cols[10] = (mlpt_table_column){.name = "colour", .n_levels = 2, .levels = levels};
+    for (int i = 0; i < 12; i++) {
+        shift[i] = i < 10 ? 0.1f * (float)i - 0.3f : 0.0f;
+        factor[i] = i < 10 ? 1.0f / (float)(i + 3) : 1.0f;
+    }
+    const char *path = scratch_path(name);
+    mlpt_model m = fixture_model();
+    mlpt_model_info info = fixture_info();
+    info.table = (mlpt_table_schema){.delimiter = ';', .target = "kind", .n_columns = 11,
+                                     .columns = cols};
+    info.normalize = MLPT_NORMALIZE_STANDARD;
+    info.shift = shift;
+    info.factor = factor;
+    mlpt_error err;
+    cr_assert_eq(mlpt_model_save(path, &m, &info, &err), 0, "%s", err.msg);
+    mlpt_model_free(&m);
+    return path;
+}
+
+Test(modelfile, table_and_normalization_round_trip)
+{
+    float shift[12], factor[12];
+    const char *path = save_table_fixture("t.safetensors", shift, factor);
+    mlpt_model m;
+    mlpt_model_info info;
+    mlpt_error err;
+    cr_assert_eq(mlpt_model_load(path, &m, &info, &err), 0, "%s", err.msg);
+    cr_assert_eq(info.table.delimiter, ';');
+    cr_assert_str_eq(info.table.target, "kind");
+    cr_assert_eq(info.table.n_columns, 11);
+    cr_assert_str_eq(info.table.columns[3].name, "x3");
+    cr_assert_eq(info.table.columns[10].n_levels, 2);
+    cr_assert_str_eq(info.table.columns[10].levels[1], "red");
+    cr_assert_eq(info.normalize, MLPT_NORMALIZE_STANDARD);
+    cr_assert_arr_eq(info.shift, shift, sizeof shift, "float32 values round-trip exactly");
+    cr_assert_arr_eq(info.factor, factor, sizeof factor);
+    mlpt_model_info_free(&info);
+    mlpt_model_free(&m);
+    /* a model of arrays has neither */
+    path = save_fixture("m.safetensors");
+    cr_assert_eq(mlpt_model_load(path, &m, &info, &err), 0, "%s", err.msg);
+    cr_assert_eq(info.table.delimiter, '\0');
+    cr_assert_eq(info.normalize, MLPT_NORMALIZE_NONE);
+    cr_assert_null(info.shift);
+    mlpt_model_info_free(&info);
+    mlpt_model_free(&m);
+}
+
+Test(modelfile, rejects_bad_table_and_normalization)
+{
+    static const char *const tables[] = {
+        "not json", "[]", "{\"target\": \"k\", \"delimiter\": \",\"}",
+        "{\"target\": \"k\", \"delimiter\": \"|\", \"columns\": [{\"name\": \"a\"}]}",
+        "{\"target\": \"\", \"delimiter\": \",\", \"columns\": [{\"name\": \"a\"}]}",
+        "{\"target\": \"k\", \"delimiter\": \",\", \"columns\": [{\"name\": \"a\", \"x\": 1}]}",
+        "{\"target\": \"k\", \"delimiter\": \",\", \"columns\": "
+        "[{\"name\": \"a\", \"one_hot\": [\"b\", \"a\"]}]}", /* not sorted */
+        "{\"target\": \"k\", \"delimiter\": \",\", \"columns\": [{\"name\": \"a\"}]}", /* 1 != 12 */
+    };
+    expect_meta_failures("table", tables, ARRAY_LEN(tables));
+    static const char *const norms[] = {
+        "{\"method\": \"none\", \"shift\": [], \"factor\": []}",
+        "{\"method\": \"standard\", \"shift\": [1], \"factor\": [1]}",
+        "{\"method\": \"minmax\", \"shift\": [0,0,0,0,0,0,0,0,0,0,0,0], "
+        "\"factor\": [1,1,1,1,1,1,1,1,1,1,1,0]}",
+        "{\"method\": \"minmax\", \"shift\": [0,0,0,0,0,0,0,0,0,0,0,1e39], "
+        "\"factor\": [1,1,1,1,1,1,1,1,1,1,1,1]}",
+    };
+    expect_meta_failures("normalization", norms, ARRAY_LEN(norms));
+    expect_meta_failure("table", "{\"target\": \"k\", \"delimiter\": \",\", \"columns\": "
+                        "[{\"name\": \"a\"}]}", "its columns make 1 input values, but the model "
+                        "takes 12");
+}

@@ -31,6 +31,18 @@ extern "C" {
 #define MLPT_MAX_CLASSES 256
 #define MLPT_CLASS_NAME_LEN 48
 #define MLPT_MAX_SETTINGS 96
+#define MLPT_COLUMNS_LEN 4096 /* column names of one [data] key, NUL-separated */
+
+/* [data] normalize: how each input value is centred and scaled, fitted on
+ * the training part only (see mlpt/data.h). */
+typedef enum {
+    MLPT_NORMALIZE_NONE,
+    MLPT_NORMALIZE_STANDARD, /* (x - mean) / std, population std; 1 for a constant */
+    MLPT_NORMALIZE_MINMAX    /* (x - min) / (max - min); 1 for a constant */
+} mlpt_normalize;
+
+/* The words of mlpt_normalize, in its order, NULL-terminated. */
+extern const char *const mlpt_normalize_names[];
 
 /* The figures a run draws ([report] figures), as bits. */
 enum {
@@ -59,12 +71,26 @@ typedef struct mlpt_setting {
 typedef struct mlpt_config {
     char path[MLPT_PATH_LEN];   /* the config file as given */
 
+    /* Two sources: arrays (train_images..., also named train_inputs...)
+     * or CSV tables (train, test); train[0] != '\0' picks the tables. The
+     * other source's fields stay empty. */
     struct {
         char train_images[MLPT_PATH_LEN], train_labels[MLPT_PATH_LEN];
         char test_images[MLPT_PATH_LEN], test_labels[MLPT_PATH_LEN];
+        char train[MLPT_PATH_LEN], test[MLPT_PATH_LEN]; /* CSV tables */
+        /* column names, each NUL-terminated one after the other */
+        char target[MLPT_COLUMNS_LEN];
+        int n_targets;          /* 1 (more are refused for now) */
+        char inputs[MLPT_COLUMNS_LEN];
+        int n_inputs;           /* 0: every column but the target */
+        char one_hot[MLPT_COLUMNS_LEN];
+        int n_one_hot;
+        char delimiter;         /* ',' ';' or '\t' */
+        double test_split;      /* (0, 1): held out of the training data; 0: test files */
         float scale;            /* >= 1e-3, or 0 (auto: see mlpt_dataset_scale) */
         double validation;      /* fraction held out, [0, 1); default 0 */
-        int n_classes;          /* 1..MLPT_MAX_CLASSES */
+        mlpt_normalize normalize;
+        int n_classes;          /* 1..MLPT_MAX_CLASSES; 0: auto, the data's sorted values */
         char classes[MLPT_MAX_CLASSES][MLPT_CLASS_NAME_LEN];
     } data;
 
@@ -121,6 +147,16 @@ char *mlpt_config_read(const char *path, mlpt_error *err);
  * the file in messages. */
 int mlpt_config_parse(const char *name, const char *text, const mlpt_override *overrides,
                       size_t n_overrides, mlpt_config *cfg, mlpt_error *err);
+
+/* Where the nth setting named key came from, with its value, as errors
+ * name it: "configs/mnist.ini:14: [model] input = 28x28", or "[model]
+ * input = 28x28 (command line)"; the key alone when it is not set. */
+const char *mlpt_config_origin(const mlpt_config *cfg, const char *key, int nth, char *buf,
+                               size_t cap);
+
+/* The next of the n names packed NUL-separated in list (a [data] column
+ * key): NULL after the last. Start with prev = NULL. */
+const char *mlpt_config_next_name(const char *list, int n, const char *prev);
 
 /* Parses s as the config parses an unsigned 64-bit value (train.seed):
  * decimal digits only, without sign or blanks, up to UINT64_MAX. Returns

@@ -28,6 +28,8 @@ typedef struct mlpt_csv {
     char *text;            /* every cell, unquoted and NUL-terminated; owned */
     uint32_t *cells;       /* (n_rows + 1) x n_cols offsets into text; row 0 is the header */
     uint32_t *lines;       /* n_rows + 1 line numbers, where each record starts */
+    uint64_t bytes, hash;  /* the text as read (inflated) and its FNV-1a: what a
+                              resumed run checks */
 } mlpt_csv;
 
 /* Reads and parses path (delimiter ',', ';', '\t' or any byte but a quote,
@@ -39,6 +41,10 @@ int mlpt_csv_load(const char *path, char delimiter, mlpt_csv *out, mlpt_error *e
 
 /* The column named name, or -1. */
 long mlpt_csv_column(const mlpt_csv *t, const char *name);
+
+/* The header's names joined by blanks into buf, for messages ("its
+ * columns: date rain kind"); clipped with "..." to cap. */
+const char *mlpt_csv_header(const mlpt_csv *t, char *buf, size_t cap);
 
 /* Column c's name. */
 const char *mlpt_csv_name(const mlpt_csv *t, size_t c);

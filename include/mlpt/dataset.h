@@ -36,6 +36,20 @@ typedef struct mlpt_dataset {
 int mlpt_dataset_load(const char *images_path, const char *labels_path,
                       int n_classes, mlpt_dataset *out, mlpt_error *err);
 
+/* An input file alone, as predict reads it (rank >= 2, as images_path
+ * above), with labels all 0. */
+int mlpt_dataset_load_inputs(const char *path, mlpt_dataset *out, mlpt_error *err);
+
+/* Samples rows[0..n) of src, copied into a set of its own (the digests are
+ * src's: they name the files the rows came from). */
+int mlpt_dataset_take(const mlpt_dataset *src, const size_t *rows, size_t n, mlpt_dataset *out,
+                      mlpt_error *err);
+
+/* Makes d own `inputs` (n x features bytes or floats, with features and
+ * dims already set in d->s) and `labels` (n bytes), and points d->s at
+ * them: for sets built in memory (tables). */
+void mlpt_dataset_adopt(mlpt_dataset *d, mlpt_array inputs, mlpt_array labels);
+
 /* A view of samples [first, first + n) of src that shares its storage: used
  * for the validation split. A range beyond src is clamped to it. The view
  * must not outlive src and is never freed. */

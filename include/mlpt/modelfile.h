@@ -15,6 +15,15 @@
  *   scale        the input divisor, e.g. "255"
  *   fingerprint  mlpt_model_fingerprint as 16 hex digits
  *   config       the config text the model was trained from
+ * and, only when there is one:
+ *   table        (a model trained on a CSV table) JSON text: {"target": NAME,
+ *                "delimiter": ",", "columns": [{"name": NAME}, {"name": NAME,
+ *                "one_hot": [WORD, ...]}, ...]}: the input columns in input
+ *                order; a one-hot column is one 0/1 input per word (sorted)
+ *   normalization  JSON text: {"method": "standard" or "minmax", "shift":
+ *                [...], "factor": [...]}, one number per input value (each
+ *                a float32): the first layer takes (x / scale - shift) *
+ *                factor
  * so PyTorch and NumPy users can load the weights, and mlptrain can rebuild
  * the model from the file alone. */
 #ifndef MLPT_MODELFILE_H
@@ -25,6 +34,7 @@
 #include "mlpt/config.h"
 #include "mlpt/error.h"
 #include "mlpt/model.h"
+#include "mlpt/table.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -37,6 +47,9 @@ typedef struct mlpt_model_info {
     float scale;
     uint64_t fingerprint;   /* as stored (load) or computed (save ignores it) */
     char *config_text;      /* save: may be NULL; load: owned, free with mlpt_model_info_free */
+    mlpt_table_schema table; /* delimiter '\0' when not trained on a table; load: owned */
+    mlpt_normalize normalize;
+    float *shift, *factor;  /* input width each when normalize is set; load: owned */
 } mlpt_model_info;
 
 /* Writes m and info to path atomically (temporary file, fsync, rename): a
@@ -54,9 +67,9 @@ int mlpt_model_save(const char *path, const mlpt_model *m, const mlpt_model_info
  * file and the field. On failure nothing is left allocated. */
 int mlpt_model_load(const char *path, mlpt_model *m, mlpt_model_info *info, mlpt_error *err);
 
-/* Frees the config_text mlpt_model_load allocated (not one the caller set
- * for mlpt_model_save) and sets it to NULL; safe on a zeroed struct. The
- * model itself goes to mlpt_model_free. */
+/* Frees what mlpt_model_load allocated (config_text, table, shift, factor:
+ * not what the caller set for mlpt_model_save) and sets it to NULL; safe
+ * on a zeroed struct. The model itself goes to mlpt_model_free. */
 void mlpt_model_info_free(mlpt_model_info *info);
 
 #ifdef __cplusplus
