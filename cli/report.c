@@ -5,6 +5,7 @@
 
 #include "console.h"
 #include "mlpt/figures.h"
+#include "mlpt/model.h"
 
 int report_evaluate(const mlpt_model *m, const mlpt_dataset *test, float scale, int threads,
                     report_eval *out, mlpt_error *err)
@@ -36,12 +37,7 @@ void report_eval_free(report_eval *e)
 
 int report_predicted(const report_eval *e, size_t i)
 {
-    const float *p = e->probs + i * (size_t)e->n_classes;
-    int best = 0;
-    for (int k = 1; k < e->n_classes; k++)
-        if (p[k] > p[best])
-            best = k;
-    return best;
+    return (int)mlpt_argmax(e->probs + i * (size_t)e->n_classes, (size_t)e->n_classes);
 }
 
 void report_print_summary(FILE *f, const report_eval *e)

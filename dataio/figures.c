@@ -6,6 +6,7 @@
  * PNG through an mlpt_atomic_file. Shared pieces: a canvas (create, save),
  * text anchored at a point, an image tile, axes with ticks, a line chart. */
 #include "mlpt/figures.h"
+#include "mlpt/model.h"
 
 #include <cairo.h>
 #include <errno.h>
@@ -803,11 +804,7 @@ int mlpt_figure_samples(const char *path, const mlpt_dataset *d, const uint32_t 
 /* The first most probable class. */
 static int argmax(const float *p, int n)
 {
-    int best = 0;
-    for (int c = 1; c < n; c++)
-        if (p[c] > p[best])
-            best = c;
-    return best;
+    return (int)mlpt_argmax(p, (size_t)n);
 }
 
 /* Bars of the probabilities p[0..n) on [0, 1] in the area a, grey but the

@@ -31,7 +31,7 @@
 enum { UPDATE_BLOCK = 1024 };
 
 /* Parameters whose gradient is formed and applied together: columns
- * [col, col + len) of one kernel row (or the bias) of a dense layer. */
+ * [col, col + len) of one kernel row (or the bias) of a kernel layer. */
 typedef struct update_unit {
     size_t offset, len;   /* in params */
     int layer;
@@ -68,7 +68,7 @@ struct mlpt_trainer {
     float lut[256];            /* byte -> byte / scale */
 };
 
-/* Cuts every dense layer's kernel rows and bias into update units of at
+/* Cuts every kernel layer's kernel rows and bias into update units of at
  * most UPDATE_BLOCK parameters, in parameter order. Called twice: to count
  * (units NULL; without a pass over the rows, which a model too big to
  * train may have too many of), then to fill. */
@@ -77,7 +77,7 @@ static size_t plan_units(const mlpt_model *m, update_unit *units)
     size_t n = 0;
     for (int l = 0; l < m->spec.n_layers; l++) {
         const mlpt_layer_geom *g = &m->geom[l];
-        if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+        if (!m->spec.layers[l].kind->kernel)
             continue;
         if (!units) { /* at most one unit per parameter: no overflow */
             n += (g->in + 1) * ((g->out + UPDATE_BLOCK - 1) / UPDATE_BLOCK);
@@ -103,20 +103,20 @@ static int build_units(mlpt_trainer *t)
     return 0;
 }
 
-static size_t widest_dense_input(const mlpt_model *m)
+static size_t widest_kernel_input(const mlpt_model *m)
 {
     size_t widest = 0;
     for (int l = 0; l < m->spec.n_layers; l++)
-        if (m->spec.layers[l].kind == MLPT_LAYER_DENSE && m->geom[l].in > widest)
+        if (m->spec.layers[l].kind->kernel && m->geom[l].in > widest)
             widest = m->geom[l].in;
     return widest;
 }
 
 /* Each thread's lists: room for a batch's non-zeros in every kernel row
- * and the bias of the widest dense layer. */
+ * and the bias of the widest kernel layer. */
 static size_t list_entries(const mlpt_model *m, const mlpt_train_spec *spec)
 {
-    return mlpt_mul_sat((size_t)spec->batch, mlpt_add_sat(widest_dense_input(m), 1));
+    return mlpt_mul_sat((size_t)spec->batch, mlpt_add_sat(widest_kernel_input(m), 1));
 }
 
 /* Rows in each shard's workspace. */
@@ -133,7 +133,7 @@ static size_t moments(const mlpt_train_spec *spec)
 
 mlpt_train_memory mlpt_train_memory_of(const mlpt_model *m, const mlpt_train_spec *spec)
 {
-    const size_t widest = widest_dense_input(m);
+    const size_t widest = widest_kernel_input(m);
     return (mlpt_train_memory){
         .params = mlpt_mul_sat(m->n_params, sizeof(float)),
         .optimizer = mlpt_add_sat(mlpt_mul_sat(m->n_params, moments(spec) * sizeof(float)),
@@ -154,7 +154,7 @@ size_t mlpt_train_memory_total(const mlpt_train_memory *mem, int threads)
 
 static int build_lists(mlpt_trainer *t)
 {
-    const size_t widest = widest_dense_input(t->model);
+    const size_t widest = widest_kernel_input(t->model);
     if (!(t->lists = calloc((size_t)t->threads, sizeof *t->lists)))
         return -1;
     for (int i = 0; i < t->threads; i++)
@@ -433,11 +433,13 @@ static uint64_t agreement_hash(const mlpt_trainer *t)
                              s->scale, (double)s->seed, (double)t->train_size,
                              t->model->spec.n_layers, (double)t->model->n_params};
     uint64_t h = mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)fields, sizeof fields);
-    for (int l = 0; l < t->model->spec.n_layers; l++) {
-        const mlpt_layer_spec *ls = &t->model->spec.layers[l];
-        const double layer[] = {ls->kind, ls->units, ls->activation, ls->rate};
-        h = mlpt_fnv1a(h, (const unsigned char *)layer, sizeof layer);
+    for (int l = 0; l < t->model->spec.n_layers; l++) { /* as the model file writes it */
+        char layer[128];
+        mlpt_layer_format(&t->model->spec.layers[l], layer, sizeof layer);
+        h = mlpt_fnv1a(h, (const unsigned char *)layer, strlen(layer) + 1);
     }
+    const char *loss = t->model->spec.loss->name;
+    h = mlpt_fnv1a(h, (const unsigned char *)loss, strlen(loss) + 1);
     const uint64_t weights = mlpt_model_fingerprint(t->model);
     return mlpt_fnv1a(h, (const unsigned char *)&weights, sizeof weights);
 }

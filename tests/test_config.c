@@ -126,16 +126,16 @@ Test(config, tutorial_fields)
     cr_assert_eq(m->input_dims[0], 28);
     cr_assert_eq(m->input_dims[1], 28);
     cr_assert_eq(m->n_layers, 3);
-    cr_assert_eq(m->layers[0].kind, MLPT_LAYER_DENSE);
+    cr_assert_eq(m->layers[0].kind, mlpt_layer_kind_named("dense"));
     cr_assert_eq(m->layers[0].units, 128);
-    cr_assert_eq(m->layers[0].activation, MLPT_ACT_RELU);
-    cr_assert_eq(m->layers[0].init, MLPT_INIT_GLOROT_UNIFORM);
-    cr_assert_eq(m->layers[1].kind, MLPT_LAYER_DROPOUT);
+    cr_assert_eq(m->layers[0].activation, mlpt_activation_named("relu"));
+    cr_assert_eq(m->layers[0].init, mlpt_initializer_named("glorot_uniform"));
+    cr_assert_eq(m->layers[1].kind, mlpt_layer_kind_named("dropout"));
     cr_assert_eq(m->layers[1].rate, 0.2f);
-    cr_assert_eq(m->layers[2].kind, MLPT_LAYER_DENSE);
+    cr_assert_eq(m->layers[2].kind, mlpt_layer_kind_named("dense"));
     cr_assert_eq(m->layers[2].units, 10);
-    cr_assert_eq(m->layers[2].activation, MLPT_ACT_SOFTMAX);
-    cr_assert_eq(m->layers[2].init, MLPT_INIT_GLOROT_UNIFORM);
+    cr_assert_eq(m->layers[2].activation, mlpt_activation_named("softmax"));
+    cr_assert_eq(m->layers[2].init, mlpt_initializer_named("glorot_uniform"));
 
     const mlpt_optimizer_spec *o = &cfg.train.optimizer;
     cr_assert_eq(o->kind, MLPT_OPT_ADAM);
@@ -269,11 +269,11 @@ Test(config, values_of_every_kind)
     cr_assert_eq(cfg.model.input_dims[0], 3);
     cr_assert_eq(cfg.model.input_dims[2], 32);
     cr_assert_eq(cfg.model.n_layers, 5);
-    cr_assert_eq(cfg.model.layers[0].activation, MLPT_ACT_TANH);
-    cr_assert_eq(cfg.model.layers[0].init, MLPT_INIT_HE_UNIFORM);
-    cr_assert_eq(cfg.model.layers[1].activation, MLPT_ACT_SIGMOID);
+    cr_assert_eq(cfg.model.layers[0].activation, mlpt_activation_named("tanh"));
+    cr_assert_eq(cfg.model.layers[0].init, mlpt_initializer_named("he_uniform"));
+    cr_assert_eq(cfg.model.layers[1].activation, mlpt_activation_named("sigmoid"));
     cr_assert_eq(cfg.model.layers[2].rate, 0.0f);
-    cr_assert_eq(cfg.model.layers[3].activation, MLPT_ACT_LINEAR);
+    cr_assert_eq(cfg.model.layers[3].activation, mlpt_activation_named("linear"));
     cr_assert_eq(cfg.train.optimizer.momentum, 0.9f);
     cr_assert_eq(cfg.train.optimizer.learning_rate, 0.1f);
     cr_assert_eq(cfg.train.batch, 65536);
@@ -542,16 +542,16 @@ Test(config, error_layer_forms)
 {
     static const struct { const char *layer, *phrase; } bad[] = {
         {"dense relu", "expected `dense UNITS"},
-        {"dense 0 relu", "units: expected an integer from 1 to 1048576"},
+        {"dense 0 relu", "units \"0\": expected an integer from 1 to 1048576"},
         {"dense 1048577 relu", "units"},
-        {"dense 10 swish", "activation 'swish': expected one of linear relu sigmoid tanh softmax"},
-        {"dense 10 relu glorot_normal", "initializer 'glorot_normal'"},
+        {"dense 10 swish", "activation \"swish\": expected one of linear relu sigmoid tanh softmax"},
+        {"dense 10 relu glorot_normal", "initializer \"glorot_normal\""},
         {"dense 10 relu he_uniform extra", "expected `dense UNITS"},
-        {"dropout 1", "rate: expected a number in [0, 1)"},
+        {"dropout 1", "rate \"1\": expected a number in [0, 1)"},
         {"dropout", "expected `dense UNITS"},
         {"conv 3", "expected `dense UNITS"},
         {"dense 10 relu he_uniformxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-         "expected `dense UNITS"},
+         "initializer \"he_uniformxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\": expected one of"},
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         char text[512];

@@ -5,6 +5,7 @@
 
 #include "mlpt/dataset.h"
 #include "mlpt/train.h"
+#include "test_spec.h"
 
 #define MNIST MLPT_SOURCE_DIR "/data/mnist/"
 
@@ -18,12 +19,11 @@ Test(train_mnist, tutorial_model_reaches_95_5_percent_after_one_epoch, .timeout 
     cr_assert_eq(mlpt_dataset_load(MNIST "t10k-images-idx3-ubyte", MNIST "t10k-labels-idx1-ubyte",
                                    10, &test, &err), 0, "%s", err.msg);
 
-    mlpt_model_spec ms = {.input_rank = 2, .input_dims = {28, 28}, .n_layers = 3};
-    ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 128,
-                                     .activation = MLPT_ACT_RELU};
-    ms.layers[1] = (mlpt_layer_spec){.kind = MLPT_LAYER_DROPOUT, .rate = 0.2f};
-    ms.layers[2] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 10,
-                                     .activation = MLPT_ACT_SOFTMAX};
+    mlpt_model_spec ms = {.input_rank = 2, .input_dims = {28, 28}, .n_layers = 3,
+                          .loss = SCCE};
+    ms.layers[0] = layer("dense 128 relu");
+    ms.layers[1] = layer("dropout 0.2");
+    ms.layers[2] = layer("dense 10 softmax");
     mlpt_model m;
     cr_assert_eq(mlpt_model_create(&ms, &m, &err), 0, "%s", err.msg);
     cr_assert_eq(m.n_params, 101770u);
