@@ -92,11 +92,8 @@ struct key_def {
     const char *dflt;            /* default text */
     default_fn computed_dflt;    /* default that depends on other settings */
     bool required, repeatable;
-    unsigned optimizers;         /* OPT() bits of the optimizers it applies to; 0: all */
 };
 
-static const char *const optimizer_names[] = {
-    [MLPT_OPT_ADAM] = "adam", [MLPT_OPT_SGD] = "sgd", [MLPT_OPT_RMSPROP] = "rmsprop", NULL};
 /* Flags: an odd index means true. */
 static const char *const bool_names[] = {"false", "true", "no", "yes", "0", "1", NULL};
 static const char *const bind_names[] = {"none", "cores", NULL};
@@ -104,8 +101,6 @@ static const char *const metric_names[] = {"loss", "accuracy", NULL};
 /* In MLPT_FIG_* bit order. */
 static const char *const figure_names[] = {"samples", "predictions", "misclassified", "curves",
                                            "confusion", NULL};
-static const char *const default_learning_rates[] = {
-    [MLPT_OPT_ADAM] = "0.001", [MLPT_OPT_SGD] = "0.01", [MLPT_OPT_RMSPROP] = "0.001"};
 
 static int parse_path(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_int(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
@@ -127,7 +122,6 @@ static const char *default_out(const mlpt_config *cfg, const char *config_name,
                                char *buf, size_t cap);
 
 #define AT(member) .field = offsetof(mlpt_config, member)
-#define OPT(kind) (1u << (kind))
 
 static const key_def keys[N_KEYS] = {
     [K_TRAIN_IMAGES] = {SEC_DATA, "train_images", parse_path,
@@ -149,26 +143,21 @@ static const key_def keys[N_KEYS] = {
         .required = true},
     [K_LAYER] = {SEC_MODEL, "layer", parse_layer, "a layer: its kind and arguments, one line per layer",
         .required = true, .repeatable = true},
-    [K_OPTIMIZER] = {SEC_TRAIN, "optimizer", parse_optimizer, "adam, sgd or rmsprop",
-        .choices = optimizer_names, .dflt = "adam"},
+    [K_OPTIMIZER] = {SEC_TRAIN, "optimizer", parse_optimizer, "the update rule",
+        .table = MLPT_TABLE(mlpt_optimizers), .dflt = "adam"},
     [K_LEARNING_RATE] = {SEC_TRAIN, "learning_rate", parse_float, "the step size",
         AT(train.optimizer.learning_rate), .range = POSITIVE,
         .computed_dflt = default_learning_rate},
     [K_BETA1] = {SEC_TRAIN, "beta1", parse_float, "adam's first-moment decay",
-        AT(train.optimizer.beta1), .range = FRACTION, .dflt = "0.9",
-        .optimizers = OPT(MLPT_OPT_ADAM)},
+        AT(train.optimizer.beta1), .range = FRACTION, .dflt = "0.9"},
     [K_BETA2] = {SEC_TRAIN, "beta2", parse_float, "adam's second-moment decay",
-        AT(train.optimizer.beta2), .range = FRACTION, .dflt = "0.999",
-        .optimizers = OPT(MLPT_OPT_ADAM)},
+        AT(train.optimizer.beta2), .range = FRACTION, .dflt = "0.999"},
     [K_EPSILON] = {SEC_TRAIN, "epsilon", parse_float, "the denominator's guard",
-        AT(train.optimizer.epsilon), .range = POSITIVE_NORMAL, .dflt = "1e-7",
-        .optimizers = OPT(MLPT_OPT_ADAM) | OPT(MLPT_OPT_RMSPROP)},
+        AT(train.optimizer.epsilon), .range = POSITIVE_NORMAL, .dflt = "1e-7"},
     [K_MOMENTUM] = {SEC_TRAIN, "momentum", parse_float, "sgd's velocity decay",
-        AT(train.optimizer.momentum), .range = FRACTION, .dflt = "0",
-        .optimizers = OPT(MLPT_OPT_SGD)},
+        AT(train.optimizer.momentum), .range = FRACTION, .dflt = "0"},
     [K_RHO] = {SEC_TRAIN, "rho", parse_float, "rmsprop's squared-gradient decay",
-        AT(train.optimizer.rho), .range = FRACTION, .dflt = "0.9",
-        .optimizers = OPT(MLPT_OPT_RMSPROP)},
+        AT(train.optimizer.rho), .range = FRACTION, .dflt = "0.9"},
     [K_LOSS] = {SEC_TRAIN, "loss", parse_loss, "the loss the model minimises",
         .table = MLPT_TABLE(mlpt_losses), .dflt = "sparse_categorical_crossentropy"},
     [K_BATCH] = {SEC_TRAIN, "batch", parse_int, "samples per step", AT(train.batch),
@@ -538,9 +527,9 @@ static int parse_flag(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_e
 
 static int parse_optimizer(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    int index;
-    if (choice_value(k, e, &index, err)) return -1;
-    cfg->train.optimizer.kind = (mlpt_optimizer_kind)index;
+    const void *kind;
+    if (entry_value(k, e, &kind, err)) return -1;
+    cfg->train.optimizer.kind = kind;
     return 0;
 }
 
@@ -706,7 +695,7 @@ static const char *default_learning_rate(const mlpt_config *cfg, const char *con
                                          char *buf, size_t cap)
 {
     (void)config_name, (void)buf, (void)cap;
-    return default_learning_rates[cfg->train.optimizer.kind];
+    return cfg->train.optimizer.kind->learning_rate;
 }
 
 /* runs/<config file name without folder and extension> */
@@ -723,23 +712,28 @@ static const char *default_out(const mlpt_config *cfg, const char *config_name,
     return buf;
 }
 
+/* A key some optimizer lists (mlpt_optimizer_ops.keys) belongs to those
+ * that list it; any other key to every config. */
 static bool applies(const key_def *k, const mlpt_config *cfg)
 {
-    return !k->optimizers || (k->optimizers & OPT(cfg->train.optimizer.kind));
+    bool owned = false;
+    for (int o = 0; mlpt_optimizers[o]; o++)
+        owned |= mlpt_optimizer_takes(mlpt_optimizers[o], k->name);
+    return !owned || mlpt_optimizer_takes(cfg->train.optimizer.kind, k->name);
 }
 
 static int fail_other_optimizer(const key_def *k, const entry *e, const mlpt_config *cfg,
                                 mlpt_error *err)
 {
     char owners[64] = "";
-    for (int o = 0; optimizer_names[o]; o++)
-        if (k->optimizers & OPT(o)) {
+    for (int o = 0; mlpt_optimizers[o]; o++)
+        if (mlpt_optimizer_takes(mlpt_optimizers[o], k->name)) {
             if (owners[0]) append(owners, sizeof owners, " or ");
-            append(owners, sizeof owners, optimizer_names[o]);
+            append(owners, sizeof owners, mlpt_optimizers[o]->name);
         }
     return fail_at(e, err, "[%s] %s belongs to optimizer = %s, but this config uses %s",
                    section_names[k->section], k->name, owners,
-                   optimizer_names[cfg->train.optimizer.kind]);
+                   cfg->train.optimizer.kind->name);
 }
 
 static int fail_missing(const ini_values *v, const key_def *k, mlpt_error *err)

@@ -23,6 +23,10 @@ const mlpt_initializer_ops *const mlpt_initializers[] = {&mlpt_glorot_uniform, &
 extern const mlpt_loss_ops mlpt_sparse_categorical_crossentropy;
 const mlpt_loss_ops *const mlpt_losses[] = {&mlpt_sparse_categorical_crossentropy, NULL};
 
+/* Append only: the position is the optimizer's number in checkpoints. */
+extern const mlpt_optimizer_ops mlpt_adam, mlpt_sgd, mlpt_rmsprop;
+const mlpt_optimizer_ops *const mlpt_optimizers[] = {&mlpt_adam, &mlpt_sgd, &mlpt_rmsprop, NULL};
+
 /* ---- lookups ---- */
 
 /* Every entry begins with its name: a pointer to the entry is one to it. */
@@ -78,4 +82,17 @@ const mlpt_initializer_ops *mlpt_initializer_named(const char *name)
 const mlpt_loss_ops *mlpt_loss_named(const char *name)
 {
     return mlpt_table_find(MLPT_TABLE(mlpt_losses), name, strlen(name));
+}
+
+const mlpt_optimizer_ops *mlpt_optimizer_named(const char *name)
+{
+    return mlpt_table_find(MLPT_TABLE(mlpt_optimizers), name, strlen(name));
+}
+
+bool mlpt_optimizer_takes(const mlpt_optimizer_ops *o, const char *key)
+{
+    for (int k = 0; o->keys[k]; k++)
+        if (!strcmp(o->keys[k], key))
+            return true;
+    return false;
 }

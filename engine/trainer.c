@@ -22,7 +22,6 @@
 #include "fpmode.h"
 #include "hash.h"
 #include "mlpt/train.h"
-#include "optimizer.h"
 #include "pass.h"
 #include "rng.h"
 
@@ -45,7 +44,7 @@ struct mlpt_trainer {
     int threads;
     size_t train_size;
     mlpt_workspace *shards;    /* spec.shards workspaces of ceil(batch/shards) rows */
-    float *state1, *state2;    /* optimizer state, n_params each (state2: adam) */
+    float *state1, *state2;    /* optimizer state, n_params each (state2: 2-slot ones) */
     uint64_t steps_taken;      /* optimizer steps so far: adam's t */
     uint32_t *order;           /* this epoch's sample order */
     update_unit *units;        /* every parameter once, in offset order */
@@ -125,10 +124,10 @@ static size_t shard_rows(const mlpt_train_spec *spec)
     return ((size_t)spec->batch + (size_t)spec->shards - 1) / (size_t)spec->shards;
 }
 
-/* Adam keeps two moments per parameter, sgd and rmsprop one. */
+/* The optimizer's state floats per parameter. */
 static size_t moments(const mlpt_train_spec *spec)
 {
-    return spec->optimizer.kind == MLPT_OPT_ADAM ? 2 : 1;
+    return (size_t)spec->optimizer.kind->slots;
 }
 
 mlpt_train_memory mlpt_train_memory_of(const mlpt_model *m, const mlpt_train_spec *spec)
@@ -200,7 +199,13 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
                   spec->batch, spec->shards, spec->epochs, threads, MLPT_MAX_SHARDS);
         return NULL;
     }
-    if (spec->optimizer.kind != MLPT_OPT_SGD && !(spec->optimizer.epsilon >= FLT_MIN)) {
+    if (!spec->optimizer.kind || spec->optimizer.kind->slots < 1 ||
+        spec->optimizer.kind->slots > MLPT_MAX_SLOTS) {
+        mlpt_fail(err, "invalid training spec: no optimizer");
+        return NULL;
+    }
+    if (mlpt_optimizer_takes(spec->optimizer.kind, "epsilon") &&
+        !(spec->optimizer.epsilon >= FLT_MIN)) {
         mlpt_fail(err, "optimizer epsilon %g must be a normal float (>= %g): denormals are "
                        "flushed to zero",
                   (double)spec->optimizer.epsilon, (double)FLT_MIN);
@@ -285,8 +290,8 @@ static void form_and_apply(mlpt_trainer *t, const update_unit *u, const mlpt_row
 {
     float g[UPDATE_BLOCK];
     mlpt_gradient(lists, u->row, u->col, u->len, g);
-    mlpt_optimizer_apply(t->spec.optimizer.kind, st, u->len, t->model->params + u->offset, g,
-                         t->state1 + u->offset, t->state2 ? t->state2 + u->offset : NULL);
+    t->spec.optimizer.kind->apply(st, u->len, t->model->params + u->offset, g,
+                                  t->state1 + u->offset, t->state2 ? t->state2 + u->offset : NULL);
 }
 
 /* Units between the one being updated and the one whose weights are
@@ -383,7 +388,7 @@ static void rebalance(mlpt_trainer *t)
 static double train_step(mlpt_trainer *t, const mlpt_dataset *d, const uint32_t *batch_ids,
                          size_t batch, const mlpt_dropout_keys *keys, size_t *correct)
 {
-    mlpt_opt_step st = mlpt_optimizer_prepare(&t->spec.optimizer, t->steps_taken + 1);
+    mlpt_opt_step st = t->spec.optimizer.kind->prepare(&t->spec.optimizer, t->steps_taken + 1);
     st.g_scale = 1.0f / (float)batch; /* the loss is the batch's mean */
 #pragma omp parallel num_threads(t->threads)
     {
@@ -428,7 +433,8 @@ static uint64_t agreement_hash(const mlpt_trainer *t)
 {
     const mlpt_train_spec *s = &t->spec;
     const mlpt_optimizer_spec *o = &s->optimizer;
-    const double fields[] = {o->kind, o->learning_rate, o->beta1, o->beta2, o->epsilon,
+    const double fields[] = {mlpt_table_index(MLPT_TABLE(mlpt_optimizers), o->kind),
+                             o->learning_rate, o->beta1, o->beta2, o->epsilon,
                              o->momentum, o->rho, s->batch, s->epochs, s->shards, s->shuffle,
                              s->scale, (double)s->seed, (double)t->train_size,
                              t->model->spec.n_layers, (double)t->model->n_params};

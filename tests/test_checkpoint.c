@@ -34,8 +34,8 @@ typedef struct fixture {
 
 static fixture make_fixture(void)
 {
-    static const mlpt_train_spec spec = {
-        .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
+    const mlpt_train_spec spec = {
+        .optimizer = {mlpt_optimizer_named("adam"), 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
         .batch = 2, .epochs = 3, .shards = 1, .shuffle = true, .seed = 7, .scale = 255.0f};
     mlpt_model_spec ms = {.input_rank = 1, .input_dims = {4}, .n_layers = 1, .loss = SCCE};
     ms.layers[0] = layer("dense 3 softmax");

@@ -29,7 +29,7 @@ static mlpt_dataset synthetic(uint8_t *pixels, uint8_t *labels)
 static mlpt_train_spec tutorial_spec(void)
 {
     return (mlpt_train_spec){
-        .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
+        .optimizer = {mlpt_optimizer_named("adam"), 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
         .batch = 32, .epochs = 3, .shards = 8, .shuffle = true, .seed = 42, .scale = 255.0f};
 }
 

@@ -30,7 +30,7 @@ Test(train_mnist, tutorial_model_reaches_95_5_percent_after_one_epoch, .timeout 
     mlpt_model_init_params(&m, 42);
 
     const mlpt_train_spec spec = {
-        .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
+        .optimizer = {mlpt_optimizer_named("adam"), 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
         .batch = 32, .epochs = 1, .shards = 8, .shuffle = true, .seed = 42, .scale = 255.0f};
     mlpt_trainer *t = mlpt_trainer_create(&m, &spec, train.n, 2, &err);
     cr_assert_not_null(t, "%s", err.msg);
