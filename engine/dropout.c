@@ -56,17 +56,22 @@ static void forward(const mlpt_layer_io *io)
                 mk[u + i] = mlpt_unit_float(w[i]) >= rate ? scale : 0.0f;
         }
     }
+    const float *in = io->in, *mask = io->mask; /* locals: io's fields do not */
+    float *out = io->out;                       /* reload after every store */
     for (size_t i = 0; i < rows * width; i++)
-        io->out[i] = io->in[i] * io->mask[i];
+        out[i] = in[i] * mask[i];
 }
 
 /* d_in = d_out * mask. */
 static void backward(const mlpt_layer_io *io)
 {
-    if (!io->d_in)
+    const float *d_out = io->d_out, *mask = io->mask;
+    float *d_in = io->d_in;
+    const size_t n = io->rows * io->g->out;
+    if (!d_in)
         return;
-    for (size_t i = 0; i < io->rows * io->g->out; i++)
-        io->d_in[i] = io->d_out[i] * io->mask[i];
+    for (size_t i = 0; i < n; i++)
+        d_in[i] = d_out[i] * mask[i];
 }
 
 const mlpt_layer_ops mlpt_dropout = {
