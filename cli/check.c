@@ -22,14 +22,14 @@ static size_t physical_memory(void)
     return bytes;
 }
 
-/* A model that does not fit is named by its largest dense layer (and the
+/* A model that does not fit is named by its largest kernel layer (and the
  * input, when that layer is the first and so takes the input's width). */
 static int refuse(const mlpt_config *cfg, const mlpt_model *m, size_t total, size_t memory,
                   mlpt_error *err)
 {
     int largest = -1, first = -1;
     for (int l = 0; l < m->spec.n_layers; l++) {
-        if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+        if (!m->spec.layers[l].kind->kernel)
             continue;
         if (largest < 0 || m->geom[l].n_params > m->geom[largest].n_params)
             largest = l;

@@ -172,18 +172,18 @@ void console_model_summary(FILE *f, const mlpt_model *m)
     rule(f, '=');
     if (m->spec.input_rank > 1)
         summary_row(f, "flatten", "Flatten", m->input_width, 0);
-    int dense = 0, dropout = 0;
     for (int l = 0; l < m->spec.n_layers; l++) {
-        char name[32];
-        const int is_dense = m->spec.layers[l].kind == MLPT_LAYER_DENSE;
-        int *k = is_dense ? &dense : &dropout;
-        const char *base = is_dense ? "dense" : "dropout";
-        if ((*k)++)
-            snprintf(name, sizeof name, "%s_%d", base, *k - 1);
+        /* Keras's names: dense, dense_1, ... per kind */
+        const mlpt_layer_ops *kind = m->spec.layers[l].kind;
+        int k = 0;
+        for (int e = 0; e < l; e++)
+            k += m->spec.layers[e].kind == kind;
+        char name[48];
+        if (k)
+            snprintf(name, sizeof name, "%s_%d", kind->name, k);
         else
-            snprintf(name, sizeof name, "%s", base);
-        summary_row(f, name, is_dense ? "Dense" : "Dropout", m->geom[l].out,
-                    m->geom[l].n_params);
+            snprintf(name, sizeof name, "%s", kind->name);
+        summary_row(f, name, kind->keras_type, m->geom[l].out, m->geom[l].n_params);
     }
     rule(f, '=');
     fprintf(f, "Total params: %s\n", console_thousands(m->n_params, count));

@@ -5,6 +5,7 @@
 
 #include "console.h"
 #include "mlpt/figures.h"
+#include "mlpt/model.h"
 
 int report_evaluate(const mlpt_model *m, const mlpt_samples *test, int threads,
                     report_eval *out, mlpt_error *err)

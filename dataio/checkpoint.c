@@ -1,6 +1,7 @@
 /* Layout, every number little-endian:
  *   "MLPTCKP" and the format version, '2'        8 bytes
- *   optimizer, n_params, steps_taken             u64 each
+ *   optimizer, n_params, steps_taken             u64 each (optimizer: its
+ *                                                position in mlpt_optimizers)
  *   epoch, step, steps, samples, correct         u64 each
  *   loss_sum                                     f64 (as its u64 bits)
  *   n_history, settings_len, settings_hash       u64 each
@@ -8,7 +9,7 @@
  *   train images' and labels' digests            bytes and hash, u64 each
  *   history: n_history rows of epoch (u64) and 6 f64
  *   settings: settings_len bytes
- *   params, state1, [state2 for adam]            n_params f32 each
+ *   params, state1, [state2 for 2-slot ones]     n_params f32 each
  *   FNV-1a 64 of everything above                u64 */
 #include "mlpt/checkpoint.h"
 
@@ -72,7 +73,8 @@ int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_traine
     hashed_out o = {a.f, mlpt_fnv_start};
     emit(&o, (const unsigned char *)MAGIC, sizeof MAGIC);
     const uint64_t words[HEADER_WORDS] = {
-        (uint64_t)s.optimizer, s.n_params,       *s.steps_taken,
+        (uint64_t)mlpt_table_index(MLPT_TABLE(mlpt_optimizers), s.optimizer), s.n_params,
+        *s.steps_taken,
         (uint64_t)c->epoch,    c->done.step,     c->done.steps,
         c->done.samples,       c->done.correct,  double_bits(c->done.loss_sum),
         c->n_history,          settings_len,     mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)
@@ -138,21 +140,25 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     for (int i = 0; i < HEADER_WORDS; i++)
         w[i] = get_le64(buf + 8 + 8 * i);
     const uint64_t optimizer = w[0], n_params = w[1], n_history = w[9], settings_len = w[10];
-    if (optimizer > MLPT_OPT_RMSPROP)
+    size_t n_optimizers = 0;
+    while (mlpt_optimizers[n_optimizers])
+        n_optimizers++;
+    if (optimizer >= n_optimizers)
         return mlpt_fail(err, "%s: unknown optimizer %llu", path, (unsigned long long)optimizer);
+    const mlpt_optimizer_ops *kind = mlpt_optimizers[optimizer];
     if (w[12] > 1)
         return mlpt_fail(err, "%s: the finished flag is %llu, not 0 or 1", path,
                          (unsigned long long)w[12]);
     if (n_history > MAX_HISTORY || settings_len > MAX_SETTINGS || n_params > SIZE_MAX / 16 ||
         w[3] > MAX_HISTORY)
         return mlpt_fail(err, "%s: header counts out of range", path);
-    const uint64_t arrays = optimizer == MLPT_OPT_ADAM ? 3 : 2;
+    const uint64_t arrays = 1 + (uint64_t)kind->slots; /* the parameters, the state */
     const uint64_t expected = HEADER_BYTES + n_history * ROW_BYTES + settings_len +
                               arrays * 4 * n_params + 8;
     if (expected != size)
         return mlpt_fail(err, "%s: %zu bytes, but its header describes %llu", path, size,
                          (unsigned long long)expected);
-    c->optimizer = (mlpt_optimizer_kind)optimizer;
+    c->optimizer = kind;
     c->n_params = (size_t)n_params;
     c->steps_taken = w[2];
     c->epoch = (int)w[3];
@@ -225,9 +231,9 @@ int mlpt_checkpoint_restore(const mlpt_checkpoint *c, mlpt_trainer *t, mlpt_erro
 {
     mlpt_trainer_state s = mlpt_trainer_state_of(t);
     if (c->optimizer != s.optimizer || c->n_params != s.n_params)
-        return mlpt_fail(err, "the checkpoint holds %zu parameters for optimizer %d, the model "
-                              "%zu for optimizer %d",
-                         c->n_params, (int)c->optimizer, s.n_params, (int)s.optimizer);
+        return mlpt_fail(err, "the checkpoint holds %zu parameters for optimizer %s, the model "
+                              "%zu for optimizer %s",
+                         c->n_params, c->optimizer->name, s.n_params, s.optimizer->name);
     memcpy(s.params, c->params, s.n_params * sizeof *s.params);
     memcpy(s.state1, c->state1, s.n_params * sizeof *s.state1);
     if (s.state2)

@@ -27,7 +27,6 @@
 
 #define NUMBER_LEN 64          /* longest number or keyword worth parsing */
 #define SHOWN_LEN 96           /* values quoted in messages are clipped to this */
-#define MAX_UNITS (1 << 20)
 
 /* One value and where it came from; also the location used in messages. */
 typedef struct entry {
@@ -94,21 +93,18 @@ struct key_def {
     long long min, max;          /* integer range (layer: units) */
     real_range range;            /* number range (layer: dropout rate) */
     const char *const *choices;  /* NULL-terminated accepted words */
+    const void *const *table;    /* or the names of a table's entries (mlpt/tables.h) */
     const char *dflt;            /* default text */
     default_fn computed_dflt;    /* default that depends on other settings */
     bool required, repeatable;
-    unsigned optimizers;         /* OPT() bits of the optimizers it applies to; 0: all */
     const char *alias;           /* another name of the same key */
     data_source source;          /* the data source it belongs to */
     bool test_file;              /* a test file: required unless test_split is set */
 };
 
-static const char *const optimizer_names[] = {
-    [MLPT_OPT_ADAM] = "adam", [MLPT_OPT_SGD] = "sgd", [MLPT_OPT_RMSPROP] = "rmsprop", NULL};
 /* Flags: an odd index means true. */
 static const char *const bool_names[] = {"false", "true", "no", "yes", "0", "1", NULL};
 static const char *const bind_names[] = {"none", "cores", NULL};
-static const char *const loss_names[] = {"sparse_categorical_crossentropy", NULL};
 const char *const mlpt_normalize_names[] = {
     [MLPT_NORMALIZE_NONE] = "none", [MLPT_NORMALIZE_STANDARD] = "standard",
     [MLPT_NORMALIZE_MINMAX] = "minmax", NULL};
@@ -119,8 +115,6 @@ static const char *const metric_names[] = {"loss", "accuracy", NULL};
 /* In MLPT_FIG_* bit order. */
 static const char *const figure_names[] = {"samples", "predictions", "misclassified", "curves",
                                            "confusion", NULL};
-static const char *const default_learning_rates[] = {
-    [MLPT_OPT_ADAM] = "0.001", [MLPT_OPT_SGD] = "0.01", [MLPT_OPT_RMSPROP] = "0.001"};
 
 static int parse_path(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_int(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
@@ -146,7 +140,6 @@ static const char *default_out(const mlpt_config *cfg, const char *config_name,
                                char *buf, size_t cap);
 
 #define AT(member) .field = offsetof(mlpt_config, member)
-#define OPT(kind) (1u << (kind))
 
 static const key_def keys[N_KEYS] = {
     [K_TRAIN_IMAGES] = {SEC_DATA, "train_images", parse_path,
@@ -191,31 +184,25 @@ static const key_def keys[N_KEYS] = {
         "order, separated by blanks", .required = true},
     [K_INPUT] = {SEC_MODEL, "input", parse_input, "the input dimensions, such as 784 or 28x28",
         .required = true},
-    [K_LAYER] = {SEC_MODEL, "layer", parse_layer,
-        "`dense UNITS ACTIVATION [INITIALIZER]` or `dropout RATE`, one line per layer",
-        .max = MAX_UNITS, .range = FRACTION, .required = true, .repeatable = true},
-    [K_OPTIMIZER] = {SEC_TRAIN, "optimizer", parse_optimizer, "adam, sgd or rmsprop",
-        .choices = optimizer_names, .dflt = "adam"},
+    [K_LAYER] = {SEC_MODEL, "layer", parse_layer, "a layer: its kind and arguments, one line per layer",
+        .required = true, .repeatable = true},
+    [K_OPTIMIZER] = {SEC_TRAIN, "optimizer", parse_optimizer, "the update rule",
+        .table = MLPT_TABLE(mlpt_optimizers), .dflt = "adam"},
     [K_LEARNING_RATE] = {SEC_TRAIN, "learning_rate", parse_float, "the step size",
         AT(train.optimizer.learning_rate), .range = POSITIVE,
         .computed_dflt = default_learning_rate},
     [K_BETA1] = {SEC_TRAIN, "beta1", parse_float, "adam's first-moment decay",
-        AT(train.optimizer.beta1), .range = FRACTION, .dflt = "0.9",
-        .optimizers = OPT(MLPT_OPT_ADAM)},
+        AT(train.optimizer.beta1), .range = FRACTION, .dflt = "0.9"},
     [K_BETA2] = {SEC_TRAIN, "beta2", parse_float, "adam's second-moment decay",
-        AT(train.optimizer.beta2), .range = FRACTION, .dflt = "0.999",
-        .optimizers = OPT(MLPT_OPT_ADAM)},
+        AT(train.optimizer.beta2), .range = FRACTION, .dflt = "0.999"},
     [K_EPSILON] = {SEC_TRAIN, "epsilon", parse_float, "the denominator's guard",
-        AT(train.optimizer.epsilon), .range = POSITIVE_NORMAL, .dflt = "1e-7",
-        .optimizers = OPT(MLPT_OPT_ADAM) | OPT(MLPT_OPT_RMSPROP)},
+        AT(train.optimizer.epsilon), .range = POSITIVE_NORMAL, .dflt = "1e-7"},
     [K_MOMENTUM] = {SEC_TRAIN, "momentum", parse_float, "sgd's velocity decay",
-        AT(train.optimizer.momentum), .range = FRACTION, .dflt = "0",
-        .optimizers = OPT(MLPT_OPT_SGD)},
+        AT(train.optimizer.momentum), .range = FRACTION, .dflt = "0"},
     [K_RHO] = {SEC_TRAIN, "rho", parse_float, "rmsprop's squared-gradient decay",
-        AT(train.optimizer.rho), .range = FRACTION, .dflt = "0.9",
-        .optimizers = OPT(MLPT_OPT_RMSPROP)},
-    [K_LOSS] = {SEC_TRAIN, "loss", parse_loss, "sparse_categorical_crossentropy",
-        .choices = loss_names, .dflt = "sparse_categorical_crossentropy"},
+        AT(train.optimizer.rho), .range = FRACTION, .dflt = "0.9"},
+    [K_LOSS] = {SEC_TRAIN, "loss", parse_loss, "the loss the model minimises",
+        .table = MLPT_TABLE(mlpt_losses), .dflt = "sparse_categorical_crossentropy"},
     [K_BATCH] = {SEC_TRAIN, "batch", parse_int, "samples per step", AT(train.batch),
         .min = 1, .max = 65536, .dflt = "32"},
     [K_EPOCHS] = {SEC_TRAIN, "epochs", parse_int, "passes over the training set",
@@ -264,9 +251,7 @@ typedef struct ini_values {
 /* Index of s in a NULL-terminated list, or -1. */
 static int find_name(ini_span s, const char *const *names)
 {
-    for (int i = 0; names[i]; i++)
-        if (ini_span_eq(s, names[i])) return i;
-    return -1;
+    return mlpt_name_index(names, s.p, s.n);
 }
 
 static void append(char *buf, size_t cap, const char *s)
@@ -529,6 +514,17 @@ static int choice_value(const key_def *k, const entry *e, int *index, mlpt_error
     return fail_value(k, e, err, "expected one of %s", names);
 }
 
+/* The entry of k's table named by the value. */
+static int entry_value(const key_def *k, const entry *e, const void **out, mlpt_error *err)
+{
+    char buf[NUMBER_LEN], names[256];
+    if (ini_unquote(e->value, buf, sizeof buf) < sizeof buf &&
+        (*out = mlpt_table_find(k->table, buf, strlen(buf))))
+        return 0;
+    return fail_value(k, e, err, "expected one of %s",
+                      mlpt_table_names(k->table, " ", names, sizeof names));
+}
+
 static int parse_path(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
     size_t len = ini_unquote(e->value, field_of(cfg, k), MLPT_PATH_LEN);
@@ -561,7 +557,7 @@ static int parse_u64(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_er
 
 static int parse_float(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    double x;
+    double x = 0.0;
     if (real_value(k, e, true, &x, err)) return -1;
     *(float *)field_of(cfg, k) = (float)x;
     return 0;
@@ -569,7 +565,7 @@ static int parse_float(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_
 
 static int parse_double(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    double x;
+    double x = 0.0;
     if (real_value(k, e, false, &x, err)) return -1;
     *(double *)field_of(cfg, k) = x;
     return 0;
@@ -578,7 +574,7 @@ static int parse_double(const key_def *k, const entry *e, mlpt_config *cfg, mlpt
 /* Two-valued keys list their words false-first in pairs (see bool_names). */
 static int parse_flag(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    int index;
+    int index = 0;
     if (choice_value(k, e, &index, err)) return -1;
     *(bool *)field_of(cfg, k) = index % 2;
     return 0;
@@ -586,18 +582,18 @@ static int parse_flag(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_e
 
 static int parse_optimizer(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    int index;
-    if (choice_value(k, e, &index, err)) return -1;
-    cfg->train.optimizer.kind = (mlpt_optimizer_kind)index;
+    const void *kind;
+    if (entry_value(k, e, &kind, err)) return -1;
+    cfg->train.optimizer.kind = kind;
     return 0;
 }
 
-/* There is one loss; the key exists so that configs read like Keras code. */
 static int parse_loss(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    int index;
-    (void)cfg;
-    return choice_value(k, e, &index, err);
+    const void *loss;
+    if (entry_value(k, e, &loss, err)) return -1;
+    cfg->model.loss = loss;
+    return 0;
 }
 
 static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
@@ -738,7 +734,7 @@ static int parse_columns(const key_def *k, const entry *e, mlpt_config *cfg, mlp
 
 static int parse_delimiter(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    int index;
+    int index = 0;
     if (choice_value(k, e, &index, err)) return -1;
     cfg->data.delimiter = delimiters[index];
     return 0;
@@ -746,7 +742,7 @@ static int parse_delimiter(const key_def *k, const entry *e, mlpt_config *cfg, m
 
 static int parse_normalize(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    int index;
+    int index = 0;
     if (choice_value(k, e, &index, err)) return -1;
     cfg->data.normalize = (mlpt_normalize)index;
     return 0;
@@ -806,45 +802,15 @@ static int parse_input(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_
                       "784 or 28x28, whose product fits in memory", MLPT_MAX_INPUT_RANK);
 }
 
+/* The one layer grammar (mlpt_layer_parse), its message placed at the line. */
 static int parse_layer(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    char w[5][NUMBER_LEN], names[128];
-    size_t len;
-    int n = 0;
-    bool fits = true;
-    ini_span rest = e->value;
-    while (fits && ini_next_word(&rest, w[n], sizeof w[n], &len))
-        fits = len < sizeof w[n] && ++n < 5;
-    if (!fits) n = 0; /* five words, or one too long: not a layer */
-
-    mlpt_layer_spec *l = &cfg->model.layers[cfg->model.n_layers];
-    if (n >= 1 && !strcmp(w[0], "dense") && (n == 3 || n == 4)) {
-        long long units;
-        if (!parse_integer(w[1], 1, k->max, &units))
-            return fail_value(k, e, err, "units: expected an integer from 1 to %lld", k->max);
-        int act = find_name(ini_span_of(w[2]), mlpt_activation_names);
-        int init = n == 4 ? find_name(ini_span_of(w[3]), mlpt_initializer_names)
-                          : MLPT_INIT_GLOROT_UNIFORM;
-        if (act < 0) {
-            join_names(mlpt_activation_names, names, sizeof names);
-            return fail_value(k, e, err, "activation '%s': expected one of %s", w[2], names);
-        }
-        if (init < 0) {
-            join_names(mlpt_initializer_names, names, sizeof names);
-            return fail_value(k, e, err, "initializer '%s': expected one of %s", w[3], names);
-        }
-        *l = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = (int)units,
-                               .activation = (mlpt_activation)act, .init = (mlpt_initializer)init};
-    } else if (n == 2 && !strcmp(w[0], "dropout")) {
-        double rate;
-        if (!parse_real(w[1], &k->range, true, &rate)) {
-            describe_range(&k->range, names, sizeof names);
-            return fail_value(k, e, err, "rate: expected %s", names);
-        }
-        *l = (mlpt_layer_spec){.kind = MLPT_LAYER_DROPOUT, .rate = (float)rate};
-    } else {
-        return fail_value(k, e, err, "expected %s", k->help);
-    }
+    char text[256];
+    mlpt_why why;
+    if (ini_unquote(e->value, text, sizeof text) >= sizeof text)
+        return fail_value(k, e, err, "longer than %zu characters", sizeof text - 1);
+    if (mlpt_layer_parse(text, &cfg->model.layers[cfg->model.n_layers], &why) < 0)
+        return fail_value(k, e, err, "%s", why.msg);
     cfg->model.n_layers++;
     return 0;
 }
@@ -855,7 +821,7 @@ static const char *default_learning_rate(const mlpt_config *cfg, const char *con
                                          char *buf, size_t cap)
 {
     (void)config_name, (void)buf, (void)cap;
-    return default_learning_rates[cfg->train.optimizer.kind];
+    return cfg->train.optimizer.kind->learning_rate;
 }
 
 /* runs/<config file name without folder and extension> */
@@ -872,23 +838,28 @@ static const char *default_out(const mlpt_config *cfg, const char *config_name,
     return buf;
 }
 
+/* A key some optimizer lists (mlpt_optimizer_ops.keys) belongs to those
+ * that list it; any other key to every config. */
 static bool applies(const key_def *k, const mlpt_config *cfg)
 {
-    return !k->optimizers || (k->optimizers & OPT(cfg->train.optimizer.kind));
+    bool owned = false;
+    for (int o = 0; mlpt_optimizers[o]; o++)
+        owned |= mlpt_optimizer_takes(mlpt_optimizers[o], k->name);
+    return !owned || mlpt_optimizer_takes(cfg->train.optimizer.kind, k->name);
 }
 
 static int fail_other_optimizer(const key_def *k, const entry *e, const mlpt_config *cfg,
                                 mlpt_error *err)
 {
     char owners[64] = "";
-    for (int o = 0; optimizer_names[o]; o++)
-        if (k->optimizers & OPT(o)) {
+    for (int o = 0; mlpt_optimizers[o]; o++)
+        if (mlpt_optimizer_takes(mlpt_optimizers[o], k->name)) {
             if (owners[0]) append(owners, sizeof owners, " or ");
-            append(owners, sizeof owners, optimizer_names[o]);
+            append(owners, sizeof owners, mlpt_optimizers[o]->name);
         }
     return fail_at(e, err, "[%s] %s belongs to optimizer = %s, but this config uses %s",
                    section_names[k->section], k->name, owners,
-                   optimizer_names[cfg->train.optimizer.kind]);
+                   cfg->train.optimizer.kind->name);
 }
 
 static data_source source_of(const ini_values *v)
@@ -932,20 +903,16 @@ static void add_setting(mlpt_config *cfg, const key_def *k, const entry *e)
     s->line = e->line;
 }
 
-static bool is_softmax(const mlpt_layer_spec *l)
-{
-    return l->kind == MLPT_LAYER_DENSE && l->activation == MLPT_ACT_SOFTMAX;
-}
-
 /* The relations between layers and classes, named by the layer's line. */
 static int check_layer_stack(const ini_values *v, const mlpt_config *cfg, mlpt_error *err)
 {
     const key_def *k = &keys[K_LAYER];
     const mlpt_model_spec *m = &cfg->model;
     int last = m->n_layers - 1;
-    if (!is_softmax(&m->layers[last]))
-        return fail_value(k, &v->layers[last], err, "the last layer must be `dense N softmax`: "
-                          "the loss is sparse_categorical_crossentropy on softmax outputs");
+    const char *paired = m->loss->activation;
+    if (!m->layers[last].activation || strcmp(m->layers[last].activation->name, paired))
+        return fail_value(k, &v->layers[last], err, "the last layer must be `dense N %s`: "
+                          "the loss is %s on %s outputs", paired, m->loss->name, paired);
     /* classes = auto (0) is counted in the data, and checked there */
     if (cfg->data.n_classes && m->layers[last].units != cfg->data.n_classes) {
         char where[MLPT_ERROR_LEN];
@@ -958,16 +925,17 @@ static int check_layer_stack(const ini_values *v, const mlpt_config *cfg, mlpt_e
                           mlpt_noun((size_t)cfg->data.n_classes, "class", "classes"));
     }
     for (int i = 0; i < last; i++)
-        if (is_softmax(&m->layers[i]))
-            return fail_value(k, &v->layers[i], err, "softmax is allowed only on the last layer");
+        if (m->layers[i].activation && m->layers[i].activation->last_only)
+            return fail_value(k, &v->layers[i], err, "%s is allowed only on the last layer",
+                              m->layers[i].activation->name);
     /* Everything else the plan checks is checked above; what is left is
      * the parameter count, which only the input's width can make overflow
-     * (units are at most MAX_UNITS): it feeds the first dense layer. */
+     * (units are at most MLPT_MAX_UNITS): it feeds the first kernel layer. */
     mlpt_model planned;
     mlpt_error why;
     if (mlpt_model_plan(m, &planned, &why) < 0) {
         int first = 0;
-        while (m->layers[first].kind != MLPT_LAYER_DENSE)
+        while (!m->layers[first].kind->kernel)
             first++;
         char where[MLPT_ERROR_LEN];
         locate(&v->layers[first], where, sizeof where);

@@ -6,6 +6,7 @@
  * PNG through an mlpt_atomic_file. Shared pieces: a canvas (create, save),
  * text anchored at a point, an image tile, axes with ticks, a line chart. */
 #include "mlpt/figures.h"
+#include "mlpt/model.h"
 
 #include <cairo.h>
 #include <errno.h>

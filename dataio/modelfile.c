@@ -6,9 +6,10 @@
  * must be exactly what the layer stack implies, and the weights must hash to
  * the stored fingerprint. The writer runs its own metadata through the
  * reader's checks, so it never writes a file that mlpt_model_load refuses. */
-#define _POSIX_C_SOURCE 200809L /* strdup, strtok_r under -std=c11 */
+#define _POSIX_C_SOURCE 200809L /* strdup under -std=c11 */
 
 #include "mlpt/modelfile.h"
+#include "mlpt/samples.h"
 
 #include "le_bytes.h"
 #include "shape.h"
@@ -17,7 +18,6 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
-#include <limits.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -98,9 +98,9 @@ static const char *tensor_field(char field[FIELD_LEN], const char *name)
 
 /* ---- the tensors a model implies ---- */
 
-/* One tensor of the file: a dense layer's kernel or bias. */
+/* One tensor of the file: a kernel layer's kernel or bias. */
 typedef struct tensor {
-    char name[32];     /* "dense_<k>.kernel" or "dense_<k>.bias" */
+    char name[48];     /* "<kind>_<k>.kernel" or ".bias": the k-th layer of its kind */
     int rank;          /* 2 for a kernel ([in, out]), 1 for a bias ([out]) */
     size_t shape[2];
     size_t count;      /* elements */
@@ -110,20 +110,24 @@ typedef struct tensor {
 } tensor;
 
 /* The file's tensors for a planned model, in layer order. Returns how many
- * (two per dense layer), or -1 when a byte count overflows size_t. */
+ * (two per kernel layer), or -1 when a byte count overflows size_t. */
 static int list_tensors(const mlpt_model *m, tensor ts[MAX_TENSORS])
 {
-    int n = 0, k = 0;
+    int n = 0;
     for (int l = 0; l < m->spec.n_layers; l++) {
         const mlpt_layer_geom *g = &m->geom[l];
-        if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+        const mlpt_layer_ops *kind = m->spec.layers[l].kind;
+        if (!kind->kernel)
             continue;
+        int k = 0; /* earlier layers of its kind */
+        for (int e = 0; e < l; e++)
+            k += m->spec.layers[e].kind == kind;
         tensor *kernel = &ts[n++], *bias = &ts[n++];
         *kernel = (tensor){.rank = 2, .shape = {g->in, g->out}, .count = g->in * g->out,
                            .offset = g->w_offset};
         *bias = (tensor){.rank = 1, .shape = {g->out}, .count = g->out, .offset = g->b_offset};
-        snprintf(kernel->name, sizeof kernel->name, "dense_%d.kernel", k);
-        snprintf(bias->name, sizeof bias->name, "dense_%d.bias", k++);
+        snprintf(kernel->name, sizeof kernel->name, "%s_%d.kernel", kind->name, k);
+        snprintf(bias->name, sizeof bias->name, "%s_%d.bias", kind->name, k);
         if (__builtin_mul_overflow(kernel->count, sizeof(float), &kernel->bytes) ||
             __builtin_mul_overflow(bias->count, sizeof(float), &bias->bytes))
             return -1;
@@ -143,15 +147,6 @@ static const char *render_shape(char buf[FIELD_LEN], const tensor *t)
 
 
 /* ---- metadata text: one renderer and one parser per field ---- */
-
-/* Index of name in a NULL-terminated table, or -1. */
-static int find_name(const char *name, const char *const *table)
-{
-    for (int i = 0; table[i]; i++)
-        if (!strcmp(name, table[i]))
-            return i;
-    return -1;
-}
 
 /* A whole string that is a finite float. */
 static bool parse_float(const char *s, float *out)
@@ -179,85 +174,33 @@ static bool next_line(const char **text, const char **line, size_t *len)
     return true;
 }
 
-/* One layer as the config writes it. A dropout rate gets the fewest digits,
- * from %g's six up, that read back as the same float. */
-static void render_layer(char *buf, size_t cap, const mlpt_layer_spec *l)
-{
-    if (l->kind == MLPT_LAYER_DENSE) {
-        snprintf(buf, cap, "dense %d %s %s", l->units, mlpt_activation_names[l->activation],
-                 mlpt_initializer_names[l->init]);
-        return;
-    }
-    for (int digits = 6; digits <= 9; digits++) { /* 9 digits always round-trip */
-        snprintf(buf, cap, "dropout %.*g", digits, (double)l->rate);
-        if (strtof(buf + strlen("dropout "), NULL) == l->rate)
-            break;
-    }
-}
-
-/* `dense UNITS ACTIVATION INITIALIZER` or `dropout RATE`, words separated
- * by spaces. Ranges (rate in [0, 1), softmax last) are mlpt_model_plan's
- * to check. On failure, why says what is wrong. */
-static bool parse_layer(const char *line, size_t len, mlpt_layer_spec *l, char *why, size_t cap)
-{
-    char buf[96], *word[5], *save;
-    int n = 0;
-    if (len >= sizeof buf) {
-        snprintf(why, cap, "longer than %zu characters", sizeof buf - 1);
-        return false;
-    }
-    memcpy(buf, line, len);
-    buf[len] = '\0';
-    for (char *t = strtok_r(buf, " ", &save); t && n < 5; t = strtok_r(NULL, " ", &save))
-        word[n++] = t;
-
-    memset(l, 0, sizeof *l);
-    if (n == 4 && !strcmp(word[0], "dense")) {
-        uint64_t units;
-        const char *end;
-        int act = find_name(word[2], mlpt_activation_names);
-        int init = find_name(word[3], mlpt_initializer_names);
-        if (!parse_count(word[1], &end, INT_MAX, &units) || *end)
-            snprintf(why, cap, "units \"%s\": expected an integer from 1 to %d", show(word[1]).s,
-                     INT_MAX);
-        else if (act < 0)
-            snprintf(why, cap, "unknown activation \"%s\"", show(word[2]).s);
-        else if (init < 0)
-            snprintf(why, cap, "unknown initializer \"%s\"", show(word[3]).s);
-        else {
-            *l = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = (int)units,
-                                   .activation = (mlpt_activation)act,
-                                   .init = (mlpt_initializer)init};
-            return true;
-        }
-        return false;
-    }
-    if (n == 2 && !strcmp(word[0], "dropout")) {
-        if (parse_float(word[1], &l->rate)) {
-            l->kind = MLPT_LAYER_DROPOUT;
-            return true;
-        }
-        snprintf(why, cap, "rate \"%s\": expected a number", show(word[1]).s);
-        return false;
-    }
-    snprintf(why, cap, "expected `dense UNITS ACTIVATION INITIALIZER` or `dropout RATE`");
-    return false;
-}
-
 static int parse_layers(const where *w, const char *text, mlpt_model_spec *spec)
 {
-    char field[FIELD_LEN], why[2 * SHOW_MAX];
+    char field[FIELD_LEN], buf[256];
     const char *line;
     size_t len;
+    mlpt_why why;
     spec->n_layers = 0;
     while (next_line(&text, &line, &len)) {
         if (spec->n_layers == MLPT_MAX_LAYERS)
             return fail_at(w, meta_field(field, "layers", 0), "more than %d layers",
                            MLPT_MAX_LAYERS);
-        if (!parse_layer(line, len, &spec->layers[spec->n_layers], why, sizeof why))
-            return fail_at(w, meta_field(field, "layers", spec->n_layers + 1), "%s", why);
+        snprintf(buf, sizeof buf, "%.*s", (int)len, line);
+        if (len >= sizeof buf)
+            snprintf(why.msg, sizeof why.msg, "longer than %zu characters", sizeof buf - 1);
+        if (len >= sizeof buf || mlpt_layer_parse(buf, &spec->layers[spec->n_layers], &why) < 0)
+            return fail_at(w, meta_field(field, "layers", spec->n_layers + 1), "%s", why.msg);
         spec->n_layers++;
     }
+    /* The file names no loss: the one that pairs with the last layer's
+     * activation (a model file is for inference, where that is what the
+     * loss decides: how logits become outputs). */
+    const mlpt_layer_spec *last = &spec->layers[spec->n_layers - 1];
+    for (int i = 0; spec->n_layers && mlpt_losses[i] && !spec->loss && last->activation; i++)
+        if (!strcmp(mlpt_losses[i]->activation, last->activation->name))
+            spec->loss = mlpt_losses[i];
+    if (!spec->loss) /* for mlpt_model_plan to say which activation is missing */
+        spec->loss = mlpt_losses[0];
     return 0;
 }
 
@@ -436,7 +379,7 @@ static int read_normalization(const where *w, const json_t *md, size_t width,
     if (!n)
         return -1;
     const char *method = json_string_value(json_object_get(n, "method"));
-    const int how = method ? find_name(method, mlpt_normalize_names) : -1;
+    const int how = method ? mlpt_name_index(mlpt_normalize_names, method, strlen(method)) : -1;
     const bool ok = how > MLPT_NORMALIZE_NONE && json_object_size(n) == 3 &&
                     parse_floats(json_object_get(n, "shift"), width, false, &info->shift) &&
                     parse_floats(json_object_get(n, "factor"), width, true, &info->factor);
@@ -584,7 +527,7 @@ static int add_metadata(const where *w, json_t *header, const mlpt_model *m,
     for (int l = 0; l < m->spec.n_layers; l++) {
         if (l)
             layers[n++] = '\n';
-        render_layer(layers + n, sizeof layers - n, &m->spec.layers[l]);
+        mlpt_layer_format(&m->spec.layers[l], layers + n, sizeof layers - n);
         n += strlen(layers + n);
     }
     if (render_classes(w, classes, sizeof classes, info) < 0)

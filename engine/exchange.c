@@ -20,13 +20,13 @@ struct mlpt_exchange {
 };
 
 /* Most bytes one shard of `capacity` rows packs into: rows and correct
- * count, then per row its loss and, per dense layer, the non-zero count,
+ * count, then per row its loss and, per kernel layer, the non-zero count,
  * the non-zeros (index and value) and dL/dZ. */
 static size_t shard_bytes(const mlpt_model *m, size_t capacity)
 {
     size_t row = sizeof(float);
     for (int l = 0; l < m->spec.n_layers; l++)
-        if (m->spec.layers[l].kind == MLPT_LAYER_DENSE)
+        if (m->spec.layers[l].kind->kernel)
             row += sizeof(uint32_t) + m->geom[l].in * (sizeof(uint32_t) + sizeof(float)) +
                    m->geom[l].out * sizeof(float);
     return 2 * sizeof(uint32_t) + capacity * row;
@@ -57,7 +57,7 @@ static uint8_t *pack_shard(const mlpt_model *m, const mlpt_workspace *ws, uint8_
     for (size_t i = 0; i < ws->rows; i++) {
         p = put(p, &ws->row_loss[i], sizeof(float));
         for (int l = 0; l < m->spec.n_layers; l++) {
-            if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+            if (!m->spec.layers[l].kind->kernel)
                 continue;
             const size_t k = m->geom[l].in, n = m->geom[l].out;
             const uint32_t count = ws->nz[l].count[i];
@@ -88,7 +88,7 @@ static const uint8_t *unpack_shard(const mlpt_model *m, mlpt_workspace *ws, cons
             return NULL;
         p = get(p, &ws->row_loss[i], sizeof(float));
         for (int l = 0; l < m->spec.n_layers; l++) {
-            if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+            if (!m->spec.layers[l].kind->kernel)
                 continue;
             const size_t k = m->geom[l].in, n = m->geom[l].out;
             uint32_t count;

@@ -1,18 +1,12 @@
 #include "mlpt/model.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hash.h"
 #include "kernels.h"
-#include "rng.h"
-
-const char *const mlpt_activation_names[] = {
-    [MLPT_ACT_LINEAR] = "linear", [MLPT_ACT_RELU] = "relu", [MLPT_ACT_SIGMOID] = "sigmoid",
-    [MLPT_ACT_TANH] = "tanh", [MLPT_ACT_SOFTMAX] = "softmax", NULL};
-const char *const mlpt_initializer_names[] = {
-    [MLPT_INIT_GLOROT_UNIFORM] = "glorot_uniform", [MLPT_INIT_HE_UNIFORM] = "he_uniform", NULL};
 
 /* a * b into *out, failing on size_t overflow. */
 static int mul_size(size_t a, size_t b, size_t *out)
@@ -33,36 +27,30 @@ static int compute_geometry(mlpt_model *m, mlpt_error *err)
     if (s->n_layers < 1 || s->n_layers > MLPT_MAX_LAYERS)
         return mlpt_fail(err, "a model needs 1 to %d layers, not %d", MLPT_MAX_LAYERS,
                          s->n_layers);
+    if (!s->loss)
+        return mlpt_fail(err, "a model needs a loss");
     m->input_width = width;
     size_t offset = 0;
     for (int l = 0; l < s->n_layers; l++) {
         const mlpt_layer_spec *ls = &s->layers[l];
         mlpt_layer_geom *g = &m->geom[l];
+        mlpt_why why;
+        memset(g, 0, sizeof *g);
         g->in = width;
-        if (ls->kind == MLPT_LAYER_DROPOUT) {
-            if (!(ls->rate >= 0.0f && ls->rate < 1.0f))
-                return mlpt_fail(err, "layer %d: dropout rate %g is outside [0, 1)", l + 1,
-                                 (double)ls->rate);
-            g->out = width;
-            continue;
-        }
-        if (ls->units < 1)
-            return mlpt_fail(err, "layer %d: a dense layer needs at least 1 unit", l + 1);
-        if (ls->activation == MLPT_ACT_SOFTMAX && l != s->n_layers - 1)
-            return mlpt_fail(err, "layer %d: softmax is allowed only on the last layer", l + 1);
-        g->out = (size_t)ls->units;
-        size_t weights;
-        if (mul_size(g->in, g->out, &weights) ||
-            __builtin_add_overflow(weights, g->out, &g->n_params) ||
-            __builtin_add_overflow(offset, g->n_params, &offset))
-            return mlpt_fail(err, "layer %d: parameter count overflows", l + 1);
-        g->w_offset = offset - g->n_params;
-        g->b_offset = g->w_offset + weights;
+        if (!ls->kind)
+            return mlpt_fail(err, "layer %d has no kind", l + 1);
+        if (ls->kind->plan(ls, width, offset, g, &why) < 0)
+            return mlpt_fail(err, "layer %d: %s", l + 1, why.msg);
+        if (ls->activation && ls->activation->last_only && l != s->n_layers - 1)
+            return mlpt_fail(err, "layer %d: %s is allowed only on the last layer", l + 1,
+                             ls->activation->name);
+        offset += g->n_params; /* the kind's plan checked it does not overflow */
         width = g->out;
     }
     const mlpt_layer_spec *last = &s->layers[s->n_layers - 1];
-    if (last->kind != MLPT_LAYER_DENSE || last->activation != MLPT_ACT_SOFTMAX)
-        return mlpt_fail(err, "the last layer must be dense with softmax activation");
+    if (!last->activation || strcmp(last->activation->name, s->loss->activation))
+        return mlpt_fail(err, "the last layer must have %s activation: the loss is %s",
+                         s->loss->activation, s->loss->name);
     /* The parameters' bytes, with the kernels' slack and alignment, must be
      * countable too (mlpt_model_create). */
     if (offset > SIZE_MAX / sizeof(float) - MLPT_SLACK - 64)
@@ -95,24 +83,8 @@ void mlpt_model_init_params(mlpt_model *m, uint64_t seed)
 {
     for (int l = 0; l < m->spec.n_layers; l++) {
         const mlpt_layer_spec *ls = &m->spec.layers[l];
-        const mlpt_layer_geom *g = &m->geom[l];
-        if (ls->kind != MLPT_LAYER_DENSE)
-            continue;
-        /* Keras: glorot_uniform limit sqrt(6 / (fan_in + fan_out)),
-         * he_uniform limit sqrt(6 / fan_in); weights uniform in (-limit, limit). */
-        double fans = ls->init == MLPT_INIT_HE_UNIFORM ? (double)g->in
-                                                       : (double)(g->in + g->out);
-        double limit = sqrt(6.0 / fans);
-        float *w = m->params + g->w_offset;
-        size_t n = g->in * g->out;
-        for (size_t i = 0; i < n; i += 4) {
-            uint32_t r[4];
-            mlpt_random4(seed, MLPT_STREAM_INIT, (uint32_t)l, (uint32_t)(i / 4),
-                         (uint32_t)((uint64_t)(i / 4) >> 32), 0, r);
-            for (size_t j = 0; j < 4 && i + j < n; j++)
-                w[i + j] = (float)((2.0 * mlpt_unit_float(r[j]) - 1.0) * limit);
-        }
-        memset(m->params + g->b_offset, 0, g->out * sizeof(float));
+        if (ls->kind->init)
+            ls->kind->init(ls, &m->geom[l], (uint32_t)l, seed, m->params);
     }
 }
 
@@ -135,3 +107,4 @@ uint64_t mlpt_model_fingerprint(const mlpt_model *m)
     }
     return h;
 }
+

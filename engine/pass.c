@@ -15,12 +15,12 @@ static float *alloc_floats(size_t n)
     return p;
 }
 
-/* The first dense layer: it and the layers below it need no input
- * gradient. */
-static int first_dense(const mlpt_model *m)
+/* The first layer with a kernel: it and the layers below it need no
+ * input gradient. */
+static int first_kernel(const mlpt_model *m)
 {
     int l = 0;
-    while (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+    while (!m->spec.layers[l].kind->kernel)
         l++;
     return l;
 }
@@ -29,23 +29,23 @@ static int first_dense(const mlpt_model *m)
  * gather's), a mask, a gradient. */
 static bool has_nonzeros(const mlpt_model *m, int l)
 {
-    return l == 0 || m->spec.layers[l].kind == MLPT_LAYER_DENSE;
+    return l == 0 || m->spec.layers[l].kind->kernel;
 }
 
 static bool has_mask(const mlpt_model *m, int l, bool training)
 {
-    return training && m->spec.layers[l].kind == MLPT_LAYER_DROPOUT;
+    return training && m->spec.layers[l].kind->mask;
 }
 
 static bool has_delta(const mlpt_model *m, int l, bool training)
 {
-    return training && l >= first_dense(m);
+    return training && l >= first_kernel(m);
 }
 
 size_t mlpt_workspace_bytes(const mlpt_model *m, size_t capacity, bool training)
 {
     size_t row = sizeof(uint32_t) + sizeof(uint8_t) + sizeof(float); /* id, label, loss */
-    if (m->spec.layers[0].kind != MLPT_LAYER_DENSE)
+    if (!m->spec.layers[0].kind->kernel)
         row = mlpt_add_sat(row, mlpt_mul_sat(m->input_width, sizeof(float)));
     for (int l = 0; l < m->spec.n_layers; l++) {
         const size_t out = mlpt_mul_sat(m->geom[l].out, sizeof(float));
@@ -70,7 +70,7 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
     bool ok = (ws->ids = calloc(capacity, sizeof *ws->ids)) != NULL &&
               (ws->labels = calloc(capacity, 1)) != NULL &&
               (ws->row_loss = calloc(capacity, sizeof *ws->row_loss)) != NULL;
-    if (ok && m->spec.layers[0].kind != MLPT_LAYER_DENSE)
+    if (ok && !m->spec.layers[0].kind->kernel)
         ok = (ws->input = alloc_floats(capacity * m->input_width)) != NULL;
     for (int l = 0; ok && l < m->spec.n_layers; l++) {
         const size_t in = m->geom[l].in;
@@ -230,22 +230,21 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
     ws->rows = rows;
     for (int l = 0; l <= last; l++) {
         const mlpt_layer_spec *s = &m->spec.layers[l];
-        const mlpt_layer_geom *g = &m->geom[l];
-        const float *in = layer_input(ws, l);
-        if (s->kind == MLPT_LAYER_DENSE) {
-            if (l > 0) /* the input's were listed by mlpt_gather */
-                mlpt_find_nonzeros(rows, g->in, in, &ws->nz[l]);
-            mlpt_dense_forward(g, s->activation, m->params, rows, &ws->nz[l], ws->act[l]);
-        }
-        else if (drop)
-            mlpt_dropout_forward(s->rate, (uint32_t)l, drop, rows, g->out, in, ws->act[l],
-                                 ws->mask[l]);
-        else
-            memcpy(ws->act[l], in, rows * g->out * sizeof(float));
+        const mlpt_layer_io io = {.spec = s, .g = &m->geom[l], .layer = (uint32_t)l,
+                                  .params = m->params, .rows = rows, .in = layer_input(ws, l),
+                                  .nz = &ws->nz[l], .out = ws->act[l], .mask = ws->mask[l],
+                                  .drop = drop, .logits = l == last};
+        s->kind->forward(&io);
     }
+    /* The classes predicted, from the logits (the outputs may round two of
+     * them to the same value). */
+    const size_t width = m->output_width;
     ws->correct = 0;
-    mlpt_softmax_xent(rows, m->output_width, ws->act[last], ws->labels,
-                      drop ? ws->delta[last] : NULL, ws->row_loss, &ws->correct);
+    for (size_t r = 0; r < rows; r++)
+        ws->correct += mlpt_argmax(ws->act[last] + r * width, width) == ws->labels[r];
+    const mlpt_targets y = {.labels = ws->labels};
+    m->spec.loss->forward(rows, width, ws->act[last], &y, drop ? ws->delta[last] : NULL,
+                          ws->row_loss);
     ws->loss_sum = 0.0;
     for (size_t r = 0; r < rows; r++)
         ws->loss_sum += ws->row_loss[r];
@@ -253,16 +252,14 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
 
 void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows)
 {
-    const int first = first_dense(m);
-    for (int l = m->spec.n_layers - 1; l >= first; l--) {
-        const mlpt_layer_spec *s = &m->spec.layers[l];
-        const mlpt_layer_geom *g = &m->geom[l];
-        float *d_in = l > first ? ws->delta[l - 1] : NULL;
-        if (s->kind == MLPT_LAYER_DENSE)
-            mlpt_dense_backward(g, s->activation, m->params, rows, ws->act[l], ws->delta[l],
-                                d_in);
-        else
-            mlpt_dropout_backward(rows, g->out, ws->mask[l], ws->delta[l], d_in);
+    const int first = first_kernel(m), last = m->spec.n_layers - 1;
+    for (int l = last; l >= first; l--) {
+        const mlpt_layer_io io = {.spec = &m->spec.layers[l], .g = &m->geom[l],
+                                  .layer = (uint32_t)l, .params = m->params, .rows = rows,
+                                  .out = ws->act[l], .mask = ws->mask[l], .logits = l == last,
+                                  .d_out = ws->delta[l],
+                                  .d_in = l > first ? ws->delta[l - 1] : NULL};
+        m->spec.layers[l].kind->backward(&io);
     }
 }
 

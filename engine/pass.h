@@ -20,12 +20,12 @@
 typedef struct mlpt_workspace {
     size_t capacity;                 /* rows it can hold */
     float *input;                    /* capacity x input_width, only when the first
-                                        layer is not dense (dense layers read nz) */
+                                        layer has no kernel (kernel layers read nz) */
     float *act[MLPT_MAX_LAYERS];     /* capacity x geom[l].out: layer outputs */
     float *mask[MLPT_MAX_LAYERS];    /* dropout keep factors; training only */
     float *delta[MLPT_MAX_LAYERS];   /* capacity x geom[l].out, training only: dL/d
-                                        act[l], for dense layers dL/dZ after backward */
-    mlpt_nonzeros nz[MLPT_MAX_LAYERS];/* dense: non-zeros of the layer's input rows */
+                                        act[l], for kernel layers dL/dZ after backward */
+    mlpt_nonzeros nz[MLPT_MAX_LAYERS];/* kernel layers: non-zeros of their input rows */
     size_t rows;                     /* rows of the last pass */
     uint32_t *ids;                   /* capacity sample ids */
     uint8_t *labels;                 /* capacity labels */
@@ -72,19 +72,21 @@ int mlpt_check_data(const mlpt_model *m, const mlpt_samples *d, mlpt_error *err)
 void mlpt_gather(mlpt_workspace *ws, const mlpt_samples *d, const uint32_t *ids,
                  size_t rows, const float lut[256]);
 
-/* Forward over the gathered rows, then the softmax and the loss: the
- * probabilities end in ws->act[last], the loss sum and correct count in ws.
- * drop is NULL for inference (dropout is the identity); in training the
- * gradient of the summed loss w.r.t. the logits goes to ws->delta[last]. */
+/* Forward over the gathered rows, each layer by its kind, then the model's
+ * loss, which turns the last layer's logits into its outputs (e.g. the
+ * softmax probabilities) in ws->act[last]; the loss sum and correct count
+ * (predictions from the logits) go to ws. drop is NULL for inference
+ * (dropout is the identity); in training the gradient of the summed loss
+ * w.r.t. the logits goes to ws->delta[last]. */
 void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
                   const mlpt_dropout_keys *drop);
 
-/* Backward from the logits' gradient: leaves dL/dZ of every dense layer in
+/* Backward from the logits' gradient: leaves dL/dZ of every kernel layer in
  * ws->delta, which with the layer inputs' non-zeros (ws->nz) is what the
  * weight gradient is formed from. */
 void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows);
 
-/* The non-zeros of dense layer l's input over a whole batch, held in
+/* The non-zeros of kernel layer l's input over a whole batch, held in
  * workspaces ws[0, n_ws) in sample order (each after mlpt_backward), for
  * kernel rows [r0, r1), listed by kernel row: row p's, in sample order, at
  * entries[start[p - r0], start[p - r0 + 1]), each with its sample's row of

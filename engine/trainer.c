@@ -22,7 +22,6 @@
 #include "fpmode.h"
 #include "hash.h"
 #include "mlpt/train.h"
-#include "optimizer.h"
 #include "pass.h"
 #include "rng.h"
 
@@ -31,7 +30,7 @@
 enum { UPDATE_BLOCK = 1024 };
 
 /* Parameters whose gradient is formed and applied together: columns
- * [col, col + len) of one kernel row (or the bias) of a dense layer. */
+ * [col, col + len) of one kernel row (or the bias) of a kernel layer. */
 typedef struct update_unit {
     size_t offset, len;   /* in params */
     int layer;
@@ -45,7 +44,7 @@ struct mlpt_trainer {
     int threads;
     size_t train_size;
     mlpt_workspace *shards;    /* spec.shards workspaces of ceil(batch/shards) rows */
-    float *state1, *state2;    /* optimizer state, n_params each (state2: adam) */
+    float *state1, *state2;    /* optimizer state, n_params each (state2: 2-slot ones) */
     uint64_t steps_taken;      /* optimizer steps so far: adam's t */
     uint32_t *order;           /* this epoch's sample order */
     update_unit *units;        /* every parameter once, in offset order */
@@ -69,7 +68,7 @@ struct mlpt_trainer {
     uint64_t inputs;           /* input_hash of the training data */
 };
 
-/* Cuts every dense layer's kernel rows and bias into update units of at
+/* Cuts every kernel layer's kernel rows and bias into update units of at
  * most UPDATE_BLOCK parameters, in parameter order. Called twice: to count
  * (units NULL; without a pass over the rows, which a model too big to
  * train may have too many of), then to fill. */
@@ -78,7 +77,7 @@ static size_t plan_units(const mlpt_model *m, update_unit *units)
     size_t n = 0;
     for (int l = 0; l < m->spec.n_layers; l++) {
         const mlpt_layer_geom *g = &m->geom[l];
-        if (m->spec.layers[l].kind != MLPT_LAYER_DENSE)
+        if (!m->spec.layers[l].kind->kernel)
             continue;
         if (!units) { /* at most one unit per parameter: no overflow */
             n += (g->in + 1) * ((g->out + UPDATE_BLOCK - 1) / UPDATE_BLOCK);
@@ -104,20 +103,20 @@ static int build_units(mlpt_trainer *t)
     return 0;
 }
 
-static size_t widest_dense_input(const mlpt_model *m)
+static size_t widest_kernel_input(const mlpt_model *m)
 {
     size_t widest = 0;
     for (int l = 0; l < m->spec.n_layers; l++)
-        if (m->spec.layers[l].kind == MLPT_LAYER_DENSE && m->geom[l].in > widest)
+        if (m->spec.layers[l].kind->kernel && m->geom[l].in > widest)
             widest = m->geom[l].in;
     return widest;
 }
 
 /* Each thread's lists: room for a batch's non-zeros in every kernel row
- * and the bias of the widest dense layer. */
+ * and the bias of the widest kernel layer. */
 static size_t list_entries(const mlpt_model *m, const mlpt_train_spec *spec)
 {
-    return mlpt_mul_sat((size_t)spec->batch, mlpt_add_sat(widest_dense_input(m), 1));
+    return mlpt_mul_sat((size_t)spec->batch, mlpt_add_sat(widest_kernel_input(m), 1));
 }
 
 /* Rows in each shard's workspace. */
@@ -126,15 +125,15 @@ static size_t shard_rows(const mlpt_train_spec *spec)
     return ((size_t)spec->batch + (size_t)spec->shards - 1) / (size_t)spec->shards;
 }
 
-/* Adam keeps two moments per parameter, sgd and rmsprop one. */
+/* The optimizer's state floats per parameter. */
 static size_t moments(const mlpt_train_spec *spec)
 {
-    return spec->optimizer.kind == MLPT_OPT_ADAM ? 2 : 1;
+    return (size_t)spec->optimizer.kind->slots;
 }
 
 mlpt_train_memory mlpt_train_memory_of(const mlpt_model *m, const mlpt_train_spec *spec)
 {
-    const size_t widest = widest_dense_input(m);
+    const size_t widest = widest_kernel_input(m);
     return (mlpt_train_memory){
         .params = mlpt_mul_sat(m->n_params, sizeof(float)),
         .optimizer = mlpt_add_sat(mlpt_mul_sat(m->n_params, moments(spec) * sizeof(float)),
@@ -155,7 +154,7 @@ size_t mlpt_train_memory_total(const mlpt_train_memory *mem, int threads)
 
 static int build_lists(mlpt_trainer *t)
 {
-    const size_t widest = widest_dense_input(t->model);
+    const size_t widest = widest_kernel_input(t->model);
     if (!(t->lists = calloc((size_t)t->threads, sizeof *t->lists)))
         return -1;
     for (int i = 0; i < t->threads; i++)
@@ -214,7 +213,13 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
                   spec->batch, spec->shards, spec->epochs, threads, MLPT_MAX_SHARDS);
         return NULL;
     }
-    if (spec->optimizer.kind != MLPT_OPT_SGD && !(spec->optimizer.epsilon >= FLT_MIN)) {
+    if (!spec->optimizer.kind || spec->optimizer.kind->slots < 1 ||
+        spec->optimizer.kind->slots > MLPT_MAX_SLOTS) {
+        mlpt_fail(err, "invalid training spec: no optimizer");
+        return NULL;
+    }
+    if (mlpt_optimizer_takes(spec->optimizer.kind, "epsilon") &&
+        !(spec->optimizer.epsilon >= FLT_MIN)) {
         mlpt_fail(err, "optimizer epsilon %g must be a normal float (>= %g): denormals are "
                        "flushed to zero",
                   (double)spec->optimizer.epsilon, (double)FLT_MIN);
@@ -300,8 +305,8 @@ static void form_and_apply(mlpt_trainer *t, const update_unit *u, const mlpt_row
 {
     float g[UPDATE_BLOCK];
     mlpt_gradient(lists, u->row, u->col, u->len, g);
-    mlpt_optimizer_apply(t->spec.optimizer.kind, st, u->len, t->model->params + u->offset, g,
-                         t->state1 + u->offset, t->state2 ? t->state2 + u->offset : NULL);
+    t->spec.optimizer.kind->apply(st, u->len, t->model->params + u->offset, g,
+                                  t->state1 + u->offset, t->state2 ? t->state2 + u->offset : NULL);
 }
 
 /* Units between the one being updated and the one whose weights are
@@ -398,7 +403,7 @@ static void rebalance(mlpt_trainer *t)
 static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *batch_ids,
                          size_t batch, const mlpt_dropout_keys *keys, size_t *correct)
 {
-    mlpt_opt_step st = mlpt_optimizer_prepare(&t->spec.optimizer, t->steps_taken + 1);
+    mlpt_opt_step st = t->spec.optimizer.kind->prepare(&t->spec.optimizer, t->steps_taken + 1);
     st.g_scale = 1.0f / (float)batch; /* the loss is the batch's mean */
 #pragma omp parallel num_threads(t->threads)
     {
@@ -443,17 +448,20 @@ static uint64_t agreement_hash(const mlpt_trainer *t)
 {
     const mlpt_train_spec *s = &t->spec;
     const mlpt_optimizer_spec *o = &s->optimizer;
-    const double fields[] = {o->kind, o->learning_rate, o->beta1, o->beta2, o->epsilon,
+    const double fields[] = {mlpt_table_index(MLPT_TABLE(mlpt_optimizers), o->kind),
+                             o->learning_rate, o->beta1, o->beta2, o->epsilon,
                              o->momentum, o->rho, s->batch, s->epochs, s->shards, s->shuffle,
                              (double)s->seed, (double)t->train_size,
                              t->model->spec.n_layers, (double)t->model->n_params};
     uint64_t h = mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)fields, sizeof fields);
     h = mlpt_fnv1a(h, (const unsigned char *)&t->inputs, sizeof t->inputs);
-    for (int l = 0; l < t->model->spec.n_layers; l++) {
-        const mlpt_layer_spec *ls = &t->model->spec.layers[l];
-        const double layer[] = {ls->kind, ls->units, ls->activation, ls->rate};
-        h = mlpt_fnv1a(h, (const unsigned char *)layer, sizeof layer);
+    for (int l = 0; l < t->model->spec.n_layers; l++) { /* as the model file writes it */
+        char layer[128];
+        mlpt_layer_format(&t->model->spec.layers[l], layer, sizeof layer);
+        h = mlpt_fnv1a(h, (const unsigned char *)layer, strlen(layer) + 1);
     }
+    const char *loss = t->model->spec.loss->name;
+    h = mlpt_fnv1a(h, (const unsigned char *)loss, strlen(loss) + 1);
     const uint64_t weights = mlpt_model_fingerprint(t->model);
     return mlpt_fnv1a(h, (const unsigned char *)&weights, sizeof weights);
 }

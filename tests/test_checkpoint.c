@@ -17,6 +17,7 @@
 #include "mlpt/checkpoint.h"
 #include "mlpt/model.h"
 #include "mlpt/train.h"
+#include "test_spec.h"
 
 static void make_scratch(void)
 {
@@ -34,12 +35,11 @@ typedef struct fixture {
 /* Filled in place: the trainer keeps a pointer to the model. */
 static void make_fixture(fixture *f)
 {
-    static const mlpt_train_spec spec = {
-        .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
+    const mlpt_train_spec spec = {
+        .optimizer = {mlpt_optimizer_named("adam"), 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
         .batch = 2, .epochs = 3, .shards = 1, .shuffle = true, .seed = 7};
-    mlpt_model_spec ms = {.input_rank = 1, .input_dims = {4}, .n_layers = 1};
-    ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 3,
-                                     .activation = MLPT_ACT_SOFTMAX};
+    mlpt_model_spec ms = {.input_rank = 1, .input_dims = {4}, .n_layers = 1, .loss = SCCE};
+    ms.layers[0] = layer("dense 3 softmax");
     mlpt_error err;
     cr_assert_eq(mlpt_model_create(&ms, &f->model, &err), 0, "%s", err.msg);
     mlpt_model_init_params(&f->model, spec.seed);

@@ -126,19 +126,19 @@ Test(config, tutorial_fields)
     cr_assert_eq(m->input_dims[0], 28);
     cr_assert_eq(m->input_dims[1], 28);
     cr_assert_eq(m->n_layers, 3);
-    cr_assert_eq(m->layers[0].kind, MLPT_LAYER_DENSE);
+    cr_assert_eq(m->layers[0].kind, mlpt_layer_kind_named("dense"));
     cr_assert_eq(m->layers[0].units, 128);
-    cr_assert_eq(m->layers[0].activation, MLPT_ACT_RELU);
-    cr_assert_eq(m->layers[0].init, MLPT_INIT_GLOROT_UNIFORM);
-    cr_assert_eq(m->layers[1].kind, MLPT_LAYER_DROPOUT);
+    cr_assert_eq(m->layers[0].activation, mlpt_activation_named("relu"));
+    cr_assert_eq(m->layers[0].init, mlpt_initializer_named("glorot_uniform"));
+    cr_assert_eq(m->layers[1].kind, mlpt_layer_kind_named("dropout"));
     cr_assert_eq(m->layers[1].rate, 0.2f);
-    cr_assert_eq(m->layers[2].kind, MLPT_LAYER_DENSE);
+    cr_assert_eq(m->layers[2].kind, mlpt_layer_kind_named("dense"));
     cr_assert_eq(m->layers[2].units, 10);
-    cr_assert_eq(m->layers[2].activation, MLPT_ACT_SOFTMAX);
-    cr_assert_eq(m->layers[2].init, MLPT_INIT_GLOROT_UNIFORM);
+    cr_assert_eq(m->layers[2].activation, mlpt_activation_named("softmax"));
+    cr_assert_eq(m->layers[2].init, mlpt_initializer_named("glorot_uniform"));
 
     const mlpt_optimizer_spec *o = &cfg.train.optimizer;
-    cr_assert_eq(o->kind, MLPT_OPT_ADAM);
+    cr_assert_eq(o->kind, mlpt_optimizer_named("adam"));
     cr_assert_eq(o->learning_rate, 0.001f);
     cr_assert_eq(o->beta1, 0.9f);
     cr_assert_eq(o->beta2, 0.999f);
@@ -214,7 +214,7 @@ Test(config, defaults)
     cr_assert_eq(parse_with("some/dir/exp.v1.ini", MINI, NULL, 0), 0, "%s", err.msg);
     cr_assert_eq(cfg.data.scale, 0.0f, "auto: the data decides");
     cr_assert_eq(cfg.data.validation, 0.0);
-    cr_assert_eq(cfg.train.optimizer.kind, MLPT_OPT_ADAM);
+    cr_assert_eq(cfg.train.optimizer.kind, mlpt_optimizer_named("adam"));
     cr_assert_eq(cfg.train.optimizer.learning_rate, 0.001f);
     cr_assert_eq(cfg.train.optimizer.epsilon, 1e-7f);
     cr_assert_eq(cfg.train.batch, 32);
@@ -235,10 +235,27 @@ Test(config, defaults)
     cr_assert_null(find_setting("train", "rho"));
 }
 
+/* Every optimizer of the table: its default learning rate and each key it
+ * lists are ones the schema knows, and its keys are set only for it. */
+Test(config, every_optimizer_and_its_keys)
+{
+    for (int o = 0; mlpt_optimizers[o]; o++) {
+        const mlpt_optimizer_ops *kind = mlpt_optimizers[o];
+        char text[512];
+        int n = snprintf(text, sizeof text, MINI "[train]\noptimizer = %s\n", kind->name);
+        for (int k = 0; kind->keys[k]; k++)
+            n += snprintf(text + n, sizeof text - (size_t)n, "%s = 0.5\n", kind->keys[k]);
+        parses(text);
+        cr_assert_eq(cfg.train.optimizer.kind, kind);
+        cr_assert_str_eq(find_setting("train", "learning_rate")->value, kind->learning_rate);
+        cr_assert(kind->slots >= 1 && kind->slots <= MLPT_MAX_SLOTS, "%s", kind->name);
+    }
+}
+
 Test(config, sgd_and_rmsprop_defaults)
 {
     parses(MINI "[train]\noptimizer = sgd\n");
-    cr_assert_eq(cfg.train.optimizer.kind, MLPT_OPT_SGD);
+    cr_assert_eq(cfg.train.optimizer.kind, mlpt_optimizer_named("sgd"));
     cr_assert_eq(cfg.train.optimizer.learning_rate, 0.01f);
     cr_assert_eq(cfg.train.optimizer.momentum, 0.0f);
     cr_assert_str_eq(find_setting("train", "learning_rate")->value, "0.01");
@@ -247,7 +264,7 @@ Test(config, sgd_and_rmsprop_defaults)
     cr_assert_null(find_setting("train", "epsilon"));
 
     parses(MINI "[train]\noptimizer = rmsprop\nrho = 0.95\n");
-    cr_assert_eq(cfg.train.optimizer.kind, MLPT_OPT_RMSPROP);
+    cr_assert_eq(cfg.train.optimizer.kind, mlpt_optimizer_named("rmsprop"));
     cr_assert_eq(cfg.train.optimizer.learning_rate, 0.001f);
     cr_assert_eq(cfg.train.optimizer.rho, 0.95f);
     cr_assert_eq(cfg.train.optimizer.epsilon, 1e-7f);
@@ -269,11 +286,11 @@ Test(config, values_of_every_kind)
     cr_assert_eq(cfg.model.input_dims[0], 3);
     cr_assert_eq(cfg.model.input_dims[2], 32);
     cr_assert_eq(cfg.model.n_layers, 5);
-    cr_assert_eq(cfg.model.layers[0].activation, MLPT_ACT_TANH);
-    cr_assert_eq(cfg.model.layers[0].init, MLPT_INIT_HE_UNIFORM);
-    cr_assert_eq(cfg.model.layers[1].activation, MLPT_ACT_SIGMOID);
+    cr_assert_eq(cfg.model.layers[0].activation, mlpt_activation_named("tanh"));
+    cr_assert_eq(cfg.model.layers[0].init, mlpt_initializer_named("he_uniform"));
+    cr_assert_eq(cfg.model.layers[1].activation, mlpt_activation_named("sigmoid"));
     cr_assert_eq(cfg.model.layers[2].rate, 0.0f);
-    cr_assert_eq(cfg.model.layers[3].activation, MLPT_ACT_LINEAR);
+    cr_assert_eq(cfg.model.layers[3].activation, mlpt_activation_named("linear"));
     cr_assert_eq(cfg.train.optimizer.momentum, 0.9f);
     cr_assert_eq(cfg.train.optimizer.learning_rate, 0.1f);
     cr_assert_eq(cfg.train.batch, 65536);
@@ -543,16 +560,16 @@ Test(config, error_layer_forms)
 {
     static const struct { const char *layer, *phrase; } bad[] = {
         {"dense relu", "expected `dense UNITS"},
-        {"dense 0 relu", "units: expected an integer from 1 to 1048576"},
+        {"dense 0 relu", "units \"0\": expected an integer from 1 to 1048576"},
         {"dense 1048577 relu", "units"},
-        {"dense 10 swish", "activation 'swish': expected one of linear relu sigmoid tanh softmax"},
-        {"dense 10 relu glorot_normal", "initializer 'glorot_normal'"},
+        {"dense 10 swish", "activation \"swish\": expected one of linear relu sigmoid tanh softmax"},
+        {"dense 10 relu glorot_normal", "initializer \"glorot_normal\""},
         {"dense 10 relu he_uniform extra", "expected `dense UNITS"},
-        {"dropout 1", "rate: expected a number in [0, 1)"},
+        {"dropout 1", "rate \"1\": expected a number in [0, 1)"},
         {"dropout", "expected `dense UNITS"},
         {"conv 3", "expected `dense UNITS"},
         {"dense 10 relu he_uniformxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
-         "expected `dense UNITS"},
+         "initializer \"he_uniformxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\": expected one of"},
     };
     for (size_t i = 0; i < ARRAY_LEN(bad); i++) {
         char text[512];
@@ -613,7 +630,7 @@ Test(config, override_replaces_file_value)
     cr_assert_eq(parse_with("t.ini", MINI "[train]\nbatch = 16\n", sets, 5), 0, "%s", err.msg);
     cr_assert_eq(cfg.train.batch, 64);
     cr_assert_eq(cfg.run.threads, 2);
-    cr_assert_eq(cfg.train.optimizer.kind, MLPT_OPT_SGD);
+    cr_assert_eq(cfg.train.optimizer.kind, mlpt_optimizer_named("sgd"));
     cr_assert_eq(cfg.train.optimizer.momentum, 0.5f);
     cr_assert_str_eq(cfg.data.classes[2], "z z");
     const mlpt_setting *s = find_setting("train", "batch");

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "mlpt/train.h"
+#include "test_spec.h"
 
 enum { SAMPLES = 3200, FEATURES = 64, CLASSES = 10 };
 
@@ -28,7 +29,7 @@ static mlpt_samples synthetic(uint8_t *pixels, uint8_t *labels)
 static mlpt_train_spec tutorial_spec(void)
 {
     return (mlpt_train_spec){
-        .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
+        .optimizer = {mlpt_optimizer_named("adam"), 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
         .batch = 32, .epochs = 3, .shards = 8, .shuffle = true, .seed = 42};
 }
 
@@ -37,12 +38,11 @@ static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, 
 {
     static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
     mlpt_samples d = synthetic(pixels, labels);
-    mlpt_model_spec ms = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = 3};
-    ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 32,
-                                     .activation = MLPT_ACT_RELU};
-    ms.layers[1] = (mlpt_layer_spec){.kind = MLPT_LAYER_DROPOUT, .rate = 0.2f};
-    ms.layers[2] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = CLASSES,
-                                     .activation = MLPT_ACT_SOFTMAX};
+    mlpt_model_spec ms = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = 3,
+                          .loss = SCCE};
+    ms.layers[0] = layer("dense 32 relu");
+    ms.layers[1] = layer("dropout 0.2");
+    ms.layers[2] = layer("dense 10 softmax");
     mlpt_model m;
     mlpt_error err;
     cr_assert_eq(mlpt_model_create(&ms, &m, &err), 0, "%s", err.msg);
@@ -139,11 +139,9 @@ Test(determinism, batch_smaller_than_shards_and_uneven_last_batch)
 Test(memory, counted_before_allocating)
 {
     const mlpt_train_spec spec = tutorial_spec();
-    mlpt_model_spec ms = {.input_rank = 2, .input_dims = {28, 28}, .n_layers = 2};
-    ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 128,
-                                     .activation = MLPT_ACT_RELU};
-    ms.layers[1] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = CLASSES,
-                                     .activation = MLPT_ACT_SOFTMAX};
+    mlpt_model_spec ms = {.input_rank = 2, .input_dims = {28, 28}, .n_layers = 2, .loss = SCCE};
+    ms.layers[0] = layer("dense 128 relu");
+    ms.layers[1] = layer("dense 10 softmax");
     mlpt_model m;
     mlpt_error err;
     cr_assert_eq(mlpt_model_plan(&ms, &m, &err), 0, "%s", err.msg);

@@ -4,23 +4,15 @@
  * (keyed by sample and epoch, so identical in every perturbed pass). */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "mlpt/model.h"
 #include "pass.h"
+#include "test_spec.h"
 
 enum { ROWS = 4, FEATURES = 40, CLASSES = 3 };
-
-static mlpt_layer_spec dense(int units, mlpt_activation act)
-{
-    return (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = units, .activation = act};
-}
-
-static mlpt_layer_spec dropout(float rate)
-{
-    return (mlpt_layer_spec){.kind = MLPT_LAYER_DROPOUT, .rate = rate};
-}
 
 /* Rows [r0, r0 + n) of a block of ROWS fixed samples, with inputs in
  * (-1, 1), a third of them zero as in images, and labels 0..2, gathered
@@ -56,18 +48,21 @@ static double summed_loss(const mlpt_model *m, mlpt_workspace *ws, uint64_t seed
 }
 
 /* Compares the gradient that mlpt_gradient sums over the shards with
- * central differences for every parameter, and checks that each dense
- * layer's gradient is not all zero. */
-static void check_model(const mlpt_layer_spec *layers, int n_layers)
+ * central differences for every parameter, and checks that each kernel
+ * layer's gradient is not all zero. The layers are config lines. */
+static void check_model(const char *const *lines, int n_layers)
 {
-    mlpt_model_spec spec = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = n_layers};
-    memcpy(spec.layers, layers, (size_t)n_layers * sizeof *layers);
+    mlpt_model_spec spec = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = n_layers,
+                            .loss = SCCE};
+    mlpt_layer_spec layers[MLPT_MAX_LAYERS];
+    for (int l = 0; l < n_layers; l++)
+        spec.layers[l] = layers[l] = layer(lines[l]);
     mlpt_model m;
     mlpt_error err;
     cr_assert_eq(mlpt_model_create(&spec, &m, &err), 0, "%s", err.msg);
     mlpt_model_init_params(&m, 1234);
     for (int l = 0; l < n_layers; l++) /* non-zero biases exercise db */
-        if (layers[l].kind == MLPT_LAYER_DENSE)
+        if (layers[l].kind->kernel)
             for (size_t j = 0; j < m.geom[l].out; j++)
                 m.params[m.geom[l].b_offset + j] = 0.05f * (float)j - 0.02f;
     mlpt_workspace ws[SHARDS];
@@ -88,7 +83,7 @@ static void check_model(const mlpt_layer_spec *layers, int n_layers)
     cr_assert(grad && lists.entries && lists.start);
     for (int l = 0; l < n_layers; l++) {
         const mlpt_layer_geom *g = &m.geom[l];
-        if (layers[l].kind != MLPT_LAYER_DENSE)
+        if (!layers[l].kind->kernel)
             continue;
         cr_assert_leq(g->in, 200);
         /* Row in, the bias, is laid out after the kernel. */
@@ -120,7 +115,7 @@ static void check_model(const mlpt_layer_spec *layers, int n_layers)
                       i - g->w_offset, analytic, numeric);
             largest = fmax(largest, fabs(analytic));
         }
-        if (layers[l].kind == MLPT_LAYER_DENSE) {
+        if (layers[l].kind->kernel) {
             double kernel = 0.0; /* the kernel alone, not only the bias */
             for (size_t i = g->w_offset; i < g->b_offset; i++)
                 kernel = fmax(kernel, fabs(grad[i]));
@@ -134,43 +129,32 @@ static void check_model(const mlpt_layer_spec *layers, int n_layers)
     mlpt_model_free(&m);
 }
 
-Test(gradcheck, dense_linear)
+/* Every activation of the table (but the last layer's own, which its
+ * loss computes) in a hidden dense layer: a new one is checked here
+ * without a line of test. */
+Test(gradcheck, dense_with_every_activation)
 {
-    mlpt_layer_spec l[] = {dense(5, MLPT_ACT_LINEAR), dense(CLASSES, MLPT_ACT_SOFTMAX)};
-    check_model(l, 2);
-}
-
-Test(gradcheck, dense_relu)
-{
-    mlpt_layer_spec l[] = {dense(7, MLPT_ACT_RELU), dense(CLASSES, MLPT_ACT_SOFTMAX)};
-    check_model(l, 2);
-}
-
-Test(gradcheck, dense_sigmoid)
-{
-    mlpt_layer_spec l[] = {dense(5, MLPT_ACT_SIGMOID), dense(CLASSES, MLPT_ACT_SOFTMAX)};
-    check_model(l, 2);
-}
-
-Test(gradcheck, dense_tanh)
-{
-    mlpt_layer_spec l[] = {dense(5, MLPT_ACT_TANH), dense(CLASSES, MLPT_ACT_SOFTMAX)};
-    check_model(l, 2);
+    for (int a = 0; mlpt_activations[a]; a++) {
+        if (mlpt_activations[a]->last_only)
+            continue;
+        char hidden[64];
+        snprintf(hidden, sizeof hidden, "dense 7 %s", mlpt_activations[a]->name);
+        const char *l[] = {hidden, "dense 3 softmax"};
+        check_model(l, 2);
+    }
 }
 
 Test(gradcheck, dropout_between_dense_layers)
 {
-    mlpt_layer_spec l[] = {dense(8, MLPT_ACT_TANH), dropout(0.4f),
-                           dense(6, MLPT_ACT_SIGMOID), dropout(0.25f),
-                           dense(CLASSES, MLPT_ACT_SOFTMAX)};
+    const char *l[] = {"dense 8 tanh", "dropout 0.4", "dense 6 sigmoid", "dropout 0.25",
+                       "dense 3 softmax"};
     check_model(l, 5);
 }
 
 Test(gradcheck, he_uniform_deeper_stack)
 {
-    mlpt_layer_spec l[] = {dense(6, MLPT_ACT_TANH), dense(5, MLPT_ACT_RELU),
-                           dense(4, MLPT_ACT_LINEAR), dense(CLASSES, MLPT_ACT_SOFTMAX)};
-    l[1].init = MLPT_INIT_HE_UNIFORM;
+    const char *l[] = {"dense 6 tanh", "dense 5 relu he_uniform", "dense 4 linear",
+                       "dense 3 softmax"};
     check_model(l, 4);
 }
 
@@ -178,45 +162,59 @@ Test(gradcheck, he_uniform_deeper_stack)
  * not a multiple of the vector width: every kernel path, full and partial. */
 Test(gradcheck, wide_layers_exercise_every_kernel_block)
 {
-    mlpt_layer_spec l[] = {dense(150, MLPT_ACT_TANH), dropout(0.1f),
-                           dense(37, MLPT_ACT_SIGMOID), dense(CLASSES, MLPT_ACT_SOFTMAX)};
+    const char *l[] = {"dense 150 tanh", "dropout 0.1", "dense 37 sigmoid", "dense 3 softmax"};
     check_model(l, 4);
 }
 
-/* The loss alone: d(sum of cross-entropies)/d logits = p - onehot. */
-Test(gradcheck, softmax_cross_entropy)
+/* Every loss of the table alone: d(sum of row losses)/d logits against
+ * central differences. */
+Test(gradcheck, every_loss)
 {
-    float z[ROWS * CLASSES], dz[ROWS * CLASSES];
+    for (int k = 0; mlpt_losses[k]; k++) {
+        const mlpt_loss_ops *loss = mlpt_losses[k];
+        float z[ROWS * CLASSES], dz[ROWS * CLASSES], out[ROWS * CLASSES];
+        const uint8_t labels[ROWS] = {0, 2, 1, 2};
+        const mlpt_targets y = {.labels = labels};
+        for (int i = 0; i < ROWS * CLASSES; i++)
+            z[i] = 3.0f * sinf((float)i);
+        memcpy(out, z, sizeof z);
+        float row_loss[ROWS];
+        loss->forward(ROWS, CLASSES, out, &y, dz, row_loss);
+        double largest = 0.0;
+        for (int i = 0; i < ROWS * CLASSES; i++) {
+            float up[ROWS * CLASSES], down[ROWS * CLASSES];
+            memcpy(up, z, sizeof z);
+            memcpy(down, z, sizeof z);
+            up[i] += 1e-2f;
+            down[i] -= 1e-2f;
+            float lu[ROWS], ld[ROWS];
+            loss->forward(ROWS, CLASSES, up, &y, NULL, lu);
+            loss->forward(ROWS, CLASSES, down, &y, NULL, ld);
+            double numeric = 0.0;
+            for (int r = 0; r < ROWS; r++)
+                numeric += ((double)lu[r] - ld[r]) / 2e-2;
+            cr_assert(fabs(numeric - dz[i]) < 1e-3, "%s, logit %d: analytic %f numeric %f",
+                      loss->name, i, dz[i], numeric);
+            largest = fmax(largest, fabs(dz[i]));
+        }
+        cr_assert_gt(largest, 0.1, "%s", loss->name);
+    }
+}
+
+/* Softmax outputs: each row sums to 1. */
+Test(gradcheck, softmax_cross_entropy_outputs_are_probabilities)
+{
+    float z[ROWS * CLASSES];
     const uint8_t labels[ROWS] = {0, 2, 1, 2};
+    const mlpt_targets y = {.labels = labels};
     for (int i = 0; i < ROWS * CLASSES; i++)
         z[i] = 3.0f * sinf((float)i);
-    float probs[ROWS * CLASSES];
-    memcpy(probs, z, sizeof z);
     float row_loss[ROWS];
-    size_t correct = 0;
-    mlpt_softmax_xent(ROWS, CLASSES, probs, labels, dz, row_loss, &correct);
-    double largest = 0.0;
-    for (int i = 0; i < ROWS * CLASSES; i++) {
-        float up[ROWS * CLASSES], down[ROWS * CLASSES];
-        memcpy(up, z, sizeof z);
-        memcpy(down, z, sizeof z);
-        up[i] += 1e-2f;
-        down[i] -= 1e-2f;
-        float lu[ROWS], ld[ROWS];
-        mlpt_softmax_xent(ROWS, CLASSES, up, labels, NULL, lu, &correct);
-        mlpt_softmax_xent(ROWS, CLASSES, down, labels, NULL, ld, &correct);
-        double numeric = 0.0;
-        for (int r = 0; r < ROWS; r++)
-            numeric += ((double)lu[r] - ld[r]) / 2e-2;
-        cr_assert(fabs(numeric - dz[i]) < 1e-3, "logit %d: analytic %f numeric %f", i, dz[i],
-                  numeric);
-        largest = fmax(largest, fabs(dz[i]));
-    }
-    cr_assert_gt(largest, 0.1);
-    for (int r = 0; r < ROWS; r++) { /* probabilities: each row sums to 1 */
+    SCCE->forward(ROWS, CLASSES, z, &y, NULL, row_loss);
+    for (int r = 0; r < ROWS; r++) {
         float s = 0.0f;
         for (int c = 0; c < CLASSES; c++)
-            s += probs[r * CLASSES + c];
+            s += z[r * CLASSES + c];
         cr_assert_float_eq(s, 1.0f, 1e-6f);
     }
 }
@@ -226,10 +224,10 @@ Test(gradcheck, softmax_is_stable_for_large_logits)
 {
     float z[3] = {1000.0f, -1000.0f, 999.0f};
     const uint8_t label = 1;
+    const mlpt_targets y = {.labels = &label};
     float loss;
-    size_t correct = 0;
-    mlpt_softmax_xent(1, 3, z, &label, NULL, &loss, &correct);
+    SCCE->forward(1, 3, z, &y, NULL, &loss);
     cr_assert(isfinite(loss));
     cr_assert_float_eq((double)loss, 2000.0 + log1p(exp(-1.0)), 1e-3);
-    cr_assert_eq(correct, 0);
+    cr_assert_eq(mlpt_argmax(z, 3), 0);
 }

@@ -14,6 +14,7 @@
 
 #include "test_util.h"
 #include "mlpt/modelfile.h"
+#include "test_spec.h"
 
 static void make_scratch(void)
 {
@@ -32,17 +33,12 @@ static const char fixture_layers[] =
 
 static mlpt_model fixture_model(void)
 {
-    const mlpt_model_spec spec = {
-        .input_rank = 2, .input_dims = {4, 3}, .n_layers = 4,
-        .layers = {
-            {.kind = MLPT_LAYER_DENSE, .units = 6, .activation = MLPT_ACT_RELU,
-             .init = MLPT_INIT_HE_UNIFORM},
-            {.kind = MLPT_LAYER_DROPOUT, .rate = 0.2f},
-            {.kind = MLPT_LAYER_DENSE, .units = 5, .activation = MLPT_ACT_TANH,
-             .init = MLPT_INIT_GLOROT_UNIFORM},
-            {.kind = MLPT_LAYER_DENSE, .units = 3, .activation = MLPT_ACT_SOFTMAX,
-             .init = MLPT_INIT_HE_UNIFORM},
-        }};
+    mlpt_model_spec spec = {.input_rank = 2, .input_dims = {4, 3}, .n_layers = 4,
+                            .loss = SCCE};
+    spec.layers[0] = layer("dense 6 relu he_uniform");
+    spec.layers[1] = layer("dropout 0.2");
+    spec.layers[2] = layer("dense 5 tanh glorot_uniform");
+    spec.layers[3] = layer("dense 3 softmax he_uniform");
     mlpt_model m;
     mlpt_error err;
     cr_assert_eq(mlpt_model_create(&spec, &m, &err), 0, "%s", err.msg);
@@ -463,22 +459,29 @@ Test(modelfile, rejects_bad_input)
 Test(modelfile, rejects_bad_layers_line)
 {
     static const struct { const char *layers, *phrase; } cases[] = {
-        {"dense 6 relu he_uniform\ndropout 0.2\ndense 5 tanh\ndense 3 softmax he_uniform",
-         "\"layers\" line 3: expected `dense UNITS ACTIVATION INITIALIZER` or `dropout RATE`"},
+        {"dense 6 relu he_uniform\ndropout 0.2\ndense 5\ndense 3 softmax he_uniform",
+         "\"layers\" line 3: expected `dense UNITS ACTIVATION [INITIALIZER]` or `dropout RATE`"},
         {"dense six relu he_uniform\ndropout 0.2\ndense 5 tanh glorot_uniform\n"
          "dense 3 softmax he_uniform", "\"layers\" line 1: units \"six\": expected an integer"},
         {"dense -6 relu he_uniform", "\"layers\" line 1: units \"-6\""},
         {"dense 0 relu he_uniform", "\"layers\" line 1: units \"0\""},
-        {"dense 6 gelu he_uniform", "\"layers\" line 1: unknown activation \"gelu\""},
-        {"dense 6 relu zeros", "\"layers\" line 1: unknown initializer \"zeros\""},
+        {"dense 6 gelu he_uniform", "\"layers\" line 1: activation \"gelu\": expected one of"},
+        {"dense 6 relu zeros", "\"layers\" line 1: initializer \"zeros\": expected one of"},
         {"dropout 0.2 0.3", "\"layers\" line 1: expected `dense"},
         {"dropout x", "\"layers\" line 1: rate \"x\": expected a number"},
         {"", "\"layers\" line 1: expected `dense"},
         {"dense 6 relu he_uniform\ndropout 0.2\ndense 5 tanh glorot_uniform\n"
          "dense 3 softmax he_uniform\n", "\"layers\" line 5: expected `dense"},
-        /* Lines that parse, refused by mlpt_model_plan. */
         {"dense 6 relu he_uniform\ndropout 1\ndense 5 tanh glorot_uniform\n"
-         "dense 3 softmax he_uniform", "\"layers\": layer 2: dropout rate 1 is outside [0, 1)"},
+         "dense 3 softmax he_uniform",
+         "\"layers\" line 2: rate \"1\": expected a number in [0, 1)"},
+        {"dense 1048577 relu he_uniform\ndense 3 softmax he_uniform",
+         "\"layers\" line 1: units \"1048577\": expected an integer from 1 to 1048576"},
+        {"dense\x1b[2J 6 relu", "\"layers\" line 1: expected `dense"},
+        {"dense 6 relu\x1b[2J", "\"layers\" line 1: activation \"relu?[2J\""},
+        /* Lines that parse, refused by mlpt_model_plan. */
+        {"dense 6 relu he_uniform\ndense 3 relu he_uniform",
+         "\"layers\": the last layer must have softmax activation"},
         {"dense 6 softmax he_uniform\ndense 3 softmax he_uniform",
          "\"layers\": layer 1: softmax is allowed only on the last layer"},
     };

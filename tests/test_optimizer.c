@@ -3,20 +3,21 @@
 #include <criterion/criterion.h>
 #include <math.h>
 
-#include "optimizer.h"
+#include "mlpt/train.h"
 
-static const mlpt_optimizer_spec adam = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0};
+#define ADAM {mlpt_optimizer_named("adam"), 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0}
 
 Test(optimizer, adam_two_steps_match_hand_computation)
 {
+    const mlpt_optimizer_spec adam = ADAM;
     float w[2] = {1.0f, -0.5f}, m[2] = {0}, v[2] = {0};
     const float g1[2] = {0.5f, -2.0f}, g2[2] = {0.1f, 1.0f};
     double W[2] = {1.0, -0.5}, M[2] = {0}, V[2] = {0};
     const double b1 = 0.9f, b2 = 0.999f; /* the float hyperparameters, exactly */
     const float *grads[2] = {g1, g2};
     for (int t = 1; t <= 2; t++) {
-        mlpt_opt_step st = mlpt_optimizer_prepare(&adam, (uint64_t)t);
-        mlpt_optimizer_apply(MLPT_OPT_ADAM, &st, 2, w, grads[t - 1], m, v);
+        mlpt_opt_step st = adam.kind->prepare(&adam, (uint64_t)t);
+        adam.kind->apply(&st, 2, w, grads[t - 1], m, v);
         double alpha = (double)0.001f * sqrt(1.0 - pow(b2, t)) / (1.0 - pow(b1, t));
         for (int i = 0; i < 2; i++) {
             double g = grads[t - 1][i];
@@ -32,33 +33,34 @@ Test(optimizer, adam_two_steps_match_hand_computation)
 
 Test(optimizer, adam_first_step_is_learning_rate_times_sign)
 {
+    const mlpt_optimizer_spec adam = ADAM;
     float w = 2.0f, m = 0.0f, v = 0.0f;
     const float g = 3.0f;
-    mlpt_opt_step st = mlpt_optimizer_prepare(&adam, 1);
-    mlpt_optimizer_apply(MLPT_OPT_ADAM, &st, 1, &w, &g, &m, &v);
+    mlpt_opt_step st = adam.kind->prepare(&adam, 1);
+    adam.kind->apply(&st, 1, &w, &g, &m, &v);
     cr_assert_float_eq(w, 2.0f - 0.001f, 1e-6f);
 }
 
 Test(optimizer, sgd_with_momentum)
 {
-    const mlpt_optimizer_spec sgd = {MLPT_OPT_SGD, 0.1f, 0, 0, 0, 0.9f, 0};
+    const mlpt_optimizer_spec sgd = {mlpt_optimizer_named("sgd"), 0.1f, 0, 0, 0, 0.9f, 0};
     float w = 1.0f, vel = 0.0f, unused = 0.0f;
     const float g = 2.0f;
-    mlpt_opt_step st = mlpt_optimizer_prepare(&sgd, 1);
-    mlpt_optimizer_apply(MLPT_OPT_SGD, &st, 1, &w, &g, &vel, &unused);
+    mlpt_opt_step st = sgd.kind->prepare(&sgd, 1);
+    sgd.kind->apply(&st, 1, &w, &g, &vel, &unused);
     cr_assert_float_eq(w, 0.8f, 1e-6f); /* v = -0.2 */
-    mlpt_optimizer_apply(MLPT_OPT_SGD, &st, 1, &w, &g, &vel, &unused);
+    sgd.kind->apply(&st, 1, &w, &g, &vel, &unused);
     cr_assert_float_eq(vel, -0.38f, 1e-6f); /* 0.9 * -0.2 - 0.2 */
     cr_assert_float_eq(w, 0.42f, 1e-6f);
 }
 
 Test(optimizer, rmsprop)
 {
-    const mlpt_optimizer_spec rms = {MLPT_OPT_RMSPROP, 0.01f, 0, 0, 1e-7f, 0, 0.9f};
+    const mlpt_optimizer_spec rms = {mlpt_optimizer_named("rmsprop"), 0.01f, 0, 0, 1e-7f, 0, 0.9f};
     float w = 1.0f, ms = 0.0f, unused = 0.0f;
     const float g = 0.5f;
-    mlpt_opt_step st = mlpt_optimizer_prepare(&rms, 1);
-    mlpt_optimizer_apply(MLPT_OPT_RMSPROP, &st, 1, &w, &g, &ms, &unused);
+    mlpt_opt_step st = rms.kind->prepare(&rms, 1);
+    rms.kind->apply(&st, 1, &w, &g, &ms, &unused);
     double MS = 0.1 * 0.25;
     cr_assert_float_eq(ms, MS, 1e-8);
     cr_assert_float_eq(w, 1.0 - 0.01 * 0.5 / sqrt(MS + 1e-7), 1e-6);

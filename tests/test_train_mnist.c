@@ -5,6 +5,7 @@
 
 #include "mlpt/dataset.h"
 #include "mlpt/train.h"
+#include "test_spec.h"
 
 #define MNIST MLPT_SOURCE_DIR "/data/mnist/"
 
@@ -19,19 +20,18 @@ Test(train_mnist, tutorial_model_reaches_95_5_percent_after_one_epoch, .timeout 
                                    10, &test, &err), 0, "%s", err.msg);
     train.s.scale = test.s.scale = 255.0f;
 
-    mlpt_model_spec ms = {.input_rank = 2, .input_dims = {28, 28}, .n_layers = 3};
-    ms.layers[0] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 128,
-                                     .activation = MLPT_ACT_RELU};
-    ms.layers[1] = (mlpt_layer_spec){.kind = MLPT_LAYER_DROPOUT, .rate = 0.2f};
-    ms.layers[2] = (mlpt_layer_spec){.kind = MLPT_LAYER_DENSE, .units = 10,
-                                     .activation = MLPT_ACT_SOFTMAX};
+    mlpt_model_spec ms = {.input_rank = 2, .input_dims = {28, 28}, .n_layers = 3,
+                          .loss = SCCE};
+    ms.layers[0] = layer("dense 128 relu");
+    ms.layers[1] = layer("dropout 0.2");
+    ms.layers[2] = layer("dense 10 softmax");
     mlpt_model m;
     cr_assert_eq(mlpt_model_create(&ms, &m, &err), 0, "%s", err.msg);
     cr_assert_eq(m.n_params, 101770u);
     mlpt_model_init_params(&m, 42);
 
     const mlpt_train_spec spec = {
-        .optimizer = {MLPT_OPT_ADAM, 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
+        .optimizer = {mlpt_optimizer_named("adam"), 0.001f, 0.9f, 0.999f, 1e-7f, 0, 0},
         .batch = 32, .epochs = 1, .shards = 8, .shuffle = true, .seed = 42};
     mlpt_trainer *t = mlpt_trainer_create(&m, &spec, &train.s, 2, &err);
     cr_assert_not_null(t, "%s", err.msg);

@@ -36,7 +36,7 @@ typedef struct mlpt_checkpoint {
     mlpt_idx_digest train_images, train_labels; /* the files it was trained on */
     /* the trainer's state: filled and owned by mlpt_checkpoint_read, copied
      * (not taken) by mlpt_checkpoint_restore; save takes it from the trainer */
-    mlpt_optimizer_kind optimizer;
+    const mlpt_optimizer_ops *optimizer;
     size_t n_params;
     uint64_t steps_taken;
     float *params, *state1, *state2;

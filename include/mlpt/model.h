@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "mlpt/error.h"
+#include "mlpt/tables.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -19,41 +20,45 @@ extern "C" {
 
 #define MLPT_MAX_LAYERS 32
 #define MLPT_MAX_INPUT_RANK 7
+#define MLPT_MAX_UNITS (1 << 20) /* a dense layer's widest output */
 
-typedef enum { MLPT_LAYER_DENSE, MLPT_LAYER_DROPOUT } mlpt_layer_kind;
-
-typedef enum {
-    MLPT_ACT_LINEAR,
-    MLPT_ACT_RELU,
-    MLPT_ACT_SIGMOID,
-    MLPT_ACT_TANH,
-    MLPT_ACT_SOFTMAX /* only as the last layer, paired with the loss */
-} mlpt_activation;
-
-typedef enum { MLPT_INIT_GLOROT_UNIFORM, MLPT_INIT_HE_UNIFORM } mlpt_initializer;
-
-typedef struct mlpt_layer_spec {
-    mlpt_layer_kind kind;
-    int units;                   /* dense: output width, >= 1 */
-    mlpt_activation activation;  /* dense */
-    mlpt_initializer init;       /* dense kernel; biases start at zero */
-    float rate;                  /* dropout: fraction dropped, in [0, 1) */
-} mlpt_layer_spec;
+/* One layer: its kind (an entry of mlpt_layer_kinds, mlpt/tables.h) and the
+ * parameters kinds take. A kind whose parameters are new adds its field
+ * here. */
+struct mlpt_layer_spec {
+    const mlpt_layer_ops *kind;
+    int units;                               /* dense: output width, >= 1 */
+    const mlpt_activation_ops *activation;   /* dense */
+    const mlpt_initializer_ops *init;        /* dense kernel (NULL: glorot_uniform);
+                                                biases start at zero */
+    float rate;                              /* dropout: fraction dropped, in [0, 1) */
+};
 
 typedef struct mlpt_model_spec {
     int input_rank;                          /* 1..MLPT_MAX_INPUT_RANK */
     size_t input_dims[MLPT_MAX_INPUT_RANK];  /* flattened in row-major order */
     int n_layers;
     mlpt_layer_spec layers[MLPT_MAX_LAYERS];
+    const mlpt_loss_ops *loss;               /* its activation is the last layer's */
 } mlpt_model_spec;
 
+/* Parses one layer line, "dense 128 relu glorot_uniform" or "dropout 0.2":
+ * the one grammar of the config's `layer` lines and the model file's
+ * "layers" metadata. Words are separated by blanks; the first names the
+ * kind, whose entry parses the rest. On failure why says what is wrong
+ * (the words it quotes are clipped and have control characters as '?'). */
+int mlpt_layer_parse(const char *text, mlpt_layer_spec *l, mlpt_why *why);
+
+/* The line mlpt_layer_parse reads back as l, exactly. */
+void mlpt_layer_format(const mlpt_layer_spec *l, char *buf, size_t cap);
+
 /* Where one layer lives in the parameter array and what it maps. */
-typedef struct mlpt_layer_geom {
+struct mlpt_layer_geom {
     size_t in, out;          /* widths; equal for dropout */
     size_t w_offset;         /* dense: kernel offset in params */
     size_t b_offset;         /* dense: bias offset in params */
     size_t n_params;         /* in * out + out for dense, 0 for dropout */
-} mlpt_layer_geom;
+};
 
 typedef struct mlpt_model {
     mlpt_model_spec spec;
@@ -64,10 +69,11 @@ typedef struct mlpt_model {
     float *params;                        /* n_params floats, 64-byte aligned */
 } mlpt_model;
 
-/* Checks spec (at least one layer, the last one dense, softmax only last,
- * widths, parameter count and its bytes without overflow) and computes the
- * geometry,
- * leaving params NULL: enough to describe a model without its memory. */
+/* Checks spec (at least one layer, each as its kind plans it, a
+ * last-layer-only activation only last, the last layer's activation the
+ * loss's, widths, parameter count and its bytes without overflow) and
+ * computes the geometry, leaving params NULL: enough to describe a model
+ * without its memory. */
 int mlpt_model_plan(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *err);
 
 /* mlpt_model_plan, then allocates zeroed parameters. */
@@ -83,11 +89,6 @@ void mlpt_model_free(mlpt_model *m);
 /* 64-bit FNV-1a hash of the parameters' bytes: equal fingerprints mean
  * (with overwhelming probability) bit-identical weights. */
 uint64_t mlpt_model_fingerprint(const mlpt_model *m);
-
-/* Names as written in configs ("relu", "glorot_uniform"), indexed by the
- * enums above and NULL-terminated. */
-extern const char *const mlpt_activation_names[];
-extern const char *const mlpt_initializer_names[];
 
 #ifdef __cplusplus
 }

@@ -22,6 +22,7 @@
 #include "mlpt/samples.h"
 #include "mlpt/error.h"
 #include "mlpt/model.h"
+#include "mlpt/tables.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,19 +31,56 @@ extern "C" {
 /* The most logical shards a batch may be cut into. */
 #define MLPT_MAX_SHARDS 256
 
-typedef enum { MLPT_OPT_ADAM, MLPT_OPT_SGD, MLPT_OPT_RMSPROP } mlpt_optimizer_kind;
+typedef struct mlpt_optimizer_ops mlpt_optimizer_ops;
 
 /* Keras's update rules and defaults:
  *   adam:    lr 0.001, beta1 0.9, beta2 0.999, epsilon 1e-7
  *   sgd:     lr 0.01, momentum 0
  *   rmsprop: lr 0.001, rho 0.9, epsilon 1e-7 */
 typedef struct mlpt_optimizer_spec {
-    mlpt_optimizer_kind kind;
+    const mlpt_optimizer_ops *kind; /* an entry of mlpt_optimizers */
     float learning_rate;
     float beta1, beta2, epsilon; /* adam (epsilon also rmsprop) */
     float momentum;              /* sgd */
     float rho;                   /* rmsprop */
 } mlpt_optimizer_spec;
+
+/* Per-step constants, computed once per step by an optimizer's prepare. */
+typedef struct mlpt_opt_step {
+    float lr;     /* learning rate; for adam the bias-corrected alpha_t */
+    float c1, c2; /* adam: 1 - beta1, 1 - beta2; rmsprop: rho, 1 - rho; sgd: momentum */
+    float eps;
+    float g_scale; /* g is multiplied by this first (1 from prepare; the trainer
+                      sets 1/B to turn gradient sums into means) */
+} mlpt_opt_step;
+
+#define MLPT_MAX_SLOTS 2
+
+/* An optimizer (engine/adam.c, sgd.c, rmsprop.c), listed in mlpt_optimizers
+ * (engine/tables.c), whose position is its number in checkpoints. Its
+ * update is element-wise over a block of parameters, so the trainer fuses
+ * it with the gradient and splits it across threads by parameter range
+ * without changing a bit. */
+struct mlpt_optimizer_ops {
+    const char *name;          /* [train] optimizer = NAME */
+    const char *learning_rate; /* its default learning_rate, as the config writes it */
+    /* The other [train] keys it takes (their ranges and defaults are the
+     * config's schema), NULL-terminated. */
+    const char *const *keys;
+    int slots;                 /* state floats per parameter, 1..MLPT_MAX_SLOTS */
+    /* t is the 1-based number of the step about to be taken. */
+    mlpt_opt_step (*prepare)(const mlpt_optimizer_spec *o, uint64_t t);
+    /* Updates w[n] from the gradient g[n] * st->g_scale with its state
+     * s[0][n] .. s[slots - 1][n]. */
+    void (*apply)(const mlpt_opt_step *st, size_t n, float *restrict w,
+                  const float *restrict g, float *restrict s1, float *restrict s2);
+};
+
+extern const mlpt_optimizer_ops *const mlpt_optimizers[];
+const mlpt_optimizer_ops *mlpt_optimizer_named(const char *name);
+
+/* Whether optimizer o takes the [train] key `key`. */
+bool mlpt_optimizer_takes(const mlpt_optimizer_ops *o, const char *key);
 
 typedef struct mlpt_train_spec {
     mlpt_optimizer_spec optimizer;
@@ -135,10 +173,10 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
  * bit, as pointers into it (shuffles and dropout masks need no state: they
  * are keyed by seed, epoch and sample). */
 typedef struct mlpt_trainer_state {
-    mlpt_optimizer_kind optimizer;
+    const mlpt_optimizer_ops *optimizer;
     size_t n_params;
     float *params;          /* the model's */
-    float *state1, *state2; /* optimizer moments; state2 is NULL unless adam */
+    float *state1, *state2; /* optimizer state; state2 is NULL unless it has 2 slots */
     uint64_t *steps_taken;  /* optimizer steps so far (adam's t) */
 } mlpt_trainer_state;
 

@@ -59,7 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (mlpt_checkpoint_read(path, &c, &err) == 0) {
         if (!c.params || !c.state1 || !c.history || !c.settings)
             abort();
-        if ((c.optimizer == MLPT_OPT_ADAM) != (c.state2 != NULL))
+        if ((c.optimizer->slots == 2) != (c.state2 != NULL))
             abort();
         float sum = 0.0f; /* reads every element */
         for (size_t i = 0; i < c.n_params; i++)

@@ -78,7 +78,8 @@ static void check_config(void)
         terminated(s->value, sizeof s->value);
     }
     const mlpt_layer_spec *last = &cfg.model.layers[cfg.model.n_layers - 1];
-    if (last->kind != MLPT_LAYER_DENSE || last->activation != MLPT_ACT_SOFTMAX ||
+    if (!last->kind->kernel || !last->activation || !cfg.model.loss ||
+        strcmp(last->activation->name, cfg.model.loss->activation) ||
         last->units != cfg.data.n_classes)
         abort();
 }

@@ -1,0 +1,121 @@
+/* The layer grammar (mlpt_layer_parse, mlpt_layer_format) and what the
+ * kinds' parse functions share (grammar.h). */
+#include "grammar.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "mlpt/model.h"
+
+enum { SHOWN = 40, LINE_MAX_LEN = 255 };
+
+int mlpt_why_fail(mlpt_why *why, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(why->msg, sizeof why->msg, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+/* A word fit to quote in a one-line message: clipped, control characters
+ * as '?', so that a hostile model file cannot put escapes into an error. */
+static const char *shown(const char *word, char buf[SHOWN + 4])
+{
+    size_t i = 0;
+    for (; word[i] && i < SHOWN; i++)
+        buf[i] = iscntrl((unsigned char)word[i]) ? '?' : word[i];
+    strcpy(buf + i, word[i] ? "..." : "");
+    return buf;
+}
+
+int mlpt_word_count(const char *what, const char *word, long long min, long long max,
+                    long long *out, mlpt_why *why)
+{
+    char buf[SHOWN + 4];
+    long long v = 0;
+    bool over = false; /* more than max, which digits alone cannot wrap */
+    const char *p = word;
+    for (; isdigit((unsigned char)*p); p++) {
+        over |= v > (max - (*p - '0')) / 10;
+        v = over ? v : 10 * v + (*p - '0');
+    }
+    if (p == word || *p || over || v < min)
+        return mlpt_why_fail(why, "%s \"%s\": expected an integer from %lld to %lld", what,
+                             shown(word, buf), min, max);
+    *out = v;
+    return 0;
+}
+
+int mlpt_word_float(const char *what, const char *word, float lo, float hi, bool hi_open,
+                    float *out, mlpt_why *why)
+{
+    char buf[SHOWN + 4], *end;
+    float v = isspace((unsigned char)word[0]) ? NAN : strtof(word, &end);
+    if (!word[0] || *end || !isfinite(v) || !(v >= lo) || !(hi_open ? v < hi : v <= hi))
+        return mlpt_why_fail(why, "%s \"%s\": expected a number in [%g, %g%c", what,
+                             shown(word, buf), (double)lo, (double)hi, hi_open ? ')' : ']');
+    *out = v;
+    return 0;
+}
+
+int mlpt_word_entry(const char *what, const char *word, const void *const *table,
+                    const void **out, mlpt_why *why)
+{
+    char buf[SHOWN + 4], names[160];
+    if ((*out = mlpt_table_find(table, word, strlen(word))))
+        return 0;
+    return mlpt_why_fail(why, "%s \"%s\": expected one of %s", what, shown(word, buf),
+                         mlpt_table_names(table, " ", names, sizeof names));
+}
+
+/* "expected `dense UNITS ACTIVATION [INITIALIZER]` or `dropout RATE`" */
+static int fail_usage(mlpt_why *why)
+{
+    size_t n = (size_t)snprintf(why->msg, sizeof why->msg, "expected");
+    for (int k = 0; mlpt_layer_kinds[k] && n < sizeof why->msg; k++)
+        n += (size_t)snprintf(why->msg + n, sizeof why->msg - n, "%s`%s`",
+                              !k ? " " : mlpt_layer_kinds[k + 1] ? ", " : " or ",
+                              mlpt_layer_kinds[k]->usage);
+    return -1;
+}
+
+int mlpt_layer_parse(const char *text, mlpt_layer_spec *l, mlpt_why *why)
+{
+    char buf[LINE_MAX_LEN + 1];
+    mlpt_words words = {0};
+    const size_t len = strlen(text);
+    if (len > LINE_MAX_LEN)
+        return mlpt_why_fail(why, "longer than %d characters", LINE_MAX_LEN);
+    memcpy(buf, text, len + 1);
+    const char *kind_word = NULL;
+    for (char *p = buf; *p;) {
+        while (isspace((unsigned char)*p))
+            *p++ = '\0';
+        if (!*p)
+            break;
+        if (!kind_word)
+            kind_word = p;
+        else if (words.n == (int)(sizeof words.w / sizeof words.w[0]))
+            return fail_usage(why);
+        else
+            words.w[words.n++] = p;
+        while (*p && !isspace((unsigned char)*p))
+            p++;
+    }
+    const mlpt_layer_ops *kind = kind_word ? mlpt_layer_kind_named(kind_word) : NULL;
+    if (!kind || words.n < kind->min_args || words.n > kind->max_args)
+        return fail_usage(why);
+    memset(l, 0, sizeof *l);
+    l->kind = kind;
+    return kind->parse(&words, l, why);
+}
+
+void mlpt_layer_format(const mlpt_layer_spec *l, char *buf, size_t cap)
+{
+    l->kind->format(l, buf, cap);
+}

@@ -1,0 +1,28 @@
+/* engine/grammar.h - what the layer kinds' parse functions share: words
+ * quoted safely in messages, counts, numbers and names looked up in a
+ * table, each failing with a message that names the word and what was
+ * expected (private). */
+#ifndef MLPT_ENGINE_GRAMMAR_H
+#define MLPT_ENGINE_GRAMMAR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "mlpt/tables.h"
+
+/* Fills why->msg; returns -1. */
+__attribute__((format(printf, 2, 3)))
+int mlpt_why_fail(mlpt_why *why, const char *fmt, ...);
+
+/* what: the word's role ("units"). Each returns 0, or -1 with why:
+ * `units "0": expected an integer from 1 to 1048576`. */
+int mlpt_word_count(const char *what, const char *word, long long min, long long max,
+                    long long *out, mlpt_why *why);
+/* A finite float in [lo, hi) (hi_open) or [lo, hi]. */
+int mlpt_word_float(const char *what, const char *word, float lo, float hi, bool hi_open,
+                    float *out, mlpt_why *why);
+/* An entry of table by name: `activation "x": expected one of a b c`. */
+int mlpt_word_entry(const char *what, const char *word, const void *const *table,
+                    const void **out, mlpt_why *why);
+
+#endif

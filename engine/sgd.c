@@ -1,0 +1,23 @@
+/* sgd (Keras): velocity = momentum velocity - lr g; w += velocity. */
+#include "mlpt/train.h"
+
+static mlpt_opt_step prepare(const mlpt_optimizer_spec *o, uint64_t t)
+{
+    (void)t;
+    return (mlpt_opt_step){.lr = o->learning_rate, .c1 = o->momentum, .eps = o->epsilon,
+                           .g_scale = 1.0f};
+}
+
+static void apply(const mlpt_opt_step *st, size_t n, float *restrict w, const float *restrict g,
+                  float *restrict s1, float *restrict s2)
+{
+    (void)s2;
+    const float scale = st->g_scale;
+    for (size_t i = 0; i < n; i++) {
+        s1[i] = st->c1 * s1[i] - st->lr * (g[i] * scale);
+        w[i] += s1[i];
+    }
+}
+
+static const char *const keys[] = {"momentum", NULL};
+const mlpt_optimizer_ops mlpt_sgd = {"sgd", "0.01", keys, 1, prepare, apply};

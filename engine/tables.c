@@ -1,0 +1,106 @@
+/* Every table of mlpt/tables.h and mlpt/train.h: adding a layer kind,
+ * activation, initializer, loss or optimizer is its entry (in its own
+ * file) and one line here. Order matters only where it is written down:
+ * the first initializer is the default, and an optimizer's position is
+ * its number in checkpoints (append new ones). */
+#include <stdio.h>
+#include <string.h>
+
+#include "mlpt/tables.h"
+#include "mlpt/train.h"
+
+extern const mlpt_layer_ops mlpt_dense, mlpt_dropout;
+const mlpt_layer_ops *const mlpt_layer_kinds[] = {&mlpt_dense, &mlpt_dropout, NULL};
+
+extern const mlpt_activation_ops mlpt_linear, mlpt_relu, mlpt_sigmoid, mlpt_tanh, mlpt_softmax;
+const mlpt_activation_ops *const mlpt_activations[] = {&mlpt_linear, &mlpt_relu, &mlpt_sigmoid,
+                                                       &mlpt_tanh, &mlpt_softmax, NULL};
+
+extern const mlpt_initializer_ops mlpt_glorot_uniform, mlpt_he_uniform;
+const mlpt_initializer_ops *const mlpt_initializers[] = {&mlpt_glorot_uniform, &mlpt_he_uniform,
+                                                         NULL};
+
+extern const mlpt_loss_ops mlpt_sparse_categorical_crossentropy;
+const mlpt_loss_ops *const mlpt_losses[] = {&mlpt_sparse_categorical_crossentropy, NULL};
+
+/* Append only: the position is the optimizer's number in checkpoints. */
+extern const mlpt_optimizer_ops mlpt_adam, mlpt_sgd, mlpt_rmsprop;
+const mlpt_optimizer_ops *const mlpt_optimizers[] = {&mlpt_adam, &mlpt_sgd, &mlpt_rmsprop, NULL};
+
+/* ---- lookups ---- */
+
+/* Every entry begins with its name: a pointer to the entry is one to it. */
+static const char *name_of(const void *entry)
+{
+    return *(const char *const *)entry;
+}
+
+const void *mlpt_table_find(const void *const *table, const char *name, size_t len)
+{
+    for (int i = 0; table[i]; i++) {
+        const char *n = name_of(table[i]);
+        if (strlen(n) == len && !memcmp(n, name, len))
+            return table[i];
+    }
+    return NULL;
+}
+
+int mlpt_name_index(const char *const *names, const char *name, size_t len)
+{
+    for (int i = 0; names[i]; i++)
+        if (strlen(names[i]) == len && !memcmp(names[i], name, len))
+            return i;
+    return -1;
+}
+
+int mlpt_table_index(const void *const *table, const void *entry)
+{
+    for (int i = 0; table[i]; i++)
+        if (table[i] == entry)
+            return i;
+    return -1;
+}
+
+const char *mlpt_table_names(const void *const *table, const char *sep, char *buf, size_t cap)
+{
+    size_t n = 0;
+    buf[0] = '\0';
+    for (int i = 0; table[i] && n < cap; i++) {
+        int w = snprintf(buf + n, cap - n, "%s%s", i ? sep : "", name_of(table[i]));
+        n += w > 0 ? (size_t)w : 0;
+    }
+    return buf;
+}
+
+const mlpt_layer_ops *mlpt_layer_kind_named(const char *name)
+{
+    return mlpt_table_find(MLPT_TABLE(mlpt_layer_kinds), name, strlen(name));
+}
+
+const mlpt_activation_ops *mlpt_activation_named(const char *name)
+{
+    return mlpt_table_find(MLPT_TABLE(mlpt_activations), name, strlen(name));
+}
+
+const mlpt_initializer_ops *mlpt_initializer_named(const char *name)
+{
+    return mlpt_table_find(MLPT_TABLE(mlpt_initializers), name, strlen(name));
+}
+
+const mlpt_loss_ops *mlpt_loss_named(const char *name)
+{
+    return mlpt_table_find(MLPT_TABLE(mlpt_losses), name, strlen(name));
+}
+
+const mlpt_optimizer_ops *mlpt_optimizer_named(const char *name)
+{
+    return mlpt_table_find(MLPT_TABLE(mlpt_optimizers), name, strlen(name));
+}
+
+bool mlpt_optimizer_takes(const mlpt_optimizer_ops *o, const char *key)
+{
+    for (int k = 0; o->keys[k]; k++)
+        if (!strcmp(o->keys[k], key))
+            return true;
+    return false;
+}
