@@ -9,40 +9,7 @@
 # other command until the run ends (kill -9 too), and an unfinished run is
 # not replaced without --overwrite. Run from the repository root with the
 # mlptrain binary as $1.
-set -uo pipefail
-bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-# expect NAME STATUS PATTERN -- ARGS...: runs mlptrain ARGS, checks its exit
-# status and that stdout+stderr match the extended regex PATTERN.
-expect() {
-    local name=$1 status=$2 pattern=$3
-    shift 4
-    local out rc
-    out=$("$bin" "$@" 2>&1)
-    rc=$?
-    if [ "$rc" -eq "$status" ] && grep -Eq -- "$pattern" <<<"$out"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        printf 'FAIL %s: exit %d (want %d), output:\n%s\n(wanted /%s/)\n' \
-            "$name" "$rc" "$status" "$out" "$pattern"
-    fi
-}
-
-# check NAME CONDITION...: one assertion (a command's files, its output).
-check() {
-    local name=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL $name: $*"
-    fi
-}
+source "$(dirname "$0")/script_lib.sh"
 
 # bad_config NAME LINE PATTERN SED-EXPRESSION: the tutorial config edited by
 # SED-EXPRESSION must fail naming bad.ini and LINE (empty: no line).
@@ -227,7 +194,7 @@ prints=()
 for threads in 1 2 3; do
     out=$("$bin" configs/tiny.ini --threads "$threads" --seed 7 --out "$tmp/t$threads" 2>&1)
     rc=$?
-    fp=$(sed -n 's/^weights fingerprint: //p' <<<"$out")
+    fp=$(fingerprint <<<"$out")
     if [ "$rc" -ne 0 ] || [ -z "$fp" ] || [ ! -s "$tmp/t$threads/history.csv" ]; then
         failed=$((failed + 1))
         printf 'FAIL train --threads %d: exit %d\n%s\n' "$threads" "$rc" "$out"
@@ -271,7 +238,7 @@ out+=$'\n'$("$bin" configs/tiny.ini --threads 1 --seed 7 --out "$tmp/npzrun" \
 out+=$'\n'$("$bin" configs/tiny.ini --threads 3 --seed 7 --out "$tmp/f32run" \
     --set data.train_images="$tmp/npy/train_f32.npy" \
     --set data.test_images="$tmp/npy/t10k_f32.npy" 2>&1)
-if [ "$(sed -n 's/^weights fingerprint: //p' <<<"$out" | uniq -c | sed 's/^ *//')" = "3 ${prints[0]}" ]; then
+if [ "$(fingerprint <<<"$out" | uniq -c | sed 's/^ *//')" = "3 ${prints[0]}" ]; then
     passed=$((passed + 1))
 else
     failed=$((failed + 1))
@@ -287,7 +254,7 @@ default=$("$bin" configs/tiny.ini --seed 7 --out "$tmp/plain" 2>&1 | threads_of)
 out=$(OMP_PROC_BIND=true "$bin" configs/tiny.ini --seed 7 --out "$tmp/pb" 2>&1)
 if [ -n "$default" ] && [ "$(threads_of <<<"$out")" = "$default" ] &&
     grep -q 'bound by OpenMP (OMP_PROC_BIND)' <<<"$out" &&
-    [ "$(sed -n 's/^weights fingerprint: //p' <<<"$out")" = "${prints[0]}" ]; then
+    [ "$(fingerprint <<<"$out")" = "${prints[0]}" ]; then
     passed=$((passed + 1))
 else
     failed=$((failed + 1))
@@ -482,5 +449,4 @@ expect resume-and-overwrite 2 'give one of them' -- \
 expect overwrite-check 2 '--overwrite does not apply to --check' -- \
     --check configs/tiny.ini --overwrite
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish

@@ -7,39 +7,7 @@
 # file (normalization and one-hot words included), and .npz arrays predict
 # as their IDX twins; bad tables fail naming the file, line and column or
 # the config line. Run from the repository root with mlptrain as $1.
-set -uo pipefail
-bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
-
-expect() { # NAME STATUS PATTERN -- ARGS...
-    local name=$1 status=$2 pattern=$3
-    shift 4
-    local out rc
-    out=$("$bin" "$@" 2>&1)
-    rc=$?
-    if [ "$rc" -eq "$status" ] && grep -Eq -- "$pattern" <<<"$out"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        printf 'FAIL %s: exit %d (want %d), output:\n%s\n(wanted /%s/)\n' \
-            "$name" "$rc" "$status" "$out" "$pattern"
-    fi
-}
-
-check() { # NAME CONDITION...
-    local name=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "FAIL $name: $*"
-    fi
-}
-
-fingerprint() { sed -n 's/^weights fingerprint: //p' "$1"; }
+source "$(dirname "$0")/script_lib.sh"
 
 # ---- configs/weather.ini: accuracy floor, thread-count independence ----
 weather=/usr/lib/python3/dist-packages/vega_datasets/_data/seattle-weather.csv
@@ -54,9 +22,9 @@ acc=$(sed -n 's/^test loss: .* - test accuracy: \([0-9.]*\) .*/\1/p' "$tmp/w1.lo
 check "weather test accuracy $acc >= $floor" awk -v a="$acc" -v f="$floor" \
     'BEGIN { exit !(a != "" && a >= f) }'
 check "weather: 1 and 2 threads, one fingerprint" \
-    test "$(fingerprint "$tmp/w1.log")" = "$(fingerprint "$tmp/w2.log")"
+    test "$(fingerprint <"$tmp/w1.log")" = "$(fingerprint <"$tmp/w2.log")"
 check "weather: 1 and 3 threads, one fingerprint" \
-    test "$(fingerprint "$tmp/w1.log")" = "$(fingerprint "$tmp/w3.log")"
+    test "$(fingerprint <"$tmp/w1.log")" = "$(fingerprint <"$tmp/w3.log")"
 check "weather prints its classes" grep -q '^classes    drizzle fog rain snow sun (auto' \
     "$tmp/w1.log"
 check "split.csv: every row, 293 held out" test "$(grep -c ',test$' "$tmp/w1/split.csv")" \
@@ -132,7 +100,7 @@ sed "s|^train *=.*|train = $tmp/copy.csv|; s|^epochs *=.*|epochs = 4|" configs/w
 "$bin" "$tmp/four.ini" --out "$tmp/r2" --epochs 2 --quiet >/dev/null 2>&1
 "$bin" "$tmp/four.ini" --out "$tmp/r2" --resume --quiet >"$tmp/r2.log" 2>&1
 check "a table run resumed ends as one never stopped" \
-    test -n "$(fingerprint "$tmp/r4.log")" -a "$(fingerprint "$tmp/r4.log")" = "$(fingerprint "$tmp/r2.log")"
+    test -n "$(fingerprint <"$tmp/r4.log")" -a "$(fingerprint <"$tmp/r4.log")" = "$(fingerprint <"$tmp/r2.log")"
 "$bin" "$tmp/four.ini" --out "$tmp/r3" --epochs 2 --quiet >/dev/null 2>&1
 sed -i '2s/0\.0/0.1/' "$tmp/copy.csv"
 expect resume-other-table 1 "copy\.csv is not the data it was trained on" -- \
@@ -161,5 +129,4 @@ check "npz rows predict as the IDX rows" test -s "$tmp/idx.jsonl" -a \
 expect predict-npz-range 1 'index 10000 is beyond its 10000 samples' -- \
     predict "$tmp/tiny/model.safetensors" data/mnist/mnist.npz:x_test:10000
 
-echo "test_tables: $passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
