@@ -3,7 +3,8 @@
 # with 1 or 2 threads each give the weights fingerprint of one process;
 # only the first process writes files and prints; checkpoints written by 2
 # processes (at an epoch's end, and mid-epoch after Ctrl-C) resume with 3
-# to the uninterrupted fingerprint; processes given different configs
+# to the uninterrupted fingerprint; a CSV table and a .npz archive train
+# to one process's weights; processes given different configs
 # refuse to start; errors on any process (a folder another process holds
 # among them) stop them all with the message printed once, without
 # hanging; the other verbs refuse to run under mpirun. Run from the
@@ -54,6 +55,19 @@ done
 # the losses every epoch, not only the weights
 [ "$(cut -d, -f1-5 "$tmp/np3-t1/history.csv")" = "$(cut -d, -f1-5 "$tmp/one/history.csv")" ] && ok ||
     bad "history differs between 3 processes and one"
+
+# Every data source trains across processes to one process's weights: the
+# weather table (test split, normalization, word classes) and MNIST from a
+# deflated .npz archive.
+weather=(configs/weather.ini --epochs 3 --set report.figures=none --quiet)
+want_w=$("$bin" "${weather[@]}" --threads 1 --out "$tmp/w1" 2>&1 | fingerprint)
+got_w=$(mpi 2 "${weather[@]}" --threads 1 --out "$tmp/w2" 2>&1 | fingerprint)
+[ -n "$want_w" ] && [ "$got_w" = "$want_w" ] && ok ||
+    bad "weather in 2 processes: '$got_w', one process '$want_w'"
+npz=("${run[@]}" --set data.train_images=data/mnist/mnist.npz:x_train
+     --set data.train_labels=data/mnist/mnist.npz:y_train)
+got_n=$(mpi 2 "${npz[@]}" --threads 1 --out "$tmp/npz" 2>&1 | fingerprint)
+[ "$got_n" = "$want" ] && ok || bad "MNIST from .npz in 2 processes: '$got_n', IDX '$want'"
 
 # A checkpoint of 2 processes, resumed by 3: the uninterrupted weights.
 mpi 2 "${run[@]}" --epochs 1 --threads 1 --out "$tmp/resume" >/dev/null 2>&1
