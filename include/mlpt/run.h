@@ -61,8 +61,10 @@ typedef struct mlpt_run_options {
  * its settings (all but train.epochs, train.shards, [run] and [report],
  * naming each that differs) and no fewer epochs than it trained. Without,
  * the writer refuses to replace an unfinished run's checkpoint unless
- * opt->overwrite. cfg and opt must outlive the run. Returns NULL with err
- * on failure. */
+ * opt->overwrite. The hold is the process's (mlpt_folder_take): it refuses
+ * other processes, not a second run opened on the same folder in this
+ * one, which the caller must not make. cfg and opt must outlive the run.
+ * Returns NULL with err on failure. */
 mlpt_run *mlpt_run_open(const mlpt_config *cfg, const mlpt_run_options *opt, mlpt_error *err);
 
 /* Whether the resumed run finished at this config's epoch count: there is
