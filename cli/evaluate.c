@@ -33,7 +33,7 @@ static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topolo
         return -1;
     /* The training data decides the classes (classes = auto), the test
      * split and a table's one-hot words, so it is read too. */
-    if (train_check_data_paths(cfg, true, true, err) < 0 || mlpt_data_load(cfg, true, d, err) < 0)
+    if (mlpt_data_check_paths(cfg, true, true, err) < 0 || mlpt_data_load(cfg, true, d, err) < 0)
         return -1;
     if (info->n_classes != d->n_classes)
         return mlpt_fail(err, "%s has %d %s but %s has %d", a->model, info->n_classes,

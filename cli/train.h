@@ -1,4 +1,5 @@
-/* cli/train.h - one training run: the whole tutorial from a config. */
+/* cli/train.h - one training run: the whole tutorial from a config, the
+ * console around the library's run (mlpt/run.h). */
 #ifndef MLPT_CLI_TRAIN_H
 #define MLPT_CLI_TRAIN_H
 
@@ -40,14 +41,6 @@ enum { TRAIN_INTERRUPTED = 1 };
  * with err. */
 int train_run(const mlpt_config *cfg, const mlpt_topology *topo, const train_options *opt,
               train_outcome *out, mlpt_error *err);
-
-/* Before the data is loaded: a data file of cfg that does not exist is
- * named with where it was set ("CONFIG:LINE: [data] train_images = PATH:
- * no such file") and, for a relative path, the working directory it
- * resolved against. The training pair is checked when train is set, the
- * test pair when test is; other trouble with a file is its reader's to
- * report. */
-int train_check_data_paths(const mlpt_config *cfg, bool train, bool test, mlpt_error *err);
 
 /* The run's thread count, binding the threads as the config asks; prints
  * the header line to log. */

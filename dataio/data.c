@@ -1,14 +1,16 @@
 /* data.c - a config's [data] made into samples: the array and table
  * sources, classes, the test and validation hold-outs and the
  * normalization (see mlpt/data.h). */
-#define _POSIX_C_SOURCE 200809L /* strdup */
+#define _POSIX_C_SOURCE 200809L /* strdup; access and getcwd */
 
 #include "mlpt/data.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rng.h"
 
@@ -599,6 +601,37 @@ static int finish(const mlpt_config *cfg, mlpt_data *d, mlpt_error *err)
     }
     d->fit = mlpt_samples_slice(&d->train.s, 0, split);
     d->val = mlpt_samples_slice(&d->train.s, split, n - split);
+    return 0;
+}
+
+int mlpt_data_check_paths(const mlpt_config *cfg, bool train, bool test, mlpt_error *err)
+{
+    const struct {
+        const char *key, *path;
+        bool wanted;
+    } files[] = {{"train_images", cfg->data.train_images, train},
+                 {"train_labels", cfg->data.train_labels, train},
+                 {"test_images", cfg->data.test_images, test},
+                 {"test_labels", cfg->data.test_labels, test},
+                 {"train", cfg->data.train, train || (test && cfg->data.test_split > 0)},
+                 {"test", cfg->data.test, test}};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        const char *path = files[i].path, *colon = strrchr(path, ':');
+        if (!files[i].wanted || !path[0] || access(path, F_OK) == 0 || errno != ENOENT)
+            continue;
+        char archive[MLPT_PATH_LEN]; /* ARCHIVE.npz:ARRAY: the archive must be there */
+        snprintf(archive, sizeof archive, "%.*s", colon ? (int)(colon - path) : 0, path);
+        if (colon && access(archive, F_OK) == 0)
+            continue;
+        char setting[MLPT_PATH_LEN + 128], cwd[MLPT_PATH_LEN] = "";
+        mlpt_config_origin(cfg, files[i].key, 0, setting, sizeof setting);
+        if (path[0] == '/')
+            return mlpt_fail(err, "%s: no such file", setting);
+        if (!getcwd(cwd, sizeof cwd))
+            snprintf(cwd, sizeof cwd, "which cannot be named");
+        return mlpt_fail(err, "%s: no such file (a relative path resolves against the working "
+                              "directory, %s, not the config's folder)", setting, cwd);
+    }
     return 0;
 }
 

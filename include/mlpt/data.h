@@ -58,6 +58,14 @@ typedef struct mlpt_data {
     uint32_t *lines;           /* tables: each training row's line in its file; owned */
 } mlpt_data;
 
+/* Before the data is loaded: a data file of cfg that does not exist is
+ * named with where it was set ("CONFIG:LINE: [data] train_images = PATH:
+ * no such file") and, for a relative path, the working directory it
+ * resolved against. The training pair is checked when train is set, the
+ * test pair when test is; other trouble with a file is its reader's to
+ * report. */
+int mlpt_data_check_paths(const mlpt_config *cfg, bool train, bool test, mlpt_error *err);
+
 /* Loads the training data of cfg (and the test data when with_test),
  * decides the classes, holds out test_split and validation, scales (scale
  * = auto: see mlpt_dataset_scale) and fits the normalization. Errors name

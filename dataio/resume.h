@@ -1,6 +1,7 @@
-/* cli/resume.h - what a resumed run must agree on with its checkpoint. */
-#ifndef MLPT_CLI_RESUME_H
-#define MLPT_CLI_RESUME_H
+/* dataio/resume.h - what a resumed run must agree on with its checkpoint
+ * (dataio/run.c). */
+#ifndef MLPT_DATAIO_RESUME_H
+#define MLPT_DATAIO_RESUME_H
 
 #include "mlpt/checkpoint.h"
 #include "mlpt/config.h"

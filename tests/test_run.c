@@ -1,0 +1,166 @@
+/* A run through the library alone (mlpt/run.h), as bench/, tests and
+ * bindings make one: configs/tiny.ini, with --set-like overrides, trains to
+ * the fingerprint `mlptrain configs/tiny.ini` prints at any thread count,
+ * holds its folder against a second run, and continues bit-exactly from
+ * where it stopped. Needs MNIST (scripts/fetch-mnist). */
+#define _POSIX_C_SOURCE 200809L /* test_util.h: mkdtemp, PATH_MAX */
+#include <sys/wait.h>
+
+#include "mlpt/run.h"
+#include "test_util.h"
+
+/* What mlptrain configs/tiny.ini prints as its weights fingerprint. */
+#define TINY_FINGERPRINT 0xd5e50e5e714f8c1fULL
+
+static void make_scratch(void)
+{
+    scratch_make("test_run");
+}
+
+/* run.out is the scratch folder: every run of a test writes there. */
+TestSuite(run, .init = make_scratch, .fini = scratch_remove);
+
+static mlpt_config cfg; /* large: not on the stack */
+
+/* configs/tiny.ini with run.out the scratch folder, the epochs given and
+ * the overrides `more` (NULL-terminated), as --set makes them; its
+ * relative data paths read from the source tree. */
+static void tiny(int epochs, const char *const *more)
+{
+    cr_assert_eq(chdir(MLPT_SOURCE_DIR), 0);
+    mlpt_error err;
+    char *text = mlpt_config_read("configs/tiny.ini", &err);
+    cr_assert_not_null(text, "%s", err.msg);
+    char out_set[PATH_MAX + 16], epochs_set[32];
+    snprintf(out_set, sizeof out_set, "run.out=%s", scratch_dir());
+    snprintf(epochs_set, sizeof epochs_set, "train.epochs=%d", epochs);
+    mlpt_override ov[8] = {{out_set, NULL}, {epochs_set, NULL}};
+    size_t n = 2;
+    for (; more && more[n - 2]; n++)
+        ov[n] = (mlpt_override){more[n - 2], NULL};
+    cr_assert_eq(mlpt_config_parse("configs/tiny.ini", text, ov, n, &cfg, &err), 0, "%s",
+                 err.msg);
+    free(text);
+}
+
+static bool exists(const char *name)
+{
+    return access(scratch_path(name), F_OK) == 0;
+}
+
+Test(run, tiny_trains_to_the_clis_fingerprint_at_any_thread_count, .timeout = 300)
+{
+    for (int threads = 1; threads <= 2; threads++) {
+        tiny(1, NULL);
+        const mlpt_run_options opt = {.threads = threads, .writer = true};
+        mlpt_run_result result;
+        mlpt_error err;
+        cr_assert_eq(mlpt_run_all(&cfg, &opt, NULL, &result, &err), 0, "%s", err.msg);
+        cr_assert(result.trained);
+        cr_assert_eq(result.fingerprint, TINY_FINGERPRINT, "%d threads: %016llx", threads,
+                     (unsigned long long)result.fingerprint);
+        cr_assert_eq(result.test.n, 10000u);
+        cr_assert_gt(result.test.accuracy, 0.9);
+        cr_assert(exists("model.safetensors") && exists("history.csv") &&
+                  exists("checkpoint.mlpt"));
+        cr_assert(!exists("predictions.png"), "figures are the console's");
+    }
+}
+
+Test(run, a_held_folder_refuses_a_second_run)
+{
+    tiny(1, NULL);
+    const mlpt_run_options opt = {.threads = 1, .writer = true};
+    mlpt_error err;
+    mlpt_run *run = mlpt_run_open(&cfg, &opt, &err);
+    cr_assert_not_null(run, "%s", err.msg);
+    /* Another process: a folder lock is the process's, as runs are. */
+    const pid_t child = fork();
+    cr_assert_geq(child, 0);
+    if (child == 0) {
+        mlpt_run *second = mlpt_run_open(&cfg, &opt, &err);
+        _exit(!second && strstr(err.msg, "in use by process") ? 0 : 1);
+    }
+    int status;
+    cr_assert_eq(waitpid(child, &status, 0), child);
+    cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+              "a second run opened the held folder");
+    mlpt_run_close(run);
+}
+
+/* Stops when the step count reaches *(size_t *)user, at most once. */
+static int stop_at_step(void *user, const mlpt_epoch_stats *s)
+{
+    size_t *at = user;
+    const bool now = s->step == *at;
+    if (now)
+        *at = 0;
+    return now;
+}
+
+static int stop_after_epoch(void *user)
+{
+    (void)user;
+    return 1;
+}
+
+/* Opens (resuming or not), loads, starts and trains cfg with hooks;
+ * returns mlpt_run_train's result and, when it trained to the end, saves
+ * and finishes, setting *fingerprint. */
+static int train_part(bool resume, const mlpt_run_hooks *hooks, int *epoch, size_t *step,
+                      uint64_t *fingerprint)
+{
+    const mlpt_run_options opt = {.threads = 2, .writer = true, .resume = resume};
+    mlpt_error err;
+    mlpt_run *run = mlpt_run_open(&cfg, &opt, &err);
+    cr_assert_not_null(run, "%s", err.msg);
+    cr_assert(!mlpt_run_nothing_left(run));
+    cr_assert_eq(mlpt_run_load(run, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlpt_run_start(run, &err), 0, "%s", err.msg);
+    mlpt_run_position(run, epoch, step);
+    const int rc = mlpt_run_train(run, hooks, &err);
+    cr_assert_geq(rc, 0, "%s", err.msg);
+    if (rc == 0) {
+        cr_assert_eq(mlpt_run_save(run, &err), 0, "%s", err.msg);
+        cr_assert_eq(mlpt_run_finish(run, &err), 0, "%s", err.msg);
+        *fingerprint = mlpt_model_fingerprint(mlpt_run_model(run));
+    } else {
+        mlpt_run_position(run, epoch, step);
+    }
+    mlpt_run_close(run);
+    return rc;
+}
+
+Test(run, a_stopped_run_resumes_bit_exactly, .timeout = 300)
+{
+    mlpt_run_result straight;
+    mlpt_error err;
+    tiny(2, NULL);
+    const mlpt_run_options opt = {.threads = 1, .writer = true};
+    cr_assert_eq(mlpt_run_all(&cfg, &opt, NULL, &straight, &err), 0, "%s", err.msg);
+
+    /* The same in three parts: stopped at step 300 of the first epoch,
+     * then after it, then to the end. */
+    const char *const every[] = {"run.checkpoint_every=100", NULL};
+    tiny(2, every); /* the finished straight run may be replaced */
+    size_t at = 300, step;
+    int epoch;
+    uint64_t fingerprint = 0;
+    const mlpt_run_hooks mid = {.user = &at, .step = stop_at_step};
+    cr_assert_eq(train_part(false, &mid, &epoch, &step, &fingerprint), MLPT_RUN_STOPPED);
+    cr_assert(epoch == 0 && step == 300, "stopped at epoch %d, step %zu", epoch, step);
+    const mlpt_run_hooks after = {.stop = stop_after_epoch};
+    cr_assert_eq(train_part(true, &after, &epoch, &step, &fingerprint), MLPT_RUN_STOPPED);
+    cr_assert(epoch == 1 && step == 0, "stopped at epoch %d, step %zu", epoch, step);
+    cr_assert_eq(train_part(true, NULL, &epoch, &step, &fingerprint), 0);
+    cr_assert(epoch == 1 && step == 0, "resumed at epoch %d, step %zu", epoch, step);
+    cr_assert_eq(fingerprint, straight.fingerprint, "resumed %016llx, straight %016llx",
+                 (unsigned long long)fingerprint, (unsigned long long)straight.fingerprint);
+
+    /* Finished: a resume has nothing left to do. */
+    const mlpt_run_options again = {.threads = 1, .writer = true, .resume = true};
+    mlpt_run *run = mlpt_run_open(&cfg, &again, &err);
+    cr_assert_not_null(run, "%s", err.msg);
+    cr_assert(mlpt_run_nothing_left(run));
+    mlpt_run_close(run);
+}
