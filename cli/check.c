@@ -48,12 +48,22 @@ static int refuse(const mlpt_config *cfg, const mlpt_model *m, size_t total, siz
                      input[0] ? ", as its input is as wide as " : "", input);
 }
 
+/* What training m takes with `threads` threads, against what this machine
+ * has; fails when it does not fit. */
+static int fits(const mlpt_config *cfg, const mlpt_model *m, int threads, mlpt_train_memory *mem,
+                size_t *total, size_t *memory, mlpt_error *err)
+{
+    *mem = mlpt_train_memory_of(m, &cfg->train);
+    *total = mlpt_train_memory_total(mem, threads);
+    *memory = physical_memory();
+    return *total >= *memory ? refuse(cfg, m, *total, *memory, err) : 0;
+}
+
 int cli_check_fits(const mlpt_config *cfg, const mlpt_model *m, int threads, mlpt_error *err)
 {
-    const mlpt_train_memory mem = mlpt_train_memory_of(m, &cfg->train);
-    const size_t total = mlpt_train_memory_total(&mem, threads);
-    const size_t memory = physical_memory();
-    return total >= memory ? refuse(cfg, m, total, memory, err) : 0;
+    mlpt_train_memory mem;
+    size_t total, memory;
+    return fits(cfg, m, threads, &mem, &total, &memory, err);
 }
 
 int cli_check(const mlpt_config *cfg, mlpt_error *err)
@@ -61,11 +71,11 @@ int cli_check(const mlpt_config *cfg, mlpt_error *err)
     mlpt_model m; /* planned only: --check allocates no parameters */
     /* The fewest threads the run can have ("auto" has at least one). */
     const int threads = cfg->run.threads ? cfg->run.threads : 1;
-    if (mlpt_model_plan(&cfg->model, &m, err) < 0 || cli_check_fits(cfg, &m, threads, err) < 0)
+    mlpt_train_memory mem;
+    size_t total, memory;
+    if (mlpt_model_plan(&cfg->model, &m, err) < 0 ||
+        fits(cfg, &m, threads, &mem, &total, &memory, err) < 0)
         return -1;
-    const mlpt_train_memory mem = mlpt_train_memory_of(&m, &cfg->train);
-    const size_t total = mlpt_train_memory_total(&mem, threads);
-    const size_t memory = physical_memory();
     console_settings(stdout, cfg);
     putchar('\n');
     console_model_summary(stdout, &m);

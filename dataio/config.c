@@ -910,9 +910,15 @@ static int check_layer_stack(const ini_values *v, const mlpt_config *cfg, mlpt_e
     const mlpt_model_spec *m = &cfg->model;
     int last = m->n_layers - 1;
     const char *paired = m->loss->activation;
-    if (!m->layers[last].activation || strcmp(m->layers[last].activation->name, paired))
-        return fail_value(k, &v->layers[last], err, "the last layer must be `dense N %s`: "
-                          "the loss is %s on %s outputs", paired, m->loss->name, paired);
+    if (!m->layers[last].activation || strcmp(m->layers[last].activation->name, paired)) {
+        /* the kind to name: the last layer's own, or one that has units */
+        const mlpt_layer_ops *kind = m->layers[last].kind;
+        for (int i = 0; !kind->kernel && mlpt_layer_kinds[i]; i++)
+            kind = mlpt_layer_kinds[i];
+        return fail_value(k, &v->layers[last], err, "the last layer must be `%s N %s`: "
+                          "the loss is %s on %s outputs", kind->name, paired, m->loss->name,
+                          paired);
+    }
     /* classes = auto (0) is counted in the data, and checked there */
     if (cfg->data.n_classes && m->layers[last].units != cfg->data.n_classes) {
         char where[MLPT_ERROR_LEN];
@@ -939,8 +945,9 @@ static int check_layer_stack(const ini_values *v, const mlpt_config *cfg, mlpt_e
             first++;
         char where[MLPT_ERROR_LEN];
         locate(&v->layers[first], where, sizeof where);
-        return fail_value(&keys[K_INPUT], &v->slots[K_INPUT], err, "with the first dense "
-                          "layer (%s), the model is too big to count: %s", where, why.msg);
+        return fail_value(&keys[K_INPUT], &v->slots[K_INPUT], err, "with the first %s "
+                          "layer (%s), the model is too big to count: %s",
+                          m->layers[first].kind->name, where, why.msg);
     }
     return 0;
 }

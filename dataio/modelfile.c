@@ -53,9 +53,8 @@ typedef struct where {
  * A macro, to pass the format on to mlpt_fail_at unchanged. */
 #define fail_at(w, field, ...) mlpt_fail_at((w)->err, (w)->path, (field), __VA_ARGS__)
 
-/* Text from the file, fit to quote in a one-line message: at most SHOW_MAX
- * bytes, control characters as '?', so that a hostile file cannot put line
- * breaks or terminal escapes into an error. */
+/* Text from the file as mlpt_quote makes it fit for a message, held by
+ * value so that it can stand in an argument list. */
 typedef struct shown {
     char s[SHOW_MAX + 4];
 } shown;
@@ -63,10 +62,7 @@ typedef struct shown {
 static shown show(const char *text)
 {
     shown out;
-    size_t i = 0;
-    for (; text[i] && i < SHOW_MAX; i++)
-        out.s[i] = iscntrl((unsigned char)text[i]) ? '?' : text[i];
-    strcpy(out.s + i, text[i] ? "..." : "");
+    mlpt_quote(text, out.s, sizeof out.s);
     return out;
 }
 

@@ -301,8 +301,13 @@ int npy_read(npy_source *src, mlpt_array *out, mlpt_error *err)
     if (rc == 0 && __builtin_mul_overflow(h.a.count, (size_t)h.a.itemsize, &bytes))
         rc = mlpt_fail_at(err, path, "shape", "%zu elements of %d bytes overflow size_t",
                           h.a.count, h.a.itemsize);
-    /* read_header read header_end bytes, so the source holds at least those */
-    const uint64_t available = src->size - header_end;
+    /* A file holds the header_end bytes read_header read; an archive member
+     * may hold more than its directory entry says (npz.c checks the rest). */
+    if (rc == 0 && header_end > src->size)
+        rc = mlpt_fail_at(err, path, NULL, "its header ends at byte %llu, past the %llu bytes "
+                          "its container says it holds", (unsigned long long)header_end,
+                          (unsigned long long)src->size);
+    const uint64_t available = rc == 0 ? src->size - header_end : 0;
     if (rc == 0 && available != bytes)
         rc = mlpt_fail_at(err, path, NULL, "%s: the shape needs %zu bytes of data but %llu "
                           "follow the header", available < bytes ? "truncated" : "trailing bytes",

@@ -1,7 +1,10 @@
+/* error.c - error reporting for every library call (see mlpt/error.h). */
 #include "mlpt/error.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <string.h>
 
 int mlpt_fail(mlpt_error *err, const char *fmt, ...)
 {
@@ -34,4 +37,13 @@ int mlpt_fail_at(mlpt_error *err, const char *path, const char *field, const cha
             mlpt_fail(err, "%s: %s", path, what);
     }
     return -1;
+}
+
+const char *mlpt_quote(const char *text, char *buf, size_t cap)
+{
+    size_t i = 0;
+    for (; text[i] && i + 4 < cap; i++)
+        buf[i] = iscntrl((unsigned char)text[i]) ? '?' : text[i];
+    strcpy(buf + i, text[i] ? "..." : "");
+    return buf;
 }

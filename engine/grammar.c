@@ -22,17 +22,6 @@ int mlpt_why_fail(mlpt_why *why, const char *fmt, ...)
     return -1;
 }
 
-/* A word fit to quote in a one-line message: clipped, control characters
- * as '?', so that a hostile model file cannot put escapes into an error. */
-static const char *shown(const char *word, char buf[SHOWN + 4])
-{
-    size_t i = 0;
-    for (; word[i] && i < SHOWN; i++)
-        buf[i] = iscntrl((unsigned char)word[i]) ? '?' : word[i];
-    strcpy(buf + i, word[i] ? "..." : "");
-    return buf;
-}
-
 int mlpt_word_count(const char *what, const char *word, long long min, long long max,
                     long long *out, mlpt_why *why)
 {
@@ -46,7 +35,7 @@ int mlpt_word_count(const char *what, const char *word, long long min, long long
     }
     if (p == word || *p || over || v < min)
         return mlpt_why_fail(why, "%s \"%s\": expected an integer from %lld to %lld", what,
-                             shown(word, buf), min, max);
+                             mlpt_quote(word, buf, sizeof buf), min, max);
     *out = v;
     return 0;
 }
@@ -58,7 +47,7 @@ int mlpt_word_float(const char *what, const char *word, float lo, float hi, bool
     float v = isspace((unsigned char)word[0]) ? NAN : strtof(word, &end);
     if (!word[0] || *end || !isfinite(v) || !(v >= lo) || !(hi_open ? v < hi : v <= hi))
         return mlpt_why_fail(why, "%s \"%s\": expected a number in [%g, %g%c", what,
-                             shown(word, buf), (double)lo, (double)hi, hi_open ? ')' : ']');
+                             mlpt_quote(word, buf, sizeof buf), (double)lo, (double)hi, hi_open ? ')' : ']');
     *out = v;
     return 0;
 }
@@ -69,7 +58,7 @@ int mlpt_word_entry(const char *what, const char *word, const void *const *table
     char buf[SHOWN + 4], names[160];
     if ((*out = mlpt_table_find(table, word, strlen(word))))
         return 0;
-    return mlpt_why_fail(why, "%s \"%s\": expected one of %s", what, shown(word, buf),
+    return mlpt_why_fail(why, "%s \"%s\": expected one of %s", what, mlpt_quote(word, buf, sizeof buf),
                          mlpt_table_names(table, " ", names, sizeof names));
 }
 

@@ -177,16 +177,11 @@ static uint32_t list_bytes(const uint8_t *src, size_t width, const float lut[256
 /* Sample i's values as the first layer sees them, compacted to the
  * non-zero ones: the general case of list_bytes (float inputs, or any
  * normalized ones), value by value. */
-static uint32_t list_values(const mlpt_samples *d, size_t i, const float lut[256], uint32_t *idx,
-                            float *val)
+static uint32_t list_values(const mlpt_samples *d, size_t i, uint32_t *idx, float *val)
 {
-    const size_t width = d->features;
     uint32_t count = 0;
-    for (size_t f = 0; f < width; f++) {
-        float v = d->bytes ? lut[d->bytes[i * width + f]]
-                           : (float)((double)d->floats[i * width + f] / d->scale);
-        if (d->shift)
-            v = (v - d->shift[f]) * d->factor[f];
+    for (size_t f = 0; f < d->features; f++) {
+        const float v = mlpt_samples_value(d, i, f);
         idx[count] = (uint32_t)f;
         val[count] = v;
         count += v != 0.0f;
@@ -205,7 +200,7 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_samples *d, const uint32_t *ids,
         const uint32_t count =
             d->bytes && !d->shift
                 ? list_bytes(d->bytes + (size_t)ids[r] * width, width, lut, idx, val)
-                : list_values(d, ids[r], lut, idx, val);
+                : list_values(d, ids[r], idx, val);
         ws->nz[0].count[r] = count;
         if (ws->input) {
             float *dst = ws->input + r * width;

@@ -506,10 +506,12 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
 {
     if (mlpt_check_data(t->model, train, err) < 0)
         return -1;
-    if (train->n != t->train_size || input_hash(train) != t->inputs)
-        return mlpt_fail(err, "training set of %zu samples, but the trainer was made for %zu "
-                              "(or for another scale or normalization)",
+    if (train->n != t->train_size)
+        return mlpt_fail(err, "training set of %zu samples, but the trainer was made for %zu",
                          train->n, t->train_size);
+    if (input_hash(train) != t->inputs)
+        return mlpt_fail(err, "training set with another scale or normalization than the "
+                              "trainer was made for");
     const size_t n = t->train_size, B = (size_t)t->spec.batch;
     mlpt_epoch_stats st = {.steps = (n + B - 1) / B};
     if (from) {

@@ -589,8 +589,9 @@ Test(config, error_last_layer_not_softmax)
 {
     fails(DATA "[model]\ninput = 4\nlayer = dense 3 relu\n", "t.ini:9: ",
           "the last layer must be `dense N softmax`");
+    /* a kind without units is not named as the one to use */
     fails(DATA "[model]\ninput = 4\nlayer = dense 3 softmax\nlayer = dropout 0.5\n",
-          "t.ini:10: ", "the last layer must be");
+          "t.ini:10: ", "the last layer must be `dense N softmax`");
 }
 
 Test(config, error_units_differ_from_classes)

@@ -34,6 +34,12 @@ int mlpt_fail(mlpt_error *err, const char *fmt, ...)
 int mlpt_fail_at(mlpt_error *err, const char *path, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* text fit to quote in a one-line message, into buf: clipped to cap - 4
+ * bytes with "..." after, control characters as '?', so that a hostile
+ * file cannot put line breaks or terminal escapes into an error. Returns
+ * buf (cap >= 4). */
+const char *mlpt_quote(const char *text, char *buf, size_t cap);
+
 /* `one` when n is 1, else `many`: counts in messages read "1 sample",
  * "2 samples" (`"%zu %s", n, mlpt_noun(n, "sample", "samples")`). */
 const char *mlpt_noun(size_t n, const char *one, const char *many);
