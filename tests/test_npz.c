@@ -16,7 +16,8 @@
 /* Writes, with NumPy, into the scratch folder: stored.npz (np.savez) and
  * deflated.npz (np.savez_compressed), each holding x (uint8, 5x2x3, values
  * 0..29), y (int64 labels 0..4) and w (float32 5x1, halves); zip64.npz,
- * stored.npz with its directory entries and end record in zip64 form. */
+ * stored.npz with its directory entries and end record in zip64 form;
+ * understated.npz, deflated.npz whose first entry says it holds 10 bytes. */
 static void make_archives(void)
 {
     scratch_make("test_npz");
@@ -50,6 +51,10 @@ static void make_archives(void)
              "loc = struct.pack('<IIQI', 0x07064b50, 0, len(body), 1)\n"
              "eocd = struct.pack('<IHHHHIIH', 0x06054b50, 0, 0, 0xffff, 0xffff, 0xffffffff, 0xffffffff, 0)\n"
              "open(d + '/zip64.npz', 'wb').write(body + end64 + loc + eocd)\n"
+             "raw = bytearray(open(d + '/deflated.npz', 'rb').read())\n"
+             "cd = raw.find(b'PK\\x01\\x02')\n"
+             "raw[cd + 24:cd + 28] = struct.pack('<I', 10)\n"
+             "open(d + '/understated.npz', 'wb').write(raw)\n"
              "EOF",
              scratch_dir());
     cr_assert_eq(system(cmd), 0, "python3 with numpy is needed (scripts/setup installs it)");
@@ -135,6 +140,8 @@ Test(npz, damaged_archives_are_refused)
     /* the end record's directory offset points beyond the file */
     expect_failure(damaged("stored.npz", "offset.npz", -5, 0x7f, (size_t)-1), "x",
                    "central directory: lies beyond the end of the file");
+    /* the first member holds more than the 10 bytes its directory entry says */
+    expect_failure(scratch_path("understated.npz"), "x", "past the 10 bytes its container says");
     /* the first local header's signature broken */
     expect_failure(damaged("stored.npz", "local.npz", 0, 0x01, (size_t)-1), "x",
                    "local header: does not match");
