@@ -44,7 +44,7 @@ static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topolo
     memcpy(resolved->data.classes, d->classes, sizeof d->classes);
     cfg = resolved;
     /* the model's own scale and normalization: it was trained on inputs
-     * made so (a wrong width was refused with the model's input above) */
+     * made so (a wrong width is refused below, before the evaluation) */
     mlpt_samples *sets[] = {&d->train.s, &d->test.s};
     for (int i = 0; i < 2; i++) {
         sets[i]->scale = info->scale;

@@ -326,11 +326,9 @@ static void csv_header(FILE *f, const mlpt_model_info *info)
 static void csv_row(FILE *f, const char *input, size_t index, const float *p,
                     const mlpt_model_info *info)
 {
-    int order[MLPT_MAX_CLASSES];
-    rank_classes(p, info->n_classes, order);
     csv_field(f, input);
     fprintf(f, ",%zu,", index);
-    csv_field(f, info->classes[order[0]]);
+    csv_field(f, info->classes[mlpt_argmax(p, (size_t)info->n_classes)]);
     for (int k = 0; k < info->n_classes; k++)
         fprintf(f, ",%.9g", (double)p[k]);
     fputc('\n', f);

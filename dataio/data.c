@@ -500,8 +500,10 @@ static int load_tables(const mlpt_config *cfg, bool with_test, mlpt_data *d, mlp
 
 /* ---- what every source shares ---- */
 
-void mlpt_data_fit(const mlpt_samples *s, mlpt_normalize how, const bool *skip, float *shift,
-                   float *factor)
+/* Fits the normalization `how` on s's values (shift and factor: s->features
+ * each); inputs flagged in skip (may be NULL) keep shift 0 and factor 1. */
+static void fit(const mlpt_samples *s, mlpt_normalize how, const bool *skip, float *shift,
+                float *factor)
 {
     const size_t m = s->features;
     mlpt_samples raw = *s;
@@ -575,11 +577,14 @@ static int finish(const mlpt_config *cfg, mlpt_data *d, mlpt_error *err)
      * samples, validate on the rest, before any shuffling. */
     const size_t n = d->train.s.n;
     const size_t split = (size_t)floor((double)n * (1.0 - cfg->data.validation));
-    if (cfg->data.validation > 0 && (split == 0 || split == n))
-        return mlpt_fail(err, "%s: [data] validation = %g of %zu %s leaves %zu for "
-                              "validation and %zu for training; both need at least one",
-                         cfg->path, cfg->data.validation, n, mlpt_noun(n, "sample", "samples"),
-                         n - split, split);
+    if (cfg->data.validation > 0 && (split == 0 || split == n)) {
+        char where[MLPT_ERROR_LEN];
+        return mlpt_fail(err, "%s: validation = %g of %zu %s leaves %zu for validation and "
+                         "%zu for training; both need at least one",
+                         mlpt_config_origin(cfg, "validation", 0, where, sizeof where),
+                         cfg->data.validation, n, mlpt_noun(n, "sample", "samples"), n - split,
+                         split);
+    }
     for (size_t i = 0, k = 0; i < d->n_rows; i++)
         if (d->split[i] == MLPT_ROW_TRAIN && k++ >= split)
             d->split[i] = MLPT_ROW_VALIDATION;
@@ -594,7 +599,7 @@ static int finish(const mlpt_config *cfg, mlpt_data *d, mlpt_error *err)
             return mlpt_fail(err, "out of memory for the normalization");
         }
         const mlpt_samples part = mlpt_samples_slice(&d->train.s, 0, split);
-        mlpt_data_fit(&part, d->normalize, skip, d->shift, d->factor);
+        fit(&part, d->normalize, skip, d->shift, d->factor);
         free(skip);
         d->train.s.shift = d->test.s.shift = d->shift;
         d->train.s.factor = d->test.s.factor = d->factor;

@@ -1,3 +1,5 @@
+/* run.c - a training run from a config, without the console (see
+ * mlpt/run.h). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "mlpt/run.h"
 

@@ -90,7 +90,7 @@ int mlpt_table_load_inputs(const char *path, const mlpt_table_schema *s, mlpt_da
     mlpt_array labels = {.kind = MLPT_ARRAY_UINT, .itemsize = 1, .rank = 1, .dims = {n},
                          .count = n, .data = calloc(n + 1, 1)};
     int rc = rows && inputs.data && labels.data ? 0 : mlpt_fail(err, "%s: out of memory", path);
-    for (size_t i = 0; i < n; i++)
+    for (size_t i = 0; rc == 0 && i < n; i++)
         rows[i] = i;
     if (rc == 0 && n == 0)
         rc = mlpt_fail(err, "%s: holds no rows after the header", path);

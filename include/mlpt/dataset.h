@@ -23,7 +23,8 @@ extern "C" {
 
 typedef struct mlpt_dataset {
     mlpt_samples s;           /* what the engine reads; s.scale is set by
-                                 mlpt_dataset_scale, s.shift NULL */
+                                 mlpt_dataset_scale, s.shift and s.factor
+                                 by whoever normalizes (mlpt/data.h) */
     mlpt_idx_digest images_digest, labels_digest; /* of the two files (a slice keeps them) */
     mlpt_array images_, labels_; /* owned storage; use s */
 } mlpt_dataset;
