@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mlpt/npz.h"
 #include "rng.h"
 
 /* How target values become class indices, once the classes are known. */
@@ -621,12 +622,10 @@ int mlpt_data_check_paths(const mlpt_config *cfg, bool train, bool test, mlpt_er
                  {"train", cfg->data.train, train || (test && cfg->data.test_split > 0)},
                  {"test", cfg->data.test, test}};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        const char *path = files[i].path, *colon = strrchr(path, ':');
-        if (!files[i].wanted || !path[0] || access(path, F_OK) == 0 || errno != ENOENT)
-            continue;
-        char archive[MLPT_PATH_LEN]; /* ARCHIVE.npz:ARRAY: the archive must be there */
-        snprintf(archive, sizeof archive, "%.*s", colon ? (int)(colon - path) : 0, path);
-        if (colon && access(archive, F_OK) == 0)
+        const char *path = files[i].path;
+        char archive[MLPT_PATH_LEN]; /* ARCHIVE.npz:ARRAY: the archive is there */
+        if (!files[i].wanted || !path[0] || access(path, F_OK) == 0 || errno != ENOENT ||
+            mlpt_npz_member(path, archive, sizeof archive))
             continue;
         char setting[MLPT_PATH_LEN + 128], cwd[MLPT_PATH_LEN] = "";
         mlpt_config_origin(cfg, files[i].key, 0, setting, sizeof setting);
