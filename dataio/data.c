@@ -14,6 +14,7 @@
 
 #include "mlpt/npz.h"
 #include "rng.h"
+#include "words.h"
 
 /* How target values become class indices, once the classes are known. */
 typedef struct class_map {
@@ -30,21 +31,15 @@ static int by_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int by_bytes(const void *a, const void *b)
+static const char *class_name(const void *d, size_t c)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return ((const mlpt_data *)d)->classes[c];
 }
 
 /* The class names as one line, for messages. */
 static const char *class_list(const mlpt_data *d, char *buf, size_t cap)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int c = 0; c < d->n_classes && used < cap; c++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s", c ? " " : "", d->classes[c]);
-    if (used >= cap && cap > 4)
-        strcpy(buf + cap - 4, "...");
-    return buf;
+    return words_join(d, (size_t)d->n_classes, class_name, buf, cap);
 }
 
 /* A number as its shortest text that reads back the same ("3", "0.5"). */
@@ -140,7 +135,7 @@ static int table_classes(const mlpt_config *cfg, const mlpt_csv *t, size_t col, 
             mlpt_csv_number(t, r, col, &values[r], NULL);
     }
     if (words)
-        qsort(words, n, sizeof *words, by_bytes);
+        qsort(words, n, sizeof *words, words_by_bytes);
     else
         qsort(values, n, sizeof *values, by_double);
     int k = 0;
@@ -339,7 +334,7 @@ static int levels_of(const mlpt_csv *t, size_t col, const size_t *rows, size_t n
         return mlpt_fail(err, "%s: out of memory", t->path);
     for (size_t i = 0; i < n; i++)
         words[i] = mlpt_csv_cell(t, rows[i], col);
-    qsort(words, n, sizeof *words, by_bytes);
+    qsort(words, n, sizeof *words, words_by_bytes);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || strcmp(words[i], words[i - 1]))
@@ -409,28 +404,15 @@ static int table_set(const mlpt_csv *t, const mlpt_table_schema *s, size_t targe
                      const class_map *map, const mlpt_data *d, const size_t *rows, size_t n,
                      mlpt_dataset *out, mlpt_error *err)
 {
-    const size_t width = mlpt_table_width(s);
-    mlpt_array inputs = {.kind = MLPT_ARRAY_FLOAT, .itemsize = 4, .rank = 2, .dims = {n, width},
-                         .count = n * width, .data = malloc(n * width * sizeof(float) + 1)};
-    mlpt_array labels = {.kind = MLPT_ARRAY_UINT, .itemsize = 1, .rank = 1, .dims = {n},
-                         .count = n, .data = malloc(n + 1)};
-    int rc = inputs.data && labels.data ? 0 : mlpt_fail(err, "%s: out of memory", t->path);
-    if (rc == 0 && n == 0)
-        rc = mlpt_fail(err, "%s: holds no rows after the header", t->path);
-    if (rc == 0)
-        rc = mlpt_table_encode(t, s, rows, n, inputs.data, err);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = label_of(t, rows[i], target, map, d, (uint8_t *)labels.data + i, err);
-    if (rc < 0) {
-        free(inputs.data);
-        free(labels.data);
+    if (mlpt_table_take(t, s, rows, n, out, err) < 0)
         return -1;
-    }
-    *out = (mlpt_dataset){.s = {.rank = 1, .dims = {width}, .features = width,
-                                .n_classes = d->n_classes},
-                          .images_digest = {t->bytes, t->hash},
-                          .labels_digest = {t->bytes, t->hash}};
-    mlpt_dataset_adopt(out, inputs, labels);
+    uint8_t *labels = out->labels_.data;
+    for (size_t i = 0; i < n; i++)
+        if (label_of(t, rows[i], target, map, d, &labels[i], err) < 0) {
+            mlpt_dataset_free(out);
+            return -1;
+        }
+    out->s.n_classes = d->n_classes;
     return 0;
 }
 
@@ -651,6 +633,13 @@ int mlpt_data_load(const mlpt_config *cfg, bool with_test, mlpt_data *out, mlpt_
     }
     *out = d;
     return 0;
+}
+
+void mlpt_data_resolve_config(const mlpt_config *cfg, const mlpt_data *d, mlpt_config *out)
+{
+    *out = *cfg;
+    out->data.n_classes = d->n_classes;
+    memcpy(out->data.classes, d->classes, sizeof d->classes);
 }
 
 void mlpt_data_free(mlpt_data *d)

@@ -259,16 +259,6 @@ int mlpt_dataset_take(const mlpt_dataset *src, const size_t *rows, size_t n, mlp
     return 0;
 }
 
-mlpt_dataset mlpt_dataset_slice(const mlpt_dataset *src, size_t first, size_t n)
-{
-    mlpt_dataset view = *src;
-    view.s = mlpt_samples_slice(&src->s, first, n);
-    /* The view owns nothing, which makes mlpt_dataset_free a no-op on it. */
-    memset(&view.images_, 0, sizeof view.images_);
-    memset(&view.labels_, 0, sizeof view.labels_);
-    return view;
-}
-
 void mlpt_dataset_scale(mlpt_dataset *d, float scale)
 {
     d->s.scale = scale > 0 ? scale : d->s.bytes ? 255.0f : 1.0f;
@@ -276,8 +266,6 @@ void mlpt_dataset_scale(mlpt_dataset *d, float scale)
 
 void mlpt_dataset_free(mlpt_dataset *d)
 {
-    if (!d->images_.data && !d->labels_.data)
-        return; /* a slice, or already freed */
     mlpt_array_free(&d->images_);
     mlpt_array_free(&d->labels_);
     memset(d, 0, sizeof *d);

@@ -74,6 +74,11 @@ int mlpt_data_check_paths(const mlpt_config *cfg, bool train, bool test, mlpt_er
  * On failure *out is left zeroed. */
 int mlpt_data_load(const mlpt_config *cfg, bool with_test, mlpt_data *out, mlpt_error *err);
 
+/* cfg with the classes d holds (what classes = auto found; listed classes
+ * are cfg's own) into *out, for what reads the classes from the config:
+ * the model file, reports and figures. */
+void mlpt_data_resolve_config(const mlpt_config *cfg, const mlpt_data *d, mlpt_config *out);
+
 void mlpt_data_free(mlpt_data *d);
 
 #ifdef __cplusplus
