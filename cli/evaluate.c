@@ -1,7 +1,6 @@
 /* mlptrain evaluate MODEL CONFIG: a saved model measured on the config's
  * test set, printed and written to run.out/evaluation.txt, with figures. */
 #include <stdio.h>
-#include <string.h>
 
 #include "commands.h"
 #include "mlpt/data.h"
@@ -39,12 +38,10 @@ static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topolo
         return mlpt_fail(err, "%s has %d %s but %s has %d", a->model, info->n_classes,
                          mlpt_noun((size_t)info->n_classes, "class", "classes"), cfg->path,
                          d->n_classes);
-    *resolved = *cfg;
-    resolved->data.n_classes = d->n_classes;
-    memcpy(resolved->data.classes, d->classes, sizeof d->classes);
+    mlpt_data_resolve_config(cfg, d, resolved);
     cfg = resolved;
     /* the model's own scale and normalization: it was trained on inputs
-     * made so (a wrong width was refused with the model's input above) */
+     * made so (a wrong width is refused below, before the evaluation) */
     mlpt_samples *sets[] = {&d->train.s, &d->test.s};
     for (int i = 0; i < 2; i++) {
         sets[i]->scale = info->scale;

@@ -45,18 +45,6 @@ static bool is_file(const char *path)
     return f != NULL;
 }
 
-/* What the file's first bytes say it is; *got is how many were read (0
- * when it cannot be read: the reader then says why). */
-static mlpt_file_kind file_kind(const char *path, const char **name, size_t *got)
-{
-    unsigned char head[MLPT_SNIFF_LEN];
-    FILE *f = fopen(path, "rb");
-    *got = f ? fread(head, 1, sizeof head, f) : 0;
-    if (f)
-        fclose(f);
-    return mlpt_file_sniff(head, *got, name);
-}
-
 /* Digits only, at least one; *end is set past them. */
 static bool digits(const char *s, const char **end)
 {
@@ -83,7 +71,7 @@ static int parse_range(const char *input, char *path, size_t *first, size_t *las
     const char *spec = input + (colon - path) + 1, *end;
     if (!digits(spec, &end) ||
         (*end != '\0' && (*end != '-' || !digits(end + 1, &end) || *end != '\0'))) {
-        if (mlpt_npz_is_archive(path)) { /* ARCHIVE.npz:ARRAY */
+        if (mlpt_file_sniff_path(path, NULL, NULL) == MLPT_FILE_ZIP) { /* ARCHIVE.npz:ARRAY */
             memcpy(path, input, n + 1);
             return 0;
         }
@@ -129,19 +117,10 @@ static int image_shape(const mlpt_model *m, size_t *h, size_t *w)
 /* Whether path is a NumPy array: a .npy file, or ARCHIVE.npz:ARRAY. */
 static bool is_numpy(const char *path)
 {
-    unsigned char magic[6] = {0};
-    FILE *f = fopen(path, "rb");
-    if (f) {
-        const bool npy = fread(magic, 1, sizeof magic, f) == sizeof magic &&
-                         memcmp(magic, "\x93NUMPY", sizeof magic) == 0;
-        fclose(f);
-        if (npy)
-            return true;
-    }
-    const char *colon = strrchr(path, ':');
+    const mlpt_file_kind kind = mlpt_file_sniff_path(path, NULL, NULL);
     char archive[MLPT_PATH_LEN];
-    snprintf(archive, sizeof archive, "%.*s", colon ? (int)(colon - path) : 0, path);
-    return mlpt_npz_is_archive(path) || (colon && mlpt_npz_is_archive(archive));
+    return kind == MLPT_FILE_NPY || kind == MLPT_FILE_ZIP ||
+           mlpt_npz_member(path, archive, sizeof archive);
 }
 
 /* An IDX, NumPy or (for a model trained on a table) CSV file's samples
@@ -178,7 +157,7 @@ static int load_input(const char *input, const mlpt_model *m, const mlpt_model_i
         return -1;
     const char *format;
     size_t got;
-    const mlpt_file_kind kind = file_kind(path, &format, &got);
+    const mlpt_file_kind kind = mlpt_file_sniff_path(path, &format, &got);
     const bool numpy = is_numpy(path), table = info->table.delimiter && !numpy;
     if (kind == MLPT_FILE_OTHER && got >= 2 && !numpy && !table) /* shorter: the IDX reader
                                                                     says what is missing */
@@ -326,11 +305,9 @@ static void csv_header(FILE *f, const mlpt_model_info *info)
 static void csv_row(FILE *f, const char *input, size_t index, const float *p,
                     const mlpt_model_info *info)
 {
-    int order[MLPT_MAX_CLASSES];
-    rank_classes(p, info->n_classes, order);
     csv_field(f, input);
     fprintf(f, ",%zu,", index);
-    csv_field(f, info->classes[order[0]]);
+    csv_field(f, info->classes[mlpt_argmax(p, (size_t)info->n_classes)]);
     for (int k = 0; k < info->n_classes; k++)
         fprintf(f, ",%.9g", (double)p[k]);
     fputc('\n', f);

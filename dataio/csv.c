@@ -16,6 +16,7 @@
 
 #include "hash.h"
 #include "mlpt/fileio.h"
+#include "words.h"
 
 /* Offsets are 32-bit: half the memory of size_t for tables of millions of
  * cells, and tables larger than this are better stored as .npy. */
@@ -171,11 +172,6 @@ static int parse(mlpt_csv *t, char *s, size_t len, char delim, mlpt_error *err)
     return 0;
 }
 
-static int by_name(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Header names: non-empty and distinct (sorted, so that a header of many
  * thousands of columns is checked in n log n). */
 static int check_header(const mlpt_csv *t, mlpt_error *err)
@@ -185,7 +181,7 @@ static int check_header(const mlpt_csv *t, mlpt_error *err)
         return mlpt_fail_at(err, t->path, NULL, "out of memory for the header");
     for (size_t c = 0; c < t->n_cols; c++)
         names[c] = mlpt_csv_name(t, c);
-    qsort(names, t->n_cols, sizeof *names, by_name);
+    qsort(names, t->n_cols, sizeof *names, words_by_bytes);
     const char *twice = NULL;
     for (size_t c = 1; c < t->n_cols && !twice; c++)
         if (!strcmp(names[c - 1], names[c]))
@@ -239,16 +235,14 @@ long mlpt_csv_column(const mlpt_csv *t, const char *name)
     return -1;
 }
 
+static const char *column_name(const void *t, size_t c)
+{
+    return mlpt_csv_name(t, c);
+}
+
 const char *mlpt_csv_header(const mlpt_csv *t, char *buf, size_t cap)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t c = 0; c < t->n_cols && used < cap; c++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s", c ? " " : "",
-                                 mlpt_csv_name(t, c));
-    if (used >= cap && cap > 4)
-        strcpy(buf + cap - 4, "...");
-    return buf;
+    return words_join(t, t->n_cols, column_name, buf, cap);
 }
 
 const char *mlpt_csv_cell(const mlpt_csv *t, size_t r, size_t c)

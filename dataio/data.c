@@ -12,7 +12,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mlpt/npz.h"
 #include "rng.h"
+#include "words.h"
 
 /* How target values become class indices, once the classes are known. */
 typedef struct class_map {
@@ -29,21 +31,15 @@ static int by_double(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-static int by_bytes(const void *a, const void *b)
+static const char *class_name(const void *d, size_t c)
 {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
+    return ((const mlpt_data *)d)->classes[c];
 }
 
 /* The class names as one line, for messages. */
 static const char *class_list(const mlpt_data *d, char *buf, size_t cap)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (int c = 0; c < d->n_classes && used < cap; c++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s", c ? " " : "", d->classes[c]);
-    if (used >= cap && cap > 4)
-        strcpy(buf + cap - 4, "...");
-    return buf;
+    return words_join(d, (size_t)d->n_classes, class_name, buf, cap);
 }
 
 /* A number as its shortest text that reads back the same ("3", "0.5"). */
@@ -139,7 +135,7 @@ static int table_classes(const mlpt_config *cfg, const mlpt_csv *t, size_t col, 
             mlpt_csv_number(t, r, col, &values[r], NULL);
     }
     if (words)
-        qsort(words, n, sizeof *words, by_bytes);
+        qsort(words, n, sizeof *words, words_by_bytes);
     else
         qsort(values, n, sizeof *values, by_double);
     int k = 0;
@@ -338,7 +334,7 @@ static int levels_of(const mlpt_csv *t, size_t col, const size_t *rows, size_t n
         return mlpt_fail(err, "%s: out of memory", t->path);
     for (size_t i = 0; i < n; i++)
         words[i] = mlpt_csv_cell(t, rows[i], col);
-    qsort(words, n, sizeof *words, by_bytes);
+    qsort(words, n, sizeof *words, words_by_bytes);
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
         if (i == 0 || strcmp(words[i], words[i - 1]))
@@ -408,28 +404,15 @@ static int table_set(const mlpt_csv *t, const mlpt_table_schema *s, size_t targe
                      const class_map *map, const mlpt_data *d, const size_t *rows, size_t n,
                      mlpt_dataset *out, mlpt_error *err)
 {
-    const size_t width = mlpt_table_width(s);
-    mlpt_array inputs = {.kind = MLPT_ARRAY_FLOAT, .itemsize = 4, .rank = 2, .dims = {n, width},
-                         .count = n * width, .data = malloc(n * width * sizeof(float) + 1)};
-    mlpt_array labels = {.kind = MLPT_ARRAY_UINT, .itemsize = 1, .rank = 1, .dims = {n},
-                         .count = n, .data = malloc(n + 1)};
-    int rc = inputs.data && labels.data ? 0 : mlpt_fail(err, "%s: out of memory", t->path);
-    if (rc == 0 && n == 0)
-        rc = mlpt_fail(err, "%s: holds no rows after the header", t->path);
-    if (rc == 0)
-        rc = mlpt_table_encode(t, s, rows, n, inputs.data, err);
-    for (size_t i = 0; rc == 0 && i < n; i++)
-        rc = label_of(t, rows[i], target, map, d, (uint8_t *)labels.data + i, err);
-    if (rc < 0) {
-        free(inputs.data);
-        free(labels.data);
+    if (mlpt_table_take(t, s, rows, n, out, err) < 0)
         return -1;
-    }
-    *out = (mlpt_dataset){.s = {.rank = 1, .dims = {width}, .features = width,
-                                .n_classes = d->n_classes},
-                          .images_digest = {t->bytes, t->hash},
-                          .labels_digest = {t->bytes, t->hash}};
-    mlpt_dataset_adopt(out, inputs, labels);
+    uint8_t *labels = out->labels_.data;
+    for (size_t i = 0; i < n; i++)
+        if (label_of(t, rows[i], target, map, d, &labels[i], err) < 0) {
+            mlpt_dataset_free(out);
+            return -1;
+        }
+    out->s.n_classes = d->n_classes;
     return 0;
 }
 
@@ -500,8 +483,10 @@ static int load_tables(const mlpt_config *cfg, bool with_test, mlpt_data *d, mlp
 
 /* ---- what every source shares ---- */
 
-void mlpt_data_fit(const mlpt_samples *s, mlpt_normalize how, const bool *skip, float *shift,
-                   float *factor)
+/* Fits the normalization `how` on s's values (shift and factor: s->features
+ * each); inputs flagged in skip (may be NULL) keep shift 0 and factor 1. */
+static void fit(const mlpt_samples *s, mlpt_normalize how, const bool *skip, float *shift,
+                float *factor)
 {
     const size_t m = s->features;
     mlpt_samples raw = *s;
@@ -575,11 +560,14 @@ static int finish(const mlpt_config *cfg, mlpt_data *d, mlpt_error *err)
      * samples, validate on the rest, before any shuffling. */
     const size_t n = d->train.s.n;
     const size_t split = (size_t)floor((double)n * (1.0 - cfg->data.validation));
-    if (cfg->data.validation > 0 && (split == 0 || split == n))
-        return mlpt_fail(err, "%s: [data] validation = %g of %zu %s leaves %zu for "
-                              "validation and %zu for training; both need at least one",
-                         cfg->path, cfg->data.validation, n, mlpt_noun(n, "sample", "samples"),
-                         n - split, split);
+    if (cfg->data.validation > 0 && (split == 0 || split == n)) {
+        char where[MLPT_ERROR_LEN];
+        return mlpt_fail(err, "%s: validation = %g of %zu %s leaves %zu for validation and "
+                         "%zu for training; both need at least one",
+                         mlpt_config_origin(cfg, "validation", 0, where, sizeof where),
+                         cfg->data.validation, n, mlpt_noun(n, "sample", "samples"), n - split,
+                         split);
+    }
     for (size_t i = 0, k = 0; i < d->n_rows; i++)
         if (d->split[i] == MLPT_ROW_TRAIN && k++ >= split)
             d->split[i] = MLPT_ROW_VALIDATION;
@@ -594,7 +582,7 @@ static int finish(const mlpt_config *cfg, mlpt_data *d, mlpt_error *err)
             return mlpt_fail(err, "out of memory for the normalization");
         }
         const mlpt_samples part = mlpt_samples_slice(&d->train.s, 0, split);
-        mlpt_data_fit(&part, d->normalize, skip, d->shift, d->factor);
+        fit(&part, d->normalize, skip, d->shift, d->factor);
         free(skip);
         d->train.s.shift = d->test.s.shift = d->shift;
         d->train.s.factor = d->test.s.factor = d->factor;
@@ -616,12 +604,10 @@ int mlpt_data_check_paths(const mlpt_config *cfg, bool train, bool test, mlpt_er
                  {"train", cfg->data.train, train || (test && cfg->data.test_split > 0)},
                  {"test", cfg->data.test, test}};
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        const char *path = files[i].path, *colon = strrchr(path, ':');
-        if (!files[i].wanted || !path[0] || access(path, F_OK) == 0 || errno != ENOENT)
-            continue;
-        char archive[MLPT_PATH_LEN]; /* ARCHIVE.npz:ARRAY: the archive must be there */
-        snprintf(archive, sizeof archive, "%.*s", colon ? (int)(colon - path) : 0, path);
-        if (colon && access(archive, F_OK) == 0)
+        const char *path = files[i].path;
+        char archive[MLPT_PATH_LEN]; /* ARCHIVE.npz:ARRAY: the archive is there */
+        if (!files[i].wanted || !path[0] || access(path, F_OK) == 0 || errno != ENOENT ||
+            mlpt_npz_member(path, archive, sizeof archive))
             continue;
         char setting[MLPT_PATH_LEN + 128], cwd[MLPT_PATH_LEN] = "";
         mlpt_config_origin(cfg, files[i].key, 0, setting, sizeof setting);
@@ -647,6 +633,13 @@ int mlpt_data_load(const mlpt_config *cfg, bool with_test, mlpt_data *out, mlpt_
     }
     *out = d;
     return 0;
+}
+
+void mlpt_data_resolve_config(const mlpt_config *cfg, const mlpt_data *d, mlpt_config *out)
+{
+    *out = *cfg;
+    out->data.n_classes = d->n_classes;
+    memcpy(out->data.classes, d->classes, sizeof d->classes);
 }
 
 void mlpt_data_free(mlpt_data *d)

@@ -17,19 +17,6 @@ _Static_assert(MLPT_ARRAY_MAX_RANK == MLPT_IDX_MAX_RANK &&
 
 /* ---- one file as an array ---- */
 
-/* Whether path starts with the .npy magic; a file that cannot be read is
- * left to the IDX reader, whose error names the reason. */
-static int is_npy(const char *path)
-{
-    unsigned char magic[6];
-    FILE *f = fopen(path, "rb");
-    const bool npy = f && fread(magic, 1, sizeof magic, f) == sizeof magic &&
-                     memcmp(magic, "\x93NUMPY", sizeof magic) == 0;
-    if (f)
-        fclose(f);
-    return npy;
-}
-
 /* The digest of a NumPy array: its shape, then its bytes as loaded. */
 static mlpt_idx_digest array_digest(const mlpt_array *a)
 {
@@ -43,10 +30,8 @@ static mlpt_idx_digest array_digest(const mlpt_array *a)
     return (mlpt_idx_digest){8 * (uint64_t)a->rank + bytes, mlpt_fnv1a(hash, a->data, bytes)};
 }
 
-static int load_npy(const char *path, const char *member, mlpt_array *a, mlpt_idx_digest *digest,
-                    mlpt_error *err)
+static int load_npy(const char *path, mlpt_array *a, mlpt_idx_digest *digest, mlpt_error *err)
 {
-    (void)member;
     if (mlpt_npy_load(path, a, err) < 0)
         return -1;
     *digest = array_digest(a);
@@ -63,10 +48,8 @@ static int load_npz(const char *path, const char *member, mlpt_array *a, mlpt_id
     return 0;
 }
 
-static int load_idx(const char *path, const char *member, mlpt_array *a, mlpt_idx_digest *digest,
-                    mlpt_error *err)
+static int load_idx(const char *path, mlpt_array *a, mlpt_idx_digest *digest, mlpt_error *err)
 {
-    (void)member;
     mlpt_idx t;
     if (mlpt_idx_load(path, &t, err) < 0)
         return -1;
@@ -77,36 +60,27 @@ static int load_idx(const char *path, const char *member, mlpt_array *a, mlpt_id
     return 0;
 }
 
-/* The array formats, told apart by content in this order: the first whose
- * test takes the file (the file, or the archive before the last colon with
- * the member after it) loads it. IDX is last and takes anything, so that
- * its reader names what is wrong with a file of no known format. (CSV
- * tables are the one table format: see mlpt/table.h.) */
-static const struct array_format {
-    int (*is)(const char *path);
-    bool member;               /* read as ARCHIVE:MEMBER */
-    int (*load)(const char *path, const char *member, mlpt_array *a, mlpt_idx_digest *digest,
-                mlpt_error *err);
-} array_formats[] = {
-    {is_npy, false, load_npy},
-    {mlpt_npz_is_archive, false, load_npz},
-    {mlpt_npz_is_archive, true, load_npz},
-    {NULL, false, load_idx},
-};
-
-/* path as an array with its digest, in the first format that takes it. */
+/* path as an array with its digest. The array formats are told apart by
+ * content, in this order: the file is a .npy, or a .npz (which, read
+ * without a member, fails listing its arrays); or the part before the last
+ * colon is a .npz and the member follows. IDX is last and takes anything,
+ * so that its reader names what is wrong with a file of no known format,
+ * or one that cannot be opened. (CSV tables are the one table format: see
+ * mlpt/table.h.) */
 static int load_array(const char *path, mlpt_array *a, mlpt_idx_digest *digest,
                       mlpt_error *err)
 {
-    const char *colon = strrchr(path, ':');
     char archive[FILENAME_MAX];
-    snprintf(archive, sizeof archive, "%.*s", colon ? (int)(colon - path) : 0, path);
-    for (const struct array_format *f = array_formats;; f++) {
-        if (f->member && !colon)
-            continue;
-        const char *file = f->member ? archive : path;
-        if (!f->is || f->is(file))
-            return f->load(file, f->member ? colon + 1 : NULL, a, digest, err);
+    const char *member;
+    switch (mlpt_file_sniff_path(path, NULL, NULL)) {
+    case MLPT_FILE_NPY:
+        return load_npy(path, a, digest, err);
+    case MLPT_FILE_ZIP:
+        return load_npz(path, NULL, a, digest, err);
+    default:
+        member = mlpt_npz_member(path, archive, sizeof archive);
+        return member ? load_npz(archive, member, a, digest, err)
+                      : load_idx(path, a, digest, err);
     }
 }
 
@@ -285,16 +259,6 @@ int mlpt_dataset_take(const mlpt_dataset *src, const size_t *rows, size_t n, mlp
     return 0;
 }
 
-mlpt_dataset mlpt_dataset_slice(const mlpt_dataset *src, size_t first, size_t n)
-{
-    mlpt_dataset view = *src;
-    view.s = mlpt_samples_slice(&src->s, first, n);
-    /* The view owns nothing, which makes mlpt_dataset_free a no-op on it. */
-    memset(&view.images_, 0, sizeof view.images_);
-    memset(&view.labels_, 0, sizeof view.labels_);
-    return view;
-}
-
 void mlpt_dataset_scale(mlpt_dataset *d, float scale)
 {
     d->s.scale = scale > 0 ? scale : d->s.bytes ? 255.0f : 1.0f;
@@ -302,8 +266,6 @@ void mlpt_dataset_scale(mlpt_dataset *d, float scale)
 
 void mlpt_dataset_free(mlpt_dataset *d)
 {
-    if (!d->images_.data && !d->labels_.data)
-        return; /* a slice, or already freed */
     mlpt_array_free(&d->images_);
     mlpt_array_free(&d->labels_);
     memset(d, 0, sizeof *d);

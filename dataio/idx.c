@@ -207,17 +207,18 @@ mlpt_file_kind mlpt_file_sniff(const unsigned char *head, size_t n, const char *
         const char *magic;
         size_t len, at;
         const char *name;
+        mlpt_file_kind kind;
     } known[] = {
-        {"\xff\xd8\xff", 3, 0, "a JPEG picture"},
-        {"GIF8", 4, 0, "a GIF picture"},
-        {"BM", 2, 0, "a BMP picture"},
-        {"II*\0", 4, 0, "a TIFF picture"},
-        {"MM\0*", 4, 0, "a TIFF picture"},
-        {"WEBP", 4, 8, "a WebP picture"}, /* after "RIFF" and a length */
-        {"PK\3\4", 4, 0, "a zip archive (a NumPy .npz too)"},
-        {"\x93NUMPY", 6, 0, "a NumPy .npy array"},
-        {"%PDF", 4, 0, "a PDF document"},
-        {"\xef\xbb\xbf", 3, 0, "text (CSV or similar)"}, /* a UTF-8 byte order mark */
+        {"\xff\xd8\xff", 3, 0, "a JPEG picture", MLPT_FILE_OTHER},
+        {"GIF8", 4, 0, "a GIF picture", MLPT_FILE_OTHER},
+        {"BM", 2, 0, "a BMP picture", MLPT_FILE_OTHER},
+        {"II*\0", 4, 0, "a TIFF picture", MLPT_FILE_OTHER},
+        {"MM\0*", 4, 0, "a TIFF picture", MLPT_FILE_OTHER},
+        {"WEBP", 4, 8, "a WebP picture", MLPT_FILE_OTHER}, /* after "RIFF" and a length */
+        {"PK\3\4", 4, 0, "a zip archive (a NumPy .npz too)", MLPT_FILE_ZIP},
+        {"\x93NUMPY", 6, 0, "a NumPy .npy array", MLPT_FILE_NPY},
+        {"%PDF", 4, 0, "a PDF document", MLPT_FILE_OTHER},
+        {"\xef\xbb\xbf", 3, 0, "text (CSV or similar)", MLPT_FILE_OTHER}, /* a UTF-8 BOM */
     };
     static const unsigned char png[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
     const char *unused;
@@ -240,7 +241,7 @@ mlpt_file_kind mlpt_file_sniff(const unsigned char *head, size_t n, const char *
         if (n >= known[i].at + known[i].len &&
             memcmp(head + known[i].at, known[i].magic, known[i].len) == 0) {
             *name = known[i].name;
-            return MLPT_FILE_OTHER;
+            return known[i].kind;
         }
     size_t printable = 0;
     while (printable < n && ((head[printable] >= 0x20 && head[printable] < 0x7f) ||
@@ -250,6 +251,18 @@ mlpt_file_kind mlpt_file_sniff(const unsigned char *head, size_t n, const char *
     if (n > 0 && printable == n)
         *name = "text (CSV or similar)";
     return MLPT_FILE_OTHER;
+}
+
+mlpt_file_kind mlpt_file_sniff_path(const char *path, const char **name, size_t *got)
+{
+    unsigned char head[MLPT_SNIFF_LEN];
+    FILE *f = fopen(path, "rb");
+    const size_t n = f ? fread(head, 1, sizeof head, f) : 0;
+    if (f)
+        fclose(f);
+    if (got)
+        *got = n;
+    return mlpt_file_sniff(head, n, name);
 }
 
 /* A file whose magic is not IDX's: says what it looks like, from its first

@@ -17,6 +17,7 @@
 #include <zlib.h>
 
 #include "mlpt/fileio.h"
+#include "mlpt/idx.h"
 #include "npy_source.h"
 
 #define SIG_LOCAL 0x04034b50u
@@ -317,13 +318,12 @@ int mlpt_npz_load(const char *path, const char *member, mlpt_array *out, mlpt_er
     return rc;
 }
 
-int mlpt_npz_is_archive(const char *path)
+const char *mlpt_npz_member(const char *path, char *file, size_t cap)
 {
-    unsigned char magic[4];
-    FILE *f = fopen(path, "rb");
-    const bool zip = f && fread(magic, 1, sizeof magic, f) == sizeof magic &&
-                     le(magic, 4) == SIG_LOCAL;
-    if (f)
-        fclose(f);
-    return zip;
+    const char *colon = strrchr(path, ':');
+    if (!colon || (size_t)(colon - path) >= cap)
+        return NULL;
+    memcpy(file, path, (size_t)(colon - path));
+    file[colon - path] = '\0';
+    return mlpt_file_sniff_path(file, NULL, NULL) == MLPT_FILE_ZIP ? colon + 1 : NULL;
 }

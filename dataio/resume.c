@@ -1,3 +1,5 @@
+/* resume.c - what a resumed run must agree on with its checkpoint: the
+ * settings that shape the weights and the training data (see resume.h). */
 #include "resume.h"
 
 #include <ctype.h>

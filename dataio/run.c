@@ -1,3 +1,5 @@
+/* run.c - a training run from a config, without the console (see
+ * mlpt/run.h). */
 #define _POSIX_C_SOURCE 200809L /* clock_gettime */
 #include "mlpt/run.h"
 
@@ -170,9 +172,7 @@ static int load_data(mlpt_run *r, mlpt_error *err)
                                        sizeof train_shape));
     }
     if (cfg->data.n_classes == 0) { /* auto: from here on, the classes found */
-        r->resolved = *cfg;
-        r->resolved.data.n_classes = d->n_classes;
-        memcpy(r->resolved.data.classes, d->classes, sizeof d->classes);
+        mlpt_data_resolve_config(cfg, d, &r->resolved);
         r->cfg = &r->resolved;
     }
     return 0;

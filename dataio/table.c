@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "words.h"
+
 size_t mlpt_table_width(const mlpt_table_schema *s)
 {
     size_t width = 0;
@@ -15,29 +17,17 @@ size_t mlpt_table_width(const mlpt_table_schema *s)
     return width;
 }
 
-static int by_bytes(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* The level of word in a sorted list, or -1. */
 static long find_level(const mlpt_table_column *col, const char *word)
 {
     const char *const *hit = bsearch(&word, col->levels, col->n_levels, sizeof *col->levels,
-                                     by_bytes);
+                                     words_by_bytes);
     return hit ? (long)(hit - (const char *const *)col->levels) : -1;
 }
 
-/* "a, b, c" (clipped) into buf: the header, or a column's levels. */
-static const char *join(const char *const *names, size_t n, char *buf, size_t cap)
+static const char *level_name(const void *col, size_t l)
 {
-    size_t used = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < n && used < cap; i++)
-        used += (size_t)snprintf(buf + used, cap - used, "%s%s", i ? " " : "", names[i]);
-    if (used >= cap && cap > 4)
-        strcpy(buf + cap - 4, "...");
-    return buf;
+    return ((const mlpt_table_column *)col)->levels[l];
 }
 
 int mlpt_table_encode(const mlpt_csv *t, const mlpt_table_schema *s, const size_t *rows,
@@ -66,13 +56,39 @@ int mlpt_table_encode(const mlpt_csv *t, const mlpt_table_schema *s, const size_
                 return mlpt_csv_fail(t, rows[i], (size_t)k, err, "'%.40s' is not among the "
                                      "training split's values (%s)",
                                      mlpt_csv_cell(t, rows[i], (size_t)k),
-                                     join((const char *const *)col->levels, col->n_levels,
-                                          levels, sizeof levels));
+                                     words_join(col, col->n_levels, level_name, levels,
+                                                sizeof levels));
             memset(row, 0, col->n_levels * sizeof *row);
             row[level] = 1.0f;
         }
         at += col->n_levels ? col->n_levels : 1;
     }
+    return 0;
+}
+
+int mlpt_table_take(const mlpt_csv *t, const mlpt_table_schema *s, const size_t *rows, size_t n,
+                    mlpt_dataset *out, mlpt_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const size_t width = mlpt_table_width(s);
+    mlpt_array inputs = {.kind = MLPT_ARRAY_FLOAT, .itemsize = 4, .rank = 2, .dims = {n, width},
+                         .count = n * width, .data = malloc(n * width * sizeof(float) + 1)};
+    mlpt_array labels = {.kind = MLPT_ARRAY_UINT, .itemsize = 1, .rank = 1, .dims = {n},
+                         .count = n, .data = calloc(n + 1, 1)};
+    int rc = inputs.data && labels.data ? 0 : mlpt_fail(err, "%s: out of memory", t->path);
+    if (rc == 0 && n == 0)
+        rc = mlpt_fail(err, "%s: holds no rows after the header", t->path);
+    if (rc == 0)
+        rc = mlpt_table_encode(t, s, rows, n, inputs.data, err);
+    if (rc < 0) {
+        free(inputs.data);
+        free(labels.data);
+        return -1;
+    }
+    *out = (mlpt_dataset){.s = {.rank = 1, .dims = {width}, .features = width, .n_classes = 1},
+                          .images_digest = {t->bytes, t->hash},
+                          .labels_digest = {t->bytes, t->hash}};
+    mlpt_dataset_adopt(out, inputs, labels);
     return 0;
 }
 
@@ -83,32 +99,15 @@ int mlpt_table_load_inputs(const char *path, const mlpt_table_schema *s, mlpt_da
     mlpt_csv t;
     if (mlpt_csv_load(path, s->delimiter, &t, err) < 0)
         return -1;
-    const size_t n = t.n_rows, width = mlpt_table_width(s);
-    size_t *rows = malloc((n + 1) * sizeof *rows);
-    mlpt_array inputs = {.kind = MLPT_ARRAY_FLOAT, .itemsize = 4, .rank = 2, .dims = {n, width},
-                         .count = n * width, .data = malloc(n * width * sizeof(float) + 1)};
-    mlpt_array labels = {.kind = MLPT_ARRAY_UINT, .itemsize = 1, .rank = 1, .dims = {n},
-                         .count = n, .data = calloc(n + 1, 1)};
-    int rc = rows && inputs.data && labels.data ? 0 : mlpt_fail(err, "%s: out of memory", path);
-    for (size_t i = 0; i < n; i++)
+    size_t *rows = malloc((t.n_rows + 1) * sizeof *rows);
+    int rc = rows ? 0 : mlpt_fail(err, "%s: out of memory", path);
+    for (size_t i = 0; rc == 0 && i < t.n_rows; i++)
         rows[i] = i;
-    if (rc == 0 && n == 0)
-        rc = mlpt_fail(err, "%s: holds no rows after the header", path);
     if (rc == 0)
-        rc = mlpt_table_encode(&t, s, rows, n, inputs.data, err);
+        rc = mlpt_table_take(&t, s, rows, t.n_rows, out, err);
     free(rows);
-    if (rc < 0) {
-        free(inputs.data);
-        free(labels.data);
-        mlpt_csv_free(&t);
-        return -1;
-    }
-    mlpt_dataset d = {.s = {.rank = 1, .dims = {width}, .features = width, .n_classes = 1},
-                      .images_digest = {t.bytes, t.hash}, .labels_digest = {t.bytes, t.hash}};
-    mlpt_dataset_adopt(&d, inputs, labels);
     mlpt_csv_free(&t);
-    *out = d;
-    return 0;
+    return rc;
 }
 
 void mlpt_table_schema_free(mlpt_table_schema *s)

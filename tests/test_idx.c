@@ -582,25 +582,20 @@ Test(dataset, reports_idx_errors)
     expect_dataset_failure(images, labels, 5, phrases, 2);
 }
 
-Test(dataset, slice_shares_storage_and_is_never_freed)
+Test(dataset, a_samples_slice_shares_storage_and_is_clamped)
 {
     mlpt_dataset d;
     mlpt_error err = {0};
     cr_assert_eq(mlpt_dataset_load(write_images_5x4x3(), write_labels("labels", labels_5, 5),
                                    5, &d, &err), 0, "%s", err.msg);
-    mlpt_dataset s = mlpt_dataset_slice(&d, 1, 3);
-    cr_assert_eq(s.s.n, 3);
-    cr_assert_eq(s.s.rank, 2);
-    cr_assert_eq(s.s.features, 12);
-    cr_assert_eq(s.s.bytes, d.s.bytes + 12);
-    cr_assert_eq(s.s.labels, d.s.labels + 1);
-    cr_assert_null(s.images_.data);
-    cr_assert_null(s.labels_.data);
-
-    mlpt_dataset_free(&s);
-    cr_assert(s.s.n == 3 && s.s.bytes == d.s.bytes + 12 && s.s.labels == d.s.labels + 1,
-              "freeing a slice must be a no-op");
-    cr_assert_eq(d.s.labels[1], 0, "the source must be untouched");
+    mlpt_samples s = mlpt_samples_slice(&d.s, 1, 3);
+    cr_assert(s.n == 3 && s.rank == 2 && s.features == 12);
+    cr_assert_eq(s.bytes, d.s.bytes + 12);
+    cr_assert_eq(s.labels, d.s.labels + 1);
+    s = mlpt_samples_slice(&d.s, 3, 10);
+    cr_assert_eq(s.n, 2, "a range beyond the samples is clamped to them");
+    cr_assert_eq(s.bytes, d.s.bytes + 36);
+    cr_assert_eq(mlpt_samples_slice(&d.s, 7, 1).n, 0);
     mlpt_dataset_free(&d);
 }
 

@@ -85,7 +85,10 @@ Test(npz, every_member_of_every_form)
 {
     static const char *const archives[] = {"stored.npz", "deflated.npz", "zip64.npz"};
     for (size_t k = 0; k < ARRAY_LEN(archives); k++) {
-        cr_assert(mlpt_npz_is_archive(scratch_path(archives[k])));
+        char named[PATH_MAX + 8], archive[PATH_MAX];
+        snprintf(named, sizeof named, "%s:x", scratch_path(archives[k]));
+        cr_assert_str_eq(mlpt_npz_member(named, archive, sizeof archive), "x");
+        cr_assert_str_eq(archive, scratch_path(archives[k]));
         mlpt_array x = load_ok(archives[k], "x"), y = load_ok(archives[k], "y.npy"),
                  w = load_ok(archives[k], "w");
         cr_assert(x.rank == 3 && x.dims[0] == 5 && x.dims[1] == 2 && x.dims[2] == 3);
@@ -105,7 +108,19 @@ Test(npz, a_missing_member_lists_the_arrays)
     expect_failure(scratch_path("deflated.npz"), "x_train",
                    "no array 'x_train' in the archive (it holds x, y, w)");
     expect_failure(scratch_path("deflated.npz"), NULL, "name the array after a colon");
-    cr_assert(!mlpt_npz_is_archive(scratch_path("nothing-here")));
+    char archive[PATH_MAX];
+    cr_assert_null(mlpt_npz_member(scratch_path("nothing-here:x"), archive, sizeof archive));
+    cr_assert_null(mlpt_npz_member(scratch_path("deflated.npz"), archive, sizeof archive),
+                   "no colon: no member");
+}
+
+Test(npz, a_colon_after_a_file_that_is_not_an_archive_names_no_member)
+{
+    char named[PATH_MAX + 8], archive[PATH_MAX];
+    FILE *f = fopen(scratch_path("plain.csv"), "wb");
+    cr_assert(f && fputs("a,b\n1,2\n", f) >= 0 && fclose(f) == 0);
+    snprintf(named, sizeof named, "%s:x", scratch_path("plain.csv"));
+    cr_assert_null(mlpt_npz_member(named, archive, sizeof archive));
 }
 
 /* Copies an archive with one byte changed at offset (from the end when

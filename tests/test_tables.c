@@ -295,4 +295,8 @@ Test(tables, error_splits_that_leave_nothing)
     write_text("one.csv", "x,k\n1,a\n2,b\n");
     configure("train = %s/one.csv\ntarget = k\ntest_split = 0.2\nclasses = auto\n", 1, 2);
     fails("t.ini:4: [data] test_split = 0.2: test_split = 0.2 of 2 rows holds out 0");
+    configure("train = %s/one.csv\ntest = %s/one.csv\ntarget = k\nvalidation = 0.9\n"
+              "classes = auto\n", 1, 2);
+    fails("t.ini:5: [data] validation = 0.9: validation = 0.9 of 2 samples leaves 2 for "
+          "validation and 0 for training");
 }

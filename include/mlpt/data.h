@@ -74,10 +74,10 @@ int mlpt_data_check_paths(const mlpt_config *cfg, bool train, bool test, mlpt_er
  * On failure *out is left zeroed. */
 int mlpt_data_load(const mlpt_config *cfg, bool with_test, mlpt_data *out, mlpt_error *err);
 
-/* Fits the normalization `how` on s's values (shift and factor: s->features
- * each); inputs flagged in skip (may be NULL) keep shift 0 and factor 1. */
-void mlpt_data_fit(const mlpt_samples *s, mlpt_normalize how, const bool *skip, float *shift,
-                   float *factor);
+/* cfg with the classes d holds (what classes = auto found; listed classes
+ * are cfg's own) into *out, for what reads the classes from the config:
+ * the model file, reports and figures. */
+void mlpt_data_resolve_config(const mlpt_config *cfg, const mlpt_data *d, mlpt_config *out);
 
 void mlpt_data_free(mlpt_data *d);
 

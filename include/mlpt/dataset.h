@@ -23,8 +23,9 @@ extern "C" {
 
 typedef struct mlpt_dataset {
     mlpt_samples s;           /* what the engine reads; s.scale is set by
-                                 mlpt_dataset_scale, s.shift NULL */
-    mlpt_idx_digest images_digest, labels_digest; /* of the two files (a slice keeps them) */
+                                 mlpt_dataset_scale, s.shift and s.factor
+                                 by whoever normalizes (mlpt/data.h) */
+    mlpt_idx_digest images_digest, labels_digest; /* of the two files */
     mlpt_array images_, labels_; /* owned storage; use s */
 } mlpt_dataset;
 
@@ -50,16 +51,11 @@ int mlpt_dataset_take(const mlpt_dataset *src, const size_t *rows, size_t n, mlp
  * them: for sets built in memory (tables). */
 void mlpt_dataset_adopt(mlpt_dataset *d, mlpt_array inputs, mlpt_array labels);
 
-/* A view of samples [first, first + n) of src that shares its storage: used
- * for the validation split. A range beyond src is clamped to it. The view
- * must not outlive src and is never freed. */
-mlpt_dataset mlpt_dataset_slice(const mlpt_dataset *src, size_t first, size_t n);
-
 /* Sets the divisor of every input value: `scale`, or when it is 0 (the
  * config's `scale = auto`) 255 for byte inputs and 1 for any other. */
 void mlpt_dataset_scale(mlpt_dataset *d, float scale);
 
-/* Frees storage owned by a loaded set; a no-op on a slice. */
+/* Frees the set's storage and zeroes *d; safe on a zeroed set. */
 void mlpt_dataset_free(mlpt_dataset *d);
 
 #ifdef __cplusplus

@@ -59,6 +59,8 @@ typedef enum mlpt_file_kind {
     MLPT_FILE_IDX,   /* starts 0x00 0x00 */
     MLPT_FILE_GZIP,  /* starts 0x1f 0x8b */
     MLPT_FILE_PNG,   /* the PNG signature */
+    MLPT_FILE_NPY,   /* a NumPy .npy array: starts 0x93 "NUMPY" */
+    MLPT_FILE_ZIP,   /* a zip archive (a NumPy .npz): starts "PK" 3 4 */
     MLPT_FILE_OTHER  /* anything else */
 } mlpt_file_kind;
 
@@ -69,6 +71,12 @@ typedef enum mlpt_file_kind {
  * not recognise. */
 #define MLPT_SNIFF_LEN 12
 mlpt_file_kind mlpt_file_sniff(const unsigned char *head, size_t n, const char **name);
+
+/* The kind of the file at path, from its first MLPT_SNIFF_LEN bytes, with
+ * *name as above. *got (when got is not NULL) is how many bytes were read:
+ * 0 when the file cannot be opened or read, which is left to the reader to
+ * name the reason. */
+mlpt_file_kind mlpt_file_sniff_path(const char *path, const char **name, size_t *got);
 
 #ifdef __cplusplus
 }

@@ -7,6 +7,8 @@
 #ifndef MLPT_NPZ_H
 #define MLPT_NPZ_H
 
+#include <stddef.h>
+
 #include "mlpt/error.h"
 #include "mlpt/npy.h"
 
@@ -14,8 +16,11 @@
 extern "C" {
 #endif
 
-/* Whether path is a regular file that starts as a zip archive does. */
-int mlpt_npz_is_archive(const char *path);
+/* For "ARCHIVE:MEMBER" (split at the last colon) whose ARCHIVE is a zip
+ * archive: MEMBER (within path), with ARCHIVE copied into file[0..cap).
+ * NULL when path has no colon, or the part before it does not fit cap or
+ * is not a zip archive (a file name with a colon, an index range...). */
+const char *mlpt_npz_member(const char *path, char *file, size_t cap);
 
 /* Reads the array `member` ("x_train", or "x_train.npy") of the archive at
  * path, as mlpt_npy_load reads a .npy file. The member's bytes are checked

@@ -39,6 +39,13 @@ size_t mlpt_table_width(const mlpt_table_schema *s);
 int mlpt_table_encode(const mlpt_csv *t, const mlpt_table_schema *s, const size_t *rows,
                       size_t n, float *out, mlpt_error *err);
 
+/* Rows rows[0..n) of t as a set of samples for schema s (encoded as
+ * mlpt_table_encode does), with labels all 0 (labels_.data, for the caller
+ * to fill) and one class. No rows (n = 0) is an error naming t's file. The
+ * digests are of t's text as read. On failure *out is left zeroed. */
+int mlpt_table_take(const mlpt_csv *t, const mlpt_table_schema *s, const size_t *rows, size_t n,
+                    mlpt_dataset *out, mlpt_error *err);
+
 /* Every row of the CSV file at path as samples for a model with schema s
  * (labels all 0; the target column, when present, is not read). The
  * digest is of the file's bytes as read. */
