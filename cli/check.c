@@ -95,7 +95,9 @@ int cli_check(const mlpt_config *cfg, mlpt_error *err)
            console_bytes(mem.per_thread, b[4]));
     /* (the plan keeps input_width far below SIZE_MAX: it is at most the
      * first dense layer's parameter count, whose bytes fit) */
-    printf("Not counted: the data, %s per training sample and %s per test sample\n",
+    /* the data files are not opened: their inputs may be bytes or floats */
+    printf("Not counted: the data, %s per training sample and %s per test sample (inputs "
+           "kept as bytes; float inputs take 4 bytes a value)\n",
            console_bytes(m.input_width + 1 + mem.per_sample, b[0]),
            console_bytes(m.input_width + 1, b[1]));
     printf("This machine has %s of memory.\n", console_bytes(memory, b[2]));
