@@ -231,15 +231,16 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
                                   .drop = drop, .logits = l == last};
         s->kind->forward(&io);
     }
-    /* The classes predicted, from the logits (the outputs may round two of
-     * them to the same value). */
     const size_t width = m->output_width;
-    ws->correct = 0;
-    for (size_t r = 0; r < rows; r++)
-        ws->correct += mlpt_argmax(ws->act[last] + r * width, width) == ws->labels[r];
     const mlpt_targets y = {.labels = ws->labels};
     m->spec.loss->forward(rows, width, ws->act[last], &y, drop ? ws->delta[last] : NULL,
                           ws->row_loss);
+    /* The classes predicted, from the outputs, as the report, the figures
+     * and predict take them (where two outputs round to one value, the
+     * first). */
+    ws->correct = 0;
+    for (size_t r = 0; r < rows; r++)
+        ws->correct += mlpt_argmax(ws->act[last] + r * width, width) == ws->labels[r];
     ws->loss_sum = 0.0;
     for (size_t r = 0; r < rows; r++)
         ws->loss_sum += ws->row_loss[r];
