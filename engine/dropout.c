@@ -1,7 +1,6 @@
 /* The dropout layer, `dropout RATE`: inverted dropout in training, the
  * identity in inference. */
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "grammar.h"
@@ -13,14 +12,17 @@ static int parse(const mlpt_words *a, mlpt_layer_spec *l, mlpt_why *why)
     return mlpt_word_float("rate", a->w[0], 0.0f, 1.0f, true, &l->rate, why);
 }
 
-/* The fewest digits, from %g's six up, that read back as the same float. */
 static void format(const mlpt_layer_spec *l, char *buf, size_t cap)
 {
-    for (int digits = 6; digits <= 9; digits++) { /* 9 digits always round-trip */
-        snprintf(buf, cap, "dropout %.*g", digits, (double)l->rate);
-        if (strtof(buf + strlen("dropout "), NULL) == l->rate)
-            break;
-    }
+    char rate[MLPT_FLOAT_WORD];
+    snprintf(buf, cap, "dropout %s", mlpt_float_word(l->rate, rate));
+}
+
+/* Its mask, from forward to backward. */
+static bool keeps(const mlpt_layer_spec *l)
+{
+    (void)l;
+    return true;
 }
 
 static int plan(const mlpt_layer_spec *l, size_t in, size_t offset, mlpt_layer_geom *g,
@@ -34,8 +36,8 @@ static int plan(const mlpt_layer_spec *l, size_t in, size_t offset, mlpt_layer_g
 }
 
 /* Unit u of sample s is kept, scaled by 1 / (1 - rate), when the uniform
- * draw keyed by (seed, epoch, s, layer, u) is >= rate; mask gets the factor
- * applied (0 or the scale). Without draws (inference), out = in. */
+ * draw keyed by (seed, epoch, s, layer, u) is >= rate; its mask (io->kept) gets
+ * the factor applied (0 or the scale). Without draws (inference), out = in. */
 static void forward(const mlpt_layer_io *io)
 {
     const size_t rows = io->rows, width = io->g->out;
@@ -46,7 +48,7 @@ static void forward(const mlpt_layer_io *io)
     const float rate = io->spec->rate, scale = 1.0f / (1.0f - rate);
     const mlpt_dropout_keys *keys = io->drop;
     for (size_t r = 0; r < rows; r++) {
-        float *mk = io->mask + r * width;
+        float *mk = io->kept + r * width;
         /* unit u draws word u % 4 of counter u / 4, 64 units at a time */
         for (size_t u = 0; u < width; u += 64) {
             uint32_t w[64];
@@ -56,7 +58,7 @@ static void forward(const mlpt_layer_io *io)
                 mk[u + i] = mlpt_unit_float(w[i]) >= rate ? scale : 0.0f;
         }
     }
-    const float *in = io->in, *mask = io->mask; /* locals: io's fields do not */
+    const float *in = io->in, *mask = io->kept; /* locals: io's fields do not */
     float *out = io->out;                       /* reload after every store */
     for (size_t i = 0; i < rows * width; i++)
         out[i] = in[i] * mask[i];
@@ -65,7 +67,7 @@ static void forward(const mlpt_layer_io *io)
 /* d_in = d_out * mask. */
 static void backward(const mlpt_layer_io *io)
 {
-    const float *d_out = io->d_out, *mask = io->mask;
+    const float *d_out = io->d_out, *mask = io->kept;
     float *d_in = io->d_in;
     const size_t n = io->rows * io->g->out;
     if (!d_in)
@@ -80,7 +82,7 @@ const mlpt_layer_ops mlpt_dropout = {
     .keras_type = "Dropout",
     .min_args = 1,
     .max_args = 1,
-    .mask = true,
+    .keeps = keeps,
     .parse = parse,
     .format = format,
     .plan = plan,

@@ -52,6 +52,16 @@ int mlpt_word_float(const char *what, const char *word, float lo, float hi, bool
     return 0;
 }
 
+const char *mlpt_float_word(float v, char buf[MLPT_FLOAT_WORD])
+{
+    for (int digits = 6; digits <= 9; digits++) { /* 9 digits always round-trip */
+        snprintf(buf, MLPT_FLOAT_WORD, "%.*g", digits, (double)v);
+        if (strtof(buf, NULL) == v)
+            break;
+    }
+    return buf;
+}
+
 int mlpt_word_entry(const char *what, const char *word, const void *const *table,
                     const void **out, mlpt_why *why)
 {

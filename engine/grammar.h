@@ -21,6 +21,10 @@ int mlpt_word_count(const char *what, const char *word, long long min, long long
 /* A finite float in [lo, hi) (hi_open) or [lo, hi]. */
 int mlpt_word_float(const char *what, const char *word, float lo, float hi, bool hi_open,
                     float *out, mlpt_why *why);
+/* The fewest digits, from %g's six up, that read back as v: the word a
+ * format function writes for a float that parse reads back exactly. */
+enum { MLPT_FLOAT_WORD = 20 };
+const char *mlpt_float_word(float v, char buf[MLPT_FLOAT_WORD]);
 /* An entry of table by name: `activation "x": expected one of a b c`. */
 int mlpt_word_entry(const char *what, const char *word, const void *const *table,
                     const void **out, mlpt_why *why);

@@ -31,7 +31,9 @@ struct mlpt_layer_io {
     mlpt_nonzeros *nz;           /* kernel kinds: the input's non-zeros (listed
                                     from `in` by the layer when in is set) */
     float *out;                  /* rows x g->out: the layer's output */
-    float *mask;                 /* kinds with a mask, in training: rows x g->out */
+    float *kept;                 /* layers that keep values from forward to
+                                    backward (mlpt_layer_ops.keeps), in
+                                    training: rows x g->out */
     const mlpt_dropout_keys *drop; /* training's random draws; NULL: inference */
     bool logits;                 /* the last layer: leave Z, which the loss turns
                                     into outputs and dL/dZ */

@@ -26,15 +26,16 @@ static int first_kernel(const mlpt_model *m)
 }
 
 /* Whether mlpt_workspace_init gives layer l its input's non-zeros (0: the
- * gather's), a mask, a gradient. */
+ * gather's), a buffer it keeps from forward to backward, a gradient. */
 static bool has_nonzeros(const mlpt_model *m, int l)
 {
     return l == 0 || m->spec.layers[l].kind->kernel;
 }
 
-static bool has_mask(const mlpt_model *m, int l, bool training)
+static bool has_kept(const mlpt_model *m, int l, bool training)
 {
-    return training && m->spec.layers[l].kind->mask;
+    const mlpt_layer_spec *s = &m->spec.layers[l];
+    return training && s->kind->keeps && s->kind->keeps(s);
 }
 
 static bool has_delta(const mlpt_model *m, int l, bool training)
@@ -49,7 +50,7 @@ size_t mlpt_workspace_bytes(const mlpt_model *m, size_t capacity, bool training)
         row = mlpt_add_sat(row, mlpt_mul_sat(m->input_width, sizeof(float)));
     for (int l = 0; l < m->spec.n_layers; l++) {
         const size_t out = mlpt_mul_sat(m->geom[l].out, sizeof(float));
-        row = mlpt_add_sat(row, mlpt_mul_sat(out, 1u + has_mask(m, l, training) +
+        row = mlpt_add_sat(row, mlpt_mul_sat(out, 1u + has_kept(m, l, training) +
                                                       has_delta(m, l, training)));
         if (has_nonzeros(m, l))
             row = mlpt_add_sat(row, mlpt_add_sat(mlpt_mul_sat(m->geom[l].in, sizeof(uint32_t) +
@@ -75,8 +76,8 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
     for (int l = 0; ok && l < m->spec.n_layers; l++) {
         const size_t in = m->geom[l].in;
         ok = (ws->act[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
-        if (ok && has_mask(m, l, training))
-            ok = (ws->mask[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
+        if (ok && has_kept(m, l, training))
+            ok = (ws->kept[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
         if (ok && has_delta(m, l, training))
             ok = (ws->delta[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
         if (ok && has_nonzeros(m, l))
@@ -99,7 +100,7 @@ void mlpt_workspace_free(mlpt_workspace *ws)
     free(ws->row_loss);
     for (int l = 0; l < MLPT_MAX_LAYERS; l++) {
         free(ws->act[l]);
-        free(ws->mask[l]);
+        free(ws->kept[l]);
         free(ws->delta[l]);
         free(ws->nz[l].idx);
         free(ws->nz[l].val);
@@ -227,7 +228,7 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
         const mlpt_layer_spec *s = &m->spec.layers[l];
         const mlpt_layer_io io = {.spec = s, .g = &m->geom[l], .layer = (uint32_t)l,
                                   .params = m->params, .rows = rows, .in = layer_input(ws, l),
-                                  .nz = &ws->nz[l], .out = ws->act[l], .mask = ws->mask[l],
+                                  .nz = &ws->nz[l], .out = ws->act[l], .kept = ws->kept[l],
                                   .drop = drop, .logits = l == last};
         s->kind->forward(&io);
     }
@@ -252,7 +253,7 @@ void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows)
     for (int l = last; l >= first; l--) {
         const mlpt_layer_io io = {.spec = &m->spec.layers[l], .g = &m->geom[l],
                                   .layer = (uint32_t)l, .params = m->params, .rows = rows,
-                                  .out = ws->act[l], .mask = ws->mask[l], .logits = l == last,
+                                  .out = ws->act[l], .kept = ws->kept[l], .logits = l == last,
                                   .d_out = ws->delta[l],
                                   .d_in = l > first ? ws->delta[l - 1] : NULL};
         m->spec.layers[l].kind->backward(&io);

@@ -22,7 +22,8 @@ typedef struct mlpt_workspace {
     float *input;                    /* capacity x input_width, only when the first
                                         layer has no kernel (kernel layers read nz) */
     float *act[MLPT_MAX_LAYERS];     /* capacity x geom[l].out: layer outputs */
-    float *mask[MLPT_MAX_LAYERS];    /* dropout keep factors; training only */
+    float *kept[MLPT_MAX_LAYERS];    /* training only, for layers whose kind keeps
+                                        a value per output (mlpt_layer_ops.keeps) */
     float *delta[MLPT_MAX_LAYERS];   /* capacity x geom[l].out, training only: dL/d
                                         act[l], for kernel layers dL/dZ after backward */
     mlpt_nonzeros nz[MLPT_MAX_LAYERS];/* kernel layers: non-zeros of their input rows */

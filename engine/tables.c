@@ -12,9 +12,11 @@
 extern const mlpt_layer_ops mlpt_dense, mlpt_dropout;
 const mlpt_layer_ops *const mlpt_layer_kinds[] = {&mlpt_dense, &mlpt_dropout, NULL};
 
-extern const mlpt_activation_ops mlpt_linear, mlpt_relu, mlpt_sigmoid, mlpt_tanh, mlpt_softmax;
-const mlpt_activation_ops *const mlpt_activations[] = {&mlpt_linear, &mlpt_relu, &mlpt_sigmoid,
-                                                       &mlpt_tanh, &mlpt_softmax, NULL};
+extern const mlpt_activation_ops mlpt_linear, mlpt_relu, mlpt_sigmoid, mlpt_tanh,
+    mlpt_leaky_relu, mlpt_elu, mlpt_selu, mlpt_softplus, mlpt_silu, mlpt_gelu, mlpt_softmax;
+const mlpt_activation_ops *const mlpt_activations[] = {
+    &mlpt_linear, &mlpt_relu,     &mlpt_sigmoid, &mlpt_tanh, &mlpt_leaky_relu, &mlpt_elu,
+    &mlpt_selu,   &mlpt_softplus, &mlpt_silu,    &mlpt_gelu, &mlpt_softmax,    NULL};
 
 extern const mlpt_initializer_ops mlpt_glorot_uniform, mlpt_he_uniform;
 const mlpt_initializer_ops *const mlpt_initializers[] = {&mlpt_glorot_uniform, &mlpt_he_uniform,

@@ -20,6 +20,7 @@ import struct
 import sys
 
 import numpy as np
+from math import erf
 
 TOLERANCE = 1e-5
 MAX_SHOWN = 10  # differences printed before "..."
@@ -39,17 +40,35 @@ def softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
+SELU_ALPHA, SELU_SCALE = 1.67326324, 1.05070098  # Keras's
+vector_erf = np.vectorize(erf)
+
+# Each takes z and the layer's alpha (None for those without one).
 ACTIVATIONS = {
-    "linear": lambda z: z,
-    "relu": lambda z: np.maximum(z, 0.0),
-    "sigmoid": lambda z: 1.0 / (1.0 + np.exp(-z)),
-    "tanh": np.tanh,
-    "softmax": softmax,
+    "linear": lambda z, alpha: z,
+    "relu": lambda z, alpha: np.maximum(z, 0.0),
+    "sigmoid": lambda z, alpha: 1.0 / (1.0 + np.exp(-z)),
+    "tanh": lambda z, alpha: np.tanh(z),
+    "leaky_relu": lambda z, alpha: np.where(z < 0, alpha * z, z),
+    "elu": lambda z, alpha: np.where(z > 0, z, np.expm1(z)),
+    "selu": lambda z, alpha: SELU_SCALE * np.where(z > 0, z, SELU_ALPHA * np.expm1(z)),
+    "softplus": lambda z, alpha: np.logaddexp(0.0, z),
+    "silu": lambda z, alpha: z / (1.0 + np.exp(-z)),
+    "gelu": lambda z, alpha: 0.5 * z * (1.0 + vector_erf(z / np.sqrt(2.0))),
+    "softmax": lambda z, alpha: softmax(z),
 }
 
 
+TAKE_ALPHA = ("leaky_relu",)  # the model file writes their alpha, always
+
+
+def activation_of(words):
+    """(name, alpha) of a dense line's words: `dense N NAME [ALPHA] INIT`."""
+    return words[2], float(words[3]) if words[2] in TAKE_ALPHA else None
+
+
 def load_model(path):
-    """Returns (metadata, [(kernel, bias, activation) per dense layer])."""
+    """Returns (metadata, [(kernel, bias, (activation, alpha)) per dense layer])."""
     with open(path, "rb") as f:
         blob = f.read()
     require(len(blob) >= 8, f"{path}: too short for a safetensors file")
@@ -72,7 +91,8 @@ def load_model(path):
         words = line.split()
         if words[0] == "dense":  # dropout is the identity at inference
             k = len(dense)
-            dense.append((tensor(f"dense_{k}.kernel"), tensor(f"dense_{k}.bias"), words[2]))
+            dense.append((tensor(f"dense_{k}.kernel"), tensor(f"dense_{k}.bias"),
+                          activation_of(words)))
     return meta, dense
 
 
@@ -147,8 +167,8 @@ def check(model_path, images_path, predictions_path, count):
     else:
         x = read_images(images_path, count, dense[0][0].shape[0], float(meta["scale"]))
     x = normalize(x, meta)
-    for kernel, bias, activation in dense:
-        x = ACTIVATIONS[activation](x @ kernel + bias)
+    for kernel, bias, (activation, alpha) in dense:
+        x = ACTIVATIONS[activation](x @ kernel + bias, alpha)
     predicted, probabilities = read_predictions(predictions_path, count, x.shape[1])
 
     expected = x.argmax(axis=1)

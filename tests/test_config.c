@@ -556,15 +556,43 @@ Test(config, error_input_too_wide_to_count)
     cr_assert(err.command_line);
 }
 
+/* An activation's parameter follows it, before the initializer; without
+ * one it is Keras's default (activation="leaky_relu": 0.2). */
+Test(config, activation_alpha)
+{
+    parses(DATA "[model]\ninput = 4\nlayer = dense 16 leaky_relu 0.1\n"
+           "layer = dense 8 leaky_relu he_uniform\nlayer = dense 8 leaky_relu 0 glorot_uniform\n"
+           "layer = dense 8 gelu\nlayer = dense 3 softmax\n");
+    cr_assert_eq(cfg.model.layers[0].activation, mlpt_activation_named("leaky_relu"));
+    cr_assert_eq(cfg.model.layers[0].alpha, 0.1f);
+    cr_assert_eq(cfg.model.layers[1].alpha, 0.2f);
+    cr_assert_eq(cfg.model.layers[1].init, mlpt_initializer_named("he_uniform"));
+    cr_assert_eq(cfg.model.layers[2].alpha, 0.0f);
+    cr_assert_eq(cfg.model.layers[3].activation, mlpt_activation_named("gelu"));
+    char line[64];
+    mlpt_layer_format(&cfg.model.layers[0], line, sizeof line);
+    cr_assert_str_eq(line, "dense 16 leaky_relu 0.1 glorot_uniform");
+    mlpt_layer_format(&cfg.model.layers[3], line, sizeof line);
+    cr_assert_str_eq(line, "dense 8 gelu glorot_uniform");
+}
+
 Test(config, error_layer_forms)
 {
     static const struct { const char *layer, *phrase; } bad[] = {
         {"dense relu", "expected `dense UNITS"},
         {"dense 0 relu", "units \"0\": expected an integer from 1 to 1048576"},
         {"dense 1048577 relu", "units"},
-        {"dense 10 swish", "activation \"swish\": expected one of linear relu sigmoid tanh softmax"},
+        {"dense 10 swish", "activation \"swish\": expected one of linear relu sigmoid tanh "
+                           "leaky_relu elu selu softplus silu gelu softmax"},
+        {"dense 10 leaky_relu 1", "leaky_relu alpha \"1\": expected a number in [0, 1)"},
+        {"dense 10 leaky_relu -0.1 he_uniform", "leaky_relu alpha \"-0.1\": expected a number"},
+        {"dense 10 leaky_relu slope", "leaky_relu alpha \"slope\": expected a number"},
+        {"dense 10 leaky_relu he_uniform x",
+         "\"x\" after the initializer: expected `dense UNITS ACTIVATION [ALPHA] [INITIALIZER]`"},
+        {"dense 10 relu 0.1", "initializer \"0.1\": expected one of"},
         {"dense 10 relu glorot_normal", "initializer \"glorot_normal\""},
-        {"dense 10 relu he_uniform extra", "expected `dense UNITS"},
+        {"dense 10 relu he_uniform extra", "\"extra\" after the initializer: expected `dense UNITS"},
+        {"dense 10 leaky_relu 0.1 he_uniform extra", "expected `dense UNITS"},
         {"dropout 1", "rate \"1\": expected a number in [0, 1)"},
         {"dropout", "expected `dense UNITS"},
         {"conv 3", "expected `dense UNITS"},

@@ -151,6 +151,15 @@ Test(gradcheck, dropout_between_dense_layers)
     check_model(l, 5);
 }
 
+/* Activations whose derivative is one of Z (kept from forward) after
+ * dropout's mask and before a parameter given on the line. */
+Test(gradcheck, z_activations_between_dropout_and_alpha)
+{
+    const char *l[] = {"dense 8 gelu", "dropout 0.4", "dense 6 silu",
+                       "dense 5 leaky_relu 0.05 he_uniform", "dense 3 softmax"};
+    check_model(l, 5);
+}
+
 Test(gradcheck, he_uniform_deeper_stack)
 {
     const char *l[] = {"dense 6 tanh", "dense 5 relu he_uniform", "dense 4 linear",

@@ -29,7 +29,8 @@ static const char fixture_config[] =
     "[model]\ninput = 4x3\nlayer = dense 6 relu he_uniform\n"
     "; \"quotes\", a back\\slash, a tab\t and caf\xc3\xa9\n";
 static const char fixture_layers[] =
-    "dense 6 relu he_uniform\ndropout 0.2\ndense 5 tanh glorot_uniform\ndense 3 softmax he_uniform";
+    "dense 6 relu he_uniform\ndropout 0.2\ndense 5 leaky_relu 0.1 glorot_uniform\n"
+    "dense 3 softmax he_uniform";
 
 static mlpt_model fixture_model(void)
 {
@@ -37,7 +38,7 @@ static mlpt_model fixture_model(void)
                             .loss = SCCE};
     spec.layers[0] = layer("dense 6 relu he_uniform");
     spec.layers[1] = layer("dropout 0.2");
-    spec.layers[2] = layer("dense 5 tanh glorot_uniform");
+    spec.layers[2] = layer("dense 5 leaky_relu 0.1 glorot_uniform");
     spec.layers[3] = layer("dense 3 softmax he_uniform");
     mlpt_model m;
     mlpt_error err;
@@ -225,6 +226,7 @@ Test(modelfile, round_trip_is_exact)
         cr_assert_eq(b->layers[l].activation, a->layers[l].activation, "layer %d", l);
         cr_assert_eq(b->layers[l].init, a->layers[l].init, "layer %d", l);
         cr_assert_arr_eq(&b->layers[l].rate, &a->layers[l].rate, sizeof(float), "layer %d", l);
+        cr_assert_arr_eq(&b->layers[l].alpha, &a->layers[l].alpha, sizeof(float), "layer %d", l);
     }
     cr_assert_eq(loaded.n_params, saved.n_params);
     cr_assert_arr_eq(loaded.params, saved.params, saved.n_params * sizeof(float),
@@ -260,6 +262,38 @@ Test(modelfile, dropout_rate_needing_nine_digits_round_trips)
     mlpt_model_info_free(&got_info);
     mlpt_model_free(&got);
     mlpt_model_free(&m);
+}
+
+/* An activation's parameter is written back exactly too; the line without
+ * one (a file from before activations took any) reads as the default. */
+Test(modelfile, activation_alpha_round_trips)
+{
+    const char *path = scratch_path("m.safetensors");
+    mlpt_model m = fixture_model();
+    mlpt_model_info info = fixture_info(), got_info;
+    mlpt_model got;
+    mlpt_error err;
+    m.spec.layers[2].alpha = 0.123456789f;
+    cr_assert_eq(mlpt_model_save(path, &m, &info, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlpt_model_load(path, &got, &got_info, &err), 0, "%s", err.msg);
+    cr_assert_arr_eq(&got.spec.layers[2].alpha, &m.spec.layers[2].alpha, sizeof(float));
+    mlpt_model_info_free(&got_info);
+    mlpt_model_free(&got);
+    mlpt_model_free(&m);
+    cr_assert_eq(layer("dense 5 leaky_relu glorot_uniform").alpha, 0.2f);
+}
+
+/* A spec built in code, not parsed, has its alpha checked by the plan. */
+Test(modelfile, plan_refuses_alpha_out_of_range)
+{
+    mlpt_model_spec spec = {.input_rank = 1, .input_dims = {4}, .n_layers = 2, .loss = SCCE};
+    spec.layers[0] = layer("dense 5 leaky_relu");
+    spec.layers[1] = layer("dense 3 softmax");
+    spec.layers[0].alpha = 1.0f;
+    mlpt_model m;
+    mlpt_error err;
+    cr_assert_eq(mlpt_model_plan(&spec, &m, &err), -1);
+    cr_assert(strstr(err.msg, "leaky_relu alpha 1 is outside [0, 1)"), "%s", err.msg);
 }
 
 Test(modelfile, data_starts_8_byte_aligned)
@@ -460,12 +494,15 @@ Test(modelfile, rejects_bad_layers_line)
 {
     static const struct { const char *layers, *phrase; } cases[] = {
         {"dense 6 relu he_uniform\ndropout 0.2\ndense 5\ndense 3 softmax he_uniform",
-         "\"layers\" line 3: expected `dense UNITS ACTIVATION [INITIALIZER]` or `dropout RATE`"},
+         "\"layers\" line 3: expected `dense UNITS ACTIVATION [ALPHA] [INITIALIZER]` or "
+         "`dropout RATE`"},
         {"dense six relu he_uniform\ndropout 0.2\ndense 5 tanh glorot_uniform\n"
          "dense 3 softmax he_uniform", "\"layers\" line 1: units \"six\": expected an integer"},
         {"dense -6 relu he_uniform", "\"layers\" line 1: units \"-6\""},
         {"dense 0 relu he_uniform", "\"layers\" line 1: units \"0\""},
-        {"dense 6 gelu he_uniform", "\"layers\" line 1: activation \"gelu\": expected one of"},
+        {"dense 6 swish he_uniform", "\"layers\" line 1: activation \"swish\": expected one of"},
+        {"dense 6 leaky_relu 1 he_uniform",
+         "\"layers\" line 1: leaky_relu alpha \"1\": expected a number in [0, 1)"},
         {"dense 6 relu zeros", "\"layers\" line 1: initializer \"zeros\": expected one of"},
         {"dropout 0.2 0.3", "\"layers\" line 1: expected `dense"},
         {"dropout x", "\"layers\" line 1: rate \"x\": expected a number"},

@@ -29,6 +29,8 @@ struct mlpt_layer_spec {
     const mlpt_layer_ops *kind;
     int units;                               /* dense: output width, >= 1 */
     const mlpt_activation_ops *activation;   /* dense */
+    float alpha;                             /* dense: its activation's parameter,
+                                                when it takes one (0 otherwise) */
     const mlpt_initializer_ops *init;        /* dense kernel (NULL: glorot_uniform);
                                                 biases start at zero */
     float rate;                              /* dropout: fraction dropped, in [0, 1) */
@@ -42,7 +44,8 @@ typedef struct mlpt_model_spec {
     const mlpt_loss_ops *loss;               /* its activation is the last layer's */
 } mlpt_model_spec;
 
-/* Parses one layer line, "dense 128 relu glorot_uniform" or "dropout 0.2":
+/* Parses one layer line, "dense 128 relu glorot_uniform", "dense 64
+ * leaky_relu 0.1" or "dropout 0.2":
  * the one grammar of the config's `layer` lines and the model file's
  * "layers" metadata. Words are separated by blanks; the first names the
  * kind, whose entry parses the rest. On failure why says what is wrong

@@ -59,7 +59,7 @@ typedef struct mlpt_why {
 /* A layer kind (engine/dense.c, engine/dropout.c). */
 typedef struct mlpt_layer_ops {
     const char *name;       /* the config word: "dense" */
-    const char *usage;      /* its grammar for messages: "dense UNITS ACTIVATION [INITIALIZER]" */
+    const char *usage;      /* its grammar for messages: "dense UNITS ACTIVATION [ALPHA] [INITIALIZER]" */
     const char *keras_type; /* its type in the model summary: "Dense" */
     int min_args, max_args; /* words after the name */
     /* Its parameters are a kernel [in x out] and a bias [out], in that
@@ -68,9 +68,10 @@ typedef struct mlpt_layer_ops {
      * non-zeros and keeps dL/dZ), the model file stores them as tensors
      * "<name>_<k>.kernel" and ".bias", and the layer has an activation. */
     bool kernel;
-    /* It keeps one float per output value from forward to backward in
-     * training (dropout's mask, in io->mask). */
-    bool mask;
+    /* Whether layer l keeps one float per output value from forward to
+     * backward in training, in io->kept (dropout's mask; dense's Z when its
+     * activation's derivative is one of Z); NULL: never. */
+    bool (*keeps)(const mlpt_layer_spec *l);
     /* Fills l (its kind already set) from the min_args to max_args words
      * after the name; on failure says why, naming the word and what was
      * expected. */
@@ -90,15 +91,25 @@ typedef struct mlpt_layer_ops {
 } mlpt_layer_ops;
 
 /* An activation (engine/activations.c): element-wise, in place, over n
- * values, with its derivative written in terms of its output. */
+ * values, with its derivative written in terms of its output a = f(z)
+ * where it can be (the output is kept anyway), else of z. */
 typedef struct mlpt_activation_ops {
     const char *name;
     /* Row-wise and only on the last layer (softmax): it exists as the
      * outputs of the loss it pairs with, which computes it from the
      * logits; forward and backward are then NULL. */
     bool last_only;
-    void (*forward)(size_t n, float *a);                  /* a = f(a); NULL: identity */
-    void (*backward)(size_t n, const float *a, float *d); /* d *= f'(z), a = f(z) */
+    /* backward reads z, not a (f' is no function of f: gelu, silu); the
+     * layer then keeps z from forward for it, in training only. */
+    bool from_z;
+    /* Its parameter, the word after its name in a layer line (leaky_relu's
+     * slope "alpha"), in [0, alpha_max) and alpha_default when the line has
+     * none; NULL: it takes none, and forward and backward get 0. */
+    const char *alpha;
+    float alpha_default, alpha_max;
+    void (*forward)(size_t n, float *a, float alpha); /* a = f(a); NULL: identity */
+    /* d *= f'(z), v being a = f(z), or z when from_z */
+    void (*backward)(size_t n, const float *v, float alpha, float *d);
 } mlpt_activation_ops;
 
 /* A kernel initializer (engine/initializers.c): weights are uniform in
