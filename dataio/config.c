@@ -50,7 +50,7 @@ typedef enum {
     K_SCALE, K_VALIDATION, K_NORMALIZE, K_CLASSES,
     K_INPUT, K_LAYER,
     K_OPTIMIZER, K_LEARNING_RATE, K_BETA1, K_BETA2, K_EPSILON, K_MOMENTUM, K_RHO,
-    K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_METRICS,
+    K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_INIT, K_METRICS,
     K_THREADS, K_BIND, K_CHECKPOINT_EVERY, K_OUT,
     K_FIGURES, K_SAMPLES, K_PREDICTIONS, K_MISCLASSIFIED,
     N_KEYS
@@ -117,6 +117,7 @@ static const char *const figure_names[] = {"samples", "predictions", "misclassif
                                            "confusion", NULL};
 
 static int parse_path(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_init(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_int(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_u64(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_float(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
@@ -213,6 +214,9 @@ static const key_def keys[N_KEYS] = {
         .choices = bool_names, .dflt = "true"},
     [K_SEED] = {SEC_TRAIN, "seed", parse_u64, "an unsigned 64-bit integer", AT(train.seed),
         .dflt = "42"},
+    [K_INIT] = {SEC_TRAIN, "init", parse_init,
+        "the model file whose weights training starts from, or none", AT(train_init),
+        .dflt = "none"},
     [K_METRICS] = {SEC_TRAIN, "metrics", parse_metrics, "loss, optionally with accuracy",
         .dflt = "loss accuracy"},
     [K_THREADS] = {SEC_RUN, "threads", parse_threads, "auto or a thread count",
@@ -532,6 +536,17 @@ static int parse_path(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_e
         return fail_value(k, e, err, "expected a non-empty path shorter than %d characters",
                           MLPT_PATH_LEN);
     return 0;
+}
+
+/* A path, or the word none (unquoted: "none" quoted is a file of that
+ * name), which leaves the field empty. */
+static int parse_init(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    if (ini_span_eq(e->value, "none")) {
+        *(char *)field_of(cfg, k) = '\0';
+        return 0;
+    }
+    return parse_path(k, e, cfg, err);
 }
 
 static int parse_int(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)

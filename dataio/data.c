@@ -609,16 +609,22 @@ int mlpt_data_check_paths(const mlpt_config *cfg, bool train, bool test, mlpt_er
         if (!files[i].wanted || !path[0] || access(path, F_OK) == 0 || errno != ENOENT ||
             mlpt_npz_member(path, archive, sizeof archive))
             continue;
-        char setting[MLPT_PATH_LEN + 128], cwd[MLPT_PATH_LEN] = "";
-        mlpt_config_origin(cfg, files[i].key, 0, setting, sizeof setting);
-        if (path[0] == '/')
-            return mlpt_fail(err, "%s: no such file", setting);
-        if (!getcwd(cwd, sizeof cwd))
-            snprintf(cwd, sizeof cwd, "which cannot be named");
-        return mlpt_fail(err, "%s: no such file (a relative path resolves against the working "
-                              "directory, %s, not the config's folder)", setting, cwd);
+        return mlpt_config_no_file(cfg, files[i].key, path, err);
     }
     return 0;
+}
+
+int mlpt_config_no_file(const mlpt_config *cfg, const char *key, const char *path,
+                        mlpt_error *err)
+{
+    char setting[MLPT_PATH_LEN + 128], cwd[MLPT_PATH_LEN] = "";
+    mlpt_config_origin(cfg, key, 0, setting, sizeof setting);
+    if (path[0] == '/')
+        return mlpt_fail(err, "%s: no such file", setting);
+    if (!getcwd(cwd, sizeof cwd))
+        snprintf(cwd, sizeof cwd, "which cannot be named");
+    return mlpt_fail(err, "%s: no such file (a relative path resolves against the working "
+                          "directory, %s, not the config's folder)", setting, cwd);
 }
 
 int mlpt_data_load(const mlpt_config *cfg, bool with_test, mlpt_data *out, mlpt_error *err)

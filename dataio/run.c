@@ -206,10 +206,73 @@ static int resume(mlpt_run *r, mlpt_error *err)
     return 0;
 }
 
+/* Whether the model file's layer stack (file) is this config's (here),
+ * layer by layer: the same kinds and a kernel of the same shape in each,
+ * as Keras's load_weights asks. Activations, initializers and dropout
+ * rates may differ: they hold no weights. Errors name init's line. */
+static int same_stack(const mlpt_config *cfg, const mlpt_model *file, const mlpt_model *here,
+                      mlpt_error *err)
+{
+    char setting[MLPT_PATH_LEN + 128];
+    mlpt_config_origin(cfg, "init", 0, setting, sizeof setting);
+    const mlpt_model_spec *a = &file->spec, *b = &here->spec;
+    if (a->n_layers != b->n_layers)
+        return mlpt_fail(err, "%s: the model file has %d layers, this config %d", setting,
+                         a->n_layers, b->n_layers);
+    for (int i = 0; i < a->n_layers; i++) {
+        const mlpt_layer_geom *g = &file->geom[i], *h = &here->geom[i];
+        const bool same_kind = a->layers[i].kind == b->layers[i].kind;
+        if (same_kind && (!a->layers[i].kind->kernel || (g->in == h->in && g->out == h->out)))
+            continue;
+        char in_file[256], line[MLPT_PATH_LEN + 128];
+        mlpt_layer_format(&a->layers[i], in_file, sizeof in_file);
+        mlpt_config_origin(cfg, "layer", i, line, sizeof line);
+        if (!same_kind)
+            return mlpt_fail(err, "%s: layer %d is `%s` in the model file but a %s layer here "
+                                  "(%s)", setting, i + 1, in_file, b->layers[i].kind->name, line);
+        return mlpt_fail(err, "%s: layer %d (`%s` in the model file, %s): kernel [%zu, %zu] in "
+                              "the model file, [%zu, %zu] here", setting, i + 1, in_file, line,
+                         g->in, g->out, h->in, h->out);
+    }
+    return 0;
+}
+
+/* [train] init: the weights of the model file, whose layer stack must be
+ * this config's. Only the weights: the trainer's optimizer starts afresh,
+ * as after Keras's load_weights and compile. */
+static int load_init(mlpt_run *r, mlpt_error *err)
+{
+    const mlpt_config *cfg = r->cfg;
+    const char *path = cfg->train_init;
+    if (access(path, F_OK) != 0 && errno == ENOENT)
+        return mlpt_config_no_file(cfg, "init", path, err);
+    mlpt_model file;
+    mlpt_model_info info = {0};
+    if (mlpt_model_load(path, &file, &info, err) < 0) {
+        /* The reader's message names the file and field; say why it was read. */
+        char setting[MLPT_PATH_LEN + 128], why[MLPT_ERROR_LEN];
+        mlpt_config_origin(cfg, "init", 0, setting, sizeof setting);
+        snprintf(why, sizeof why, "%s", err->msg);
+        return mlpt_fail(err, "%s: %s", setting, why);
+    }
+    mlpt_model_info_free(&info);
+    const int rc = same_stack(cfg, &file, &r->model, err);
+    if (rc == 0)
+        memcpy(r->model.params, file.params, file.n_params * sizeof *file.params);
+    mlpt_model_free(&file);
+    return rc;
+}
+
 int mlpt_run_start(mlpt_run *r, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
-    mlpt_model_init_params(&r->model, cfg->train.seed);
+    /* A resumed run's weights are its checkpoint's, which began from init. */
+    if (cfg->train_init[0] && !r->opt->resume) {
+        if (load_init(r, err) < 0)
+            return -1;
+    } else {
+        mlpt_model_init_params(&r->model, cfg->train.seed);
+    }
     r->history = calloc((size_t)cfg->train.epochs, sizeof *r->history);
     r->trainer = mlpt_trainer_create(&r->model, &cfg->train, &r->data.fit, r->opt->threads, err);
     if (!r->history || !r->trainer)

@@ -422,6 +422,34 @@ printf '\x7f' | dd of="$tmp/flipped.safetensors" bs=1 seek=$((size - 100)) conv=
 expect model-tampered 1 'flipped\.safetensors: .*fingerprint' -- \
     predict "$tmp/flipped.safetensors" tests/data/one.png
 
+# [train] init: fine-tuning tiny's one-epoch model (seed 7, $tmp/t1) starts
+# from its weights, so its first epoch's loss is far below a fresh run's
+# (tests/test_run.c checks the weights bit for bit); its model predicts.
+init="$tmp/t1/model.safetensors"
+sed -e "s|^seed .*|&\ninit = $init|" configs/tiny.ini >"$tmp/init.ini"
+out=$("$bin" "$tmp/init.ini" --epochs 1 --out "$tmp/tuned" 2>&1)
+check "init run trains: $out" test -s "$tmp/tuned/model.safetensors"
+loss() { sed -n '2s/^1,\([^,]*\),.*/\1/p' "$1"; }
+check "init starts from the model: loss $(loss "$tmp/tuned/history.csv") vs fresh $(loss "$tmp/t1/history.csv")" \
+    awk -v tuned="$(loss "$tmp/tuned/history.csv")" -v fresh="$(loss "$tmp/t1/history.csv")" \
+    'BEGIN { exit !(tuned < 0.7 * fresh) }'
+check "the init run's model predicts" grep -q '"predicted"' \
+    <<<"$("$bin" predict "$tmp/tuned/model.safetensors" tests/data/seven.png --json)"
+check "the init run's model file records init" grep -aq "init = $init" "$tmp/tuned/model.safetensors"
+sed -e 's|^layer = dense 32 relu|layer = dense 64 relu|' "$tmp/init.ini" >"$tmp/wide.ini"
+expect init-shape 1 "wide\.ini:20: \[train\] init = .*t1/model\.safetensors: layer 1 \(\`dense 32 relu glorot_uniform\` in the model file, .*wide\.ini:13: \[model\] layer = dense 64 relu\): kernel \[784, 32\] in the model file, \[784, 64\] here" -- \
+    "$tmp/wide.ini" --out "$tmp/wide"
+sed -e 's|^layer = dense 32 relu|&\nlayer = dense 32 relu|' "$tmp/init.ini" >"$tmp/deeper.ini"
+expect init-layers 1 'deeper\.ini:21: \[train\] init = .*: the model file has 2 layers, this config 3' -- \
+    "$tmp/deeper.ini" --out "$tmp/deeper"
+expect init-missing 1 "\[train\] init = nope\.safetensors \(command line\): no such file \(a relative path" -- \
+    "$tmp/init.ini" --set train.init=nope.safetensors --out "$tmp/nope"
+sed -e "s|^init = .*|init = $tmp/gone.safetensors|" "$tmp/init.ini" >"$tmp/gone.ini"
+expect init-missing-line 1 "gone\.ini:20: \[train\] init = .*gone\.safetensors: no such file$" -- \
+    "$tmp/gone.ini" --out "$tmp/gone"
+expect init-damaged 1 "\[train\] init = .*short\.safetensors \(command line\): .*short\.safetensors: tensor" -- \
+    configs/tiny.ini --set "train.init=$tmp/short.safetensors" --out "$tmp/damaged"
+
 # evaluate: the saved model scores exactly what the training run printed.
 trained=$(grep -o 'test accuracy: [0-9.]*' <<<"$("$bin" configs/tiny.ini --threads 1 --seed 7 \
     --out "$tmp/again" --set report.figures=none 2>&1)")

@@ -185,6 +185,7 @@ Test(config, tutorial_settings_in_schema_order)
         {"train", "shards", "8", MLPT_FROM_DEFAULT, 0},
         {"train", "shuffle", "true", MLPT_FROM_FILE, 23},
         {"train", "seed", "42", MLPT_FROM_FILE, 24},
+        {"train", "init", "none", MLPT_FROM_DEFAULT, 0},
         {"train", "metrics", "loss accuracy", MLPT_FROM_FILE, 25},
         {"run", "threads", "auto", MLPT_FROM_FILE, 28},
         {"run", "bind", "cores", MLPT_FROM_DEFAULT, 0},
@@ -233,6 +234,19 @@ Test(config, defaults)
     cr_assert_eq(find_setting("train", "learning_rate")->origin, MLPT_FROM_DEFAULT);
     cr_assert_null(find_setting("train", "momentum"));
     cr_assert_null(find_setting("train", "rho"));
+    cr_assert_str_eq(cfg.train_init, "", "init = none: the seeded weights");
+    cr_assert_str_eq(find_setting("train", "init")->value, "none");
+}
+
+/* init is a path; the word none only unquoted. */
+Test(config, init_is_a_path_or_none)
+{
+    parses(MINI "[train]\ninit = runs/tiny/model.safetensors\n");
+    cr_assert_str_eq(cfg.train_init, "runs/tiny/model.safetensors");
+    parses(MINI "[train]\ninit = \"none\"\n");
+    cr_assert_str_eq(cfg.train_init, "none");
+    parses(MINI "[train]\ninit = none\n");
+    cr_assert_str_eq(cfg.train_init, "");
 }
 
 /* Every optimizer of the table: its default learning rate and each key it

@@ -2,10 +2,11 @@
  * bindings make one: configs/tiny.ini, with --set-like overrides, trains to
  * the fingerprint `mlptrain configs/tiny.ini` prints at any thread count,
  * holds its folder against a second run, and continues bit-exactly from
- * where it stopped. Needs MNIST (scripts/fetch-mnist). */
+ * where it stopped; [train] init starts from a model file's weights. Needs MNIST (scripts/fetch-mnist). */
 #define _POSIX_C_SOURCE 200809L /* test_util.h: mkdtemp, PATH_MAX */
 #include <sys/wait.h>
 
+#include "mlpt/modelfile.h"
 #include "mlpt/run.h"
 #include "test_util.h"
 
@@ -163,4 +164,106 @@ Test(run, a_stopped_run_resumes_bit_exactly, .timeout = 300)
     cr_assert_not_null(run, "%s", err.msg);
     cr_assert(mlpt_run_nothing_left(run));
     mlpt_run_close(run);
+}
+
+/* Saves a model of `layers` (784 inputs, 10 classes) with weights from
+ * seed 7 as scratch file `name`, for [train] init; returns its --set. */
+static const char *init_file(const char *name, const char *const *layers, int n,
+                             char *set, size_t cap, mlpt_model *m)
+{
+    mlpt_model_spec spec = {.input_rank = 1, .input_dims = {784}, .n_layers = n,
+                            .loss = cfg.model.loss};
+    mlpt_why why;
+    for (int i = 0; i < n; i++)
+        cr_assert_eq(mlpt_layer_parse(layers[i], &spec.layers[i], &why), 0);
+    mlpt_error err;
+    cr_assert_eq(mlpt_model_create(&spec, m, &err), 0, "%s", err.msg);
+    mlpt_model_init_params(m, 7);
+    mlpt_model_info info = {.n_classes = 10, .scale = 255};
+    for (int c = 0; c < 10; c++)
+        snprintf(info.classes[c], sizeof info.classes[c], "%d", c);
+    cr_assert_eq(mlpt_model_save(scratch_path(name), m, &info, &err), 0, "%s", err.msg);
+    snprintf(set, cap, "train.init=%s", scratch_path(name));
+    return set;
+}
+
+static const char *const tiny_layers[] = {"dense 32 relu", "dense 10 softmax"};
+
+Test(run, init_starts_from_the_model_files_weights_bit_for_bit)
+{
+    tiny(1, NULL); /* init_file takes its loss */
+    char set[PATH_MAX + 32];
+    mlpt_model file;
+    const char *const more[] = {init_file("init.safetensors", tiny_layers, 2, set, sizeof set,
+                                          &file), NULL};
+    tiny(1, more);
+    const mlpt_run_options opt = {.threads = 1, .writer = true};
+    mlpt_error err;
+    mlpt_run *run = mlpt_run_open(&cfg, &opt, &err);
+    cr_assert_not_null(run, "%s", err.msg);
+    cr_assert_eq(mlpt_run_load(run, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlpt_run_start(run, &err), 0, "%s", err.msg);
+    const mlpt_model *m = mlpt_run_model(run);
+    cr_assert_eq(m->n_params, file.n_params);
+    cr_assert(!memcmp(m->params, file.params, file.n_params * sizeof *file.params),
+              "the run's initial weights are not the model file's");
+    mlpt_run_close(run);
+    mlpt_model_free(&file);
+}
+
+Test(run, init_of_other_layer_kinds_is_refused_naming_the_layer)
+{
+    tiny(1, NULL);
+    static const char *const other[] = {"dropout 0.1", "dense 10 softmax"};
+    char set[PATH_MAX + 32];
+    mlpt_model file;
+    const char *const more[] = {init_file("other.safetensors", other, 2, set, sizeof set, &file),
+                                NULL};
+    mlpt_model_free(&file);
+    tiny(1, more);
+    const mlpt_run_options opt = {.threads = 1, .writer = true};
+    mlpt_error err;
+    mlpt_run *run = mlpt_run_open(&cfg, &opt, &err);
+    cr_assert_not_null(run, "%s", err.msg);
+    cr_assert_eq(mlpt_run_load(run, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlpt_run_start(run, &err), -1);
+    cr_assert(strstr(err.msg, "[train] init = ") &&
+                  strstr(err.msg, "other.safetensors (command line): layer 1 is `dropout 0.1` "
+                                  "in the model file but a dense layer here "
+                                  "(configs/tiny.ini:13: [model] layer = dense 32 relu)"),
+              "%s", err.msg);
+    mlpt_run_close(run);
+}
+
+Test(run, an_init_run_resumes_bit_exactly, .timeout = 300)
+{
+    tiny(1, NULL);
+    char set[PATH_MAX + 32];
+    mlpt_model file;
+    const char *const more[] = {init_file("init.safetensors", tiny_layers, 2, set, sizeof set,
+                                          &file), NULL};
+    mlpt_model_free(&file);
+    tiny(2, more);
+    mlpt_run_result straight;
+    mlpt_error err;
+    const mlpt_run_options opt = {.threads = 1, .writer = true};
+    cr_assert_eq(mlpt_run_all(&cfg, &opt, NULL, &straight, &err), 0, "%s", err.msg);
+
+    /* Stopped after the first epoch, then resumed: the weights come from
+     * the checkpoint, which began from init. */
+    size_t step;
+    int epoch;
+    uint64_t fingerprint = 0;
+    const mlpt_run_hooks after = {.stop = stop_after_epoch};
+    cr_assert_eq(train_part(false, &after, &epoch, &step, &fingerprint), MLPT_RUN_STOPPED);
+    cr_assert(epoch == 1 && step == 0, "stopped at epoch %d, step %zu", epoch, step);
+    cr_assert_eq(train_part(true, NULL, &epoch, &step, &fingerprint), 0);
+    cr_assert_eq(fingerprint, straight.fingerprint, "resumed %016llx, straight %016llx",
+                 (unsigned long long)fingerprint, (unsigned long long)straight.fingerprint);
+
+    /* And an init run is not the seeded one. */
+    tiny(2, NULL);
+    mlpt_run_result seeded;
+    cr_assert_eq(mlpt_run_all(&cfg, &opt, NULL, &seeded, &err), 0, "%s", err.msg);
+    cr_assert_neq(seeded.fingerprint, straight.fingerprint);
 }

@@ -98,6 +98,9 @@ typedef struct mlpt_config {
 
     /* optimizer, batch, epochs, shards, shuffle, seed */
     mlpt_train_spec train;
+    /* [train] init: the model file whose weights training starts from
+     * instead of the seeded ones; empty: none. */
+    char train_init[MLPT_PATH_LEN];
     bool metric_accuracy;       /* `metrics` lists accuracy */
 
     struct {

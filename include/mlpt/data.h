@@ -66,6 +66,11 @@ typedef struct mlpt_data {
  * report. */
 int mlpt_data_check_paths(const mlpt_config *cfg, bool train, bool test, mlpt_error *err);
 
+/* The message of mlpt_data_check_paths for any file a config key names
+ * (key; its value is path) that is not there. Returns -1. */
+int mlpt_config_no_file(const mlpt_config *cfg, const char *key, const char *path,
+                        mlpt_error *err);
+
 /* Loads the training data of cfg (and the test data when with_test),
  * decides the classes, holds out test_split and validation, scales (scale
  * = auto: see mlpt_dataset_scale) and fits the normalization. Errors name

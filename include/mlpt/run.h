@@ -10,7 +10,7 @@
  *
  *   mlpt_run_open       holds run.out; reads or refuses its checkpoint
  *   mlpt_run_load       plans the model, loads the data, creates the model
- *   mlpt_run_start      initial weights, the trainer, the checkpoint's state
+ *   mlpt_run_start      initial weights (seeded or init's), the trainer, the checkpoint's state
  *   mlpt_run_distribute (several processes only)
  *   mlpt_run_train      the epochs, through mlpt_run_hooks
  *   mlpt_run_save       the model file and split.csv
@@ -77,7 +77,10 @@ bool mlpt_run_nothing_left(const mlpt_run *run);
  * creates the model. */
 int mlpt_run_load(mlpt_run *run, mlpt_error *err);
 
-/* Initialises the weights from train.seed and creates the trainer; a
+/* Initialises the weights from train.seed, or takes them from the model
+ * file [train] init names (its layer stack must be the config's, kernel
+ * shapes alike: an error names init's line, the layer and both shapes),
+ * and creates the trainer with a fresh optimizer; a
  * resumed run then checks that the training data is the bytes its
  * checkpoint was trained on and takes its state and history. */
 int mlpt_run_start(mlpt_run *run, mlpt_error *err);
