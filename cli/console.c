@@ -40,20 +40,6 @@ void console_header(FILE *f, const mlpt_topology *topo, int threads,
             (unsigned long long)cfg->train.seed);
 }
 
-static const char *origin_text(const mlpt_setting *s, char buf[32])
-{
-    switch (s->origin) {
-    case MLPT_FROM_FILE:
-        snprintf(buf, 32, "line %d", s->line);
-        return buf;
-    case MLPT_FROM_OVERRIDE:
-        return "command line";
-    case MLPT_FROM_DEFAULT:
-        return "default";
-    }
-    return "";
-}
-
 void console_settings(FILE *f, const mlpt_config *cfg)
 {
     /* Columns as wide as the widest key and value, but a long path runs
@@ -75,7 +61,7 @@ void console_settings(FILE *f, const mlpt_config *cfg)
             section = s->section;
         }
         fprintf(f, "%-*s = %-*s ; %s\n", key_width, s->key, value_width, s->value,
-                origin_text(s, buf));
+                mlpt_setting_origin(s, buf));
     }
 }
 

@@ -1050,12 +1050,24 @@ int mlpt_config_load(const char *path, const mlpt_override *overrides, size_t n_
     return rc;
 }
 
+const char *mlpt_setting_origin(const mlpt_setting *s, char buf[32])
+{
+    switch (s->origin) {
+    case MLPT_FROM_FILE:
+        snprintf(buf, 32, "line %d", s->line);
+        return buf;
+    case MLPT_FROM_OVERRIDE:
+        return "command line";
+    case MLPT_FROM_DEFAULT:
+        return "default";
+    }
+    return "";
+}
+
 const char *mlpt_config_origin(const mlpt_config *cfg, const char *key, int nth, char *buf,
                                size_t cap)
 {
-    static const char *const origins[] = {
-        [MLPT_FROM_FILE] = "", [MLPT_FROM_OVERRIDE] = "command line",
-        [MLPT_FROM_DEFAULT] = "default"};
+    char origin[32];
     for (int i = 0; i < cfg->n_settings; i++) {
         const mlpt_setting *s = &cfg->settings[i];
         if (strcmp(s->key, key) || nth-- > 0)
@@ -1065,7 +1077,7 @@ const char *mlpt_config_origin(const mlpt_config *cfg, const char *key, int nth,
                      s->value);
         else
             snprintf(buf, cap, "[%s] %s = %s (%s)", s->section, s->key, s->value,
-                     origins[s->origin]);
+                     mlpt_setting_origin(s, origin));
         return buf;
     }
     snprintf(buf, cap, "%s", key);

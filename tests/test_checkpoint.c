@@ -50,6 +50,17 @@ static void make_fixture(fixture *f)
     cr_assert_not_null(f->trainer, "%s", err.msg);
 }
 
+/* The fixture's checkpoint at epoch 1, saved to c.mlpt; returns its path. */
+static const char *saved_fixture(fixture *f)
+{
+    make_fixture(f);
+    mlpt_error err = {0};
+    const char *path = scratch_path("c.mlpt");
+    cr_assert_eq(mlpt_checkpoint_save(path, &(mlpt_checkpoint){.epoch = 1}, f->trainer, &err), 0,
+                 "%s", err.msg);
+    return path;
+}
+
 static void free_fixture(fixture *f)
 {
     mlpt_trainer_free(f->trainer);
@@ -94,11 +105,8 @@ Test(checkpoint, round_trip_keeps_progress_flag_and_data_digests)
 Test(checkpoint, unfinished_by_default)
 {
     fixture f;
-    make_fixture(&f);
     mlpt_error err = {0};
-    const char *path = scratch_path("c.mlpt");
-    cr_assert_eq(mlpt_checkpoint_save(path, &(mlpt_checkpoint){.epoch = 1}, f.trainer, &err), 0,
-                 "%s", err.msg);
+    const char *path = saved_fixture(&f);
     mlpt_checkpoint c;
     cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), 0, "%s", err.msg);
     cr_assert_not(c.finished);
@@ -131,11 +139,8 @@ Test(checkpoint, refuses_another_format_version)
 Test(checkpoint, refuses_a_bad_finished_flag)
 {
     fixture f;
-    make_fixture(&f);
     mlpt_error err = {0};
-    const char *path = scratch_path("c.mlpt");
-    cr_assert_eq(mlpt_checkpoint_save(path, &(mlpt_checkpoint){.epoch = 1}, f.trainer, &err), 0,
-                 "%s", err.msg);
+    const char *path = saved_fixture(&f);
     file_bytes b = read_all(path);
     put_le64(b.p + 8 + 8 * 12, 2); /* the flag, after 12 words */
     put_le64(b.p + b.len - 8, mlpt_fnv1a(mlpt_fnv_start, b.p, b.len - 8));

@@ -105,6 +105,17 @@ static int stop_after_epoch(void *user)
     return 1;
 }
 
+/* cfg opened with opt and its data loaded, or the test fails. */
+static mlpt_run *open_loaded(const mlpt_run_options *opt)
+{
+    mlpt_error err;
+    mlpt_run *run = mlpt_run_open(&cfg, opt, &err);
+    cr_assert_not_null(run, "%s", err.msg);
+    cr_assert(!mlpt_run_nothing_left(run));
+    cr_assert_eq(mlpt_run_load(run, &err), 0, "%s", err.msg);
+    return run;
+}
+
 /* Opens (resuming or not), loads, starts and trains cfg with hooks;
  * returns mlpt_run_train's result and, when it trained to the end, saves
  * and finishes, setting *fingerprint. */
@@ -113,10 +124,7 @@ static int train_part(bool resume, const mlpt_run_hooks *hooks, int *epoch, size
 {
     const mlpt_run_options opt = {.threads = 2, .writer = true, .resume = resume};
     mlpt_error err;
-    mlpt_run *run = mlpt_run_open(&cfg, &opt, &err);
-    cr_assert_not_null(run, "%s", err.msg);
-    cr_assert(!mlpt_run_nothing_left(run));
-    cr_assert_eq(mlpt_run_load(run, &err), 0, "%s", err.msg);
+    mlpt_run *run = open_loaded(&opt);
     cr_assert_eq(mlpt_run_start(run, &err), 0, "%s", err.msg);
     mlpt_run_position(run, epoch, step);
     const int rc = mlpt_run_train(run, hooks, &err);
@@ -197,11 +205,8 @@ Test(run, init_starts_from_the_model_files_weights_bit_for_bit)
     const char *const more[] = {init_file("init.safetensors", tiny_layers, 2, set, sizeof set,
                                           &file), NULL};
     tiny(1, more);
-    const mlpt_run_options opt = {.threads = 1, .writer = true};
     mlpt_error err;
-    mlpt_run *run = mlpt_run_open(&cfg, &opt, &err);
-    cr_assert_not_null(run, "%s", err.msg);
-    cr_assert_eq(mlpt_run_load(run, &err), 0, "%s", err.msg);
+    mlpt_run *run = open_loaded(&(mlpt_run_options){.threads = 1, .writer = true});
     cr_assert_eq(mlpt_run_start(run, &err), 0, "%s", err.msg);
     const mlpt_model *m = mlpt_run_model(run);
     cr_assert_eq(m->n_params, file.n_params);
@@ -221,11 +226,8 @@ Test(run, init_of_other_layer_kinds_is_refused_naming_the_layer)
                                 NULL};
     mlpt_model_free(&file);
     tiny(1, more);
-    const mlpt_run_options opt = {.threads = 1, .writer = true};
     mlpt_error err;
-    mlpt_run *run = mlpt_run_open(&cfg, &opt, &err);
-    cr_assert_not_null(run, "%s", err.msg);
-    cr_assert_eq(mlpt_run_load(run, &err), 0, "%s", err.msg);
+    mlpt_run *run = open_loaded(&(mlpt_run_options){.threads = 1, .writer = true});
     cr_assert_eq(mlpt_run_start(run, &err), -1);
     cr_assert(strstr(err.msg, "[train] init = ") &&
                   strstr(err.msg, "other.safetensors (command line): layer 1 is `dropout 0.1` "

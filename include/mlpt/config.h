@@ -151,6 +151,10 @@ char *mlpt_config_read(const char *path, mlpt_error *err);
 int mlpt_config_parse(const char *name, const char *text, const mlpt_override *overrides,
                       size_t n_overrides, mlpt_config *cfg, mlpt_error *err);
 
+/* Where s came from in words: "line 14", "command line" or "default"
+ * (buf holds the line's). */
+const char *mlpt_setting_origin(const mlpt_setting *s, char buf[32]);
+
 /* Where the nth setting named key came from, with its value, as errors
  * name it: "configs/mnist.ini:14: [model] input = 28x28", or "[model]
  * input = 28x28 (command line)"; the key alone when it is not set. */
