@@ -51,7 +51,7 @@ static int evaluate(const cli_args *a, const mlpt_config *cfg, const mlpt_topolo
     if (d->test.s.features != m->input_width)
         return mlpt_fail(err, "%s: samples have %zu values but %s takes %zu", d->test_paths[0],
                          d->test.s.features, a->model, m->input_width);
-    if (report_evaluate(m, &d->test.s, threads, e, err) < 0)
+    if (report_evaluate(m, &d->test.s, &cfg->train.metrics, threads, e, err) < 0)
         return -1;
     write_report(stdout, a->model, cfg, d, e);
 

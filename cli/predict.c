@@ -340,7 +340,8 @@ int cli_predict(const cli_args *a, mlpt_error *err)
         if (in_rc == 0 && !(probs = malloc(b.set.n * m.output_width * sizeof *probs)))
             in_rc = mlpt_fail(&why, "out of memory for %zu predictions", b.set.n);
         if (in_rc == 0)
-            in_rc = mlpt_evaluate(&m, &b.set, topo.allowed_cores, probs, &r, &why);
+            in_rc = mlpt_evaluate(&m, &b.set, &(mlpt_metric_list){0}, topo.allowed_cores, probs,
+                                  &r, &why);
         const bool indexed = b.pixels == NULL; /* not a PNG */
         if (in_rc == 0 && !header) {
             print_header(&info, top);

@@ -12,12 +12,12 @@ double progress_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-void progress_begin(progress *p, FILE *f, bool live, bool show_accuracy, int epoch,
-                    int epochs)
+void progress_begin(progress *p, FILE *f, bool live, const mlpt_metric_list *metrics,
+                    int epoch, int epochs)
 {
     p->f = f;
     p->live = live;
-    p->show_accuracy = show_accuracy;
+    p->metrics = metrics;
     p->start = progress_now();
     p->last_draw = 0.0;
     fprintf(f, "Epoch %d/%d\n", epoch, epochs);
@@ -32,6 +32,15 @@ static void print_duration(FILE *f, double seconds)
         fprintf(f, "%.0fms", seconds * 1e3);
     else
         fprintf(f, "%.0fs", seconds);
+}
+
+/* " - loss: 0.2900 - accuracy: 0.9100", each name after prefix */
+static void print_figures(const progress *p, const char *prefix, double loss,
+                          const double *metrics)
+{
+    fprintf(p->f, " - %sloss: %.4f", prefix, loss);
+    for (int m = 0; m < p->metrics->n; m++)
+        fprintf(p->f, " - %s%s: %.4f", prefix, p->metrics->m[m].ops->name, metrics[m]);
 }
 
 static void draw(progress *p, const mlpt_epoch_stats *s, bool done)
@@ -52,9 +61,7 @@ static void draw(progress *p, const mlpt_epoch_stats *s, bool done)
         fputs("ETA: ", p->f);
         print_duration(p->f, elapsed / (double)s->step * (double)(s->steps - s->step));
     }
-    fprintf(p->f, " - loss: %.4f", s->loss);
-    if (p->show_accuracy)
-        fprintf(p->f, " - accuracy: %.4f", s->accuracy);
+    print_figures(p, "", s->loss, s->metrics);
 }
 
 int progress_step(const mlpt_epoch_stats *s, void *user)
@@ -72,14 +79,12 @@ int progress_step(const mlpt_epoch_stats *s, void *user)
     return 0;
 }
 
-void progress_end(progress *p, const mlpt_epoch_stats *s, const double *val_loss,
-                  const double *val_accuracy)
+void progress_end(progress *p, const mlpt_epoch_stats *s, const mlpt_history_row *row,
+                  bool validated)
 {
     draw(p, s, true);
-    if (val_loss)
-        fprintf(p->f, " - val_loss: %.4f", *val_loss);
-    if (val_accuracy && p->show_accuracy)
-        fprintf(p->f, " - val_accuracy: %.4f", *val_accuracy);
+    if (validated)
+        print_figures(p, "val_", row->val_loss, row->val_metrics);
     fputs(p->live ? "\033[K\n" : "\n", p->f);
     fflush(p->f);
 }

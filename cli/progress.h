@@ -8,26 +8,28 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "mlpt/fileio.h"
 #include "mlpt/train.h"
 
 typedef struct progress {
     FILE *f;
     bool live;           /* redraw in place */
-    bool show_accuracy;
+    const mlpt_metric_list *metrics; /* shown after the loss */
     double start, last_draw;
 } progress;
 
 /* Monotonic seconds. */
 double progress_now(void);
 
-void progress_begin(progress *p, FILE *f, bool live, bool show_accuracy, int epoch,
-                    int epochs);
+void progress_begin(progress *p, FILE *f, bool live, const mlpt_metric_list *metrics,
+                    int epoch, int epochs);
 
 /* mlpt_step_fn: draws the bar (throttled). user is a progress*. */
 int progress_step(const mlpt_epoch_stats *s, void *user);
 
-/* Final line of the epoch, with validation figures when val is not NULL. */
-void progress_end(progress *p, const mlpt_epoch_stats *s, const double *val_loss,
-                  const double *val_accuracy);
+/* Final line of the epoch, with the validation figures of row when
+ * validated. */
+void progress_end(progress *p, const mlpt_epoch_stats *s, const mlpt_history_row *row,
+                  bool validated);
 
 #endif

@@ -28,32 +28,38 @@ static void stats(const double *x, int n, double *mean, double *sd, double *lo, 
     *sd = n > 1 ? sqrt(v / (n - 1)) : 0.0;
 }
 
-static int write_csv(const char *dir, const uint64_t *seeds, const train_outcome *o, int n,
-                     mlpt_error *err)
+static int write_csv(const char *dir, const mlpt_metric_list *metrics, const uint64_t *seeds,
+                     const train_outcome *o, int n, mlpt_error *err)
 {
     char path[MLPT_PATH_LEN];
     mlpt_atomic_file f;
     if (mlpt_path_join(path, sizeof path, dir, "seeds.csv", err) < 0 ||
         mlpt_atomic_open(&f, path, err) < 0)
         return -1;
-    fprintf(f.f, "seed,test_loss,test_accuracy,correct,fingerprint\n");
-    for (int i = 0; i < n; i++)
-        fprintf(f.f, "%llu,%.6f,%.6f,%zu,%016llx\n", (unsigned long long)seeds[i],
-                o[i].test_loss, o[i].test_accuracy, o[i].correct,
-                (unsigned long long)o[i].fingerprint);
+    fprintf(f.f, "seed,test_loss");
+    for (int m = 0; m < metrics->n; m++)
+        fprintf(f.f, ",test_%s", metrics->m[m].ops->name);
+    fprintf(f.f, ",fingerprint\n");
+    for (int i = 0; i < n; i++) {
+        fprintf(f.f, "%llu,%.6f", (unsigned long long)seeds[i], o[i].test_loss);
+        for (int m = 0; m < metrics->n; m++)
+            fprintf(f.f, ",%.6f", o[i].test_metrics[m]);
+        fprintf(f.f, ",%016llx\n", (unsigned long long)o[i].fingerprint);
+    }
     if (mlpt_atomic_commit(&f, err) < 0)
         return -1;
     printf("wrote %s\n", path);
     return 0;
 }
 
-/* The Keras tutorial's test accuracy, drawn for comparison. */
+/* The Keras tutorial's test accuracy on MNIST, drawn beside accuracies
+ * for comparison. */
 static const double keras_reference = 0.9820;
 
-/* Accuracy per seed, with the mean, the mean +- one deviation, and the
- * Keras reference. */
-static int draw(const char *dir, const uint64_t *seeds, const double *acc, int n, double mean,
-                double sd, mlpt_error *err)
+/* The summarised figure per seed (`name`), with the mean, the mean +- one
+ * deviation and, for accuracy, the Keras reference. */
+static int draw(const char *dir, const char *name, const uint64_t *seeds, const double *acc,
+                int n, double mean, double sd, mlpt_error *err)
 {
     double *x = malloc((size_t)n * sizeof *x), *band = malloc(4 * (size_t)n * sizeof *band);
     if (!x || !band) {
@@ -68,18 +74,21 @@ static int draw(const char *dir, const uint64_t *seeds, const double *acc, int n
         band[2 * n + i] = mean + sd;
         band[3 * n + i] = keras_reference;
     }
+    char label[64], title[96];
+    snprintf(label, sizeof label, "test %s", name);
+    snprintf(title, sizeof title, "Test %s per seed", name);
     const mlpt_series series[] = {
-        {"test accuracy", x, acc, (size_t)n, {0.12, 0.47, 0.71}, 0},
+        {label, x, acc, (size_t)n, {0.12, 0.47, 0.71}, 0},
         {"mean", x, band, (size_t)n, {0.2, 0.2, 0.2}, 1},
         {"mean \xc2\xb1 sd", x, band + n, (size_t)n, {0.6, 0.6, 0.6}, 1},
         {"", x, band + 2 * n, (size_t)n, {0.6, 0.6, 0.6}, 1},
-        {"Keras tutorial (0.9820)", x, band + 3 * n, (size_t)n, {0.85, 0.37, 0.0}, 1},
+        {"Keras tutorial on MNIST (0.9820)", x, band + 3 * n, (size_t)n, {0.85, 0.37, 0.0}, 1},
     };
     char path[MLPT_PATH_LEN];
     int rc = mlpt_path_join(path, sizeof path, dir, "seeds.png", err);
     if (rc == 0)
-        rc = mlpt_figure_lines(path, "Test accuracy per seed", "seed", "test accuracy", series,
-                               5, 0, err);
+        rc = mlpt_figure_lines(path, title, "seed", label, series,
+                               strcmp(name, "accuracy") ? 4 : 5, 0, err);
     if (rc == 0)
         printf("wrote %s\n", path);
     free(x);
@@ -122,8 +131,13 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
             fclose(sink);
         return sink ? -1 : mlpt_fail(err, "/dev/null: cannot open");
     }
+    /* The first metric listed is the one summarised (the loss without one). */
+    const mlpt_metric_list *metrics = &cfg->train.metrics;
+    const char *name = metrics->n ? metrics->m[0].ops->name : "loss";
+    char head[32];
+    snprintf(head, sizeof head, "test %.16s", name);
     printf("%s: %d %s, each a full run into %s/seed-N\n\n%8s %10s %10s %18s\n", cfg->path, n,
-           mlpt_noun((size_t)n, "seed", "seeds"), cfg->run.out, "seed", "test acc", "test loss",
+           mlpt_noun((size_t)n, "seed", "seeds"), cfg->run.out, "seed", head, "test loss",
            "fingerprint");
     int rc = 0;
     for (int i = 0; rc == 0 && i < n; i++) {
@@ -137,7 +151,7 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
             printf("interrupted during seed %llu: rerun the seeds to start again\n",
                    (unsigned long long)seeds[i]);
         if (rc == 0) {
-            acc[i] = outcome[i].test_accuracy;
+            acc[i] = metrics->n ? outcome[i].test_metrics[0] : outcome[i].test_loss;
             loss[i] = outcome[i].test_loss;
             printf("%8llu %10.4f %10.4f   %016llx\n", (unsigned long long)seeds[i], acc[i],
                    loss[i], (unsigned long long)outcome[i].fingerprint);
@@ -152,10 +166,10 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
     stats(loss, n, &lmean, &lsd, &llo, &lhi);
     printf("\n%-8s %10s %10s\n%-8s %10.4f %10.4f\n%-8s %10.4f %10.4f\n%-8s %10.4f %10.4f\n"
            "%-8s %10.4f %10.4f\n\n",
-           "", "test acc", "test loss", "mean", mean, lmean, "sd", sd, lsd, "min", lo, llo, "max",
+           "", head, "test loss", "mean", mean, lmean, "sd", sd, lsd, "min", lo, llo, "max",
            hi, lhi);
-    return write_csv(cfg->run.out, seeds, outcome, n, err) < 0 ||
-                   draw(cfg->run.out, seeds, acc, n, mean, sd, err) < 0
+    return write_csv(cfg->run.out, metrics, seeds, outcome, n, err) < 0 ||
+                   draw(cfg->run.out, name, seeds, acc, n, mean, sd, err) < 0
                ? -1
                : 0;
 }

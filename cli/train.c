@@ -1,6 +1,7 @@
 #include "train.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -64,7 +65,8 @@ static void epoch_begin(void *user, int epoch)
     console_run *c = user;
     const mlpt_config *cfg = mlpt_run_config(c->run);
     const bool live = !c->opt->quiet && isatty(fileno(c->log));
-    progress_begin(&c->bar, c->log, live, cfg->metric_accuracy, epoch + 1, cfg->train.epochs);
+    progress_begin(&c->bar, c->log, live, &cfg->train.metrics, epoch + 1,
+                   cfg->train.epochs);
 }
 
 static int step(void *user, const mlpt_epoch_stats *s)
@@ -78,8 +80,7 @@ static void epoch_end(void *user, const mlpt_epoch_stats *s, const mlpt_history_
                       bool validated)
 {
     console_run *c = user;
-    progress_end(&c->bar, s, validated ? &row->val_loss : NULL,
-                 validated ? &row->val_accuracy : NULL);
+    progress_end(&c->bar, s, row, validated);
 }
 
 static int stop(void *user)
@@ -147,8 +148,8 @@ static int finish(console_run *c, uint64_t fingerprint, mlpt_error *err)
         return 0;
     const mlpt_config *cfg = mlpt_run_config(c->run);
     const mlpt_data *d = mlpt_run_data(c->run);
-    if (report_evaluate(mlpt_run_model(c->run), &d->test.s, c->run_opt.threads, &c->eval,
-                        err) < 0)
+    if (report_evaluate(mlpt_run_model(c->run), &d->test.s, &cfg->train.metrics,
+                        c->run_opt.threads, &c->eval, err) < 0)
         return -1;
     fputc('\n', c->log);
     report_print_summary(c->log, &c->eval);
@@ -198,7 +199,8 @@ static int run_all(console_run *c, const mlpt_config *cfg, const mlpt_topology *
     if (ranks_agree(finish(c, fingerprint, err), err) < 0)
         return -1;
     const mlpt_eval_result *e = &c->eval.result;
-    *out = (train_outcome){e->loss, e->accuracy, e->correct, e->n, fingerprint};
+    *out = (train_outcome){.test_loss = e->loss, .tested = e->n, .fingerprint = fingerprint};
+    memcpy(out->test_metrics, e->metrics, sizeof e->metrics);
     return 0;
 }
 

@@ -9,12 +9,14 @@
 
 #include "mlpt/config.h"
 #include "mlpt/error.h"
+#include "mlpt/metrics.h"
 #include "mlpt/topology.h"
 
 /* What a run ends with. */
 typedef struct train_outcome {
-    double test_loss, test_accuracy;
-    size_t correct, tested;
+    double test_loss;
+    double test_metrics[MLPT_MAX_METRICS]; /* in the config's `metrics` order */
+    size_t tested;
     uint64_t fingerprint;
 } train_outcome;
 

@@ -25,8 +25,14 @@
 
 /* The last byte is the format version: a reader of another version says so
  * rather than misreading the layout. */
-static const char MAGIC[8] = {'M', 'L', 'P', 'T', 'C', 'K', 'P', '2'};
-enum { HEADER_WORDS = 17, HEADER_BYTES = 8 + 8 * HEADER_WORDS, ROW_BYTES = 8 * 7 };
+static const char MAGIC[8] = {'M', 'L', 'P', 'T', 'C', 'K', 'P', '3'};
+enum { HEADER_WORDS = 18, HEADER_BYTES = 8 + 8 * HEADER_WORDS };
+/* A history row: its epoch, then loss, metrics, val_loss, val metrics,
+ * seconds, samples per second. */
+static size_t row_words(size_t n_metrics)
+{
+    return 5 + 2 * n_metrics;
+}
 enum { MAX_HISTORY = 100000, MAX_SETTINGS = 1 << 20 };
 
 static uint64_t double_bits(double d)
@@ -76,22 +82,28 @@ int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_traine
         (uint64_t)mlpt_table_index(MLPT_TABLE(mlpt_optimizers), s.optimizer), s.n_params,
         *s.steps_taken,
         (uint64_t)c->epoch,    c->done.step,     c->done.steps,
-        c->done.samples,       c->done.correct,  double_bits(c->done.loss_sum),
+        c->done.samples,       (uint64_t)c->n_metrics, double_bits(c->done.loss_sum),
         c->n_history,          settings_len,     mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)
                                                        (c->settings ? c->settings : ""),
                                                        settings_len),
         c->finished,           c->train_images.bytes, c->train_images.hash,
-        c->train_labels.bytes, c->train_labels.hash};
+        c->train_labels.bytes, c->train_labels.hash, c->done.metric_state_len};
     for (int i = 0; i < HEADER_WORDS; i++)
         emit_u64(&o, words[i]);
     for (size_t i = 0; i < c->n_history; i++) {
         const mlpt_history_row *r = &c->history[i];
         emit_u64(&o, (uint64_t)r->epoch);
-        const double v[6] = {r->loss, r->accuracy, r->val_loss, r->val_accuracy, r->seconds,
-                             r->samples_per_s};
-        for (int k = 0; k < 6; k++)
-            emit_u64(&o, double_bits(v[k]));
+        emit_u64(&o, double_bits(r->loss));
+        for (int m = 0; m < c->n_metrics; m++)
+            emit_u64(&o, double_bits(r->metrics[m]));
+        emit_u64(&o, double_bits(r->val_loss));
+        for (int m = 0; m < c->n_metrics; m++)
+            emit_u64(&o, double_bits(r->val_metrics[m]));
+        emit_u64(&o, double_bits(r->seconds));
+        emit_u64(&o, double_bits(r->samples_per_s));
     }
+    for (size_t i = 0; i < c->done.metric_state_len; i++)
+        emit_u64(&o, double_bits(c->done.metric_state[i]));
     emit(&o, (const unsigned char *)(c->settings ? c->settings : ""), settings_len);
     write_le_floats(o.f, s.params, s.n_params, &o.hash);
     write_le_floats(o.f, s.state1, s.n_params, &o.hash);
@@ -139,7 +151,8 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     uint64_t w[HEADER_WORDS];
     for (int i = 0; i < HEADER_WORDS; i++)
         w[i] = get_le64(buf + 8 + 8 * i);
-    const uint64_t optimizer = w[0], n_params = w[1], n_history = w[9], settings_len = w[10];
+    const uint64_t optimizer = w[0], n_params = w[1], n_history = w[9], settings_len = w[10],
+                   n_metrics = w[7], state_len = w[17];
     size_t n_optimizers = 0;
     while (mlpt_optimizers[n_optimizers])
         n_optimizers++;
@@ -150,11 +163,12 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
         return mlpt_fail(err, "%s: the finished flag is %llu, not 0 or 1", path,
                          (unsigned long long)w[12]);
     if (n_history > MAX_HISTORY || settings_len > MAX_SETTINGS || n_params > SIZE_MAX / 16 ||
-        w[3] > MAX_HISTORY)
+        w[3] > MAX_HISTORY || n_metrics > MLPT_MAX_METRICS || state_len > MAX_SETTINGS)
         return mlpt_fail(err, "%s: header counts out of range", path);
     const uint64_t arrays = 1 + (uint64_t)kind->slots; /* the parameters, the state */
-    const uint64_t expected = HEADER_BYTES + n_history * ROW_BYTES + settings_len +
-                              arrays * 4 * n_params + 8;
+    const size_t row_bytes = 8 * row_words((size_t)n_metrics);
+    const uint64_t expected = HEADER_BYTES + n_history * row_bytes + 8 * state_len +
+                              settings_len + arrays * 4 * n_params + 8;
     if (expected != size)
         return mlpt_fail(err, "%s: %zu bytes, but its header describes %llu", path, size,
                          (unsigned long long)expected);
@@ -162,8 +176,10 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     c->n_params = (size_t)n_params;
     c->steps_taken = w[2];
     c->epoch = (int)w[3];
-    c->done = (mlpt_epoch_stats){.step = w[4], .steps = w[5], .samples = w[6], .correct = w[7],
-                                 .loss_sum = bits_double(w[8])};
+    c->done = (mlpt_epoch_stats){.step = w[4], .steps = w[5], .samples = w[6],
+                                 .loss_sum = bits_double(w[8]),
+                                 .metric_state_len = (size_t)state_len};
+    c->n_metrics = (int)n_metrics;
     c->n_history = (size_t)n_history;
     c->settings_hash = w[11];
     c->finished = w[12];
@@ -172,14 +188,24 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     const unsigned char *p = buf + HEADER_BYTES;
     c->history = calloc(n_history ? n_history : 1, sizeof *c->history);
     c->settings = malloc(settings_len + 1);
-    if (!c->history || !c->settings)
+    c->done.metric_state = calloc(state_len + 1, sizeof *c->done.metric_state);
+    if (!c->history || !c->settings || !c->done.metric_state)
         return mlpt_fail(err, "%s: out of memory", path);
-    for (size_t i = 0; i < n_history; i++, p += ROW_BYTES) {
-        double v[6];
-        for (int k = 0; k < 6; k++)
-            v[k] = bits_double(get_le64(p + 8 + 8 * k));
-        c->history[i] = (mlpt_history_row){(int)get_le64(p), v[0], v[1], v[2], v[3], v[4], v[5]};
+    for (size_t i = 0; i < n_history; i++, p += row_bytes) {
+        mlpt_history_row *r = &c->history[i];
+        const unsigned char *q = p + 8;
+        r->epoch = (int)get_le64(p);
+        r->loss = bits_double(get_le64(q)), q += 8;
+        for (uint64_t m = 0; m < n_metrics; m++, q += 8)
+            r->metrics[m] = bits_double(get_le64(q));
+        r->val_loss = bits_double(get_le64(q)), q += 8;
+        for (uint64_t m = 0; m < n_metrics; m++, q += 8)
+            r->val_metrics[m] = bits_double(get_le64(q));
+        r->seconds = bits_double(get_le64(q)), q += 8;
+        r->samples_per_s = bits_double(get_le64(q));
     }
+    for (uint64_t i = 0; i < state_len; i++, p += 8)
+        c->done.metric_state[i] = bits_double(get_le64(p));
     memcpy(c->settings, p, settings_len);
     c->settings[settings_len] = '\0';
     if (strlen(c->settings) != settings_len ||
@@ -244,6 +270,7 @@ int mlpt_checkpoint_restore(const mlpt_checkpoint *c, mlpt_trainer *t, mlpt_erro
 
 void mlpt_checkpoint_free(mlpt_checkpoint *c)
 {
+    free(c->done.metric_state);
     free(c->history);
     free(c->settings);
     free(c->params);

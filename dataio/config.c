@@ -10,6 +10,7 @@
  * stores them: lines have no length limit and nothing is truncated
  * silently. */
 #include "mlpt/config.h"
+#include "mlpt/metrics.h"
 
 #include "ini.h"
 #include "shape.h"
@@ -111,10 +112,10 @@ const char *const mlpt_normalize_names[] = {
 /* The words of [data] delimiter and the bytes they stand for. */
 static const char *const delimiter_names[] = {",", ";", "tab", NULL};
 static const char delimiters[] = {',', ';', '\t'};
-static const char *const metric_names[] = {"loss", "accuracy", NULL};
 /* In MLPT_FIG_* bit order. */
-static const char *const figure_names[] = {"samples", "predictions", "misclassified", "curves",
-                                           "confusion", NULL};
+static const char *const figure_names[] = {"samples",   "predictions", "misclassified",
+                                           "curves",    "confusion",   "roc",
+                                           "regression", "labels",     NULL};
 
 static int parse_path(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_init(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
@@ -159,8 +160,9 @@ static const key_def keys[N_KEYS] = {
         AT(data.train), .source = TABLES},
     [K_TEST] = {SEC_DATA, "test", parse_path, "path to the CSV table for evaluation",
         AT(data.test), .required = true, .source = TABLES, .test_file = true},
-    [K_TARGET] = {SEC_DATA, "target", parse_columns, "the target column's name",
-        AT(data.target), .min = 1, .max = 1, .required = true, .source = TABLES},
+    [K_TARGET] = {SEC_DATA, "target", parse_columns,
+        "the target column's name (value tasks: one column per output)", AT(data.target),
+        .min = 1, .max = MLPT_MAX_CLASSES, .required = true, .source = TABLES},
     [K_INPUTS] = {SEC_DATA, "inputs", parse_columns,
         "the input columns' names, or all (every column but the target)", AT(data.inputs),
         .max = MLPT_COLUMNS_LEN, .dflt = "all", .source = TABLES},
@@ -182,7 +184,7 @@ static const key_def keys[N_KEYS] = {
         .choices = mlpt_normalize_names, .dflt = "none"},
     [K_CLASSES] = {SEC_DATA, "classes", parse_classes,
         "auto (the training data's sorted distinct targets), or the class names in label "
-        "order, separated by blanks", .required = true},
+        "order, separated by blanks", .dflt = "auto"},
     [K_INPUT] = {SEC_MODEL, "input", parse_input, "the input dimensions, such as 784 or 28x28",
         .required = true},
     [K_LAYER] = {SEC_MODEL, "layer", parse_layer, "a layer: its kind and arguments, one line per layer",
@@ -202,8 +204,9 @@ static const key_def keys[N_KEYS] = {
         AT(train.optimizer.momentum), .range = FRACTION, .dflt = "0"},
     [K_RHO] = {SEC_TRAIN, "rho", parse_float, "rmsprop's squared-gradient decay",
         AT(train.optimizer.rho), .range = FRACTION, .dflt = "0.9"},
-    [K_LOSS] = {SEC_TRAIN, "loss", parse_loss, "the loss the model minimises",
-        .table = MLPT_TABLE(mlpt_losses), .dflt = "sparse_categorical_crossentropy"},
+    [K_LOSS] = {SEC_TRAIN, "loss", parse_loss, "the loss the model minimises, and its "
+        "parameter if it takes one (huber DELTA)", .table = MLPT_TABLE(mlpt_losses),
+        .dflt = "sparse_categorical_crossentropy"},
     [K_BATCH] = {SEC_TRAIN, "batch", parse_int, "samples per step", AT(train.batch),
         .min = 1, .max = 65536, .dflt = "32"},
     [K_EPOCHS] = {SEC_TRAIN, "epochs", parse_int, "passes over the training set",
@@ -217,8 +220,9 @@ static const key_def keys[N_KEYS] = {
     [K_INIT] = {SEC_TRAIN, "init", parse_init,
         "the model file whose weights training starts from, or none", AT(train_init),
         .dflt = "none"},
-    [K_METRICS] = {SEC_TRAIN, "metrics", parse_metrics, "loss, optionally with accuracy",
-        .dflt = "loss accuracy"},
+    [K_METRICS] = {SEC_TRAIN, "metrics", parse_metrics,
+        "auto (the task's usual ones), or metric names (loss is always computed)",
+        .table = MLPT_TABLE(mlpt_metrics), .dflt = "auto"},
     [K_THREADS] = {SEC_RUN, "threads", parse_threads, "auto or a thread count",
         .min = 1, .max = 1024, .dflt = "auto"},
     [K_BIND] = {SEC_RUN, "bind", parse_flag, "cores or none", AT(run.bind),
@@ -229,8 +233,9 @@ static const key_def keys[N_KEYS] = {
     [K_OUT] = {SEC_RUN, "out", parse_path, "the output directory", AT(run.out),
         .computed_dflt = default_out},
     [K_FIGURES] = {SEC_REPORT, "figures", parse_figures,
-        "figures to draw: none, or any of samples predictions misclassified curves confusion",
-        .dflt = "samples predictions misclassified curves confusion"},
+        "figures to draw (each where its task has it): none, or any of samples predictions "
+        "misclassified curves confusion roc regression labels",
+        .dflt = "samples predictions misclassified curves confusion roc regression labels"},
     [K_SAMPLES] = {SEC_REPORT, "samples", parse_int, "training images in samples.png",
         AT(report.samples), .min = 1, .max = 100, .dflt = "9"},
     [K_PREDICTIONS] = {SEC_REPORT, "predictions", parse_int,
@@ -603,11 +608,32 @@ static int parse_optimizer(const key_def *k, const entry *e, mlpt_config *cfg, m
     return 0;
 }
 
+/* NAME [PARAM]: a loss, and its parameter when it takes one. */
 static int parse_loss(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    const void *loss;
-    if (entry_value(k, e, &loss, err)) return -1;
+    char name[NUMBER_LEN], param[NUMBER_LEN], names[256], extra[NUMBER_LEN];
+    size_t len;
+    ini_span rest = e->value;
+    const mlpt_loss_ops *loss = NULL;
+    if (ini_next_word(&rest, name, sizeof name, &len) && len < sizeof name)
+        loss = mlpt_loss_named(name);
+    if (!loss)
+        return fail_value(k, e, err, "expected one of %s",
+                          mlpt_table_names(k->table, " ", names, sizeof names));
     cfg->model.loss = loss;
+    cfg->model.loss_param = loss->param ? loss->param_default : 0.0f;
+    if (!ini_next_word(&rest, param, sizeof param, &len))
+        return 0;
+    const real_range range = {0, loss->param ? loss->param_max : 0, true, false};
+    double x;
+    if (!loss->param)
+        return fail_value(k, e, err, "%s takes no parameter", loss->name);
+    if (len >= sizeof param || !parse_real(param, &range, true, &x))
+        return fail_value(k, e, err, "%s %s '%.32s': expected a number above 0", loss->name,
+                          loss->param, param);
+    if (ini_next_word(&rest, extra, sizeof extra, &len))
+        return fail_value(k, e, err, "expected `%s [%s]`", loss->name, loss->param);
+    cfg->model.loss_param = (float)x;
     return 0;
 }
 
@@ -738,8 +764,7 @@ static int parse_columns(const key_def *k, const entry *e, mlpt_config *cfg, mlp
             if (!strcmp(p, name))
                 return fail_value(k, e, err, "column '%s' is named twice", name);
         if (*n == k->max)
-            return fail_value(k, e, err, "expected one column (several target columns are "
-                              "not supported yet)");
+            return fail_value(k, e, err, "expected at most %lld columns", (long long)k->max);
         memcpy(list + used, name, len + 1);
         used += len + 1;
         ++*n;
@@ -763,21 +788,69 @@ static int parse_normalize(const key_def *k, const entry *e, mlpt_config *cfg, m
     return 0;
 }
 
+/* The task the model's last layer and loss train, or NULL when they do
+ * not pair (check_layer_stack says so, naming the layer). */
+static const mlpt_task *task_of(const mlpt_config *cfg)
+{
+    const mlpt_model_spec *m = &cfg->model;
+    const mlpt_layer_spec *last = &m->layers[m->n_layers - 1];
+    if (!m->n_layers || !last->activation || strcmp(last->activation->name, m->loss->activation))
+        return NULL;
+    return mlpt_task_of(m->loss, (size_t)last->units);
+}
+
+/* The names of the metrics that apply to task, into buf. */
+static const char *metrics_for(const mlpt_task *task, char *buf, size_t cap)
+{
+    buf[0] = '\0';
+    for (int i = 0; mlpt_metrics[i]; i++)
+        if (mlpt_metrics[i]->tasks & task->bit) {
+            append(buf, cap, buf[0] ? ", " : "");
+            append(buf, cap, mlpt_metrics[i]->name);
+        }
+    return buf;
+}
+
+/* auto, or metric names, each followed by its argument when it takes one
+ * (top_k_accuracy 3); `loss` may be among them (it is always computed).
+ * Each must apply to the model's task. */
 static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    char word[NUMBER_LEN], names[64];
+    char word[NUMBER_LEN], names[256];
     size_t len;
-    ini_span rest = e->value;
-    unsigned seen = 0;
-    join_names(metric_names, names, sizeof names);
+    const mlpt_task *task = task_of(cfg);
+    mlpt_metric_list *list = &cfg->train.metrics;
+    list->n = 0;
+    if (ini_span_eq(e->value, "auto") && !task)
+        return 0;
+    ini_span rest = ini_span_eq(e->value, "auto") ? ini_span_of(task->metrics) : e->value;
     while (ini_next_word(&rest, word, sizeof word, &len)) {
-        int m = len < sizeof word ? find_name(ini_span_of(word), metric_names) : -1;
-        if (m < 0 || seen & (1u << m))
-            return fail_value(k, e, err, "expected distinct names from: %s", names);
-        seen |= 1u << m;
+        if (!strcmp(word, "loss"))
+            continue;
+        const mlpt_metric_ops *ops = len < sizeof word ? mlpt_metric_named(word) : NULL;
+        if (!ops)
+            return fail_value(k, e, err, "'%.32s' is no metric: expected auto, or names from "
+                              "loss %s", word, mlpt_table_names(k->table, " ", names,
+                                                                 sizeof names));
+        for (int i = 0; i < list->n; i++)
+            if (list->m[i].ops == ops)
+                return fail_value(k, e, err, "%s is listed twice", ops->name);
+        if (list->n == MLPT_MAX_METRICS)
+            return fail_value(k, e, err, "more than %d metrics", MLPT_MAX_METRICS);
+        if (task && !(ops->tasks & task->bit))
+            return fail_value(k, e, err, "%s does not apply to a %s model; its metrics are %s",
+                              ops->name, task->name, metrics_for(task, names, sizeof names));
+        long long arg = ops->arg_default;
+        ini_span after = rest;
+        if (ops->arg && ini_next_word(&after, word, sizeof word, &len) &&
+            !mlpt_metric_named(word) && strcmp(word, "loss")) {
+            if (!parse_integer(word, 1, ops->arg_max, &arg))
+                return fail_value(k, e, err, "%s %s '%.32s': expected an integer from 1 to %d",
+                                  ops->name, ops->arg, word, ops->arg_max);
+            rest = after;
+        }
+        list->m[list->n++] = (mlpt_metric){ops, (int)arg};
     }
-    if (!(seen & 1u)) return fail_value(k, e, err, "expected a list that includes loss");
-    cfg->metric_accuracy = seen & 2u;
     return 0;
 }
 
@@ -934,16 +1007,33 @@ static int check_layer_stack(const ini_values *v, const mlpt_config *cfg, mlpt_e
                           "the loss is %s on %s outputs", kind->name, paired, m->loss->name,
                           paired);
     }
+    const mlpt_task *task = task_of(cfg);
+    const int units = m->layers[last].units;
+    if (task->values && cfg->data.n_classes)
+        return fail_value(&keys[K_CLASSES], &v->slots[K_CLASSES], err, "a %s model (loss "
+                          "%s) predicts values, not classes: remove the line", task->name,
+                          m->loss->name);
     /* classes = auto (0) is counted in the data, and checked there */
-    if (cfg->data.n_classes && m->layers[last].units != cfg->data.n_classes) {
+    if (!task->values && cfg->data.n_classes &&
+        task->classes((size_t)units) != cfg->data.n_classes) {
         char where[MLPT_ERROR_LEN];
         locate(&v->slots[K_CLASSES], where, sizeof where);
-        return fail_value(k, &v->layers[last], err, "the last layer has %d %s but [data] "
-                          "classes (%s) names %d %s; they must be equal",
-                          m->layers[last].units,
-                          mlpt_noun((size_t)m->layers[last].units, "unit", "units"), where,
-                          cfg->data.n_classes,
+        return fail_value(k, &v->layers[last], err, "the last layer tells %d %s apart but "
+                          "[data] classes (%s) names %d %s; they must be equal",
+                          task->classes((size_t)units),
+                          mlpt_noun((size_t)task->classes((size_t)units), "class", "classes"),
+                          where, cfg->data.n_classes,
                           mlpt_noun((size_t)cfg->data.n_classes, "class", "classes"));
+    }
+    const int targets_needed = task->values ? units : 1;
+    if (v->slots[K_TARGET].value.p && cfg->data.n_targets != targets_needed) {
+        char where[MLPT_ERROR_LEN];
+        locate(&v->layers[last], where, sizeof where);
+        return fail_value(&keys[K_TARGET], &v->slots[K_TARGET], err, "%d target %s, but the "
+                          "last layer (%s) makes a %s model, which takes %d",
+                          cfg->data.n_targets, mlpt_noun((size_t)cfg->data.n_targets, "column",
+                                                         "columns"),
+                          where, task->name, targets_needed);
     }
     for (int i = 0; i < last; i++)
         if (m->layers[i].activation && m->layers[i].activation->last_only)

@@ -707,50 +707,50 @@ int mlpt_figure_lines(const char *path, const char *title, const char *xlabel,
     return canvas_save(&cv, path, err);
 }
 
-int mlpt_figure_curves(const char *path, const mlpt_history_row *rows, size_t n,
-                       mlpt_error *err)
+int mlpt_figure_curves(const char *path, const mlpt_metric_list *metrics,
+                       const mlpt_history_row *rows, size_t n, mlpt_error *err)
 {
     if (!path)
         return mlpt_fail(err, "figure: no output path (NULL)");
     if (!rows || n == 0)
         return mlpt_fail(err, "%s: no epochs to draw (n = 0)", path);
-    double *v = malloc(5 * n * sizeof *v);
+    const int panels = 1 + metrics->n; /* the loss, then each metric */
+    double *v = malloc((1 + 2 * (size_t)panels) * n * sizeof *v);
     if (!v)
         return mlpt_fail(err, "%s: out of memory for %zu epochs", path, n);
-    double *epoch = v, *loss = v + n, *acc = v + 2 * n, *val_loss = v + 3 * n,
-           *val_acc = v + 4 * n;
+    double *epoch = v;
     int has_val = 0;
     for (size_t i = 0; i < n; i++) {
         epoch[i] = rows[i].epoch;
-        loss[i] = rows[i].loss;
-        acc[i] = rows[i].accuracy;
-        val_loss[i] = rows[i].val_loss;
-        val_acc[i] = rows[i].val_accuracy;
-        has_val |= !isnan(rows[i].val_loss) || !isnan(rows[i].val_accuracy);
+        for (int k = 0; k < panels; k++) {
+            double *train = v + (1 + 2 * (size_t)k) * n, *val = train + n;
+            train[i] = k ? rows[i].metrics[k - 1] : rows[i].loss;
+            val[i] = k ? rows[i].val_metrics[k - 1] : rows[i].val_loss;
+            has_val |= !isnan(val[i]);
+        }
     }
-    const size_t n_series = has_val ? 2 : 1;
-    const mlpt_series loss_series[2] = {
-        {"Training loss", epoch, loss, n, {0.12, 0.47, 0.71}, 0},
-        {"Validation loss", epoch, val_loss, n, {0.85, 0.37, 0.0}, 1},
-    };
-    const mlpt_series acc_series[2] = {
-        {"Training accuracy", epoch, acc, n, {0.12, 0.47, 0.71}, 0},
-        {"Validation accuracy", epoch, val_acc, n, {0.85, 0.37, 0.0}, 1},
-    };
-    const chart charts[2] = {
-        {has_val ? "Training and validation loss" : "Training loss", "Epochs", "Loss",
-         loss_series, n_series, 0, 1},
-        {has_val ? "Training and validation accuracy" : "Training accuracy", "Epochs",
-         "Accuracy", acc_series, n_series, 0, 0},
-    };
+    const int cols = panels < 3 ? panels : 3, lines = (panels + cols - 1) / cols;
     const double cw = 580, ch = 440;
     canvas cv;
-    int rc = canvas_open(&cv, 2 * cw, ch, path, err);
-    if (rc == 0) {
-        for (int k = 0; k < 2; k++)
-            draw_chart(cv.cr, &charts[k], k * cw, 0, cw, ch);
-        rc = canvas_save(&cv, path, err);
+    int rc = canvas_open(&cv, cols * cw, lines * ch, path, err);
+    for (int k = 0; rc == 0 && k < panels; k++) {
+        const char *name = k ? metrics->m[k - 1].ops->name : "loss";
+        char train_label[64], val_label[64], title[96];
+        snprintf(train_label, sizeof train_label, "Training %s", name);
+        snprintf(val_label, sizeof val_label, "Validation %s", name);
+        snprintf(title, sizeof title, "%s %s", has_val ? "Training and validation" : "Training",
+                 name);
+        const mlpt_series series[2] = {
+            {train_label, epoch, v + (1 + 2 * (size_t)k) * n, n, {0.12, 0.47, 0.71}, 0},
+            {val_label, epoch, v + (2 + 2 * (size_t)k) * n, n, {0.85, 0.37, 0.0}, 1},
+        };
+        /* losses and errors from zero; scores that differ in the third digit from the data */
+        const int from_zero = !k || !metrics->m[k - 1].ops->higher_is_better;
+        const chart c = {title, "Epochs", name, series, has_val ? 2u : 1u, 0, from_zero};
+        draw_chart(cv.cr, &c, (k % cols) * cw, (k / cols) * ch, cw, ch);
     }
+    if (rc == 0)
+        rc = canvas_save(&cv, path, err);
     free(v);
     return rc;
 }
@@ -1001,4 +1001,27 @@ int mlpt_figure_confusion(const char *path, const size_t *counts, int n_classes,
     text_at(cr, xtitle, mx + mat / 2, H - MARGIN, 0.5, 1, 0);
     text_at(cr, ytitle, MARGIN, my + mat / 2, 0.5, 0, -PI / 2);
     return canvas_save(&cv, path, err);
+}
+
+/* ---- task figures (to be drawn) ---- */
+
+int mlpt_figure_roc(const char *path, size_t n, const float *score, const uint8_t *truth,
+                    const char *positive, mlpt_error *err)
+{
+    (void)n, (void)score, (void)truth, (void)positive;
+    return mlpt_fail(err, "%s: not drawn yet", path);
+}
+
+int mlpt_figure_regression(const char *path, size_t n, size_t width, const float *predicted,
+                           const float *truth, mlpt_class_names names, mlpt_error *err)
+{
+    (void)n, (void)width, (void)predicted, (void)truth, (void)names;
+    return mlpt_fail(err, "%s: not drawn yet", path);
+}
+
+int mlpt_figure_labels(const char *path, size_t n, size_t width, const float *prob,
+                       const float *truth, mlpt_class_names names, mlpt_error *err)
+{
+    (void)n, (void)width, (void)prob, (void)truth, (void)names;
+    return mlpt_fail(err, "%s: not drawn yet", path);
 }

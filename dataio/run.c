@@ -31,7 +31,8 @@ struct mlpt_run {
     mlpt_checkpoint saved;         /* what a resumed run continues, until restored */
     bool nothing_left;             /* the resumed run finished at this epoch count */
     int epoch;                     /* where the run stands: the epoch to continue */
-    mlpt_epoch_stats done;         /* and the steps of it done */
+    mlpt_epoch_stats done;         /* and the steps of it done; a resumed one's */
+    double *resumed_metrics;       /* metric_state, owned */
 };
 
 void mlpt_run_close(mlpt_run *r)
@@ -43,6 +44,7 @@ void mlpt_run_close(mlpt_run *r)
     mlpt_data_free(&r->data);
     free(r->history);
     free(r->settings);
+    free(r->resumed_metrics);
     mlpt_checkpoint_free(&r->saved);
     mlpt_folder_release(&r->out_lock);
     free(r);
@@ -202,6 +204,8 @@ static int resume(mlpt_run *r, mlpt_error *err)
     memcpy(r->history, c->history, keep * sizeof *r->history);
     r->epoch = c->epoch;
     r->done = c->done;
+    r->resumed_metrics = r->saved.done.metric_state; /* the epoch's running metrics */
+    r->saved.done.metric_state = NULL;
     mlpt_checkpoint_free(&r->saved); /* its state is the trainer's now */
     return 0;
 }
@@ -294,6 +298,7 @@ static int save_checkpoint(mlpt_run *r, int epoch, const mlpt_epoch_stats *done,
     if (!r->opt->writer)
         return 0;
     const mlpt_checkpoint c = {.epoch = epoch, .done = *done, .finished = finished,
+                               .n_metrics = r->cfg->train.metrics.n,
                                .n_history = (size_t)epoch, .history = r->history,
                                .settings = r->settings,
                                .train_images = r->data.train.images_digest,
@@ -354,14 +359,16 @@ static int end_epoch(mlpt_run *r, int e, const mlpt_run_hooks *h, const mlpt_epo
     const mlpt_samples *val = &r->data.val;
     if (val->n) {
         mlpt_eval_result v;
-        if (mlpt_evaluate(&r->model, val, r->opt->threads, NULL, &v, err))
+        if (mlpt_evaluate(&r->model, val, &r->cfg->train.metrics, r->opt->threads, NULL, &v,
+                          err))
             return -1;
         row->val_loss = v.loss;
-        row->val_accuracy = v.accuracy;
+        memcpy(row->val_metrics, v.metrics, sizeof v.metrics);
     }
     if (h->epoch_end)
         h->epoch_end(h->user, st, row, val->n > 0);
-    if (mlpt_history_write(r->history_path, r->history, (size_t)e + 1, err) < 0)
+    if (mlpt_history_write(r->history_path, &r->cfg->train.metrics, r->history, (size_t)e + 1,
+                           err) < 0)
         return -1;
     return save_checkpoint(r, e + 1, next, false, err);
 }
@@ -392,9 +399,16 @@ static int train_epochs(mlpt_run *r, const mlpt_run_hooks *h, mlpt_error *err)
         if (rc == 1)
             return save_checkpoint(r, e, &st, false, err) < 0 ? -1 : stop_at(r, e, &st);
         const double seconds = now() - start;
-        r->history[e] = (mlpt_history_row){
-            e + 1, st.loss, st.accuracy, NAN, NAN, seconds,
-            (double)(st.samples - (from ? from->samples : 0)) / seconds};
+        mlpt_history_row *row = &r->history[e];
+        *row = (mlpt_history_row){.epoch = e + 1, .loss = st.loss, .val_loss = NAN,
+                                  .seconds = seconds,
+                                  .samples_per_s =
+                                      (double)(st.samples - (from ? from->samples : 0)) /
+                                      seconds};
+        for (int m = 0; m < MLPT_MAX_METRICS; m++) {
+            row->metrics[m] = st.metrics[m];
+            row->val_metrics[m] = NAN;
+        }
         const mlpt_epoch_stats next = {0};
         if (agree(h, end_epoch(r, e, h, &st, &next, err), err) < 0)
             return -1;
@@ -516,7 +530,8 @@ static int run_through(mlpt_run *r, const mlpt_run_hooks *hooks, mlpt_run_result
                             : mlpt_run_train(r, hooks, err);
     if (trained != 0)
         return trained;
-    if (mlpt_evaluate(&r->model, &r->data.test.s, r->opt->threads, NULL, &result->test, err) < 0 ||
+    if (mlpt_evaluate(&r->model, &r->data.test.s, &r->cfg->train.metrics, r->opt->threads, NULL,
+                      &result->test, err) < 0 ||
         mlpt_run_save(r, err) < 0 || mlpt_run_finish(r, err) < 0)
         return -1;
     result->fingerprint = mlpt_model_fingerprint(&r->model);

@@ -1,6 +1,8 @@
 /* Inference over a data set in fixed blocks of EVAL_ROWS samples. Threads
  * take whole blocks; each block's loss is summed in row order and the block
- * sums in block order, so the figures do not depend on the thread count. */
+ * sums in block order, and the metrics are added up over the outputs in
+ * sample order afterwards, so the figures do not depend on the thread
+ * count. */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +13,8 @@
 
 enum { EVAL_ROWS = 256 };
 
-int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, int threads, float *probs,
-                  mlpt_eval_result *out, mlpt_error *err)
+int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, const mlpt_metric_list *metrics,
+                  int threads, float *probs, mlpt_eval_result *out, mlpt_error *err)
 {
     float lut[256];
     if (mlpt_check_data(m, d, err) < 0 || mlpt_scale_table(lut, d->scale, err) < 0)
@@ -24,15 +26,18 @@ int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, int threads, float
     if (d->n == 0)
         return 0;
 
+    const size_t width = m->output_width;
     const size_t n_blocks = (d->n + EVAL_ROWS - 1) / EVAL_ROWS;
     mlpt_workspace *ws = calloc((size_t)threads, sizeof *ws);
     double *block_loss = calloc(n_blocks, sizeof *block_loss);
-    size_t *block_correct = calloc(n_blocks, sizeof *block_correct);
-    int failed = !ws || !block_loss || !block_correct;
+    float *outputs = probs ? probs : malloc(d->n * width * sizeof *outputs);
+    double *state = calloc(mlpt_metrics_state_len(metrics, width) + 1, sizeof *state);
+    int failed = !ws || !block_loss || !outputs || !state;
+    if (failed)
+        mlpt_fail(err, "out of memory for evaluation");
     for (int i = 0; !failed && i < threads; i++)
         failed = mlpt_workspace_init(&ws[i], m, EVAL_ROWS, false, err) < 0;
     if (!failed) {
-        const size_t classes = m->output_width;
         const int last = m->spec.n_layers - 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
         for (long b = 0; b < (long)n_blocks; b++) {
@@ -46,25 +51,25 @@ int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, int threads, float
             mlpt_gather(w, d, ids, rows, lut);
             mlpt_forward(m, w, rows, NULL);
             block_loss[b] = w->loss_sum;
-            block_correct[b] = w->correct;
-            if (probs)
-                memcpy(probs + lo * classes, w->act[last], rows * classes * sizeof *probs);
+            memcpy(outputs + lo * width, w->act[last], rows * width * sizeof *outputs);
         }
         double loss = 0.0;
-        for (size_t b = 0; b < n_blocks; b++) {
+        for (size_t b = 0; b < n_blocks; b++)
             loss += block_loss[b];
-            out->correct += block_correct[b];
-        }
         out->loss = loss / (double)d->n;
-        out->accuracy = (double)out->correct / (double)d->n;
-    } else if (!ws || !block_loss || !block_correct) {
-        mlpt_fail(err, "out of memory for evaluation");
+        const mlpt_metric_rows all = {d->n, width, outputs,
+                                      {.labels = d->labels, .values = d->targets},
+                                      mlpt_task_of(m->spec.loss, width)};
+        mlpt_metrics_add(metrics, &all, state);
+        mlpt_metrics_values(metrics, width, state, out->metrics);
     }
     if (ws)
         for (int i = 0; i < threads; i++)
             mlpt_workspace_free(&ws[i]);
     free(ws);
     free(block_loss);
-    free(block_correct);
+    if (outputs != probs)
+        free(outputs);
+    free(state);
     return failed ? -1 : 0;
 }

@@ -19,12 +19,25 @@ struct mlpt_exchange {
     double seconds;         /* spent in MPI so far */
 };
 
-/* Most bytes one shard of `capacity` rows packs into: rows and correct
- * count, then per row its loss and, per kernel layer, the non-zero count,
- * the non-zeros (index and value) and dL/dZ. */
+/* The bytes of one row's target: a label, or a value per output. */
+static size_t target_bytes(const mlpt_model *m, const mlpt_workspace *ws)
+{
+    return ws->targets ? m->output_width * sizeof(float) : sizeof(uint8_t);
+}
+
+/* A row's target, at *p (the metrics need every row's, with its outputs). */
+static void *target_of(const mlpt_model *m, const mlpt_workspace *ws, size_t i)
+{
+    return ws->targets ? (void *)(ws->targets + i * m->output_width) : (void *)&ws->labels[i];
+}
+
+/* Most bytes one shard of `capacity` rows packs into: its rows and its
+ * rows' target bytes, then per row its loss, its target, its outputs and,
+ * per kernel layer, the non-zero count, the non-zeros (index and value) and
+ * dL/dZ. */
 static size_t shard_bytes(const mlpt_model *m, size_t capacity)
 {
-    size_t row = sizeof(float);
+    size_t row = sizeof(float) + (1 + 2 * m->output_width) * sizeof(float);
     for (int l = 0; l < m->spec.n_layers; l++)
         if (m->spec.layers[l].kind->kernel)
             row += sizeof(uint32_t) + m->geom[l].in * (sizeof(uint32_t) + sizeof(float)) +
@@ -52,10 +65,13 @@ static const uint8_t *get(const uint8_t *p, void *dst, size_t bytes)
 
 static uint8_t *pack_shard(const mlpt_model *m, const mlpt_workspace *ws, uint8_t *p)
 {
-    const uint32_t head[2] = {(uint32_t)ws->rows, (uint32_t)ws->correct};
+    const uint32_t head[2] = {(uint32_t)ws->rows, (uint32_t)target_bytes(m, ws)};
+    const size_t width = m->output_width, last = (size_t)m->spec.n_layers - 1;
     p = put(p, head, sizeof head);
     for (size_t i = 0; i < ws->rows; i++) {
         p = put(p, &ws->row_loss[i], sizeof(float));
+        p = put(p, target_of(m, ws, i), head[1]);
+        p = put(p, ws->act[last] + i * width, width * sizeof(float));
         for (int l = 0; l < m->spec.n_layers; l++) {
             if (!m->spec.layers[l].kind->kernel)
                 continue;
@@ -79,14 +95,16 @@ static const uint8_t *unpack_shard(const mlpt_model *m, mlpt_workspace *ws, cons
     if ((size_t)(end - p) < sizeof head)
         return NULL;
     p = get(p, head, sizeof head);
-    if (head[0] > ws->capacity || head[1] > head[0])
+    if (head[0] > ws->capacity || head[1] != target_bytes(m, ws))
         return NULL;
     ws->rows = head[0];
-    ws->correct = head[1];
+    const size_t width = m->output_width, last = (size_t)m->spec.n_layers - 1;
     for (size_t i = 0; i < ws->rows; i++) {
-        if ((size_t)(end - p) < sizeof(float))
+        if ((size_t)(end - p) < sizeof(float) + head[1] + width * sizeof(float))
             return NULL;
         p = get(p, &ws->row_loss[i], sizeof(float));
+        p = get(p, target_of(m, ws, i), head[1]);
+        p = get(p, ws->act[last] + i * width, width * sizeof(float));
         for (int l = 0; l < m->spec.n_layers; l++) {
             if (!m->spec.layers[l].kind->kernel)
                 continue;

@@ -3,12 +3,14 @@
  * largest logit, so no exp overflows. */
 #include <math.h>
 
-#include "mlpt/model.h"
+#include "mlpt/metrics.h"
 #include "mlpt/samples.h"
 
-static void forward(size_t rows, size_t classes, float *z, const mlpt_targets *y, float *dz,
-                    float *row_loss)
+/* z, dz: rows x classes; y->labels: rows */
+static void forward(size_t rows, size_t classes, float param, float *z, const mlpt_targets *y,
+                    float *dz, float *row_loss)
 {
+    (void)param;
     for (size_t r = 0; r < rows; r++) {
         float *zr = z + r * classes;
         const float zmax = zr[mlpt_argmax(zr, classes)];
@@ -28,5 +30,7 @@ static void forward(size_t rows, size_t classes, float *z, const mlpt_targets *y
     }
 }
 
+extern const mlpt_task mlpt_task_multiclass;
 const mlpt_loss_ops mlpt_sparse_categorical_crossentropy = {
-    "sparse_categorical_crossentropy", "softmax", forward};
+    "sparse_categorical_crossentropy", "softmax", &mlpt_task_multiclass, &mlpt_task_multiclass,
+    .forward = forward};

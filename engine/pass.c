@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mlpt/metrics.h"
+
 static float *alloc_floats(size_t n)
 {
     /* 64-byte aligned, with the kernels' slack after the end; aligned_alloc
@@ -43,9 +45,16 @@ static bool has_delta(const mlpt_model *m, int l, bool training)
     return training && l >= first_kernel(m);
 }
 
+/* Floats of target per row: value tasks' rows (labels take a byte). */
+static size_t target_floats(const mlpt_model *m)
+{
+    return mlpt_task_of(m->spec.loss, m->output_width)->values ? m->output_width : 0;
+}
+
 size_t mlpt_workspace_bytes(const mlpt_model *m, size_t capacity, bool training)
 {
-    size_t row = sizeof(uint32_t) + sizeof(uint8_t) + sizeof(float); /* id, label, loss */
+    size_t row = sizeof(uint32_t) + sizeof(uint8_t) + sizeof(float) + /* id, label, loss */
+                 mlpt_mul_sat(target_floats(m), sizeof(float));
     if (!m->spec.layers[0].kind->kernel)
         row = mlpt_add_sat(row, mlpt_mul_sat(m->input_width, sizeof(float)));
     for (int l = 0; l < m->spec.n_layers; l++) {
@@ -71,6 +80,8 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
     bool ok = (ws->ids = calloc(capacity, sizeof *ws->ids)) != NULL &&
               (ws->labels = calloc(capacity, 1)) != NULL &&
               (ws->row_loss = calloc(capacity, sizeof *ws->row_loss)) != NULL;
+    if (ok && target_floats(m))
+        ok = (ws->targets = calloc(capacity * target_floats(m), sizeof(float))) != NULL;
     if (ok && !m->spec.layers[0].kind->kernel)
         ok = (ws->input = alloc_floats(capacity * m->input_width)) != NULL;
     for (int l = 0; ok && l < m->spec.n_layers; l++) {
@@ -97,6 +108,7 @@ void mlpt_workspace_free(mlpt_workspace *ws)
     free(ws->input);
     free(ws->ids);
     free(ws->labels);
+    free(ws->targets);
     free(ws->row_loss);
     for (int l = 0; l < MLPT_MAX_LAYERS; l++) {
         free(ws->act[l]);
@@ -124,9 +136,20 @@ int mlpt_check_data(const mlpt_model *m, const mlpt_samples *d, mlpt_error *err)
     if (d->features != m->input_width)
         return mlpt_fail(err, "data samples have %zu values but the model expects %zu",
                          d->features, m->input_width);
-    if (d->n_classes < 1 || (size_t)d->n_classes > m->output_width)
-        return mlpt_fail(err, "data labels span %d classes but the model has %zu outputs",
-                         d->n_classes, m->output_width);
+    const mlpt_task *task = mlpt_task_of(m->spec.loss, m->output_width);
+    if (task->values && (!d->targets || d->target_width != m->output_width))
+        return mlpt_fail(err, "a %s model with %zu outputs needs %zu target values per "
+                              "sample, but the data has %s",
+                         task->name, m->output_width, m->output_width,
+                         d->targets ? "another number" : "class labels");
+    if (!task->values && !d->labels)
+        return mlpt_fail(err, "a %s model needs class labels, but the data has target values",
+                         task->name);
+    if (!task->values &&
+        (d->n_classes < 1 || d->n_classes > task->classes(m->output_width)))
+        return mlpt_fail(err, "data labels span %d classes but the model's %zu outputs tell "
+                              "%d apart",
+                         d->n_classes, m->output_width, task->classes(m->output_width));
     if (d->n > UINT32_MAX)
         return mlpt_fail(err, "%zu samples: at most %u are supported", d->n, UINT32_MAX);
     if (!(d->scale > 0) || !(d->bytes || d->floats))
@@ -210,8 +233,18 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_samples *d, const uint32_t *ids,
                 dst[idx[q]] = val[q];
         }
         ws->ids[r] = ids[r];
-        ws->labels[r] = d->labels[ids[r]];
+        if (d->labels)
+            ws->labels[r] = d->labels[ids[r]];
+        else
+            memcpy(ws->targets + r * d->target_width, d->targets + ids[r] * d->target_width,
+                   d->target_width * sizeof *ws->targets);
     }
+}
+
+mlpt_targets mlpt_workspace_targets(const mlpt_workspace *ws)
+{
+    return ws->targets ? (mlpt_targets){.values = ws->targets}
+                       : (mlpt_targets){.labels = ws->labels};
 }
 
 static const float *layer_input(const mlpt_workspace *ws, int l)
@@ -232,16 +265,9 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
                                   .drop = drop, .logits = l == last};
         s->kind->forward(&io);
     }
-    const size_t width = m->output_width;
-    const mlpt_targets y = {.labels = ws->labels};
-    m->spec.loss->forward(rows, width, ws->act[last], &y, drop ? ws->delta[last] : NULL,
-                          ws->row_loss);
-    /* The classes predicted, from the outputs, as the report, the figures
-     * and predict take them (where two outputs round to one value, the
-     * first). */
-    ws->correct = 0;
-    for (size_t r = 0; r < rows; r++)
-        ws->correct += mlpt_argmax(ws->act[last] + r * width, width) == ws->labels[r];
+    const mlpt_targets y = mlpt_workspace_targets(ws);
+    m->spec.loss->forward(rows, m->output_width, m->spec.loss_param, ws->act[last], &y,
+                          drop ? ws->delta[last] : NULL, ws->row_loss);
     ws->loss_sum = 0.0;
     for (size_t r = 0; r < rows; r++)
         ws->loss_sum += ws->row_loss[r];

@@ -29,10 +29,10 @@ typedef struct mlpt_workspace {
     mlpt_nonzeros nz[MLPT_MAX_LAYERS];/* kernel layers: non-zeros of their input rows */
     size_t rows;                     /* rows of the last pass */
     uint32_t *ids;                   /* capacity sample ids */
-    uint8_t *labels;                 /* capacity labels */
+    uint8_t *labels;                 /* capacity labels (label tasks) */
+    float *targets;                  /* capacity x output width: value tasks' targets */
     float *row_loss;                 /* capacity: each row's loss in the last pass */
     double loss_sum;                 /* of the last pass, summed in row order */
-    size_t correct;                  /* of the last pass */
 } mlpt_workspace;
 
 /* a * b and a + b, or SIZE_MAX when they overflow: memory estimates
@@ -62,10 +62,11 @@ void mlpt_workspace_free(mlpt_workspace *ws);
  * double, rounded once to float). Fails unless every entry is finite. */
 int mlpt_scale_table(float lut[256], float scale, mlpt_error *err);
 
-/* Checks that d's samples and labels fit model m. */
+/* Checks that d's samples and targets fit model m (its task's: class
+ * labels, or one value per output). */
 int mlpt_check_data(const mlpt_model *m, const mlpt_samples *d, mlpt_error *err);
 
-/* Gathers rows samples ids[0..rows) of d into ws: their labels, and their
+/* Gathers rows samples ids[0..rows) of d into ws: their targets, and their
  * input values (bytes through lut, the 256-entry table of d's scale;
  * floats divided by it; then normalized when d says so), listed as the
  * first layer's non-zeros (and written densely too when that layer is not
@@ -73,10 +74,13 @@ int mlpt_check_data(const mlpt_model *m, const mlpt_samples *d, mlpt_error *err)
 void mlpt_gather(mlpt_workspace *ws, const mlpt_samples *d, const uint32_t *ids,
                  size_t rows, const float lut[256]);
 
+/* The targets gathered into ws, as losses and metrics read them. */
+mlpt_targets mlpt_workspace_targets(const mlpt_workspace *ws);
+
 /* Forward over the gathered rows, each layer by its kind, then the model's
  * loss, which turns the last layer's logits into its outputs (e.g. the
- * softmax probabilities) in ws->act[last]; the loss sum and correct count
- * (predictions from the logits) go to ws. drop is NULL for inference
+ * softmax probabilities) in ws->act[last]; each row's loss and their sum
+ * go to ws. drop is NULL for inference
  * (dropout is the identity); in training the gradient of the summed loss
  * w.r.t. the logits goes to ws->delta[last]. */
 void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,

@@ -26,7 +26,10 @@ mlpt_samples mlpt_samples_slice(const mlpt_samples *s, size_t first, size_t n)
         view.bytes = s->bytes + first * s->features;
     else
         view.floats = s->floats + first * s->features;
-    view.labels = s->labels + first;
+    if (s->labels)
+        view.labels = s->labels + first;
+    else
+        view.targets = s->targets + first * s->target_width;
     return view;
 }
 

@@ -1,11 +1,12 @@
 /* Every table of mlpt/tables.h and mlpt/train.h: adding a layer kind,
- * activation, initializer, loss or optimizer is its entry (in its own
+ * activation, initializer, loss, metric or optimizer is its entry (in its own
  * file) and one line here. Order matters only where it is written down:
  * the first initializer is the default, and an optimizer's position is
  * its number in checkpoints (append new ones). */
 #include <stdio.h>
 #include <string.h>
 
+#include "mlpt/metrics.h"
 #include "mlpt/tables.h"
 #include "mlpt/train.h"
 
@@ -22,8 +23,20 @@ extern const mlpt_initializer_ops mlpt_glorot_uniform, mlpt_he_uniform;
 const mlpt_initializer_ops *const mlpt_initializers[] = {&mlpt_glorot_uniform, &mlpt_he_uniform,
                                                          NULL};
 
-extern const mlpt_loss_ops mlpt_sparse_categorical_crossentropy;
-const mlpt_loss_ops *const mlpt_losses[] = {&mlpt_sparse_categorical_crossentropy, NULL};
+extern const mlpt_loss_ops mlpt_sparse_categorical_crossentropy, mlpt_binary_crossentropy,
+    mlpt_mean_squared_error, mlpt_mean_absolute_error, mlpt_huber;
+const mlpt_loss_ops *const mlpt_losses[] = {
+    &mlpt_sparse_categorical_crossentropy, &mlpt_binary_crossentropy, &mlpt_mean_squared_error,
+    &mlpt_mean_absolute_error, &mlpt_huber, NULL};
+
+extern const mlpt_metric_ops mlpt_metric_accuracy, mlpt_metric_top_k_accuracy,
+    mlpt_metric_binary_accuracy, mlpt_metric_auc, mlpt_metric_precision, mlpt_metric_recall,
+    mlpt_metric_mae, mlpt_metric_mse, mlpt_metric_rmse, mlpt_metric_r2;
+const mlpt_metric_ops *const mlpt_metrics[] = {
+    &mlpt_metric_accuracy, &mlpt_metric_top_k_accuracy, &mlpt_metric_binary_accuracy,
+    &mlpt_metric_auc,      &mlpt_metric_precision,      &mlpt_metric_recall,
+    &mlpt_metric_mae,      &mlpt_metric_mse,            &mlpt_metric_rmse,
+    &mlpt_metric_r2,       NULL};
 
 /* Append only: the position is the optimizer's number in checkpoints. */
 extern const mlpt_optimizer_ops mlpt_adam, mlpt_sgd, mlpt_rmsprop;

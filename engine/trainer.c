@@ -66,6 +66,9 @@ struct mlpt_trainer {
     mlpt_error exchange_err;
     float lut[256];            /* byte -> byte / the training data's scale */
     uint64_t inputs;           /* input_hash of the training data */
+    const mlpt_task *task;
+    double *metric_state;      /* the epoch's running metrics */
+    size_t metric_state_len;
 };
 
 /* Cuts every kernel layer's kernel rows and bias into update units of at
@@ -186,6 +189,7 @@ void mlpt_trainer_free(mlpt_trainer *t)
     free(t->split);
     free(t->rate);
     free(t->busy);
+    free(t->metric_state);
     mlpt_exchange_free(t->exchange);
     free(t);
 }
@@ -248,8 +252,11 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
     t->split = calloc((size_t)threads + 1, sizeof *t->split);
     t->rate = calloc((size_t)threads, sizeof *t->rate);
     t->busy = calloc((size_t)threads, sizeof *t->busy);
+    t->task = mlpt_task_of(m->spec.loss, m->output_width);
+    t->metric_state_len = mlpt_metrics_state_len(&spec->metrics, m->output_width);
+    t->metric_state = calloc(t->metric_state_len + 1, sizeof *t->metric_state);
     if (!t->shards || !t->state1 || (moments(spec) == 2 && !t->state2) ||
-        !t->order || !t->split || !t->rate || !t->busy) {
+        !t->order || !t->split || !t->rate || !t->busy || !t->metric_state) {
         mlpt_trainer_free(t);
         mlpt_fail(err, "out of memory for optimizer state of %zu parameters", m->n_params);
         return NULL;
@@ -287,7 +294,6 @@ static void run_shard(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *ba
     const size_t S = (size_t)t->spec.shards;
     const size_t lo = batch * (size_t)s / S, hi = batch * (size_t)(s + 1) / S;
     mlpt_workspace *ws = &t->shards[s];
-    ws->correct = 0;
     ws->rows = 0; /* an empty shard adds nothing to the gradient or the loss */
     if (hi == lo)
         return;
@@ -357,17 +363,29 @@ static size_t unit_at(const mlpt_trainer *t, size_t at)
 }
 
 /* The batch's summed loss, over its samples in order (so that no shard
- * boundary shows in it), and its correct count. */
-static double batch_loss(const mlpt_trainer *t, size_t *correct)
+ * boundary shows in it). */
+static double batch_loss(const mlpt_trainer *t)
 {
     double loss = 0.0;
     for (int s = 0; s < t->spec.shards; s++) {
         const mlpt_workspace *ws = &t->shards[s];
         for (size_t r = 0; r < ws->rows; r++)
             loss += ws->row_loss[r];
-        *correct += ws->correct;
     }
     return loss;
+}
+
+/* Adds the batch's outputs to the running metrics, shard by shard: in
+ * sample order. */
+static void add_metrics(mlpt_trainer *t)
+{
+    const int last = t->model->spec.n_layers - 1;
+    for (int s = 0; s < t->spec.shards; s++) {
+        const mlpt_workspace *ws = &t->shards[s];
+        const mlpt_metric_rows rows = {ws->rows, t->model->output_width, ws->act[last],
+                                       mlpt_workspace_targets(ws), t->task};
+        mlpt_metrics_add(&t->spec.metrics, &rows, t->metric_state);
+    }
 }
 
 /* Where thread i of a team of nt starts its share of the parameters. */
@@ -401,7 +419,7 @@ static void rebalance(mlpt_trainer *t)
 /* One step; returns the batch's summed loss. A non-finite loss skips the
  * update, so the parameters stay those of the last good step. */
 static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *batch_ids,
-                         size_t batch, const mlpt_dropout_keys *keys, size_t *correct)
+                         size_t batch, const mlpt_dropout_keys *keys)
 {
     mlpt_opt_step st = t->spec.optimizer.kind->prepare(&t->spec.optimizer, t->steps_taken + 1);
     st.g_scale = 1.0f / (float)batch; /* the loss is the batch's mean */
@@ -420,8 +438,7 @@ static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t 
         }
         /* Every thread sums the batch's row losses itself, in the same
          * order: cheaper than another barrier. */
-        size_t unused = 0;
-        if (!t->exchange_failed && isfinite(batch_loss(t, &unused))) {
+        if (!t->exchange_failed && isfinite(batch_loss(t))) {
             const int id = omp_get_thread_num(), nt = omp_get_num_threads();
             const double started = omp_get_wtime();
             const size_t begin = unit_at(t, share_start(t, id, nt)),
@@ -433,10 +450,11 @@ static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t 
                 t->team = nt;
         }
     }
-    const double loss = batch_loss(t, correct);
+    const double loss = batch_loss(t);
     if (!t->exchange_failed && isfinite(loss)) {
         t->steps_taken++;
         rebalance(t);
+        add_metrics(t);
     }
     return loss;
 }
@@ -452,7 +470,8 @@ static uint64_t agreement_hash(const mlpt_trainer *t)
                              o->learning_rate, o->beta1, o->beta2, o->epsilon,
                              o->momentum, o->rho, s->batch, s->epochs, s->shards, s->shuffle,
                              (double)s->seed, (double)t->train_size,
-                             t->model->spec.n_layers, (double)t->model->n_params};
+                             t->model->spec.n_layers, (double)t->model->n_params,
+                             t->model->spec.loss_param};
     uint64_t h = mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)fields, sizeof fields);
     h = mlpt_fnv1a(h, (const unsigned char *)&t->inputs, sizeof t->inputs);
     for (int l = 0; l < t->model->spec.n_layers; l++) { /* as the model file writes it */
@@ -490,13 +509,14 @@ mlpt_trainer_state mlpt_trainer_state_of(mlpt_trainer *t)
 }
 
 /* The samples st's steps of batches of B (of n samples) cover, and the
- * running loss and accuracy over them. */
-static void set_means(mlpt_epoch_stats *st, size_t B, size_t n)
+ * running loss and metrics over them. */
+static void set_means(const mlpt_trainer *t, mlpt_epoch_stats *st, size_t B, size_t n)
 {
     st->samples = st->step * B < n ? st->step * B : n;
     if (st->samples) {
         st->loss = st->loss_sum / (double)st->samples;
-        st->accuracy = (double)st->correct / (double)st->samples;
+        mlpt_metrics_values(&t->spec.metrics, t->model->output_width, t->metric_state,
+                            st->metrics);
     }
 }
 
@@ -513,16 +533,24 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
         return mlpt_fail(err, "training set with another scale or normalization than the "
                               "trainer was made for");
     const size_t n = t->train_size, B = (size_t)t->spec.batch;
-    mlpt_epoch_stats st = {.steps = (n + B - 1) / B};
+    mlpt_epoch_stats st = {.steps = (n + B - 1) / B, .metric_state = t->metric_state,
+                           .metric_state_len = t->metric_state_len};
+    memset(t->metric_state, 0, t->metric_state_len * sizeof *t->metric_state);
     if (from) {
         if (from->step > st.steps)
             return mlpt_fail(err, "cannot resume epoch %d at step %zu: it has %zu %s",
                              epoch + 1, from->step, st.steps,
                              mlpt_noun(st.steps, "step", "steps"));
+        if (from->step && from->metric_state_len != t->metric_state_len)
+            return mlpt_fail(err, "cannot resume epoch %d: its metrics' state has %zu values, "
+                                  "these metrics' %zu",
+                             epoch + 1, from->metric_state_len, t->metric_state_len);
         st.step = from->step;
         st.loss_sum = from->loss_sum;
-        st.correct = from->correct;
-        set_means(&st, B, n);
+        if (from->step && from->metric_state != t->metric_state)
+            memcpy(t->metric_state, from->metric_state,
+                   t->metric_state_len * sizeof *t->metric_state);
+        set_means(t, &st, B, n);
         if (out) /* a checkpoint at an epoch's last step leaves no step to run */
             *out = st;
     }
@@ -535,7 +563,7 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
     const mlpt_dropout_keys keys = {.seed = t->spec.seed, .epoch = (uint32_t)epoch};
     for (size_t lo = st.step * B; lo < n; lo += B) {
         const size_t batch = n - lo < B ? n - lo : B;
-        const double loss = train_step(t, train, t->order + lo, batch, &keys, &st.correct);
+        const double loss = train_step(t, train, t->order + lo, batch, &keys);
         if (t->exchange_failed)
             return mlpt_fail(err, "%s", t->exchange_err.msg);
         if (!isfinite(loss))
@@ -544,7 +572,7 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
                              isnan(loss) ? "NaN" : "infinite", epoch + 1, st.step + 1);
         st.step++;
         st.loss_sum += loss;
-        set_means(&st, B, n);
+        set_means(t, &st, B, n);
         if (out)
             *out = st;
         if (on_step && on_step(&st, user))

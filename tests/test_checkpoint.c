@@ -71,12 +71,18 @@ Test(checkpoint, round_trip_keeps_progress_flag_and_data_digests)
 {
     fixture f;
     make_fixture(&f);
-    mlpt_history_row history[2] = {{1, 0.5, 0.75, NAN, NAN, 1.0, 8.0},
-                                   {2, 0.25, 0.875, NAN, NAN, 1.5, 6.0}};
+    mlpt_history_row history[2] = {
+        {.epoch = 1, .loss = 0.5, .metrics = {0.75}, .val_loss = NAN, .val_metrics = {NAN},
+         .seconds = 1.0, .samples_per_s = 8.0},
+        {.epoch = 2, .loss = 0.25, .metrics = {0.875}, .val_loss = NAN, .val_metrics = {NAN},
+         .seconds = 1.5, .samples_per_s = 6.0}};
+    double running[3] = {1.0, 2.0, 0.125}; /* an epoch's metrics so far */
     char settings[] = "train.seed=7\nmodel.layer=dense 3 softmax\n";
     const mlpt_checkpoint saved = {
-        .epoch = 2, .done = {.step = 1, .steps = 4, .samples = 2, .correct = 1, .loss_sum = 1.5},
-        .finished = true, .n_history = 2, .history = history, .settings = settings,
+        .epoch = 2,
+        .done = {.step = 1, .steps = 4, .samples = 2, .loss_sum = 1.5, .metric_state = running,
+                 .metric_state_len = 3},
+        .n_metrics = 1, .finished = true, .n_history = 2, .history = history, .settings = settings,
         .train_images = {47040016, 0x1122334455667788ull},
         .train_labels = {60008, 0x99aabbccddeeff00ull}};
     mlpt_error err = {0};
@@ -94,7 +100,11 @@ Test(checkpoint, round_trip_keeps_progress_flag_and_data_digests)
     cr_assert_eq(c.train_labels.bytes, 60008);
     cr_assert_eq(c.train_labels.hash, 0x99aabbccddeeff00ull);
     cr_assert_eq(c.n_history, 2);
-    cr_assert_eq(c.history[1].accuracy, 0.875);
+    cr_assert_eq(c.n_metrics, 1);
+    cr_assert_eq(c.history[1].metrics[0], 0.875);
+    cr_assert_eq(c.history[1].samples_per_s, 6.0);
+    cr_assert_eq(c.done.metric_state_len, 3);
+    cr_assert_arr_eq(c.done.metric_state, running, sizeof running);
     cr_assert_str_eq(c.settings, settings);
     cr_assert_eq(c.n_params, f.model.n_params);
     cr_assert_arr_eq(c.params, f.model.params, f.model.n_params * sizeof *c.params);

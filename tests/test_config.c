@@ -12,6 +12,7 @@
 
 #include "test_util.h"
 #include "mlpt/config.h"
+#include "mlpt/metrics.h"
 
 static mlpt_config cfg;
 static mlpt_error err;
@@ -148,7 +149,8 @@ Test(config, tutorial_fields)
     cr_assert_eq(cfg.train.shards, 8);
     cr_assert(cfg.train.shuffle);
     cr_assert_eq(cfg.train.seed, 42);
-    cr_assert(cfg.metric_accuracy);
+    cr_assert_eq(cfg.train.metrics.n, 1);
+    cr_assert_eq(cfg.train.metrics.m[0].ops, mlpt_metric_named("accuracy"));
 
     cr_assert_eq(cfg.run.threads, 0);
     cr_assert(cfg.run.bind);
@@ -223,7 +225,8 @@ Test(config, defaults)
     cr_assert_eq(cfg.train.shards, 8);
     cr_assert(cfg.train.shuffle);
     cr_assert_eq(cfg.train.seed, 42);
-    cr_assert(cfg.metric_accuracy);
+    cr_assert_eq(cfg.train.metrics.n, 1);
+    cr_assert_eq(cfg.train.metrics.m[0].ops, mlpt_metric_named("accuracy"));
     cr_assert_eq(cfg.run.threads, 0);
     cr_assert(cfg.run.bind);
     cr_assert_str_eq(cfg.run.out, "runs/exp.v1");
@@ -312,7 +315,7 @@ Test(config, values_of_every_kind)
     cr_assert_eq(cfg.train.shards, 256);
     cr_assert_not(cfg.train.shuffle);
     cr_assert_eq(cfg.train.seed, UINT64_MAX);
-    cr_assert_not(cfg.metric_accuracy);
+    cr_assert_eq(cfg.train.metrics.n, 0);
     cr_assert_eq(cfg.run.threads, 1024);
     cr_assert_not(cfg.run.bind);
 }

@@ -350,41 +350,53 @@ static void make_history(int with_validation)
         history[e] = (mlpt_history_row){
             .epoch = e + 1,
             .loss = 0.6 / (e + 1),
-            .accuracy = 0.85 + 0.1 * (1 - exp(-e / 2.0)),
+            .metrics = {0.85 + 0.1 * (1 - exp(-e / 2.0)), 0.9 + 0.05 * (1 - exp(-e))},
             .val_loss = with_validation ? 0.5 / (e + 1) + 0.02 * e : NAN,
-            .val_accuracy = with_validation ? 0.86 + 0.08 * (1 - exp(-e / 2.0)) : NAN,
+            .val_metrics = {with_validation ? 0.86 + 0.08 * (1 - exp(-e / 2.0)) : NAN,
+                            with_validation ? 0.91 + 0.04 * (1 - exp(-e)) : NAN},
             .seconds = 2,
             .samples_per_s = 30000,
         };
     }
 }
 
+/* accuracy and auc: three panels with the loss */
+static mlpt_metric_list two_metrics(void)
+{
+    return (mlpt_metric_list){2, {{mlpt_metric_named("accuracy"), 0},
+                                  {mlpt_metric_named("auc"), 0}}};
+}
+
 Test(figures, curves)
 {
     mlpt_error err;
+    const mlpt_metric_list metrics = two_metrics(), none = {0};
     make_history(1);
     const char *path = scratch_path("curves.png");
-    cr_assert_eq(mlpt_figure_curves(path, history, 8, &err), 0, "%s", err.msg);
-    check_png(path, 1160, 440);
+    cr_assert_eq(mlpt_figure_curves(path, &metrics, history, 8, &err), 0, "%s", err.msg);
+    check_png(path, 1740, 440);
+    cr_assert_eq(mlpt_figure_curves(path, &none, history, 8, &err), 0, "%s", err.msg);
+    check_png(path, 580, 440); /* the loss alone */
 
     make_history(0); /* no validation split: NaN, training only */
-    cr_assert_eq(mlpt_figure_curves(path, history, 8, &err), 0, "%s", err.msg);
-    check_png(path, 1160, 440);
+    cr_assert_eq(mlpt_figure_curves(path, &metrics, history, 8, &err), 0, "%s", err.msg);
+    check_png(path, 1740, 440);
 
-    cr_assert_eq(mlpt_figure_curves(path, history, 1, &err), 0, "%s", err.msg); /* one epoch */
-    check_png(path, 1160, 440);
+    cr_assert_eq(mlpt_figure_curves(path, &metrics, history, 1, &err), 0, "%s", err.msg); /* one epoch */
+    check_png(path, 1740, 440);
 
     history[3].loss = INFINITY; /* a diverged epoch leaves a gap, not an error */
-    cr_assert_eq(mlpt_figure_curves(path, history, 8, &err), 0, "%s", err.msg);
-    check_png(path, 1160, 440);
+    cr_assert_eq(mlpt_figure_curves(path, &metrics, history, 8, &err), 0, "%s", err.msg);
+    check_png(path, 1740, 440);
 }
 
 Test(figures, curves_bad_arguments)
 {
     make_history(1);
+    const mlpt_metric_list metrics = two_metrics();
     const char *path = scratch_path("bad.png");
-    EXPECT_FAILS(mlpt_figure_curves(path, history, 0, &err_), path);
-    EXPECT_FAILS(mlpt_figure_curves(path, NULL, 3, &err_), path);
+    EXPECT_FAILS(mlpt_figure_curves(path, &metrics, history, 0, &err_), path);
+    EXPECT_FAILS(mlpt_figure_curves(path, &metrics, NULL, 3, &err_), path);
 }
 
 /* ---- confusion ---- */
@@ -467,11 +479,12 @@ Test(figures, missing_folder_fails_and_writes_nothing)
     make_probs(-1);
     make_history(1);
     make_counts();
+    const mlpt_metric_list metrics = two_metrics();
     const char *path = scratch_path("no/such/folder/fig.png");
     EXPECT_FAILS(mlpt_figure_samples(path, &d, IDS, 9, NAMES, &err_), path);
     EXPECT_FAILS(mlpt_figure_predictions(path, "t", &d, probs, CLASSES, IDS, 3, NAMES, &err_),
                  path);
-    EXPECT_FAILS(mlpt_figure_curves(path, history, 8, &err_), path);
+    EXPECT_FAILS(mlpt_figure_curves(path, &metrics, history, 8, &err_), path);
     EXPECT_FAILS(mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err_), path);
     cr_expect_eq(scratch_count(NULL, 0), 0);
 }

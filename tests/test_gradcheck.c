@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mlpt/metrics.h"
 #include "mlpt/model.h"
 #include "pass.h"
 #include "test_spec.h"
@@ -175,39 +176,51 @@ Test(gradcheck, wide_layers_exercise_every_kernel_block)
     check_model(l, 4);
 }
 
-/* Every loss of the table alone: d(sum of row losses)/d logits against
- * central differences. */
+/* Every loss of the table alone, one output wide and wider (a single
+ * sigmoid is binary, several multi-label): d(sum of row losses)/d logits
+ * against central differences, with the targets of the loss's task. */
 Test(gradcheck, every_loss)
 {
-    for (int k = 0; mlpt_losses[k]; k++) {
-        const mlpt_loss_ops *loss = mlpt_losses[k];
-        float z[ROWS * CLASSES], dz[ROWS * CLASSES], out[ROWS * CLASSES];
-        const uint8_t labels[ROWS] = {0, 2, 1, 2};
-        const mlpt_targets y = {.labels = labels};
-        for (int i = 0; i < ROWS * CLASSES; i++)
-            z[i] = 3.0f * sinf((float)i);
-        memcpy(out, z, sizeof z);
-        float row_loss[ROWS];
-        loss->forward(ROWS, CLASSES, out, &y, dz, row_loss);
-        double largest = 0.0;
-        for (int i = 0; i < ROWS * CLASSES; i++) {
-            float up[ROWS * CLASSES], down[ROWS * CLASSES];
-            memcpy(up, z, sizeof z);
-            memcpy(down, z, sizeof z);
-            up[i] += 1e-2f;
-            down[i] -= 1e-2f;
-            float lu[ROWS], ld[ROWS];
-            loss->forward(ROWS, CLASSES, up, &y, NULL, lu);
-            loss->forward(ROWS, CLASSES, down, &y, NULL, ld);
-            double numeric = 0.0;
-            for (int r = 0; r < ROWS; r++)
-                numeric += ((double)lu[r] - ld[r]) / 2e-2;
-            cr_assert(fabs(numeric - dz[i]) < 1e-3, "%s, logit %d: analytic %f numeric %f",
-                      loss->name, i, dz[i], numeric);
-            largest = fmax(largest, fabs(dz[i]));
+    for (int k = 0; mlpt_losses[k]; k++)
+        for (size_t width = 1; width <= CLASSES; width += CLASSES - 1) {
+            const mlpt_loss_ops *loss = mlpt_losses[k];
+            const mlpt_task *task = mlpt_task_of(loss, width);
+            const size_t n = ROWS * width;
+            float z[ROWS * CLASSES], dz[ROWS * CLASSES], out[ROWS * CLASSES];
+            float values[ROWS * CLASSES];
+            const uint8_t labels[ROWS] = {0, 2, 1, 2}, bits[ROWS] = {0, 1, 1, 0};
+            for (size_t i = 0; i < n; i++) {
+                z[i] = 3.0f * sinf((float)i);
+                values[i] = (float)(i % 2); /* 0/1 for multi-label, numbers for regression */
+            }
+            if (!task->values && task->classes(width) < 2)
+                continue; /* a softmax of one output has nothing to learn */
+            const mlpt_targets y = task->values ? (mlpt_targets){.values = values}
+                                                : (mlpt_targets){.labels = width > 1 ? labels
+                                                                                     : bits};
+            memcpy(out, z, sizeof z);
+            float row_loss[ROWS];
+            loss->forward(ROWS, width, loss->param_default, out, &y, dz, row_loss);
+            double largest = 0.0;
+            for (size_t i = 0; i < n; i++) {
+                float up[ROWS * CLASSES], down[ROWS * CLASSES];
+                memcpy(up, z, sizeof z);
+                memcpy(down, z, sizeof z);
+                up[i] += 1e-2f;
+                down[i] -= 1e-2f;
+                float lu[ROWS], ld[ROWS];
+                loss->forward(ROWS, width, loss->param_default, up, &y, NULL, lu);
+                loss->forward(ROWS, width, loss->param_default, down, &y, NULL, ld);
+                double numeric = 0.0;
+                for (int r = 0; r < ROWS; r++)
+                    numeric += ((double)lu[r] - ld[r]) / 2e-2;
+                cr_assert(fabs(numeric - dz[i]) < 1e-3,
+                          "%s, %zu wide, logit %zu: analytic %f numeric %f", loss->name, width,
+                          i, dz[i], numeric);
+                largest = fmax(largest, fabs(dz[i]));
+            }
+            cr_assert_gt(largest, 0.1, "%s, %zu wide", loss->name, width);
         }
-        cr_assert_gt(largest, 0.1, "%s", loss->name);
-    }
 }
 
 /* Softmax outputs: each row sums to 1. */
@@ -219,7 +232,7 @@ Test(gradcheck, softmax_cross_entropy_outputs_are_probabilities)
     for (int i = 0; i < ROWS * CLASSES; i++)
         z[i] = 3.0f * sinf((float)i);
     float row_loss[ROWS];
-    SCCE->forward(ROWS, CLASSES, z, &y, NULL, row_loss);
+    SCCE->forward(ROWS, CLASSES, 0.0f, z, &y, NULL, row_loss);
     for (int r = 0; r < ROWS; r++) {
         float s = 0.0f;
         for (int c = 0; c < CLASSES; c++)
@@ -235,7 +248,7 @@ Test(gradcheck, softmax_is_stable_for_large_logits)
     const uint8_t label = 1;
     const mlpt_targets y = {.labels = &label};
     float loss;
-    SCCE->forward(1, 3, z, &y, NULL, &loss);
+    SCCE->forward(1, 3, 0.0f, z, &y, NULL, &loss);
     cr_assert(isfinite(loss));
     cr_assert_float_eq((double)loss, 2000.0 + log1p(exp(-1.0)), 1e-3);
     cr_assert_eq(mlpt_argmax(z, 3), 0);

@@ -27,7 +27,9 @@ extern "C" {
 
 typedef struct mlpt_checkpoint {
     int epoch;                  /* the epoch to continue, 0-based */
-    mlpt_epoch_stats done;      /* its steps done and running sums (step 0: at its start) */
+    mlpt_epoch_stats done;      /* its steps done and running sums (step 0: at its start);
+                                   read: its metric_state is owned */
+    int n_metrics;              /* metrics in each history row */
     bool finished;              /* the run ended here: its model file and figures are written */
     size_t n_history;           /* completed epochs */
     mlpt_history_row *history;  /* owned */

@@ -50,7 +50,10 @@ enum {
     MLPT_FIG_PREDICTIONS = 1 << 1,   /* predictions.png */
     MLPT_FIG_MISCLASSIFIED = 1 << 2, /* misclassified.png */
     MLPT_FIG_CURVES = 1 << 3,        /* curves.png */
-    MLPT_FIG_CONFUSION = 1 << 4      /* confusion.png */
+    MLPT_FIG_CONFUSION = 1 << 4,     /* confusion.png (class tasks) */
+    MLPT_FIG_ROC = 1 << 5,           /* roc.png (binary) */
+    MLPT_FIG_REGRESSION = 1 << 6,    /* regression.png (regression) */
+    MLPT_FIG_LABELS = 1 << 7         /* labels.png (multi-label) */
 };
 
 typedef enum {
@@ -80,7 +83,7 @@ typedef struct mlpt_config {
         char train[MLPT_PATH_LEN], test[MLPT_PATH_LEN]; /* CSV tables */
         /* column names, each NUL-terminated one after the other */
         char target[MLPT_COLUMNS_LEN];
-        int n_targets;          /* 1 (more are refused for now) */
+        int n_targets;          /* 1, or one per output for value tasks */
         char inputs[MLPT_COLUMNS_LEN];
         int n_inputs;           /* 0: every column but the target */
         char one_hot[MLPT_COLUMNS_LEN];
@@ -90,7 +93,8 @@ typedef struct mlpt_config {
         float scale;            /* >= 1e-3, or 0 (auto: see mlpt_dataset_scale) */
         double validation;      /* fraction held out, [0, 1); default 0 */
         mlpt_normalize normalize;
-        int n_classes;          /* 1..MLPT_MAX_CLASSES; 0: auto, the data's sorted values */
+        int n_classes;          /* 1..MLPT_MAX_CLASSES; 0: auto, the data's sorted values
+                                   (and for value tasks, which have no classes) */
         char classes[MLPT_MAX_CLASSES][MLPT_CLASS_NAME_LEN];
     } data;
 
@@ -101,7 +105,6 @@ typedef struct mlpt_config {
     /* [train] init: the model file whose weights training starts from
      * instead of the seeded ones; empty: none. */
     char train_init[MLPT_PATH_LEN];
-    bool metric_accuracy;       /* `metrics` lists accuracy */
 
     struct {
         int threads;            /* 0 = auto: one per core this process may use */

@@ -14,6 +14,7 @@
 #include "mlpt/samples.h"
 #include "mlpt/error.h"
 #include "mlpt/fileio.h"
+#include "mlpt/metrics.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -43,16 +44,38 @@ int mlpt_figure_predictions(const char *path, const char *title, const mlpt_samp
                             const float *probs, int n_classes, const uint32_t *ids, size_t n,
                             mlpt_class_names names, mlpt_error *err);
 
-/* Loss and accuracy per epoch, training and (when not NaN) validation, as
- * two side-by-side charts. */
-int mlpt_figure_curves(const char *path, const mlpt_history_row *rows, size_t n,
-                       mlpt_error *err);
+/* The loss and each metric per epoch, training and (when not NaN)
+ * validation: a chart each, three to a line. */
+int mlpt_figure_curves(const char *path, const mlpt_metric_list *metrics,
+                       const mlpt_history_row *rows, size_t n, mlpt_error *err);
 
 /* The confusion matrix: counts[true * n_classes + predicted], shaded by
  * the fraction of the true class, counts written in the cells, class names
  * on both axes. */
 int mlpt_figure_confusion(const char *path, const size_t *counts, int n_classes,
                           mlpt_class_names names, mlpt_error *err);
+
+/* A binary model's ROC curve (with the diagonal of chance) and its
+ * precision-recall curve (with the positives' share, chance's precision),
+ * side by side, each titled with its area: n scores (the probability of
+ * the positive class, named `positive`) against their 0/1 truths, at the
+ * auc metric's thresholds (mlpt_roc_curves), so the ROC area is the one
+ * `test auc` prints. */
+int mlpt_figure_roc(const char *path, size_t n, const float *score, const uint8_t *truth,
+                    const char *positive, mlpt_error *err);
+
+/* A regression model's predictions against the truth (n x width each,
+ * row-major): a scatter of predicted against true with the diagonal of a
+ * perfect fit, every output in its own colour named by names[k], and a
+ * histogram of the residuals (predicted - true), side by side. */
+int mlpt_figure_regression(const char *path, size_t n, size_t width, const float *predicted,
+                           const float *truth, mlpt_class_names names, mlpt_error *err);
+
+/* A multi-label model's precision and recall per label, at a threshold of
+ * one half: a pair of bars per label, named by names[k], from n x width
+ * probabilities and 0/1 truths. */
+int mlpt_figure_labels(const char *path, size_t n, size_t width, const float *prob,
+                       const float *truth, mlpt_class_names names, mlpt_error *err);
 
 /* A line chart: series of (x, y) points on linear axes; a dashed series
  * draws no markers, and a series with an empty label has no legend entry

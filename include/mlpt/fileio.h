@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "mlpt/error.h"
+#include "mlpt/metrics.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -67,15 +68,16 @@ void mlpt_folder_release(mlpt_folder_lock *lock);
 /* One epoch of training, as a row of history.csv. */
 typedef struct mlpt_history_row {
     int epoch;                   /* 1-based */
-    double loss, accuracy;
-    double val_loss, val_accuracy; /* NaN when there is no validation split */
+    double loss, metrics[MLPT_MAX_METRICS];         /* over the epoch's training batches */
+    double val_loss, val_metrics[MLPT_MAX_METRICS]; /* NaN when there is no validation split */
     double seconds, samples_per_s;
 } mlpt_history_row;
 
-/* Writes `epoch,loss,accuracy,val_loss,val_accuracy,seconds,samples_per_s`
- * and one line per row (empty validation cells when NaN), atomically. */
-int mlpt_history_write(const char *path, const mlpt_history_row *rows, size_t n,
-                       mlpt_error *err);
+/* Writes `epoch,loss,M...,val_loss,val_M...,seconds,samples_per_s` (M: the
+ * names of `metrics`, in order) and one line per row (empty validation
+ * cells when NaN), atomically. */
+int mlpt_history_write(const char *path, const mlpt_metric_list *metrics,
+                       const mlpt_history_row *rows, size_t n, mlpt_error *err);
 
 #ifdef __cplusplus
 }

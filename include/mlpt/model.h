@@ -42,6 +42,8 @@ typedef struct mlpt_model_spec {
     int n_layers;
     mlpt_layer_spec layers[MLPT_MAX_LAYERS];
     const mlpt_loss_ops *loss;               /* its activation is the last layer's */
+    float loss_param;                        /* the loss's parameter (huber's delta),
+                                                when it takes one (0 otherwise) */
 } mlpt_model_spec;
 
 /* Parses one layer line, "dense 128 relu glorot_uniform", "dense 64

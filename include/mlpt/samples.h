@@ -8,7 +8,8 @@
  *
  * where x is a byte (inputs kept as bytes: MNIST's 47 MB stay 47 MB) or a
  * float, and shift and factor are the per-feature normalization fitted on
- * the training data (none when NULL). */
+ * the training data (none when NULL). Targets are class labels or, for
+ * value tasks (mlpt/metrics.h), rows of floats. */
 #ifndef MLPT_SAMPLES_H
 #define MLPT_SAMPLES_H
 
@@ -33,8 +34,10 @@ typedef struct mlpt_samples {
     float scale;              /* every input is divided by it (> 0) */
     const float *shift;       /* features values, or NULL (no normalization) */
     const float *factor;      /* features values when shift is set */
-    const uint8_t *labels;    /* n class indices, each below n_classes */
-    int n_classes;
+    const uint8_t *labels;    /* n class indices, each below n_classes; or NULL, and then */
+    const float *targets;     /* n x target_width target values */
+    size_t target_width;
+    int n_classes;            /* label targets: classes; 0 for values */
 } mlpt_samples;
 
 /* Input value f of sample i, as the first layer sees it. */

@@ -119,21 +119,31 @@ typedef struct mlpt_initializer_ops {
     double (*limit)(size_t fan_in, size_t fan_out);
 } mlpt_initializer_ops;
 
-/* What a loss compares the outputs with, per row. */
+/* What a loss or a metric compares the outputs with, per row. */
 typedef struct mlpt_targets {
-    const uint8_t *labels; /* sparse: one class index per row */
+    const uint8_t *labels; /* label tasks: one class index per row */
+    const float *values;   /* value tasks: `width` floats per row */
 } mlpt_targets;
+
+typedef struct mlpt_task mlpt_task; /* mlpt/metrics.h */
 
 /* A loss (engine/loss_*.c). */
 typedef struct mlpt_loss_ops {
     const char *name;       /* "sparse_categorical_crossentropy" */
     const char *activation; /* the last layer's activation it pairs with: "softmax" */
+    /* The task it trains outputs 1 wide and wider for (mlpt/metrics.h). */
+    const mlpt_task *task_one, *task_many;
+    /* Its parameter, the word after its name (huber's "delta"), in (0,
+     * param_max] and param_default when the line has none; NULL: none. */
+    const char *param;
+    float param_default, param_max;
     /* z[rows x width] holds the last layer's logits and gets its outputs
      * (the paired activation, computed stably from the logits). When y is
-     * not NULL, row_loss[r] gets row r's loss and, when dz is not NULL,
-     * dz the gradient of the rows' summed loss w.r.t. the logits. */
-    void (*forward)(size_t rows, size_t width, float *z, const mlpt_targets *y, float *dz,
-                    float *row_loss);
+     * not NULL, row_loss[r] gets row r's loss (the mean over its width, as
+     * Keras's) and, when dz is not NULL, dz the gradient of the rows'
+     * summed loss w.r.t. the logits. */
+    void (*forward)(size_t rows, size_t width, float param, float *z, const mlpt_targets *y,
+                    float *dz, float *row_loss);
 } mlpt_loss_ops;
 
 /* The tables (engine/tables.c), NULL-terminated. */

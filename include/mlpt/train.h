@@ -21,6 +21,7 @@
 
 #include "mlpt/samples.h"
 #include "mlpt/error.h"
+#include "mlpt/metrics.h"
 #include "mlpt/model.h"
 #include "mlpt/tables.h"
 
@@ -90,6 +91,7 @@ typedef struct mlpt_train_spec {
                         parallelism */
     bool shuffle;    /* reshuffle the training set every epoch */
     uint64_t seed;   /* initial weights, shuffles and dropout masks */
+    mlpt_metric_list metrics; /* computed over the training batches as they pass */
 } mlpt_train_spec;
 
 /* Running figures of one epoch, as the progress bar shows them. */
@@ -97,9 +99,13 @@ typedef struct mlpt_epoch_stats {
     size_t step, steps;   /* steps done so far, steps in the epoch */
     size_t samples;       /* samples seen so far */
     double loss;          /* mean training loss so far */
-    double accuracy;      /* fraction of correct predictions so far */
-    double loss_sum;      /* the exact sums behind them, for resuming */
-    size_t correct;
+    double metrics[MLPT_MAX_METRICS]; /* spec.metrics over the samples so far */
+    /* The exact sums behind them, for resuming: the loss's, and the
+     * metrics' state (mlpt_metrics_state_len doubles; the trainer's own
+     * buffer, which a `from` is copied into). */
+    double loss_sum;
+    double *metric_state;
+    size_t metric_state_len;
 } mlpt_epoch_stats;
 
 /* Called on the calling thread after every step; returning non-zero stops
@@ -183,16 +189,18 @@ typedef struct mlpt_trainer_state {
 mlpt_trainer_state mlpt_trainer_state_of(mlpt_trainer *t);
 
 /* Inference over every sample of d (take a mlpt_samples_slice for part of
- * it): class probabilities written to probs (d->n x output_width) when
- * probs is not NULL, and the mean loss and the accuracy. Dropout is off.
- * Uses `threads` threads; the results do not depend on it. */
+ * it): the outputs (probabilities, or values) written to probs (d->n x
+ * output_width) when probs is not NULL, the mean loss and the metrics,
+ * added up over the samples in order. Dropout is off. Uses `threads`
+ * threads; the results do not depend on it. */
 typedef struct mlpt_eval_result {
-    double loss, accuracy;
-    size_t correct, n;
+    double loss;
+    double metrics[MLPT_MAX_METRICS]; /* in the order of the list asked for */
+    size_t n;
 } mlpt_eval_result;
 
-int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, int threads,
-                  float *probs, mlpt_eval_result *out, mlpt_error *err);
+int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, const mlpt_metric_list *metrics,
+                  int threads, float *probs, mlpt_eval_result *out, mlpt_error *err);
 
 #ifdef __cplusplus
 }
