@@ -1,5 +1,6 @@
 #include "console.h"
 
+#include <math.h>
 #include <string.h>
 
 #include "ranks.h"
@@ -97,10 +98,31 @@ const char *console_bytes(size_t n, char buf[32])
     return buf;
 }
 
+/* Value targets: how many per sample, their mean and range over all. */
+static void value_summary(FILE *f, const mlpt_samples *d)
+{
+    const size_t count = d->n * d->target_width;
+    double sum = 0.0, lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < count; i++) {
+        sum += d->targets[i];
+        lo = fmin(lo, d->targets[i]);
+        hi = fmax(hi, d->targets[i]);
+    }
+    fprintf(f, "%zu target %s per sample (mean %.4g, %.4g to %.4g)\n", d->target_width,
+            mlpt_noun(d->target_width, "value", "values"), count ? sum / (double)count : NAN,
+            lo, hi);
+}
+
 void console_data_summary(FILE *f, const char *name, const mlpt_samples *d, int n_classes)
 {
     char shape[64], count[32], fewest[32], most[32];
     mlpt_shape_text(d->dims, d->rank, shape, sizeof shape);
+    if (d->targets) {
+        fprintf(f, "%-10s %7s %s of %s %s, ", name, console_thousands(d->n, count),
+                mlpt_noun(d->n, "sample", "samples"), shape, d->bytes ? "bytes" : "floats");
+        value_summary(f, d);
+        return;
+    }
     size_t per_class[MLPT_MAX_CLASSES] = {0};
     for (size_t i = 0; i < d->n; i++)
         per_class[d->labels[i]]++;
@@ -121,7 +143,8 @@ void console_data_origin(FILE *f, const mlpt_config *cfg, const mlpt_data *d)
     char count[32];
     /* cfg holds the classes found by now; its setting still reads auto */
     for (int i = 0; i < cfg->n_settings; i++)
-        if (!strcmp(cfg->settings[i].key, "classes") && !strcmp(cfg->settings[i].value, "auto")) {
+        if (!strcmp(cfg->settings[i].key, "classes") && !strcmp(cfg->settings[i].value, "auto") &&
+            d->n_classes) {
             fprintf(f, "%-10s ", "classes");
             for (int c = 0; c < d->n_classes; c++)
                 fprintf(f, "%s%s", c ? " " : "", d->classes[c]);

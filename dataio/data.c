@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "mlpt/metrics.h"
 #include "mlpt/npz.h"
 #include "rng.h"
 #include "words.h"
@@ -40,6 +41,26 @@ static const char *class_name(const void *d, size_t c)
 static const char *class_list(const mlpt_data *d, char *buf, size_t cap)
 {
     return words_join(d, (size_t)d->n_classes, class_name, buf, cap);
+}
+
+/* The task the config's model trains (the config paired its last layer and
+ * loss). */
+static const mlpt_task *task_of(const mlpt_config *cfg)
+{
+    return mlpt_task_of(cfg->model.loss, (size_t)cfg->model.layers[cfg->model.n_layers - 1].units);
+}
+
+/* Targets that are numbers where the task takes class labels: an error
+ * naming the loss's line, where the task comes from, and what the data
+ * holds (`what`: "column 'x' of FILE holds 12.8 at line 5"). */
+static int fail_not_labels(const mlpt_config *cfg, const char *what, mlpt_error *err)
+{
+    char where[MLPT_ERROR_LEN];
+    return mlpt_fail(err, "%s: a %s model takes class labels, but %s: a model that predicts "
+                     "numbers ends in `dense N linear` with loss mean_squared_error, "
+                     "mean_absolute_error or huber",
+                     mlpt_config_origin(cfg, "loss", 0, where, sizeof where),
+                     task_of(cfg)->name, what);
 }
 
 /* A number as its shortest text that reads back the same ("3", "0.5"). */
@@ -122,6 +143,17 @@ static int table_classes(const mlpt_config *cfg, const mlpt_csv *t, size_t col, 
         d->n_classes = cfg->data.n_classes;
         memcpy(d->classes, cfg->data.classes, sizeof d->classes);
         return 0;
+    }
+    for (size_t r = 0; r < n && !map->words; r++) {
+        double v;
+        mlpt_csv_number(t, r, col, &v, NULL);
+        if (v != floor(v)) {
+            char what[256];
+            snprintf(what, sizeof what, "column '%s' of %s holds %.40s at line %u",
+                     mlpt_csv_name(t, col), t->path, mlpt_csv_cell(t, r, col),
+                     t->lines[r + 1]);
+            return fail_not_labels(cfg, what, err);
+        }
     }
     /* auto: sort every value, keep the distinct ones */
     const char **words = map->words ? malloc((n + 1) * sizeof *words) : NULL;
@@ -208,7 +240,8 @@ static int renumber(mlpt_dataset *set, const char *path, const int *index, mlpt_
 /* ---- the hold-outs ---- */
 
 /* test_split: per class, round(frac x count) of its rows, chosen by a
- * keyed permutation, marked MLPT_ROW_TEST in d->split. */
+ * keyed permutation, marked MLPT_ROW_TEST in d->split. Value tasks
+ * (labels NULL) have no classes: their rows are one group. */
 static int hold_out_test(const mlpt_config *cfg, const uint8_t *labels, const char *path,
                          mlpt_data *d, mlpt_error *err)
 {
@@ -221,10 +254,10 @@ static int hold_out_test(const mlpt_config *cfg, const uint8_t *labels, const ch
         return mlpt_fail(err, "%s: out of memory for the test split", path);
     }
     size_t held = 0;
-    for (int c = 0; c < d->n_classes; c++) {
+    for (int c = 0; c < (labels ? d->n_classes : 1); c++) {
         size_t count = 0;
         for (size_t i = 0; i < n; i++)
-            if (labels[i] == c)
+            if (!labels || labels[i] == c)
                 rows[count++] = i;
         mlpt_shuffle_keyed(cfg->train.seed, MLPT_STREAM_SPLIT, (uint32_t)c, order, count);
         const size_t take = (size_t)round(cfg->data.test_split * (double)count);
@@ -256,10 +289,50 @@ static size_t rows_marked(const mlpt_data *d, int which, size_t *rows)
 
 /* ---- arrays ---- */
 
+/* A label file that failed to load as class labels: when it holds a
+ * number that is no class label, the task is what is wrong, and err says
+ * so; else err stands. Returns -1. */
+static int explain_labels(const mlpt_config *cfg, const char *images, const char *labels,
+                          mlpt_error *err)
+{
+    mlpt_dataset values;
+    if (mlpt_dataset_load(images, labels, 0, &values, NULL) < 0)
+        return -1;
+    const size_t count = values.s.n * values.s.target_width;
+    size_t i = 0;
+    while (i < count && values.s.targets[i] == floorf(values.s.targets[i]))
+        i++;
+    if (i < count) {
+        char what[MLPT_PATH_LEN + 96];
+        snprintf(what, sizeof what, "%s holds %g at index %zu", labels,
+                 (double)values.s.targets[i], i);
+        fail_not_labels(cfg, what, err);
+    }
+    mlpt_dataset_free(&values);
+    return -1;
+}
+
+/* Value targets: one per output of the last layer, or an error naming the
+ * file and the layer's line. */
+static int check_target_width(const mlpt_config *cfg, const mlpt_dataset *set,
+                              const char *path, mlpt_error *err)
+{
+    const int last = cfg->model.n_layers - 1;
+    const size_t units = (size_t)cfg->model.layers[last].units;
+    if (set->s.target_width == units)
+        return 0;
+    char where[MLPT_ERROR_LEN];
+    return mlpt_fail(err, "%s: the last layer has %zu %s, but %s holds %zu target %s per sample",
+                     mlpt_config_origin(cfg, "layer", last, where, sizeof where), units,
+                     mlpt_noun(units, "output", "outputs"), path, set->s.target_width,
+                     mlpt_noun(set->s.target_width, "value", "values"));
+}
+
 static int load_arrays(const mlpt_config *cfg, bool with_test, mlpt_data *d, mlpt_error *err)
 {
-    const bool auto_classes = cfg->data.n_classes == 0;
-    const int n_classes = auto_classes ? MLPT_MAX_CLASSES : cfg->data.n_classes;
+    const bool values = task_of(cfg)->values;
+    const bool auto_classes = cfg->data.n_classes == 0 && !values;
+    const int n_classes = values ? 0 : auto_classes ? MLPT_MAX_CLASSES : cfg->data.n_classes;
     int index[MLPT_MAX_CLASSES + 1];
     mlpt_dataset full;
     d->train_paths[0] = cfg->data.train_images;
@@ -268,7 +341,12 @@ static int load_arrays(const mlpt_config *cfg, bool with_test, mlpt_data *d, mlp
     d->test_paths[1] = cfg->data.test_labels;
     if (mlpt_dataset_load(cfg->data.train_images, cfg->data.train_labels, n_classes, &full,
                           err) < 0)
+        return values ? -1
+                      : explain_labels(cfg, cfg->data.train_images, cfg->data.train_labels, err);
+    if (values && check_target_width(cfg, &full, cfg->data.train_labels, err) < 0) {
+        mlpt_dataset_free(&full);
         return -1;
+    }
     if (auto_classes) {
         array_classes(&full, index, d);
         renumber(&full, cfg->data.train_labels, index, d, err);
@@ -299,12 +377,15 @@ static int load_arrays(const mlpt_config *cfg, bool with_test, mlpt_data *d, mlp
         return rc;
     }
     d->train = full;
-    if (with_test &&
-        (mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels, n_classes, &d->test,
-                           err) < 0 ||
-         (auto_classes && renumber(&d->test, cfg->data.test_labels, index, d, err) < 0)))
-        return -1;
-    return 0;
+    if (!with_test)
+        return 0;
+    if (mlpt_dataset_load(cfg->data.test_images, cfg->data.test_labels, n_classes, &d->test,
+                          err) < 0)
+        return values ? -1
+                      : explain_labels(cfg, cfg->data.test_images, cfg->data.test_labels, err);
+    if (values)
+        return check_target_width(cfg, &d->test, cfg->data.test_labels, err);
+    return auto_classes ? renumber(&d->test, cfg->data.test_labels, index, d, err) : 0;
 }
 
 /* ---- tables ---- */
@@ -349,18 +430,31 @@ static int levels_of(const mlpt_csv *t, size_t col, const size_t *rows, size_t n
     return 0;
 }
 
-/* The schema from the config and the training file's header: the input
- * columns in order (the config's, or every column but the target), the
- * one-hot ones with the training rows' words. */
-static int make_schema(const mlpt_config *cfg, const mlpt_csv *t, size_t target,
-                       const size_t *rows, size_t n, mlpt_table_schema *s, mlpt_error *err)
+/* Whether column col is one of the n_targets target columns targets[]. */
+static bool is_target(size_t col, const size_t *targets, size_t n_targets)
+{
+    for (size_t k = 0; k < n_targets; k++)
+        if (targets[k] == col)
+            return true;
+    return false;
+}
+
+/* The schema from the config and the training file's header: the target
+ * columns, the input columns in order (the config's, or every column but
+ * the targets), the one-hot ones with the training rows' words. */
+static int make_schema(const mlpt_config *cfg, const mlpt_csv *t, const size_t *targets,
+                       size_t n_targets, const size_t *rows, size_t n, mlpt_table_schema *s,
+                       mlpt_error *err)
 {
     char where[MLPT_ERROR_LEN];
-    const size_t n_inputs = cfg->data.n_inputs ? (size_t)cfg->data.n_inputs : t->n_cols - 1;
+    const size_t n_inputs = cfg->data.n_inputs ? (size_t)cfg->data.n_inputs : t->n_cols;
     s->delimiter = cfg->data.delimiter;
-    if (!(s->target = strdup(mlpt_csv_name(t, target))) ||
+    if (!(s->targets = calloc(n_targets, sizeof *s->targets)) ||
         !(s->columns = calloc(n_inputs + 1, sizeof *s->columns)))
         return mlpt_fail(err, "out of memory");
+    for (size_t k = 0; k < n_targets; k++)
+        if (!(s->targets[s->n_targets++] = strdup(mlpt_csv_name(t, targets[k]))))
+            return mlpt_fail(err, "out of memory");
     const char *name = NULL;
     for (size_t c = 0; c < t->n_cols; c++) {
         size_t col = c;
@@ -370,19 +464,19 @@ static int make_schema(const mlpt_config *cfg, const mlpt_csv *t, size_t target,
                 break;
             if (find_column(cfg, t, "inputs", name, &col, err) < 0)
                 return -1;
-            if (col == target)
-                return mlpt_fail(err, "%s: '%s' is the target column, which cannot be an "
+            if (is_target(col, targets, n_targets))
+                return mlpt_fail(err, "%s: '%s' is a target column, which cannot be an "
                                  "input", mlpt_config_origin(cfg, "inputs", 0, where,
                                                              sizeof where), name);
-        } else if (c == target) {
+        } else if (is_target(c, targets, n_targets)) {
             continue;
         }
         if (!(s->columns[s->n_columns++].name = strdup(mlpt_csv_name(t, col))))
             return mlpt_fail(err, "out of memory");
     }
     if (s->n_columns == 0)
-        return mlpt_fail(err, "%s: no input columns: the table has only its target column",
-                         t->path);
+        return mlpt_fail(err, "%s: no input columns: the table has only its target %s",
+                         t->path, mlpt_noun(n_targets, "column", "columns"));
     for (const char *w = NULL; (w = mlpt_config_next_name(cfg->data.one_hot, cfg->data.n_one_hot,
                                                           w));) {
         size_t col = 0, k = 0;
@@ -399,38 +493,84 @@ static int make_schema(const mlpt_config *cfg, const mlpt_csv *t, size_t target,
     return 0;
 }
 
-/* rows[0..n) of t as a data set under schema s, labels by map. */
-static int table_set(const mlpt_csv *t, const mlpt_table_schema *s, size_t target,
-                     const class_map *map, const mlpt_data *d, const size_t *rows, size_t n,
-                     mlpt_dataset *out, mlpt_error *err)
+/* Where a table's targets are and how they read. */
+typedef struct target_columns {
+    size_t col[MLPT_MAX_CLASSES];
+    size_t n;
+    bool values;        /* float targets (value tasks), else labels by map */
+    const class_map *map;
+} target_columns;
+
+/* The target columns of cfg (the schema's names when it has them) in t. */
+static int find_targets(const mlpt_config *cfg, const mlpt_csv *t, const mlpt_table_schema *s,
+                        target_columns *tc, mlpt_error *err)
+{
+    const char *name = NULL;
+    tc->n = 0;
+    for (int k = 0; k < cfg->data.n_targets; k++) {
+        name = s->n_targets ? s->targets[k]
+                            : mlpt_config_next_name(cfg->data.target, cfg->data.n_targets, name);
+        if (find_column(cfg, t, "target", name, &tc->col[tc->n++], err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* rows[0..n) of t as a data set under schema s, its targets read as tc
+ * says. */
+static int table_set(const mlpt_csv *t, const mlpt_table_schema *s, const target_columns *tc,
+                     const mlpt_data *d, const size_t *rows, size_t n, mlpt_dataset *out,
+                     mlpt_error *err)
 {
     if (mlpt_table_take(t, s, rows, n, out, err) < 0)
         return -1;
-    uint8_t *labels = out->labels_.data;
-    for (size_t i = 0; i < n; i++)
-        if (label_of(t, rows[i], target, map, d, &labels[i], err) < 0) {
-            mlpt_dataset_free(out);
-            return -1;
+    if (!tc->values) {
+        uint8_t *labels = out->labels_.data;
+        for (size_t i = 0; i < n; i++)
+            if (label_of(t, rows[i], tc->col[0], tc->map, d, &labels[i], err) < 0) {
+                mlpt_dataset_free(out);
+                return -1;
+            }
+        out->s.n_classes = d->n_classes;
+        return 0;
+    }
+    mlpt_array values = {.kind = MLPT_ARRAY_FLOAT, .itemsize = 4, .rank = 2,
+                         .dims = {n, tc->n}, .count = n * tc->n,
+                         .data = malloc((n * tc->n + 1) * sizeof(float))};
+    float *v = values.data;
+    int rc = v ? 0 : mlpt_fail(err, "%s: out of memory", t->path);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        for (size_t k = 0; rc == 0 && k < tc->n; k++) {
+            double x;
+            rc = mlpt_csv_number(t, rows[i], tc->col[k], &x, err);
+            v[i * tc->n + k] = (float)x;
+            if (rc == 0 && !isfinite(v[i * tc->n + k]))
+                rc = mlpt_csv_fail(t, rows[i], tc->col[k], err, "%g is not a finite float", x);
         }
-    out->s.n_classes = d->n_classes;
+    if (rc < 0) {
+        free(v);
+        mlpt_dataset_free(out);
+        return -1;
+    }
+    mlpt_array_free(&out->labels_);
+    mlpt_dataset_adopt(out, out->images_, values);
+    out->s.n_classes = 0;
     return 0;
 }
 
 /* The test table: its own file, read with the training file's schema. */
-static int load_test_table(const mlpt_config *cfg, const class_map *map, mlpt_data *d,
+static int load_test_table(const mlpt_config *cfg, target_columns *tc, mlpt_data *d,
                            mlpt_error *err)
 {
     mlpt_csv t;
-    size_t target = 0;
     if (mlpt_csv_load(cfg->data.test, cfg->data.delimiter, &t, err) < 0)
         return -1;
     size_t *rows = malloc((t.n_rows + 1) * sizeof *rows);
-    int rc = rows ? find_column(cfg, &t, "target", d->table.target, &target, err)
-                  : mlpt_fail(err, "out of memory");
+    int rc = rows ? find_targets(cfg, &t, &d->table, tc, err) : mlpt_fail(err, "out of memory");
     for (size_t i = 0; rc == 0 && i < t.n_rows; i++)
         rows[i] = i;
     if (rc == 0)
-        rc = table_set(&t, &d->table, target, map, d, rows, t.n_rows, &d->test, err);
+        rc = table_set(&t, &d->table, tc, d, rows, t.n_rows, &d->test, err);
     free(rows);
     mlpt_csv_free(&t);
     return rc;
@@ -440,7 +580,8 @@ static int load_tables(const mlpt_config *cfg, bool with_test, mlpt_data *d, mlp
 {
     mlpt_csv t;
     class_map map = {0};
-    size_t target = 0, *rows = NULL;
+    target_columns tc = {.values = task_of(cfg)->values, .map = &map};
+    size_t *rows = NULL;
     d->train_paths[0] = d->train_paths[1] = cfg->data.train;
     d->test_paths[0] = d->test_paths[1] = cfg->data.test_split > 0 ? cfg->data.train
                                                                    : cfg->data.test;
@@ -455,25 +596,26 @@ static int load_tables(const mlpt_config *cfg, bool with_test, mlpt_data *d, mlp
     if (rc == 0 && d->n_rows == 0)
         rc = mlpt_fail(err, "%s: holds no rows after the header", t.path);
     if (rc == 0)
-        rc = find_column(cfg, &t, "target", cfg->data.target, &target, err);
-    if (rc == 0)
-        rc = table_classes(cfg, &t, target, &map, d, err);
+        rc = find_targets(cfg, &t, &d->table, &tc, err);
+    if (rc == 0 && !tc.values)
+        rc = table_classes(cfg, &t, tc.col[0], &map, d, err);
     for (size_t i = 0; rc == 0 && i < d->n_rows; i++) {
         d->lines[i] = t.lines[i + 1];
-        rc = label_of(&t, i, target, &map, d, &labels[i], err);
+        if (!tc.values)
+            rc = label_of(&t, i, tc.col[0], &map, d, &labels[i], err);
     }
     if (rc == 0 && cfg->data.test_split > 0)
-        rc = hold_out_test(cfg, labels, t.path, d, err);
+        rc = hold_out_test(cfg, tc.values ? NULL : labels, t.path, d, err);
     size_t n_train = rc == 0 ? rows_marked(d, MLPT_ROW_TRAIN, rows) : 0;
     if (rc == 0)
-        rc = make_schema(cfg, &t, target, rows, n_train, &d->table, err);
+        rc = make_schema(cfg, &t, tc.col, tc.n, rows, n_train, &d->table, err);
     if (rc == 0)
-        rc = table_set(&t, &d->table, target, &map, d, rows, n_train, &d->train, err);
+        rc = table_set(&t, &d->table, &tc, d, rows, n_train, &d->train, err);
     if (rc == 0 && with_test && cfg->data.test_split > 0)
-        rc = table_set(&t, &d->table, target, &map, d, rows,
-                       rows_marked(d, MLPT_ROW_TEST, rows), &d->test, err);
+        rc = table_set(&t, &d->table, &tc, d, rows, rows_marked(d, MLPT_ROW_TEST, rows),
+                       &d->test, err);
     else if (rc == 0 && with_test)
-        rc = load_test_table(cfg, &map, d, err);
+        rc = load_test_table(cfg, &tc, d, err);
     free(rows);
     free(labels);
     free(map.values);
@@ -534,20 +676,26 @@ static bool *one_hot_inputs(const mlpt_data *d, size_t features)
     return skip;
 }
 
-/* classes = auto decides the class count: the last layer must have it. */
+/* classes = auto decides the class count: the last layer must tell that
+ * many apart (a single sigmoid: two). */
 static int check_last_layer(const mlpt_config *cfg, const mlpt_data *d, mlpt_error *err)
 {
     const int last = cfg->model.n_layers - 1;
-    if (cfg->data.n_classes || cfg->model.layers[last].units == d->n_classes)
+    const size_t units = (size_t)cfg->model.layers[last].units;
+    const mlpt_task *task = task_of(cfg);
+    if (task->values || cfg->data.n_classes || task->classes(units) == d->n_classes)
         return 0;
-    char where[MLPT_ERROR_LEN], names[512];
-    return mlpt_fail(err, "%s: the last layer has %d %s, but classes = auto found %d %s in %s "
-                     "(%s); they must be equal",
+    char where[MLPT_ERROR_LEN], names[512], hint[160] = "";
+    if (task->bit == MLPT_TASK_BINARY)
+        snprintf(hint, sizeof hint, " (for %d classes: `dense %d softmax` with loss "
+                 "sparse_categorical_crossentropy)", d->n_classes, d->n_classes);
+    return mlpt_fail(err, "%s: the last layer tells %d %s apart (%s), but classes = auto found "
+                     "%d %s in %s (%s); they must be equal%s",
                      mlpt_config_origin(cfg, "layer", last, where, sizeof where),
-                     cfg->model.layers[last].units,
-                     mlpt_noun((size_t)cfg->model.layers[last].units, "unit", "units"),
+                     task->classes(units),
+                     mlpt_noun((size_t)task->classes(units), "class", "classes"), task->name,
                      d->n_classes, mlpt_noun((size_t)d->n_classes, "class", "classes"),
-                     d->train_paths[1], class_list(d, names, sizeof names));
+                     d->train_paths[1], class_list(d, names, sizeof names), hint);
 }
 
 /* Scale, validation split and normalization, on the loaded sets. */

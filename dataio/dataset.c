@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -106,16 +107,18 @@ static int as_inputs(const char *path, mlpt_array *a, mlpt_error *err)
     return 0;
 }
 
-/* Labels of any integer type become one byte each (class indices; the
- * class count is at most 256), in place. */
+/* Labels of any integer type, or floats that are whole numbers (Keras
+ * code often holds 0/1 targets as float32), become one byte each (class
+ * indices; the class count is at most 256), in place. */
 static int as_labels(const char *path, mlpt_array *a, mlpt_error *err)
 {
-    if (a->kind == MLPT_ARRAY_FLOAT)
-        return mlpt_fail_at(err, path, "dtype", "labels of dtype %s: class labels are integers",
-                            mlpt_array_dtype_name(a));
     uint8_t *bytes = a->data;
     for (size_t i = 0; i < a->count; i++) {
         const double v = mlpt_array_get(a, i);
+        if (v != floor(v))
+            return mlpt_fail_at(err, path, NULL, "target at index %zu is %g: class labels "
+                                "are whole numbers (a model that predicts numbers ends in "
+                                "`dense N linear` with loss mean_squared_error)", i, v);
         if (v < 0 || v > 255)
             return mlpt_fail_at(err, path, NULL, "label at index %zu is %.0f, not a class index "
                                 "from 0 to 255", i, v);
@@ -129,6 +132,38 @@ static int as_labels(const char *path, mlpt_array *a, mlpt_error *err)
     return 0;
 }
 
+/* Value targets, of any numeric type, become float32 rows: (count) is one
+ * value per sample, (count, k) k of them. */
+static int as_values(const char *path, mlpt_array *a, mlpt_error *err)
+{
+    if (a->rank > 2)
+        return mlpt_fail_at(err, path, NULL, "targets of rank %d: expected (count) or (count, "
+                            "outputs)", a->rank);
+    if (as_inputs(path, a, err) < 0)
+        return -1;
+    if (a->itemsize == 1) { /* bytes stay bytes as inputs; targets are floats */
+        float *f = malloc((a->count + 1) * sizeof *f);
+        if (!f)
+            return mlpt_fail_at(err, path, NULL, "out of memory");
+        for (size_t i = 0; i < a->count; i++)
+            f[i] = (float)mlpt_array_get(a, i);
+        free(a->data);
+        a->data = f;
+        a->kind = MLPT_ARRAY_FLOAT;
+        a->itemsize = 4;
+    }
+    const float *v = a->data;
+    for (size_t i = 0; i < a->count; i++)
+        if (!isfinite(v[i]))
+            return mlpt_fail_at(err, path, NULL, "target at index %zu is %g: targets must be "
+                                "finite", i, (double)v[i]);
+    if (a->rank == 1) {
+        a->rank = 2;
+        a->dims[1] = 1;
+    }
+    return 0;
+}
+
 /* Checks that images (count x sample dims) and labels (count) belong
  * together. */
 static int check_pair(const char *images_path, const mlpt_array *images,
@@ -138,7 +173,7 @@ static int check_pair(const char *images_path, const mlpt_array *images,
     if (images->rank < 2)
         return mlpt_fail(err, "%s: images need rank >= 2 (count x sample dims), got rank %d",
                          images_path, images->rank);
-    if (labels->rank != 1)
+    if (labels->rank != 1 && labels->kind != MLPT_ARRAY_FLOAT)
         return mlpt_fail(err, "%s: labels need rank 1 (count), got rank %d",
                          labels_path, labels->rank);
     if (images->dims[0] != labels->dims[0])
@@ -149,7 +184,7 @@ static int check_pair(const char *images_path, const mlpt_array *images,
     if (images->count == 0)
         return mlpt_fail(err, "%s: holds no samples", images_path);
     const uint8_t *y = labels->data;
-    for (size_t i = 0; i < labels->count; i++)
+    for (size_t i = 0; n_classes && i < labels->count; i++)
         if (y[i] >= n_classes)
             return mlpt_fail(err, "%s: label at index %zu is %u, not below the class count %d",
                              labels_path, i, y[i], n_classes);
@@ -160,14 +195,15 @@ int mlpt_dataset_load(const char *images_path, const char *labels_path,
                       int n_classes, mlpt_dataset *out, mlpt_error *err)
 {
     memset(out, 0, sizeof *out);
-    if (n_classes < 1)
-        return mlpt_fail(err, "%s: class count %d must be at least 1", labels_path, n_classes);
+    if (n_classes < 0)
+        return mlpt_fail(err, "%s: class count %d is negative", labels_path, n_classes);
 
     mlpt_dataset d = {0};
     if (load_array(images_path, &d.images_, &d.images_digest, err) < 0 ||
         as_inputs(images_path, &d.images_, err) < 0 ||
         load_array(labels_path, &d.labels_, &d.labels_digest, err) < 0 ||
-        as_labels(labels_path, &d.labels_, err) < 0 ||
+        (n_classes ? as_labels(labels_path, &d.labels_, err)
+                   : as_values(labels_path, &d.labels_, err)) < 0 ||
         check_pair(images_path, &d.images_, labels_path, &d.labels_, n_classes, err) < 0) {
         mlpt_dataset_free(&d);
         return -1;
@@ -185,20 +221,23 @@ int mlpt_dataset_load(const char *images_path, const char *labels_path,
     else
         s->floats = d.images_.data;
     s->scale = 1.0f;
-    s->labels = d.labels_.data;
     s->n_classes = n_classes;
+    mlpt_dataset_adopt(&d, d.images_, d.labels_);
     *out = d;
     return 0;
 }
 
-void mlpt_dataset_adopt(mlpt_dataset *d, mlpt_array inputs, mlpt_array labels)
+void mlpt_dataset_adopt(mlpt_dataset *d, mlpt_array inputs, mlpt_array targets)
 {
+    const bool values = targets.kind == MLPT_ARRAY_FLOAT;
     d->images_ = inputs;
-    d->labels_ = labels;
-    d->s.n = labels.count;
+    d->labels_ = targets;
+    d->s.n = targets.dims[0];
     d->s.bytes = inputs.itemsize == 1 ? inputs.data : NULL;
     d->s.floats = inputs.itemsize == 1 ? NULL : inputs.data;
-    d->s.labels = labels.data;
+    d->s.labels = values ? NULL : targets.data;
+    d->s.targets = values ? targets.data : NULL;
+    d->s.target_width = values ? targets.dims[1] : 0;
     if (d->s.scale <= 0)
         d->s.scale = 1.0f;
 }
@@ -241,20 +280,27 @@ int mlpt_dataset_take(const mlpt_dataset *src, const size_t *rows, size_t n, mlp
     mlpt_array inputs = {.kind = s->bytes ? MLPT_ARRAY_UINT : MLPT_ARRAY_FLOAT,
                          .itemsize = s->bytes ? 1 : 4, .rank = 2, .dims = {n, s->features},
                          .count = n * s->features, .data = malloc(n * width + 1)};
-    mlpt_array labels = {.kind = MLPT_ARRAY_UINT, .itemsize = 1, .rank = 1, .dims = {n},
-                         .count = n, .data = malloc(n + 1)};
+    /* the targets alike: a byte per label, or a row of floats */
+    mlpt_array targets = src->labels_;
+    const size_t target_bytes = targets.count / (targets.dims[0] ? targets.dims[0] : 1) *
+                                targets.itemsize;
+    targets.dims[0] = n;
+    targets.count = n * (targets.count / (src->labels_.dims[0] ? src->labels_.dims[0] : 1));
+    targets.data = malloc(n * target_bytes + 1);
     memset(out, 0, sizeof *out);
-    if (!inputs.data || !labels.data) {
+    if (!inputs.data || !targets.data) {
         free(inputs.data);
-        free(labels.data);
+        free(targets.data);
         return mlpt_fail(err, "out of memory for %zu samples", n);
     }
     const unsigned char *from = s->bytes ? (const void *)s->bytes : (const void *)s->floats;
+    const unsigned char *y = src->labels_.data;
     for (size_t i = 0; i < n; i++) {
         memcpy((unsigned char *)inputs.data + i * width, from + rows[i] * width, width);
-        ((uint8_t *)labels.data)[i] = s->labels[rows[i]];
+        memcpy((unsigned char *)targets.data + i * target_bytes, y + rows[i] * target_bytes,
+               target_bytes);
     }
-    mlpt_dataset_adopt(&d, inputs, labels);
+    mlpt_dataset_adopt(&d, inputs, targets);
     *out = d;
     return 0;
 }

@@ -9,6 +9,7 @@
 #define _POSIX_C_SOURCE 200809L /* strdup under -std=c11 */
 
 #include "mlpt/modelfile.h"
+#include "mlpt/metrics.h"
 #include "mlpt/samples.h"
 
 #include "le_bytes.h"
@@ -188,9 +189,8 @@ static int parse_layers(const where *w, const char *text, mlpt_model_spec *spec)
             return fail_at(w, meta_field(field, "layers", spec->n_layers + 1), "%s", why.msg);
         spec->n_layers++;
     }
-    /* The file names no loss: the one that pairs with the last layer's
-     * activation (a model file is for inference, where that is what the
-     * loss decides: how logits become outputs). */
+    /* A file of before regression names no loss: the one that pairs with
+     * the last layer's activation (softmax or sigmoid, each with one). */
     const mlpt_layer_spec *last = &spec->layers[spec->n_layers - 1];
     for (int i = 0; spec->n_layers && mlpt_losses[i] && !spec->loss && last->activation; i++)
         if (!strcmp(mlpt_losses[i]->activation, last->activation->name))
@@ -200,14 +200,43 @@ static int parse_layers(const where *w, const char *text, mlpt_model_spec *spec)
     return 0;
 }
 
+/* "loss": NAME or NAME PARAM, as the config writes it. */
+static int parse_loss(const where *w, const char *text, mlpt_model_spec *spec)
+{
+    char field[FIELD_LEN], name[64];
+    float param = 0.0f;
+    int used = 0;
+    const mlpt_loss_ops *loss = NULL;
+    if (sscanf(text, "%63s%n", name, &used) == 1)
+        loss = mlpt_loss_named(name);
+    const char *rest = text + used;
+    const bool has_param = loss && loss->param && *rest == ' ' && parse_float(rest + 1, &param);
+    if (!loss || (*rest && !has_param) ||
+        (has_param && !(param > 0.0f && param <= loss->param_max)))
+        return fail_at(w, meta_field(field, "loss", 0), "\"%s\": expected a loss (its name, "
+                       "and a number above 0 for one that takes it)", show(text).s);
+    spec->loss = loss;
+    spec->loss_param = has_param ? param : loss->param ? loss->param_default : 0.0f;
+    return 0;
+}
+
+/* The classes a model's outputs tell apart: 0 for value tasks. */
+static int classes_of(const mlpt_model *m)
+{
+    const mlpt_task *task = mlpt_task_of(m->spec.loss, m->output_width);
+    return task->values ? 0 : task->classes(m->output_width);
+}
+
 /* Fails unless every name fits the reader: one line each, and a name. */
-static int render_classes(const where *w, char *buf, size_t cap, const mlpt_model_info *info)
+static int render_classes(const where *w, char *buf, size_t cap, const mlpt_model *m,
+                          const mlpt_model_info *info)
 {
     char field[FIELD_LEN];
     size_t n = 0;
-    if (info->n_classes < 1 || info->n_classes > MLPT_MAX_CLASSES)
-        return fail_at(w, meta_field(field, "classes", 0), "%d classes: expected 1 to %d",
-                       info->n_classes, MLPT_MAX_CLASSES);
+    buf[0] = '\0';
+    if (info->n_classes != classes_of(m) || info->n_classes > MLPT_MAX_CLASSES)
+        return fail_at(w, meta_field(field, "classes", 0), "%d classes: the model's outputs "
+                       "tell %d apart", info->n_classes, classes_of(m));
     for (int c = 0; c < info->n_classes; c++) {
         const char *name = info->classes[c];
         size_t len = strnlen(name, MLPT_CLASS_NAME_LEN);
@@ -220,13 +249,16 @@ static int render_classes(const where *w, char *buf, size_t cap, const mlpt_mode
     return 0;
 }
 
-/* One name per line, as many as the last layer has units. */
+/* One name per line, as many as the outputs tell classes apart (none for a
+ * value task). */
 static int parse_classes(const where *w, const char *text, int units, mlpt_model_info *info)
 {
     char field[FIELD_LEN];
     const char *line;
     size_t len;
     int n = 0;
+    if (units == 0 && !*text) /* a value task's: none */
+        text = NULL;
     while (next_line(&text, &line, &len)) {
         if (n == MLPT_MAX_CLASSES)
             return fail_at(w, meta_field(field, "classes", 0), "more than %d class names",
@@ -244,9 +276,8 @@ static int parse_classes(const where *w, const char *text, int units, mlpt_model
     }
     if (n != units)
         return fail_at(w, meta_field(field, "classes", 0),
-                       "%d class %s, but the last layer has %d %s", n,
-                       mlpt_noun((size_t)n, "name", "names"), units,
-                       mlpt_noun((size_t)units, "unit", "units"));
+                       "%d class %s, but the model's outputs tell %d apart", n,
+                       mlpt_noun((size_t)n, "name", "names"), units);
     info->n_classes = n;
     return 0;
 }
@@ -331,17 +362,22 @@ static int read_table(const where *w, const json_t *md, size_t width, mlpt_model
     mlpt_table_schema *s = &info->table;
     const json_t *cols = json_object_get(t, "columns");
     const char *delim = json_string_value(json_object_get(t, "delimiter"));
+    /* "targets": [NAME, ...]; files of before regression held "target": NAME */
+    const json_t *one = json_object_get(t, "target"), *targets = json_object_get(t, "targets");
+    const size_t n_targets = one ? 1 : json_array_size(targets);
     bool ok = json_object_size(t) == 3 && json_is_array(cols) && json_array_size(cols) > 0 &&
-              delim && strlen(delim) == 1 && strchr(",;\t", delim[0]) &&
-              (s->target = name_of(json_object_get(t, "target"))) &&
+              delim && strlen(delim) == 1 && strchr(",;\t", delim[0]) && n_targets > 0 &&
+              (s->targets = calloc(n_targets, sizeof *s->targets)) &&
               (s->columns = calloc(json_array_size(cols), sizeof *s->columns));
+    for (size_t k = 0; ok && k < n_targets; k++)
+        ok = (s->targets[s->n_targets++] = name_of(one ? one : json_array_get(targets, k)));
     if (ok)
         s->delimiter = delim[0];
     for (size_t c = 0; ok && c < json_array_size(cols); c++)
         ok = parse_column(json_array_get(cols, c), &s->columns[s->n_columns++]);
     json_decref(t);
     if (!ok)
-        return fail_at(w, meta_field(field, "table", 0), "expected {\"target\": NAME, "
+        return fail_at(w, meta_field(field, "table", 0), "expected {\"targets\": [NAME, ...], "
                        "\"delimiter\": \",\" \";\" or tab, \"columns\": [{\"name\": NAME} or "
                        "{\"name\": NAME, \"one_hot\": [sorted distinct words]}, ...]}");
     if (mlpt_table_width(s) != width)
@@ -411,7 +447,10 @@ static json_t *table_json(const mlpt_table_schema *s)
         }
         json_array_append_new(cols, col);
     }
-    return json_pack("{s:s, s:s, s:o}", "target", s->target, "delimiter", delim, "columns",
+    json_t *targets = json_array();
+    for (size_t k = 0; k < s->n_targets; k++)
+        json_array_append_new(targets, json_string(s->targets[k]));
+    return json_pack("{s:o, s:s, s:o}", "targets", targets, "delimiter", delim, "columns",
                      cols);
 }
 
@@ -483,12 +522,13 @@ static int read_metadata(const where *w, const json_t *header, mlpt_model *m,
                        "\"%s\": expected 1 to %d dimensions from 1 to 2^31 joined by 'x', "
                        "such as \"28x28\", whose product fits in memory",
                        show(meta(md, "input")).s, MLPT_MAX_INPUT_RANK);
-    if (parse_layers(w, meta(md, "layers"), &spec) < 0)
+    if (parse_layers(w, meta(md, "layers"), &spec) < 0 ||
+        (json_object_get(md, "loss") && parse_loss(w, meta(md, "loss"), &spec) < 0))
         return -1;
     mlpt_error why;
     if (mlpt_model_plan(&spec, m, &why) < 0)
         return fail_at(w, meta_field(field, "layers", 0), "%s", why.msg);
-    if (parse_classes(w, meta(md, "classes"), spec.layers[spec.n_layers - 1].units, info) < 0)
+    if (parse_classes(w, meta(md, "classes"), classes_of(m), info) < 0)
         return -1;
     if (!parse_float(meta(md, "scale"), &info->scale) || !(info->scale >= MIN_SCALE))
         return fail_at(w, meta_field(field, "scale", 0), "\"%s\": expected a number >= %g",
@@ -526,8 +566,13 @@ static int add_metadata(const where *w, json_t *header, const mlpt_model *m,
         mlpt_layer_format(&m->spec.layers[l], layers + n, sizeof layers - n);
         n += strlen(layers + n);
     }
-    if (render_classes(w, classes, sizeof classes, info) < 0)
+    char loss[96];
+    if (render_classes(w, classes, sizeof classes, m, info) < 0)
         return -1;
+    if (m->spec.loss->param) /* %.9g reads back as the same float */
+        snprintf(loss, sizeof loss, "%s %.9g", m->spec.loss->name, (double)m->spec.loss_param);
+    else
+        snprintf(loss, sizeof loss, "%s", m->spec.loss->name);
     snprintf(scale, sizeof scale, "%.9g", (double)info->scale);
     snprintf(fingerprint, sizeof fingerprint, "%016" PRIx64, mlpt_model_fingerprint(m));
 
@@ -541,6 +586,9 @@ static int add_metadata(const where *w, json_t *header, const mlpt_model *m,
     for (size_t i = 0; i < sizeof values / sizeof values[0]; i++)
         if (set_meta(w, md, metadata_keys[i], values[i]) < 0)
             return -1;
+    if (set_meta(w, md, "loss", loss) < 0 ||
+        set_meta(w, md, "task", mlpt_task_of(m->spec.loss, m->output_width)->name) < 0)
+        return -1;
     return add_data_metadata(w, md, m, info);
 }
 

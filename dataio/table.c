@@ -119,6 +119,8 @@ void mlpt_table_schema_free(mlpt_table_schema *s)
         free(s->columns[c].levels);
     }
     free(s->columns);
-    free(s->target);
+    for (size_t t = 0; t < s->n_targets; t++)
+        free(s->targets[t]);
+    free(s->targets);
     memset(s, 0, sizeof *s);
 }

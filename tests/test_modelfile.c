@@ -786,7 +786,7 @@ static const char *save_table_fixture(const char *name, float *shift, float *fac
     const char *path = scratch_path(name);
     mlpt_model m = fixture_model();
     mlpt_model_info info = fixture_info();
-    info.table = (mlpt_table_schema){.delimiter = ';', .target = "kind", .n_columns = 11,
+    info.table = (mlpt_table_schema){.delimiter = ';', .targets = (char *[]){"kind"}, .n_targets = 1, .n_columns = 11,
                                      .columns = cols};
     info.normalize = MLPT_NORMALIZE_STANDARD;
     info.shift = shift;
@@ -806,7 +806,8 @@ Test(modelfile, table_and_normalization_round_trip)
     mlpt_error err;
     cr_assert_eq(mlpt_model_load(path, &m, &info, &err), 0, "%s", err.msg);
     cr_assert_eq(info.table.delimiter, ';');
-    cr_assert_str_eq(info.table.target, "kind");
+    cr_assert_eq(info.table.n_targets, 1);
+    cr_assert_str_eq(info.table.targets[0], "kind");
     cr_assert_eq(info.table.n_columns, 11);
     cr_assert_str_eq(info.table.columns[3].name, "x3");
     cr_assert_eq(info.table.columns[10].n_levels, 2);

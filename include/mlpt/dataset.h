@@ -29,11 +29,13 @@ typedef struct mlpt_dataset {
     mlpt_array images_, labels_; /* owned storage; use s */
 } mlpt_dataset;
 
-/* Loads images_path (rank >= 2: count x sample dims) and labels_path (rank
- * 1, or (count, 1); class indices of any integer type). Checks that both
- * have the same count and that every label is below n_classes; errors name
- * the file, and for a bad label its index and value. On failure *out is
- * left zeroed. */
+/* Loads images_path (rank >= 2: count x sample dims) and labels_path: with
+ * n_classes >= 1, rank 1 or (count, 1) class indices (of any integer
+ * type, or whole floats), each below n_classes; with n_classes 0, value
+ * targets of any numeric type, (count) or (count, outputs), finite, as
+ * float32 rows (s.targets). Checks that both have the same count; errors
+ * name the file, and for a bad target its index and value. On failure
+ * *out is left zeroed. */
 int mlpt_dataset_load(const char *images_path, const char *labels_path,
                       int n_classes, mlpt_dataset *out, mlpt_error *err);
 
@@ -47,9 +49,10 @@ int mlpt_dataset_take(const mlpt_dataset *src, const size_t *rows, size_t n, mlp
                       mlpt_error *err);
 
 /* Makes d own `inputs` (n x features bytes or floats, with features and
- * dims already set in d->s) and `labels` (n bytes), and points d->s at
- * them: for sets built in memory (tables). */
-void mlpt_dataset_adopt(mlpt_dataset *d, mlpt_array inputs, mlpt_array labels);
+ * dims already set in d->s) and `targets` (n label bytes, or n x k
+ * float32 values of rank 2), and points d->s at them: for sets built in
+ * memory (tables). */
+void mlpt_dataset_adopt(mlpt_dataset *d, mlpt_array inputs, mlpt_array targets);
 
 /* Sets the divisor of every input value: `scale`, or when it is 0 (the
  * config's `scale = auto`) 255 for byte inputs and 1 for any other. */

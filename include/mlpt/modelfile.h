@@ -11,12 +11,15 @@
  *   input        the input shape, e.g. "28x28"
  *   layers       the layer stack as the config writes it, one layer per line,
  *                e.g. "dense 128 relu glorot_uniform\ndropout 0.2\ndense 10 softmax glorot_uniform"
- *   classes      the class names, one per line
+ *   classes      the class names, one per line (empty for a value task)
+ *   loss         the loss as the config writes it, e.g. "huber 1.5"
+ *   task         multiclass, binary, multi-label or regression (what the
+ *                loss and the outputs' width make it; for readers)
  *   scale        the input divisor, e.g. "255"
  *   fingerprint  mlpt_model_fingerprint as 16 hex digits
  *   config       the config text the model was trained from
  * and, only when there is one:
- *   table        (a model trained on a CSV table) JSON text: {"target": NAME,
+ *   table        (a model trained on a CSV table) JSON text: {"targets": [NAME, ...],
  *                "delimiter": ",", "columns": [{"name": NAME}, {"name": NAME,
  *                "one_hot": [WORD, ...]}, ...]}: the input columns in input
  *                order; a one-hot column is one 0/1 input per word (sorted)

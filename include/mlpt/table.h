@@ -24,7 +24,8 @@ typedef struct mlpt_table_column {
 
 typedef struct mlpt_table_schema {
     char delimiter;       /* '\0': no table (the model was trained on arrays) */
-    char *target;         /* the target column's name */
+    char **targets;       /* the target columns' names: one, or one per output */
+    size_t n_targets;
     size_t n_columns;
     mlpt_table_column *columns; /* in input order */
 } mlpt_table_schema;
