@@ -233,9 +233,8 @@ static const key_def keys[N_KEYS] = {
     [K_OUT] = {SEC_RUN, "out", parse_path, "the output directory", AT(run.out),
         .computed_dflt = default_out},
     [K_FIGURES] = {SEC_REPORT, "figures", parse_figures,
-        "figures to draw (each where its task has it): none, or any of samples predictions "
-        "misclassified curves confusion roc regression labels",
-        .dflt = "samples predictions misclassified curves confusion roc regression labels"},
+        "figures to draw where the task has them: all, none, or any of samples predictions "
+        "misclassified curves confusion roc regression labels", .dflt = "all"},
     [K_SAMPLES] = {SEC_REPORT, "samples", parse_int, "training images in samples.png",
         AT(report.samples), .min = 1, .max = 100, .dflt = "9"},
     [K_PREDICTIONS] = {SEC_REPORT, "predictions", parse_int,
@@ -855,26 +854,32 @@ static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlp
 }
 
 /* `none`, or distinct names from figure_names. */
+/* `all` or `none` alone, or distinct names from figure_names. */
 static int parse_figures(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
-    char word[NUMBER_LEN], names[96];
+    char word[NUMBER_LEN], names[128];
     size_t len;
     ini_span rest = e->value;
     unsigned seen = 0;
     int words = 0;
-    bool none = false;
+    bool alone = false;
     join_names(figure_names, names, sizeof names);
     while (ini_next_word(&rest, word, sizeof word, &len)) {
         int f = len < sizeof word ? find_name(ini_span_of(word), figure_names) : -1;
         words++;
-        none |= len < sizeof word && strcmp(word, "none") == 0;
-        if (!none && (f < 0 || seen & (1u << f)))
-            return fail_value(k, e, err, "expected none, or distinct names from: %s", names);
-        if (f >= 0)
-            seen |= 1u << f;
+        if (len < sizeof word && (!strcmp(word, "none") || !strcmp(word, "all"))) {
+            alone = true;
+            seen = word[0] == 'a' ? (1u << (sizeof figure_names / sizeof *figure_names - 1)) - 1
+                                  : 0;
+            continue;
+        }
+        if (f < 0 || seen & (1u << f))
+            return fail_value(k, e, err, "expected all, none, or distinct names from: %s",
+                              names);
+        seen |= 1u << f;
     }
-    if (none && words > 1)
-        return fail_value(k, e, err, "expected none alone, or names from: %s", names);
+    if (alone && words > 1)
+        return fail_value(k, e, err, "expected all or none alone, or names from: %s", names);
     cfg->report.figures = seen;
     return 0;
 }

@@ -142,7 +142,7 @@ Test(checkpoint, refuses_another_format_version)
     cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), -1);
     cr_assert(is_zeroed(&c, sizeof c));
     cr_assert(strstr(err.msg, "old.mlpt: a checkpoint of format 1, written by another version "
-                              "of mlptrain (this one reads format 2)"),
+                              "of mlptrain (this one reads format 3)"),
               "%s", err.msg);
 }
 

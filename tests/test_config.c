@@ -193,8 +193,7 @@ Test(config, tutorial_settings_in_schema_order)
         {"run", "bind", "cores", MLPT_FROM_DEFAULT, 0},
         {"run", "checkpoint_every", "0", MLPT_FROM_DEFAULT, 0},
         {"run", "out", "runs/mnist", MLPT_FROM_FILE, 29},
-        {"report", "figures", "samples predictions misclassified curves confusion",
-         MLPT_FROM_DEFAULT, 0},
+        {"report", "figures", "all", MLPT_FROM_DEFAULT, 0},
         {"report", "samples", "9", MLPT_FROM_DEFAULT, 0},
         {"report", "predictions", "12", MLPT_FROM_DEFAULT, 0},
         {"report", "misclassified", "12", MLPT_FROM_DEFAULT, 0},
@@ -511,9 +510,40 @@ Test(config, error_bad_choices)
     fails(MINI "[train]\nloss = mse\n", "t.ini:11: ", "sparse_categorical_crossentropy");
     fails(MINI "[train]\nshuffle = maybe\n", "t.ini:11: ", "expected one of false true");
     fails(MINI "[run]\nbind = all\n", "t.ini:11: ", "expected one of none cores");
-    fails(MINI "[train]\nmetrics = accuracy\n", "t.ini:11: ", "includes loss");
-    fails(MINI "[train]\nmetrics = loss loss\n", "t.ini:11: ", "distinct names");
-    fails(MINI "[train]\nmetrics = loss f1\n", "t.ini:11: ", "loss accuracy");
+    fails(MINI "[train]\nmetrics = accuracy accuracy\n", "t.ini:11: ",
+          "accuracy is listed twice");
+    fails(MINI "[train]\nmetrics = loss f1\n", "t.ini:11: ",
+          "'f1' is no metric: expected auto, or names from loss accuracy top_k_accuracy");
+    fails(MINI "[train]\nmetrics = top_k_accuracy 0\n", "t.ini:11: ",
+          "top_k_accuracy K '0': expected an integer from 1 to 1000");
+    fails(MINI "[train]\nloss = huber 1\n", "t.ini:9: ", "the last layer must be `dense N linear`");
+    fails(MINI "[train]\nloss = mean_squared_error 2\n", "t.ini:11: ",
+          "mean_squared_error takes no parameter");
+    fails(MINI "[train]\nloss = huber wide\n", "t.ini:11: ",
+          "huber delta 'wide': expected a number above 0");
+    fails(MINI "[train]\nloss = huber 1 2\n", "t.ini:11: ", "expected `huber [delta]`");
+}
+
+/* A metric that means nothing for the task is an error naming its line,
+ * with the task's metrics listed. */
+Test(config, metrics_fit_the_task)
+{
+    fails(MINI "[train]\nmetrics = auc\n", "t.ini:11: [train] metrics = auc: ",
+          "auc does not apply to a multiclass model; its metrics are accuracy, top_k_accuracy");
+    fails(PATHS "[model]\ninput = 4\nlayer = dense 1 linear\n[train]\n"
+          "loss = mean_squared_error\nmetrics = accuracy\n", "t.ini:11: ",
+          "accuracy does not apply to a regression model; its metrics are mae, mse, rmse, r2");
+    fails(PATHS "[model]\ninput = 4\nlayer = dense 3 sigmoid\n[train]\n"
+          "loss = binary_crossentropy\nmetrics = accuracy\n", "t.ini:11: ",
+          "accuracy does not apply to a multi-label model; its metrics are binary_accuracy, "
+          "auc, precision, recall");
+    parses(PATHS "[model]\ninput = 4\nlayer = dense 1 sigmoid\n[train]\n"
+           "loss = binary_crossentropy\nmetrics = loss accuracy auc\n");
+    parses(MINI "[train]\nmetrics = top_k_accuracy 2 accuracy\n");
+    cr_assert_eq(cfg.train.metrics.n, 2);
+    cr_assert_eq(cfg.train.metrics.m[0].arg, 2);
+    parses(MINI "[train]\nmetrics = accuracy top_k_accuracy\n");
+    cr_assert_eq(cfg.train.metrics.m[1].arg, 5, "Keras's k");
 }
 
 Test(config, error_unterminated_quote)
@@ -643,7 +673,45 @@ Test(config, error_units_differ_from_classes)
 {
     fails(DATA "[model]\ninput = 4\nlayer = dense 4 softmax\n",
           "t.ini:9: [model] layer = dense 4 softmax: ",
-          "has 4 units but [data] classes (t.ini:6) names 3 classes");
+          "tells 4 classes apart but [data] classes (t.ini:6) names 3 classes");
+    fails(DATA "[model]\ninput = 4\nlayer = dense 1 sigmoid\n[train]\n"
+          "loss = binary_crossentropy\n",
+          "t.ini:9: [model] layer = dense 1 sigmoid: ",
+          "tells 2 classes apart but [data] classes (t.ini:6) names 3 classes");
+}
+
+/* What each task's last layer, loss and targets must be. */
+Test(config, tasks_pair_layer_loss_and_targets)
+{
+    /* the default metrics follow the task */
+    parses(PATHS "[model]\ninput = 4\nlayer = dense 2 linear\n[train]\nloss = huber 0.5\n");
+    cr_assert_eq(cfg.model.loss, mlpt_loss_named("huber"));
+    cr_assert_eq(cfg.model.loss_param, 0.5f);
+    cr_assert_eq(cfg.train.metrics.n, 2);
+    cr_assert_eq(cfg.train.metrics.m[0].ops, mlpt_metric_named("mae"));
+    cr_assert_eq(cfg.train.metrics.m[1].ops, mlpt_metric_named("r2"));
+    parses(PATHS "[model]\ninput = 4\nlayer = dense 1 sigmoid\n[train]\n"
+           "loss = binary_crossentropy\n");
+    cr_assert_eq(cfg.train.metrics.n, 2, "accuracy auc");
+    /* a last layer that does not fit the loss names the layer's line */
+    fails(PATHS "[model]\ninput = 4\nlayer = dense 1 sigmoid\n",
+          "t.ini:8: [model] layer = dense 1 sigmoid: ",
+          "the last layer must be `dense N softmax`: the loss is sparse_categorical_crossentropy");
+    fails(PATHS "[model]\ninput = 4\nlayer = dense 3 softmax\n[train]\n"
+          "loss = binary_crossentropy\n", "t.ini:8: ",
+          "the last layer must be `dense N sigmoid`: the loss is binary_crossentropy");
+    /* value tasks have no classes */
+    fails(DATA "[model]\ninput = 4\nlayer = dense 1 linear\n[train]\n"
+          "loss = mean_squared_error\n", "t.ini:6: [data] classes = 0 1 2: ",
+          "a regression model (loss mean_squared_error) predicts values, not classes");
+    /* a table's target columns: one per output for value tasks, one for classes */
+    parses("[data]\ntrain = t.csv\ntarget = a b\ntest_split = 0.2\n[model]\ninput = 4\n"
+           "layer = dense 2 linear\n[train]\nloss = mean_absolute_error\n");
+    cr_assert_eq(cfg.data.n_targets, 2);
+    fails("[data]\ntrain = t.csv\ntarget = a b c\ntest_split = 0.2\n[model]\ninput = 4\n"
+          "layer = dense 2 sigmoid\n[train]\nloss = binary_crossentropy\n", "t.ini:3: ",
+          "[data] target = a b c: 3 target columns, but the last layer (t.ini:7) makes a "
+          "multi-label model, which takes 2");
 }
 
 Test(config, error_too_many_layers)
@@ -854,9 +922,10 @@ Test(config, report_section)
     parses(MINI);
     cr_assert_eq(cfg.report.figures, MLPT_FIG_SAMPLES | MLPT_FIG_PREDICTIONS |
                                          MLPT_FIG_MISCLASSIFIED | MLPT_FIG_CURVES |
-                                         MLPT_FIG_CONFUSION);
+                                         MLPT_FIG_CONFUSION | MLPT_FIG_ROC |
+                                         MLPT_FIG_REGRESSION | MLPT_FIG_LABELS);
     fails(MINI "[report]\nfigures = curves pictures\n", "t.ini:11: ", "figures = curves pictures");
-    fails(MINI "[report]\nfigures = none curves\n", "t.ini:11: ", "none alone");
+    fails(MINI "[report]\nfigures = none curves\n", "t.ini:11: ", "all or none alone");
     fails(MINI "[report]\nsamples = 0\n", "t.ini:11: ", "from 1 to 100");
 }
 
@@ -951,7 +1020,8 @@ Test(config, csv_table_errors)
     fails(TABLE "test_split = 0.2\ntarget = a b\n" MODEL, "t.ini:5: ",
           "[data] target is set twice");
     fails("[data]\ntrain = t.csv\ntarget = a b\ntest_split = 0.2\nclasses = auto\n" MODEL,
-          "t.ini:3: ", "[data] target = a b: expected one column");
+          "t.ini:3: ", "[data] target = a b: 2 target columns, but the last layer (t.ini:8) "
+          "makes a multiclass model, which takes 1");
     fails(TABLE "test_split = 0.2\ninputs = a b a\nclasses = auto\n" MODEL, "t.ini:5: ",
           "column 'a' is named twice");
     fails(TABLE "test_split = 0.2\ndelimiter = |\nclasses = auto\n" MODEL, "t.ini:5: ",
