@@ -51,16 +51,37 @@ static const mlpt_task *task_of(const mlpt_config *cfg)
 }
 
 /* Targets that are numbers where the task takes class labels: an error
- * naming the loss's line, where the task comes from, and what the data
- * holds (`what`: "column 'x' of FILE holds 12.8 at line 5"). */
+ * naming the last layer's line (with the loss, it makes the task) and what
+ * the data holds (`what`: "column 'x' of FILE holds 12.8 at line 5"). */
 static int fail_not_labels(const mlpt_config *cfg, const char *what, mlpt_error *err)
 {
     char where[MLPT_ERROR_LEN];
-    return mlpt_fail(err, "%s: a %s model takes class labels, but %s: a model that predicts "
-                     "numbers ends in `dense N linear` with loss mean_squared_error, "
+    return mlpt_fail(err, "%s: a %s model (loss %s) takes class labels, but %s: a model that "
+                     "predicts numbers ends in `dense N linear` with loss mean_squared_error, "
                      "mean_absolute_error or huber",
-                     mlpt_config_origin(cfg, "loss", 0, where, sizeof where),
-                     task_of(cfg)->name, what);
+                     mlpt_config_origin(cfg, "layer", cfg->model.n_layers - 1, where,
+                                        sizeof where),
+                     task_of(cfg)->name, cfg->model.loss->name, what);
+}
+
+/* Multi-label targets are 0/1 (or probabilities between): anything else
+ * is an error naming the file, the sample and the last layer's line. */
+static int check_probabilities(const mlpt_config *cfg, const mlpt_samples *s, const char *path,
+                               mlpt_error *err)
+{
+    if (task_of(cfg)->bit != MLPT_TASK_MULTILABEL)
+        return 0;
+    for (size_t i = 0; i < s->n * s->target_width; i++)
+        if (!(s->targets[i] >= 0.0f && s->targets[i] <= 1.0f)) {
+            char where[MLPT_ERROR_LEN];
+            return mlpt_fail(err, "%s: a multi-label model (loss %s) takes targets from 0 to 1, "
+                             "but %s holds %g for sample %zu, output %zu",
+                             mlpt_config_origin(cfg, "layer", cfg->model.n_layers - 1, where,
+                                                sizeof where),
+                             cfg->model.loss->name, path, (double)s->targets[i],
+                             i / s->target_width, i % s->target_width + 1);
+        }
+    return 0;
 }
 
 /* A number as its shortest text that reads back the same ("3", "0.5"). */
@@ -781,7 +802,10 @@ int mlpt_data_load(const mlpt_config *cfg, bool with_test, mlpt_data *out, mlpt_
     memset(out, 0, sizeof *out);
     const int rc = cfg->data.train[0] ? load_tables(cfg, with_test, &d, err)
                                       : load_arrays(cfg, with_test, &d, err);
-    if (rc < 0 || check_last_layer(cfg, &d, err) < 0 || finish(cfg, &d, err) < 0) {
+    if (rc < 0 || check_last_layer(cfg, &d, err) < 0 ||
+        check_probabilities(cfg, &d.train.s, d.train_paths[1], err) < 0 ||
+        (d.test.s.n && check_probabilities(cfg, &d.test.s, d.test_paths[1], err) < 0) ||
+        finish(cfg, &d, err) < 0) {
         mlpt_data_free(&d);
         return -1;
     }

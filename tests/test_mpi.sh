@@ -4,7 +4,8 @@
 # only the first process writes files and prints; checkpoints written by 2
 # processes (at an epoch's end, and mid-epoch after Ctrl-C) resume with 3
 # to the uninterrupted fingerprint; a CSV table and a .npz archive train
-# to one process's weights; processes given different configs
+# to one process's weights; a binary, a multi-label and a regression
+# model train to one process's weights and metrics; processes given different configs
 # refuse to start; errors on any process (a folder another process holds
 # among them) stop them all with the message printed once, without
 # hanging; the other verbs refuse to run under mpirun. Run from the
@@ -68,6 +69,21 @@ npz=("${run[@]}" --set data.train_images=data/mnist/mnist.npz:x_train
      --set data.train_labels=data/mnist/mnist.npz:y_train)
 got_n=$(mpi 2 "${npz[@]}" --threads 1 --out "$tmp/npz" 2>&1 | fingerprint)
 [ "$got_n" = "$want" ] && ok || bad "MNIST from .npz in 2 processes: '$got_n', IDX '$want'"
+
+# Every task: float targets (regression, multi-label) and a single
+# sigmoid's labels travel between the processes with the outputs the
+# metrics need; the weights and the history's metrics are one process's.
+/usr/bin/python3 tests/task_data.py "$tmp/tasks"
+for task in binary multilabel regression; do
+    t=("$tmp/tasks/$task.ini" --set report.figures=none --quiet --threads 1)
+    want_t=$("$bin" "${t[@]}" --out "$tmp/$task-1" 2>&1 | fingerprint)
+    got_t=$(mpi 2 "${t[@]}" --out "$tmp/$task-2" 2>&1 | fingerprint)
+    [ -n "$want_t" ] && [ "$got_t" = "$want_t" ] && ok ||
+        bad "$task in 2 processes: '$got_t', one process '$want_t'"
+    [ "$(rev "$tmp/$task-2/history.csv" | cut -d, -f3- | rev)" = \
+      "$(rev "$tmp/$task-1/history.csv" | cut -d, -f3- | rev)" ] && ok ||
+        bad "$task: history's metrics differ between 2 processes and one"
+done
 
 # A checkpoint of 2 processes, resumed by 3: the uninterrupted weights.
 mpi 2 "${run[@]}" --epochs 1 --threads 1 --out "$tmp/resume" >/dev/null 2>&1

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Exact resume: a run killed with kill -9 at any point (mid-epoch, between
 # epochs, in the middle of writing a checkpoint) or stopped with Ctrl-C, then
-# resumed with --resume, ends with the same weights fingerprint as a run that
-# was never interrupted. Also: a resume with another config is refused
+# resumed with --resume, ends with the same weights fingerprint and history
+# as a run that was never interrupted, for every task. Also: a resume with another config is refused
 # naming the key (numbers compared by value), or on other training data
 # naming the file; resuming a finished run has nothing to do and writes
 # nothing; a damaged checkpoint is refused, and a write that fails
@@ -14,22 +14,28 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 passed=0 failed=0
 epochs=2
-run=(configs/tiny.ini --epochs "$epochs" --seed 5 --set report.figures=none --quiet)
 
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
 fingerprint() { sed -n 's/^weights fingerprint: //p'; }
-# history.csv without its timing columns: resumed runs must match these too.
-figures() { cut -d, -f1-5 "$1/history.csv"; }
+# history.csv without its timing columns (the last two): resumed runs must
+# match these too, every metric of every epoch.
+figures() { rev "$1/history.csv" | cut -d, -f3- | rev; }
 
 # Wall-clock milliseconds (bash's $EPOCHREALTIME with its decimal mark,
 # whatever the locale's, taken out).
 now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
 
-start=$(now_ms)
-want=$("$bin" "${run[@]}" --out "$tmp/reference" 2>&1 | fingerprint)
-ref_ms=$(($(now_ms) - start))
-[ -n "$want" ] && ok || bad "reference run printed no fingerprint"
+# reference NAME: the uninterrupted run of "${run[@]}" into $tmp/NAME, its
+# fingerprint in $want and its time in $ref_ms.
+reference() {
+    local start
+    start=$(now_ms)
+    want=$("$bin" "${run[@]}" --out "$tmp/$1" 2>&1 | fingerprint)
+    ref_ms=$(($(now_ms) - start))
+    ref=$tmp/$1
+    [ -n "$want" ] && ok || bad "$1: reference run printed no fingerprint"
+}
 
 # killed_then_resumed NAME DELAY_MS EVERY: kill -9 a run that checkpoints
 # every EVERY steps after DELAY_MS, then --resume it: the same fingerprint
@@ -79,8 +85,8 @@ killed_then_resumed() {
                 got=$(fingerprint <"$log")
                 [ "$got" = "$want" ] && ok || bad "$name: resumed at epoch $epoch, step $step:" \
                     "fingerprint '$got', uninterrupted '$want'"
-                [ "$(figures "$out")" = "$(figures "$tmp/reference")" ] && ok || bad "$name:" \
-                    "history differs: $(diff <(figures "$out") <(figures "$tmp/reference") | tr '\n' ' ')"
+                [ "$(figures "$out")" = "$(figures "$ref")" ] && ok || bad "$name:" \
+                    "history differs: $(diff <(figures "$out") <(figures "$ref") | tr '\n' ' ')"
                 resumed[$every]=$((${resumed[$every]:-0} + 1))
                 return
             fi
@@ -91,22 +97,40 @@ killed_then_resumed() {
     echo "note: $name: no kill landed mid-run in 8 tries (last delay ${delay} ms)"
 }
 
+# kills NAME: the kill -9 cases for "${run[@]}", against its reference.
 # Delays start as fractions of the reference run's time, which scales with
 # the build (release or sanitizer) and the machine's load.
-# A checkpoint every 50 steps: kills land mid-epoch and between epochs.
-for percent in 40 65 90; do
-    killed_then_resumed "every50-$percent" $((ref_ms * percent / 100)) 50
+kills() {
+    local name=$1 percent every
+    resumed=()
+    reference "$name-reference"
+    # A checkpoint every 50 steps: kills land mid-epoch and between epochs.
+    for percent in 40 65 90; do
+        killed_then_resumed "$name-every50-$percent" $((ref_ms * percent / 100)) 50
+    done
+    # A checkpoint every step: most of the time goes to writing them, so the
+    # kills land during a write.
+    for percent in 70 300; do
+        killed_then_resumed "$name-every1-$percent" $((ref_ms * percent / 100)) 1
+    done
+    # Each setting must have been tested for real at least once.
+    for every in 50 1; do
+        ((${resumed[$every]:-0} > 0)) && ok ||
+            bad "$name: checkpoint_every=$every: no kill -9 landed mid-run, nothing was resumed"
+    done
+}
+
+# Every task, with its metrics' running sums in the checkpoint: a
+# binary, a multi-label and a regression model (tests/task_data.py).
+/usr/bin/python3 tests/task_data.py "$tmp/tasks"
+for task in binary multilabel regression; do
+    run=("$tmp/tasks/$task.ini" --set report.figures=none --quiet)
+    kills "$task"
 done
-# A checkpoint every step: most of the time goes to writing them, so the
-# kills land during a write.
-for percent in 70 300; do
-    killed_then_resumed "every1-$percent" $((ref_ms * percent / 100)) 1
-done
-# Each setting must have been tested for real at least once.
-for every in 50 1; do
-    ((${resumed[$every]:-0} > 0)) && ok ||
-        bad "checkpoint_every=$every: no kill -9 landed mid-run, nothing was resumed"
-done
+# The tutorial's kind last: the cases below continue its reference.
+run=(configs/tiny.ini --epochs "$epochs" --seed 5 --set report.figures=none --quiet)
+kills tiny
+cp -r "$ref" "$tmp/reference"
 
 # Ctrl-C: finishes the step, saves, says how to resume, exits 130. (A
 # checkpoint every step slows the run down enough to be caught mid-way; it
@@ -125,7 +149,7 @@ if [ "$status" -eq 130 ] && grep -q 'resume with: .*--out' "$tmp/sigint.log"; th
 got=$("$bin" "${run[@]}" --out "$out" --set run.checkpoint_every=1 --set train.shards=3 --resume \
     2>&1 | fingerprint)
 [ "$got" = "$want" ] && ok || bad "SIGINT then resume (3 shards): '$got', want '$want'"
-[ "$(figures "$out")" = "$(figures "$tmp/reference")" ] && ok || bad "SIGINT then resume: history differs"
+[ "$(figures "$out")" = "$(figures "$ref")" ] && ok || bad "SIGINT then resume: history differs"
 
 # A finished run resumed has nothing left to train: it says so, exits 0
 # and rewrites nothing.
