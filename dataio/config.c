@@ -51,7 +51,7 @@ typedef enum {
     K_SCALE, K_VALIDATION, K_NORMALIZE, K_CLASSES,
     K_INPUT, K_LAYER,
     K_OPTIMIZER, K_LEARNING_RATE, K_BETA1, K_BETA2, K_EPSILON, K_MOMENTUM, K_RHO,
-    K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_INIT, K_METRICS,
+    K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_INIT, K_METRICS, K_CLASS_WEIGHT,
     K_THREADS, K_BIND, K_CHECKPOINT_EVERY, K_OUT,
     K_FIGURES, K_SAMPLES, K_PREDICTIONS, K_MISCLASSIFIED,
     N_KEYS
@@ -131,6 +131,8 @@ static int parse_optimizer(const key_def *k, const entry *e, mlpt_config *cfg, m
 static int parse_loss(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_class_weight(const key_def *k, const entry *e, mlpt_config *cfg,
+                              mlpt_error *err);
 static int parse_scale(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_figures(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_columns(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
@@ -223,6 +225,9 @@ static const key_def keys[N_KEYS] = {
     [K_METRICS] = {SEC_TRAIN, "metrics", parse_metrics,
         "auto (the task's usual ones), or metric names (loss is always computed)",
         .table = MLPT_TABLE(mlpt_metrics), .dflt = "auto"},
+    [K_CLASS_WEIGHT] = {SEC_TRAIN, "class_weight", parse_class_weight,
+        "none, balanced (n / (classes x count), on the training rows), or one weight per "
+        "class in label order", .dflt = "none"},
     [K_THREADS] = {SEC_RUN, "threads", parse_threads, "auto or a thread count",
         .min = 1, .max = 1024, .dflt = "auto"},
     [K_BIND] = {SEC_RUN, "bind", parse_flag, "cores or none", AT(run.bind),
@@ -854,6 +859,39 @@ static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlp
 }
 
 /* `none`, or distinct names from figure_names. */
+/* none, balanced, or one number >= 0 per class (not all 0). */
+static int parse_class_weight(const key_def *k, const entry *e, mlpt_config *cfg,
+                              mlpt_error *err)
+{
+    mlpt_class_weights *cw = &cfg->train.class_weight;
+    memset(cw, 0, sizeof *cw);
+    if (ini_span_eq(e->value, "none"))
+        return 0;
+    if (ini_span_eq(e->value, "balanced")) {
+        cw->kind = MLPT_CLASS_WEIGHT_BALANCED;
+        return 0;
+    }
+    char word[NUMBER_LEN];
+    size_t len;
+    ini_span rest = e->value;
+    const real_range weight = {0, 1e30, false, false};
+    bool some = false;
+    cw->kind = MLPT_CLASS_WEIGHT_LISTED;
+    while (ini_next_word(&rest, word, sizeof word, &len)) {
+        double x;
+        if (cw->n == MLPT_MAX_CLASS_WEIGHTS)
+            return fail_value(k, e, err, "more than %d weights", MLPT_MAX_CLASS_WEIGHTS);
+        if (len >= sizeof word || !parse_real(word, &weight, true, &x))
+            return fail_value(k, e, err, "weight %d '%.32s': expected none, balanced, or a "
+                              "number >= 0 per class", cw->n + 1, word);
+        cw->w[cw->n++] = (float)x;
+        some |= x > 0;
+    }
+    if (!some)
+        return fail_value(k, e, err, "every weight is 0: no sample would count");
+    return 0;
+}
+
 /* `all` or `none` alone, or distinct names from figure_names. */
 static int parse_figures(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
 {
@@ -1029,6 +1067,19 @@ static int check_layer_stack(const ini_values *v, const mlpt_config *cfg, mlpt_e
                           mlpt_noun((size_t)task->classes((size_t)units), "class", "classes"),
                           where, cfg->data.n_classes,
                           mlpt_noun((size_t)cfg->data.n_classes, "class", "classes"));
+    }
+    const mlpt_class_weights *cw = &cfg->train.class_weight;
+    const entry *weights = &v->slots[K_CLASS_WEIGHT];
+    if (task->values && cw->kind != MLPT_CLASS_WEIGHT_NONE)
+        return fail_value(&keys[K_CLASS_WEIGHT], weights, err, "class weights apply to class "
+                          "labels; a %s model has none", task->name);
+    if (cw->kind == MLPT_CLASS_WEIGHT_LISTED && cw->n != task->classes((size_t)units)) {
+        char where[MLPT_ERROR_LEN];
+        locate(&v->layers[last], where, sizeof where);
+        return fail_value(&keys[K_CLASS_WEIGHT], weights, err, "%d %s, but the last layer "
+                          "(%s) tells %d classes apart", cw->n,
+                          mlpt_noun((size_t)cw->n, "weight", "weights"), where,
+                          task->classes((size_t)units));
     }
     const int targets_needed = task->values ? units : 1;
     if (v->slots[K_TARGET].value.p && cfg->data.n_targets != targets_needed) {

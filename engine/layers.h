@@ -11,11 +11,13 @@
 #include "kernels.h"
 #include "mlpt/model.h"
 
-/* Which random draws a dropout layer uses in training. */
+/* What a pass in training has that inference has not: the random draws
+ * of the dropout layers, and the class weights of the loss. */
 typedef struct mlpt_dropout_keys {
     uint64_t seed;
     uint32_t epoch;
     const uint32_t *sample_ids; /* one per row */
+    const float *class_weight;  /* per class label, or NULL: none */
 } mlpt_dropout_keys;
 
 struct mlpt_layer_io {

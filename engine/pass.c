@@ -268,6 +268,14 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
     const mlpt_targets y = mlpt_workspace_targets(ws);
     m->spec.loss->forward(rows, m->output_width, m->spec.loss_param, ws->act[last], &y,
                           drop ? ws->delta[last] : NULL, ws->row_loss);
+    if (drop && drop->class_weight)
+        for (size_t r = 0; r < rows; r++) {
+            const float w = drop->class_weight[ws->labels[r]];
+            float *d = ws->delta[last] + r * m->output_width;
+            ws->row_loss[r] *= w;
+            for (size_t c = 0; c < m->output_width; c++)
+                d[c] *= w;
+        }
     ws->loss_sum = 0.0;
     for (size_t r = 0; r < rows; r++)
         ws->loss_sum += ws->row_loss[r];

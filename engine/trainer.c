@@ -67,6 +67,8 @@ struct mlpt_trainer {
     float lut[256];            /* byte -> byte / the training data's scale */
     uint64_t inputs;           /* input_hash of the training data */
     const mlpt_task *task;
+    const float *class_weight; /* weights, per class label; NULL: none */
+    float class_weights[MLPT_MAX_CLASS_WEIGHTS];
     double *metric_state;      /* the epoch's running metrics */
     size_t metric_state_len;
 };
@@ -194,6 +196,35 @@ void mlpt_trainer_free(mlpt_trainer *t)
     free(t);
 }
 
+/* spec's class weights for training on `train` (counted on its labels
+ * when balanced) into t; fails unless they fit the task and the classes. */
+static int resolve_class_weights(mlpt_trainer *t, const mlpt_class_weights *cw,
+                                 const mlpt_samples *train, mlpt_error *err)
+{
+    if (cw->kind == MLPT_CLASS_WEIGHT_NONE)
+        return 0;
+    if (t->task->values)
+        return mlpt_fail(err, "class weights apply to class labels, not to a %s model",
+                         t->task->name);
+    const int classes = t->task->classes(t->model->output_width);
+    if (cw->kind == MLPT_CLASS_WEIGHT_LISTED) {
+        if (cw->n != classes)
+            return mlpt_fail(err, "%d class weights for a model of %d classes", cw->n, classes);
+        memcpy(t->class_weights, cw->w, (size_t)classes * sizeof *cw->w);
+    } else { /* scikit-learn: n / (classes present x count), each class present */
+        size_t count[MLPT_MAX_CLASS_WEIGHTS] = {0};
+        int present = 0;
+        for (size_t i = 0; i < train->n; i++)
+            present += count[train->labels[i]]++ == 0;
+        for (int c = 0; c < classes; c++)
+            t->class_weights[c] = count[c] ? (float)((double)train->n /
+                                                     ((double)present * (double)count[c]))
+                                           : 1.0f;
+    }
+    t->class_weight = t->class_weights;
+    return 0;
+}
+
 /* How the training data's values become inputs: its scale and its
  * normalization, hashed (processes must agree on them). */
 static uint64_t input_hash(const mlpt_samples *d)
@@ -279,7 +310,8 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
         mlpt_fail(err, "out of memory for the update plan of %zu parameters", m->n_params);
         return NULL;
     }
-    if (mlpt_scale_table(t->lut, train->scale, err) < 0) {
+    if (mlpt_scale_table(t->lut, train->scale, err) < 0 ||
+        resolve_class_weights(t, &spec->class_weight, train, err) < 0) {
         mlpt_trainer_free(t);
         return NULL;
     }
@@ -481,6 +513,8 @@ static uint64_t agreement_hash(const mlpt_trainer *t)
     }
     const char *loss = t->model->spec.loss->name;
     h = mlpt_fnv1a(h, (const unsigned char *)loss, strlen(loss) + 1);
+    if (t->class_weight)
+        h = mlpt_fnv1a(h, (const unsigned char *)t->class_weights, sizeof t->class_weights);
     const uint64_t weights = mlpt_model_fingerprint(t->model);
     return mlpt_fnv1a(h, (const unsigned char *)&weights, sizeof weights);
 }
@@ -560,7 +594,8 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
         for (size_t i = 0; i < n; i++)
             t->order[i] = (uint32_t)i;
 
-    const mlpt_dropout_keys keys = {.seed = t->spec.seed, .epoch = (uint32_t)epoch};
+    const mlpt_dropout_keys keys = {.seed = t->spec.seed, .epoch = (uint32_t)epoch,
+                                    .class_weight = t->class_weight};
     for (size_t lo = st.step * B; lo < n; lo += B) {
         const size_t batch = n - lo < B ? n - lo : B;
         const double loss = train_step(t, train, t->order + lo, batch, &keys);

@@ -189,6 +189,7 @@ Test(config, tutorial_settings_in_schema_order)
         {"train", "seed", "42", MLPT_FROM_FILE, 24},
         {"train", "init", "none", MLPT_FROM_DEFAULT, 0},
         {"train", "metrics", "loss accuracy", MLPT_FROM_FILE, 25},
+        {"train", "class_weight", "none", MLPT_FROM_DEFAULT, 0},
         {"run", "threads", "auto", MLPT_FROM_FILE, 28},
         {"run", "bind", "cores", MLPT_FROM_DEFAULT, 0},
         {"run", "checkpoint_every", "0", MLPT_FROM_DEFAULT, 0},
@@ -678,6 +679,27 @@ Test(config, error_units_differ_from_classes)
           "loss = binary_crossentropy\n",
           "t.ini:9: [model] layer = dense 1 sigmoid: ",
           "tells 2 classes apart but [data] classes (t.ini:6) names 3 classes");
+}
+
+/* class_weight: none, balanced or a weight per class, for class labels. */
+Test(config, class_weight)
+{
+    parses(MINI "[train]\nclass_weight = balanced\n");
+    cr_assert_eq(cfg.train.class_weight.kind, MLPT_CLASS_WEIGHT_BALANCED);
+    parses(MINI "[train]\nclass_weight = 1 0.5 2\n");
+    cr_assert_eq(cfg.train.class_weight.kind, MLPT_CLASS_WEIGHT_LISTED);
+    cr_assert_eq(cfg.train.class_weight.n, 3);
+    cr_assert_eq(cfg.train.class_weight.w[1], 0.5f);
+    parses(MINI);
+    cr_assert_eq(cfg.train.class_weight.kind, MLPT_CLASS_WEIGHT_NONE);
+    fails(MINI "[train]\nclass_weight = 1 2\n", "t.ini:11: [train] class_weight = 1 2: ",
+          "2 weights, but the last layer (t.ini:9) tells 3 classes apart");
+    fails(MINI "[train]\nclass_weight = 1 -2 1\n", "t.ini:11: ",
+          "weight 2 '-2': expected none, balanced, or a number >= 0 per class");
+    fails(MINI "[train]\nclass_weight = 0 0 0\n", "t.ini:11: ", "every weight is 0");
+    fails(PATHS "[model]\ninput = 4\nlayer = dense 1 linear\n[train]\n"
+          "loss = mean_squared_error\nclass_weight = balanced\n", "t.ini:11: ",
+          "class weights apply to class labels; a regression model has none");
 }
 
 /* What each task's last layer, loss and targets must be. */

@@ -33,11 +33,11 @@ static mlpt_train_spec tutorial_spec(void)
         .batch = 32, .epochs = 3, .shards = 8, .shuffle = true, .seed = 42};
 }
 
-/* Trains 3 epochs (300 steps) and returns the parameters (caller frees). */
-static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, double *loss)
+/* Trains on d for spec's epochs and returns the parameters (caller frees). */
+static float *train_on(const mlpt_samples *data, const mlpt_train_spec *spec, int threads,
+                       size_t *n_params, double *loss)
 {
-    static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
-    mlpt_samples d = synthetic(pixels, labels);
+    const mlpt_samples d = *data;
     mlpt_model_spec ms = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = 3,
                           .loss = SCCE};
     ms.layers[0] = layer("dense 32 relu");
@@ -56,6 +56,44 @@ static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, 
     mlpt_trainer_free(t);
     *n_params = m.n_params;
     return m.params; /* ownership passes to the caller */
+}
+
+/* Trains 3 epochs (300 steps) of the synthetic set. */
+static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, double *loss)
+{
+    static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
+    const mlpt_samples d = synthetic(pixels, labels);
+    return train_on(&d, spec, threads, n_params, loss);
+}
+
+/* class_weight = balanced is scikit-learn's compute_class_weight on the
+ * training labels, n / (classes x count): the same weights as listed by
+ * hand from the counts, and a change from no weights. */
+Test(determinism, balanced_class_weights_are_scikit_learns)
+{
+    static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
+    mlpt_samples d = synthetic(pixels, labels);
+    size_t count[CLASSES] = {0}, n;
+    for (size_t i = 0; i < SAMPLES; i++) { /* skewed: most of classes 5-9 become 0 */
+        if (labels[i] >= 5 && i % 3)
+            labels[i] = 0;
+        count[labels[i]]++;
+    }
+    mlpt_train_spec plain = tutorial_spec(), balanced = plain, listed = plain;
+    plain.epochs = balanced.epochs = listed.epochs = 1;
+    balanced.class_weight.kind = MLPT_CLASS_WEIGHT_BALANCED;
+    listed.class_weight = (mlpt_class_weights){.kind = MLPT_CLASS_WEIGHT_LISTED, .n = CLASSES};
+    for (int c = 0; c < CLASSES; c++)
+        listed.class_weight.w[c] = (float)((double)SAMPLES / (CLASSES * (double)count[c]));
+    cr_assert_gt(listed.class_weight.w[9], 2.5f, "a rare class weighs more");
+    double loss;
+    float *a = train_on(&d, &balanced, 2, &n, &loss), *b = train_on(&d, &listed, 1, &n, &loss);
+    float *c = train_on(&d, &plain, 1, &n, &loss);
+    cr_assert_eq(memcmp(a, b, n * sizeof *a), 0, "balanced differs from its weights listed");
+    cr_assert_neq(memcmp(a, c, n * sizeof *a), 0, "class weights changed nothing");
+    free(a);
+    free(b);
+    free(c);
 }
 
 Test(determinism, identical_weights_for_1_2_3_4_threads)

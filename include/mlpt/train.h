@@ -83,6 +83,22 @@ const mlpt_optimizer_ops *mlpt_optimizer_named(const char *name);
 /* Whether optimizer o takes the [train] key `key`. */
 bool mlpt_optimizer_takes(const mlpt_optimizer_ops *o, const char *key);
 
+/* Class weights (label tasks), as Keras's fit(class_weight=...): each
+ * training row's loss and gradient are multiplied by its class's weight. */
+#define MLPT_MAX_CLASS_WEIGHTS 256
+typedef enum {
+    MLPT_CLASS_WEIGHT_NONE,
+    MLPT_CLASS_WEIGHT_BALANCED, /* n / (classes x count of the class), over the training
+                                   rows, as scikit-learn's compute_class_weight */
+    MLPT_CLASS_WEIGHT_LISTED,   /* w[0..n): one per class, in label order */
+} mlpt_class_weight_kind;
+
+typedef struct mlpt_class_weights {
+    mlpt_class_weight_kind kind;
+    int n;
+    float w[MLPT_MAX_CLASS_WEIGHTS];
+} mlpt_class_weights;
+
 typedef struct mlpt_train_spec {
     mlpt_optimizer_spec optimizer;
     int batch;       /* samples per step, >= 1 */
@@ -92,6 +108,7 @@ typedef struct mlpt_train_spec {
     bool shuffle;    /* reshuffle the training set every epoch */
     uint64_t seed;   /* initial weights, shuffles and dropout masks */
     mlpt_metric_list metrics; /* computed over the training batches as they pass */
+    mlpt_class_weights class_weight;
 } mlpt_train_spec;
 
 /* Running figures of one epoch, as the progress bar shows them. */
@@ -117,7 +134,8 @@ typedef struct mlpt_trainer mlpt_trainer;
 /* Allocates every buffer training needs, once: per-shard activations,
  * per-thread gradient row lists, optimizer state, the sample order, for
  * training on `train` (its size, scale and normalization; the epochs must
- * be given the same). threads >= 1. */
+ * be given the same; balanced class weights are counted on its labels).
+ * threads >= 1. */
 mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
                                   const mlpt_samples *train, int threads, mlpt_error *err);
 void mlpt_trainer_free(mlpt_trainer *t);
