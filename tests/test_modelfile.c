@@ -529,8 +529,8 @@ Test(modelfile, rejects_bad_layers_line)
 Test(modelfile, rejects_class_count_other_than_last_units)
 {
     expect_meta_failure("classes", "a\nb",
-                        "__metadata__ \"classes\": 2 class names, but the last layer has 3 units");
-    expect_meta_failure("classes", "a\nb\nc\nd", "4 class names, but the last layer has 3 units");
+                        "__metadata__ \"classes\": 2 class names, but the model's outputs tell 3 apart");
+    expect_meta_failure("classes", "a\nb\nc\nd", "4 class names, but the model's outputs tell 3 apart");
 }
 
 Test(modelfile, rejects_bad_class_names)
@@ -740,7 +740,7 @@ Test(modelfile, save_refuses_classes_the_reader_would_refuse)
 {
     mlpt_model_info info = fixture_info();
     info.n_classes = 2;
-    expect_save_failure(&info, "2 class names, but the last layer has 3 units");
+    expect_save_failure(&info, "\"classes\": 2 classes: the model's outputs tell 3 apart");
     info = fixture_info();
     strcpy(info.classes[1], "two\nlines");
     expect_save_failure(&info,
@@ -753,7 +753,7 @@ Test(modelfile, save_refuses_classes_the_reader_would_refuse)
     expect_save_failure(&info, "\"classes\" line 1: a class name must not contain control");
     info = fixture_info();
     info.n_classes = MLPT_MAX_CLASSES + 1;
-    expect_save_failure(&info, "257 classes: expected 1 to 256");
+    expect_save_failure(&info, "257 classes: the model's outputs tell 3 apart");
 }
 
 Test(modelfile, save_refuses_bad_scale_and_config)

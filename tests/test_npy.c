@@ -288,7 +288,19 @@ Test(npy, as_a_data_set)
         cr_assert_eq(d.s.floats[i], (float)ix[i]);
     mlpt_dataset_free(&d);
     cr_assert_eq(mlpt_dataset_load(x, floats, 3, &d, &err), -1);
-    cr_assert(strstr(err.msg, "fx.npy: dtype: labels of dtype float32"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "fx.npy: target at index 0 is 0.5: class labels are whole "
+                              "numbers"), "%s", err.msg);
+    /* whole floats are labels (Keras code often holds 0/1 as float32); as
+     * values (n_classes 0) any floats are targets, (n, 1) one per sample */
+    const float whole[3] = {1, 0, 2};
+    const char *wf = write_npy("wf.npy", 1, "{'descr': '<f4', 'fortran_order': False, "
+                               "'shape': (3,), }", whole, sizeof whole);
+    cr_assert_eq(mlpt_dataset_load(x, wf, 3, &d, &err), 0, "%s", err.msg);
+    cr_assert_eq(d.s.labels[2], 2);
+    mlpt_dataset_free(&d);
+    cr_assert_eq(mlpt_dataset_load(x, floats, 0, &d, &err), 0, "%s", err.msg);
+    cr_assert(!d.s.labels && d.s.target_width == 1 && d.s.targets[0] == 0.5f);
+    mlpt_dataset_free(&d);
 
     const int16_t big[3] = {1, 300, 0};
     const char *wide = write_npy("wide.npy", 1, "{'descr': '<i2', 'fortran_order': False, "

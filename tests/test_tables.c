@@ -108,11 +108,11 @@ Test(tables, word_classes_one_hot_and_columns_by_name)
 
 Test(tables, number_classes_sort_by_value)
 {
-    write_text("n.csv", "x,y\n1,10\n2,9\n3,10\n4,-1.5\n");
+    write_text("n.csv", "x,y\n1,10\n2,9\n3,10\n4,-2\n");
     configure("train = %s/n.csv\ntest = %s/n.csv\ntarget = y\nclasses = auto\n", 1, 3);
     loads();
     cr_assert_eq(d.n_classes, 3);
-    cr_assert_str_eq(d.classes[0], "-1.5");
+    cr_assert_str_eq(d.classes[0], "-2");
     cr_assert_str_eq(d.classes[1], "9");
     cr_assert_str_eq(d.classes[2], "10");
     cr_assert_eq(d.train.s.labels[0], 2);
@@ -240,7 +240,7 @@ Test(tables, error_column_not_in_header)
     fails("t.ini:6: [data] one_hot = colour: 'colour' is not an input column");
     configure("train = %s/w.csv\ntest = %s/w.csv\ntarget = kind\ninputs = rain kind\n"
               "classes = auto\n", 4, 3);
-    fails("'kind' is the target column");
+    fails("'kind' is a target column");
 }
 
 Test(tables, error_cells_name_file_line_and_column)
@@ -286,8 +286,8 @@ Test(tables, error_auto_class_count_against_the_last_layer)
     write_text("w.csv", weather);
     configure("train = %s/w.csv\ntest = %s/w.csv\ntarget = kind\ninputs = rain\n"
               "classes = auto\n", 1, 5);
-    fails("t.ini:9: [model] layer = dense 5 softmax: the last layer has 5 units, but classes "
-          "= auto found 3 classes in ");
+    fails("t.ini:9: [model] layer = dense 5 softmax: the last layer tells 5 classes apart "
+          "(multiclass), but classes = auto found 3 classes in ");
 }
 
 Test(tables, error_splits_that_leave_nothing)
