@@ -852,3 +852,44 @@ Test(modelfile, rejects_bad_table_and_normalization)
                         "[{\"name\": \"a\"}]}", "its columns make 1 input values, but the model "
                         "takes 12");
 }
+
+/* Every task's model reads back with its loss (and parameter) and classes:
+ * a regression model has none, a single sigmoid two. */
+Test(modelfile, every_task_round_trips_its_loss_and_classes)
+{
+    const struct {
+        const char *last, *loss;
+        float param;
+        int n_classes;
+    } cases[] = {{"dense 2 linear", "huber", 0.25f, 0},
+                 {"dense 1 linear", "mean_absolute_error", 0.0f, 0},
+                 {"dense 1 sigmoid", "binary_crossentropy", 0.0f, 2},
+                 {"dense 3 sigmoid", "binary_crossentropy", 0.0f, 0}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mlpt_model_spec spec = {.input_rank = 1, .input_dims = {4}, .n_layers = 2,
+                                .loss = loss_named(cases[i].loss),
+                                .loss_param = cases[i].param};
+        spec.layers[0] = layer("dense 5 tanh");
+        spec.layers[1] = layer(cases[i].last);
+        mlpt_model m, back;
+        mlpt_model_info info = {.n_classes = cases[i].n_classes, .classes = {"no", "yes"},
+                                .scale = 1.0f}, read;
+        mlpt_error err;
+        cr_assert_eq(mlpt_model_create(&spec, &m, &err), 0, "%s", err.msg);
+        mlpt_model_init_params(&m, 7);
+        const char *path = scratch_path("task.safetensors");
+        cr_assert_eq(mlpt_model_save(path, &m, &info, &err), 0, "%s: %s", cases[i].loss, err.msg);
+        cr_assert_eq(mlpt_model_load(path, &back, &read, &err), 0, "%s: %s", cases[i].loss,
+                     err.msg);
+        cr_assert_eq(back.spec.loss, spec.loss, "%s", cases[i].loss);
+        cr_assert_eq(back.spec.loss_param, cases[i].param, "%s", cases[i].loss);
+        cr_assert_eq(read.n_classes, cases[i].n_classes, "%s", cases[i].loss);
+        cr_assert_eq(mlpt_model_fingerprint(&back), mlpt_model_fingerprint(&m));
+        info.n_classes = cases[i].n_classes ? 0 : 2; /* the reader's count, or refused */
+        cr_assert_eq(mlpt_model_save(path, &m, &info, &err), -1, "%s", cases[i].loss);
+        mlpt_model_free(&m);
+        mlpt_model_free(&back);
+        mlpt_model_info_free(&read);
+    }
+    expect_meta_failure("loss", "huber -1", "\"huber -1\": expected a loss");
+}
