@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "mlpt/config.h"
+#include "mlpt/metrics.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -55,8 +56,14 @@ static void terminated(const char *s, size_t cap)
 
 static void check_config(void)
 {
-    if (cfg.data.n_classes < 1 || cfg.data.n_classes > MLPT_MAX_CLASSES)
+    if (cfg.data.n_classes < 0 || cfg.data.n_classes > MLPT_MAX_CLASSES) /* 0: auto */
         abort();
+    if (cfg.train.metrics.n < 0 || cfg.train.metrics.n > MLPT_MAX_METRICS ||
+        cfg.train.class_weight.n < 0 || cfg.train.class_weight.n > MLPT_MAX_CLASS_WEIGHTS)
+        abort();
+    for (int m = 0; m < cfg.train.metrics.n; m++)
+        if (!cfg.train.metrics.m[m].ops)
+            abort();
     if (cfg.model.n_layers < 1 || cfg.model.n_layers > MLPT_MAX_LAYERS)
         abort();
     if (cfg.model.input_rank < 1 || cfg.model.input_rank > MLPT_MAX_INPUT_RANK)
@@ -77,10 +84,14 @@ static void check_config(void)
         terminated(s->key, sizeof s->key);
         terminated(s->value, sizeof s->value);
     }
+    /* the last layer fits the loss, and listed classes the task */
     const mlpt_layer_spec *last = &cfg.model.layers[cfg.model.n_layers - 1];
     if (!last->kind->kernel || !last->activation || !cfg.model.loss ||
-        strcmp(last->activation->name, cfg.model.loss->activation) ||
-        last->units != cfg.data.n_classes)
+        strcmp(last->activation->name, cfg.model.loss->activation))
+        abort();
+    const mlpt_task *task = mlpt_task_of(cfg.model.loss, (size_t)last->units);
+    if (cfg.data.n_classes &&
+        (task->values || task->classes((size_t)last->units) != cfg.data.n_classes))
         abort();
 }
 
