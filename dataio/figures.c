@@ -4,7 +4,8 @@
  * draws into a cairo image surface with the toy font API (headless: no
  * display, only fontconfig's fonts), checks cairo's status and writes the
  * PNG through an mlpt_atomic_file. Shared pieces: a canvas (create, save),
- * text anchored at a point, an image tile, axes with ticks, a line chart. */
+ * text anchored at a point, an image tile, axes with ticks, a chart of
+ * lines, points or bars with its legend. */
 #include "mlpt/figures.h"
 #include "mlpt/model.h"
 
@@ -432,13 +433,25 @@ static void draw_ticks(cairo_t *cr, const axes *a, int y_axis, double step, int 
     }
 }
 
-/* ---- line charts: mlpt_figure_lines and the two charts of the curves ---- */
+/* ---- charts: lines, points or bars on axes (mlpt_figure_lines, the
+ * curves and the task figures) ---- */
+
+/* How a chart draws its solid series; a dashed series is always a line (a
+ * reference: chance, y = x, zero). */
+typedef enum chart_marks { MARKS_LINES, MARKS_POINTS, MARKS_BARS } chart_marks;
 
 typedef struct chart {
     const char *title, *xlabel, *ylabel;
     const mlpt_series *series;
     size_t n_series;
     int x_from_zero, y_from_zero; /* the axis starts at zero (else at the data) */
+    chart_marks marks;
+    double bar_w;         /* bars: a bar's width in x units, centred on its x */
+    const double *limits; /* {xlo, xhi, ylo, yhi} shown as they are; NULL: from the data */
+    /* x ticks that are names, xnames[k] at x = k (k < n_xnames); NULL: numbers */
+    mlpt_class_names xnames;
+    size_t n_xnames;
+    int square; /* a square plot area: with equal limits, y = x runs at 45 degrees */
 } chart;
 
 enum { CHART_TITLE_PX = 15, CHART_LABEL_PX = 13, CHART_TICK_PX = 12 };
@@ -455,27 +468,38 @@ static int point_drawable(const mlpt_series *s, size_t i)
     return drawable(s->x[i]) && drawable(s->y[i]);
 }
 
-/* The range of the drawable x (or y) values of all series; lo > hi if none. */
+/* Whether a series is drawn as a line (else as points or bars). */
+static int joined(const chart *c, const mlpt_series *s)
+{
+    return s->dashed || c->marks == MARKS_LINES;
+}
+
+/* The range of the drawable x (or y) values of all series, bars with
+ * their width; lo > hi if none. */
 static void data_range(const chart *c, int y, double *lo, double *hi)
 {
     *lo = INFINITY;
     *hi = -INFINITY;
-    for (size_t s = 0; s < c->n_series; s++)
-        for (size_t i = 0; i < c->series[s].n; i++) {
-            double v = y ? c->series[s].y[i] : c->series[s].x[i];
+    for (size_t s = 0; s < c->n_series; s++) {
+        const mlpt_series *se = &c->series[s];
+        const double half = !y && c->marks == MARKS_BARS && !se->dashed ? c->bar_w / 2 : 0;
+        for (size_t i = 0; i < se->n; i++) {
+            double v = y ? se->y[i] : se->x[i];
             if (drawable(v)) {
-                *lo = fmin(*lo, v);
-                *hi = fmax(*hi, v);
+                *lo = fmin(*lo, v - half);
+                *hi = fmax(*hi, v + half);
             }
         }
+    }
 }
 
-/* Whether every drawable x value is a whole number (a count: epochs, threads). */
-static int x_is_count(const chart *c)
+/* Whether every drawable x (or y) value is a whole number (a count:
+ * epochs, threads, rows in a bin). */
+static int axis_is_count(const chart *c, int y)
 {
     for (size_t s = 0; s < c->n_series; s++)
         for (size_t i = 0; i < c->series[s].n; i++) {
-            double v = c->series[s].x[i];
+            double v = y ? c->series[s].y[i] : c->series[s].x[i];
             if (drawable(v) && (v != floor(v) || fabs(v) > 1e15))
                 return 0;
         }
@@ -511,7 +535,25 @@ static void axis_range(double lo, double hi, int from_zero, int count, double *r
     *rhi = from_zero && hi == 0 ? 0 : hi + pad;
 }
 
-/* Marker radius for a series over w px: smaller when points crowd, none
+/* What the chart shows, lim = {xlo, xhi, ylo, yhi}, and its tick steps. */
+static void chart_range(const chart *c, double lim[4], double *xstep, double *ystep)
+{
+    if (c->limits) {
+        memcpy(lim, c->limits, 4 * sizeof *lim);
+        *xstep = nice_step(lim[1] - lim[0], 5);
+        *ystep = nice_step(lim[3] - lim[2], 5);
+        return;
+    }
+    double lo, hi;
+    data_range(c, 0, &lo, &hi);
+    axis_range(lo, hi, c->x_from_zero, axis_is_count(c, 0), &lim[0], &lim[1], xstep);
+    data_range(c, 1, &lo, &hi);
+    /* whole bars count something (a histogram); a line's whole values may be by chance */
+    axis_range(lo, hi, c->y_from_zero, c->marks == MARKS_BARS && axis_is_count(c, 1), &lim[2],
+               &lim[3], ystep);
+}
+
+/* Marker radius for a line over w px: smaller when points crowd, none
  * (0) when dashed or too crowded. */
 static double marker_radius(const mlpt_series *s, double w)
 {
@@ -519,6 +561,18 @@ static double marker_radius(const mlpt_series *s, double w)
         return 0;
     double r = fmin(3.5, w / (double)(s->n > 1 ? s->n - 1 : 1) / 4);
     return r >= 1.5 ? r : 0;
+}
+
+/* Points alone (a scatter) are smaller and fainter the more there are, so
+ * that where thousands crowd the colour deepens instead of filling in. */
+static double points_radius(size_t n)
+{
+    return n <= 200 ? 3 : n <= 2000 ? 2.2 : 1.6;
+}
+
+static double points_alpha(size_t n)
+{
+    return fmin(0.85, fmax(0.12, sqrt(300.0 / (double)(n ? n : 1))));
 }
 
 /* The pen of a series: its colour, 2 px, dashed or solid. */
@@ -544,7 +598,7 @@ static void marker(cairo_t *cr, double x, double y, double r)
 }
 
 /* The line (and markers) of one series; undrawable points break the line. */
-static void draw_series(cairo_t *cr, const axes *a, const mlpt_series *s)
+static void draw_line(cairo_t *cr, const axes *a, const mlpt_series *s)
 {
     set_pen(cr, s);
     int pen_down = 0;
@@ -564,6 +618,41 @@ static void draw_series(cairo_t *cr, const axes *a, const mlpt_series *s)
     reset_pen(cr);
 }
 
+static void draw_points(cairo_t *cr, const axes *a, const mlpt_series *s)
+{
+    const double r = points_radius(s->n);
+    cairo_set_source_rgba(cr, s->rgb[0], s->rgb[1], s->rgb[2], points_alpha(s->n));
+    for (size_t i = 0; i < s->n; i++)
+        if (point_drawable(s, i))
+            marker(cr, px_x(a, s->x[i]), px_y(a, s->y[i]), r);
+}
+
+/* Bars from zero (or the axis's end nearer it) to each y, w wide, a pixel
+ * apart. */
+static void draw_bar_series(cairo_t *cr, const axes *a, const mlpt_series *s, double w)
+{
+    cairo_set_source_rgb(cr, s->rgb[0], s->rgb[1], s->rgb[2]);
+    const double base = px_y(a, fmin(fmax(0, a->ylo), a->yhi));
+    for (size_t i = 0; i < s->n; i++) {
+        if (!point_drawable(s, i))
+            continue;
+        const double x0 = px_x(a, s->x[i] - w / 2), x1 = px_x(a, s->x[i] + w / 2);
+        const double top = px_y(a, s->y[i]);
+        cairo_rectangle(cr, x0, fmin(top, base), fmax(x1 - x0 - 1, 1), fabs(base - top));
+        cairo_fill(cr);
+    }
+}
+
+static void draw_series(cairo_t *cr, const axes *a, const chart *c, const mlpt_series *s)
+{
+    if (joined(c, s))
+        draw_line(cr, a, s);
+    else if (c->marks == MARKS_POINTS)
+        draw_points(cr, a, s);
+    else
+        draw_bar_series(cr, a, s, c->bar_w);
+}
+
 /* How many data points and line samples of the chart fall in the box:
  * the legend goes where this is smallest. */
 static size_t points_in_box(const axes *a, const chart *c, double x, double y, double w,
@@ -576,7 +665,7 @@ static size_t points_in_box(const axes *a, const chart *c, double x, double y, d
             if (!point_drawable(se, i))
                 continue;
             double px = px_x(a, se->x[i]), py = px_y(a, se->y[i]);
-            int has_next = i + 1 < se->n && point_drawable(se, i + 1);
+            int has_next = joined(c, se) && i + 1 < se->n && point_drawable(se, i + 1);
             double nx = has_next ? px_x(a, se->x[i + 1]) : px;
             double ny = has_next ? px_y(a, se->y[i + 1]) : py;
             for (int k = 0; k < (has_next ? 16 : 1); k++) {
@@ -588,35 +677,78 @@ static size_t points_in_box(const axes *a, const chart *c, double x, double y, d
     return hits;
 }
 
-/* A legend (a sample of each line and its label) in the corner of the plot
- * area that hides the least data. */
-static void draw_legend(cairo_t *cr, const axes *a, const chart *c)
+/* ---- legends ---- */
+
+/* At most ten series and a reference line: past ten, output colours repeat. */
+enum { LEGEND_PAD = 8, LEGEND_SAMPLE = 28, LEGEND_ROW = 18, LEGEND_INSET = 8,
+       LEGEND_MAX_ROWS = 11 };
+
+/* The legend's entries (series with a label: one with an empty label
+ * shares the entry before it) and its width at the tick font; 0 entries: none. */
+static size_t legend_entries(cairo_t *cr, const chart *c, double *w)
 {
-    if (c->n_series == 0)
-        return;
     cairo_set_font_size(cr, CHART_TICK_PX);
-    const double pad = 8, sample = 28, row = 18;
     double tw = 0;
-    size_t rows = 0; /* series with an empty label share the entry before them */
+    size_t rows = 0;
     for (size_t s = 0; s < c->n_series; s++) {
         tw = fmax(tw, text_width(cr, c->series[s].label));
         rows += c->series[s].label[0] != '\0';
     }
-    if (rows == 0)
+    *w = LEGEND_PAD + LEGEND_SAMPLE + 6 + tw + LEGEND_PAD;
+    return rows;
+}
+
+/* What a series looks like, at (x, y) in the legend. */
+static void legend_sample(cairo_t *cr, const chart *c, const mlpt_series *s, double x, double y,
+                          double plot_w)
+{
+    if (joined(c, s)) {
+        set_pen(cr, s);
+        cairo_move_to(cr, x, y);
+        cairo_line_to(cr, x + LEGEND_SAMPLE, y);
+        cairo_stroke(cr);
+        double r = marker_radius(s, plot_w);
+        if (r > 0)
+            marker(cr, x + LEGEND_SAMPLE / 2.0, y, r);
+        reset_pen(cr);
+    } else {
+        cairo_set_source_rgb(cr, s->rgb[0], s->rgb[1], s->rgb[2]);
+        if (c->marks == MARKS_POINTS)
+            marker(cr, x + LEGEND_SAMPLE / 2.0, y, 3.5);
+        else
+            cairo_rectangle(cr, x + LEGEND_SAMPLE / 2.0 - 6, y - 6, 12, 12);
+        cairo_fill(cr);
+    }
+}
+
+/* A legend (a sample of each series and its label): right of the plot
+ * area for bars (which leave no corner free), else in the corner of the
+ * plot area that hides the least data. Entries past LEGEND_MAX_ROWS or
+ * the plot's height end in "and N more". */
+static void draw_legend(cairo_t *cr, const axes *a, const chart *c)
+{
+    double w;
+    const size_t entries = legend_entries(cr, c, &w);
+    if (entries == 0)
         return;
-    const double w = pad + sample + 6 + tw + pad, h = pad + row * (double)rows + pad - 4;
-    const double inset = 8;
-    double best_x = a->x + inset, best_y = a->y + inset;
-    size_t best = (size_t)-1;
-    /* corners: top left, top right, bottom right, bottom left */
-    for (int corner = 0; corner < 4; corner++) {
-        double x = corner == 1 || corner == 2 ? a->x + a->w - inset - w : a->x + inset;
-        double y = corner >= 2 ? a->y + a->h - inset - h : a->y + inset;
-        size_t hits = points_in_box(a, c, x, y, w, h);
-        if (hits < best) {
-            best = hits;
-            best_x = x;
-            best_y = y;
+    const size_t fit = (size_t)fmin(
+        LEGEND_MAX_ROWS, fmax(1, (a->h - 2 * LEGEND_INSET - 2 * LEGEND_PAD + 4) / LEGEND_ROW));
+    const size_t rows = entries <= fit ? entries : fit, shown = entries <= fit ? rows : rows - 1;
+    const double h = LEGEND_PAD + LEGEND_ROW * (double)rows + LEGEND_PAD - 4;
+    double best_x = a->x + a->w + 16, best_y = a->y;
+    if (c->marks != MARKS_BARS) {
+        size_t best = (size_t)-1;
+        /* corners: top left, top right, bottom right, bottom left */
+        for (int corner = 0; corner < 4; corner++) {
+            double x = corner == 1 || corner == 2 ? a->x + a->w - LEGEND_INSET - w
+                                                  : a->x + LEGEND_INSET;
+            double y = corner >= 2 ? a->y + a->h - LEGEND_INSET - h : a->y + LEGEND_INSET;
+            size_t hits = points_in_box(a, c, x, y, w, h);
+            if (hits < best) {
+                best = hits;
+                best_x = x;
+                best_y = y;
+            }
         }
     }
     best_x = floor(best_x);
@@ -626,62 +758,130 @@ static void draw_legend(cairo_t *cr, const axes *a, const chart *c)
     cairo_fill_preserve(cr);
     set_colour(cr, GRID);
     cairo_stroke(cr);
-    for (size_t s = 0, entry = 0; s < c->n_series; s++) {
+    size_t entry = 0;
+    for (size_t s = 0; s < c->n_series && entry < shown; s++) {
         const mlpt_series *se = &c->series[s];
         if (se->label[0] == '\0')
             continue;
-        double y = best_y + pad + row * (double)entry++ + (row - 4) / 2;
-        double x = best_x + pad;
-        set_pen(cr, se);
-        cairo_move_to(cr, x, y);
-        cairo_line_to(cr, x + sample, y);
-        cairo_stroke(cr);
-        double r = marker_radius(se, a->w);
-        if (r > 0)
-            marker(cr, x + sample / 2, y, r);
-        reset_pen(cr);
+        double y = best_y + LEGEND_PAD + LEGEND_ROW * (double)entry++ + (LEGEND_ROW - 4) / 2.0;
+        double x = best_x + LEGEND_PAD;
+        legend_sample(cr, c, se, x, y, a->w);
         set_colour(cr, INK);
-        text_at(cr, se->label, x + sample + 6, y, 0, 0.5, 0);
+        text_at(cr, se->label, x + LEGEND_SAMPLE + 6, y, 0, 0.5, 0);
+    }
+    if (shown < entries) {
+        char more[48];
+        snprintf(more, sizeof more, "and %zu more", entries - shown);
+        set_colour(cr, INK);
+        text_at(cr, more, best_x + LEGEND_PAD + LEGEND_SAMPLE + 6,
+                best_y + LEGEND_PAD + LEGEND_ROW * (double)shown + (LEGEND_ROW - 4) / 2.0, 0,
+                0.5, 0);
     }
 }
 
-/* Draws the chart c into the box (x, y, w, h): title, axes from the data,
- * grid, ticks, axis labels, lines and legend. */
-static void draw_chart(cairo_t *cr, const chart *c, double x, double y, double w, double h)
+/* ---- named x ticks ---- */
+
+enum { NAME_CHARS = 18 }; /* longer names are cut, with an ellipsis */
+
+/* s, or its first NAME_CHARS - 1 characters (UTF-8) and an ellipsis in buf. */
+static const char *short_name(const char *s, char *buf, size_t len)
 {
-    double xlo, xhi, ylo, yhi, xstep, ystep;
-    data_range(c, 0, &xlo, &xhi);
-    axis_range(xlo, xhi, c->x_from_zero, x_is_count(c), &xlo, &xhi, &xstep);
-    data_range(c, 1, &ylo, &yhi);
-    axis_range(ylo, yhi, c->y_from_zero, 0, &ylo, &yhi, &ystep);
+    size_t chars = 0, cut = 0;
+    for (size_t i = 0; s[i]; i++)
+        if (((unsigned char)s[i] & 0xC0) != 0x80) { /* a character starts here */
+            if (chars == NAME_CHARS - 1)
+                cut = i;
+            chars++;
+        }
+    if (chars <= NAME_CHARS)
+        return s;
+    snprintf(buf, len, "%.*s\xE2\x80\xA6", (int)cut, s);
+    return buf;
+}
+
+/* The width of the widest (shortened) x name, at the current font. */
+static double xnames_width(cairo_t *cr, const chart *c)
+{
+    char buf[4 * NAME_CHARS + 4];
+    double w = 0;
+    for (size_t k = 0; k < c->n_xnames; k++)
+        w = fmax(w, text_width(cr, short_name(c->xnames[k], buf, sizeof buf)));
+    return w;
+}
+
+/* The x names under their ticks, level or (`turn`) at 45 degrees, hanging
+ * down and to the left of their tick. */
+static void draw_xnames(cairo_t *cr, const axes *a, const chart *c, int turn)
+{
+    char buf[4 * NAME_CHARS + 4];
+    set_colour(cr, INK);
+    for (size_t k = 0; k < c->n_xnames; k++) {
+        const double p = px_x(a, (double)k);
+        const char *name = short_name(c->xnames[k], buf, sizeof buf);
+        vline(cr, p, a->y + a->h, a->y + a->h + 4);
+        if (turn)
+            text_at(cr, name, p + 4, a->y + a->h + 8, 1, 0.5, -PI / 4);
+        else
+            text_at(cr, name, p, a->y + a->h + 5, 0.5, 0, 0);
+    }
+}
+
+/* Draws the chart c into the box (x, y, w, h): title, axes, grid, ticks,
+ * axis labels, series and legend. Returns the plot area, for what a figure
+ * adds on top. */
+static axes draw_chart(cairo_t *cr, const chart *c, double x, double y, double w, double h)
+{
+    double lim[4], xstep, ystep;
+    chart_range(c, lim, &xstep, &ystep);
 
     cairo_set_font_size(cr, CHART_TICK_PX);
-    const double tick_h = line_height(cr);
-    const double left = 10 + CHART_LABEL_PX * 1.4 + 10 + ticks_width(cr, ylo, yhi, ystep) + 6;
+    const double tick_h = line_height(cr), c45 = sqrt(0.5);
+    double left = 10 + CHART_LABEL_PX * 1.4 + 10 + ticks_width(cr, lim[2], lim[3], ystep) + 6;
     const double top = 16 + CHART_TITLE_PX * 1.4 + 8;
-    const double bottom = 5 + tick_h + 8 + CHART_LABEL_PX * 1.4 + 8;
-    const double right = 24;
+    double right = 24, legend_w;
+    if (c->marks == MARKS_BARS && legend_entries(cr, c, &legend_w) > 0)
+        right = 16 + legend_w + 16;
+    double xticks_h = tick_h;
+    int turn = 0;
+    if (c->xnames) {
+        const double name_w = xnames_width(cr, c);
+        const double slot = (w - left - right) / (lim[1] - lim[0]); /* px per x unit */
+        turn = name_w > slot - 6;
+        if (turn) {
+            xticks_h = ceil((name_w + tick_h) * c45) + 4;
+            /* the first name hangs left of its tick, which is -xlo slots in */
+            left = fmax(left, (name_w + tick_h) * c45 + 8 + lim[0] * slot);
+        }
+    }
+    const double bottom = 5 + xticks_h + 8 + CHART_LABEL_PX * 1.4 + 8;
     axes a = {floor(x + left), floor(y + top), floor(w - left - right),
-              floor(h - top - bottom), xlo, xhi, ylo, yhi};
+              floor(h - top - bottom), lim[0], lim[1], lim[2], lim[3]};
+    if (c->square)
+        a.w = a.h = fmin(a.w, a.h);
 
+    cairo_set_font_size(cr, CHART_TICK_PX);
     draw_ticks(cr, &a, 1, ystep, 1);
-    draw_ticks(cr, &a, 0, xstep, 1);
+    if (c->xnames)
+        draw_xnames(cr, &a, c, turn);
+    else
+        draw_ticks(cr, &a, 0, xstep, 1);
     frame_box(cr, a.x, a.y, a.w, a.h, INK);
 
     set_colour(cr, INK);
     cairo_set_font_size(cr, CHART_TITLE_PX);
     text_at(cr, c->title, a.x + a.w / 2, y + 16, 0.5, 0, 0);
     cairo_set_font_size(cr, CHART_LABEL_PX);
-    text_at(cr, c->xlabel, a.x + a.w / 2, y + h - 8, 0.5, 1, 0);
+    text_at(cr, c->xlabel, a.x + a.w / 2, a.y + a.h + 5 + xticks_h + 8, 0.5, 0, 0);
     text_at(cr, c->ylabel, x + 10, a.y + a.h / 2, 0.5, 0, -PI / 2);
 
     cairo_save(cr);
     cairo_rectangle(cr, a.x - 6, a.y - 6, a.w + 12, a.h + 12); /* markers may pass the frame */
     cairo_clip(cr);
     for (size_t s = 0; s < c->n_series; s++)
-        draw_series(cr, &a, &c->series[s]);
+        draw_series(cr, &a, c, &c->series[s]);
     cairo_restore(cr);
     draw_legend(cr, &a, c);
+    return a;
 }
 
 int mlpt_figure_lines(const char *path, const char *title, const char *xlabel,
@@ -702,7 +902,8 @@ int mlpt_figure_lines(const char *path, const char *title, const char *xlabel,
     canvas cv;
     if (canvas_open(&cv, 720, 480, path, err) < 0)
         return -1;
-    chart c = {title, xlabel, ylabel, series, n_series, 1, y_from_zero};
+    const chart c = {.title = title, .xlabel = xlabel, .ylabel = ylabel, .series = series,
+                     .n_series = n_series, .x_from_zero = 1, .y_from_zero = y_from_zero};
     draw_chart(cv.cr, &c, 0, 0, 720, 480);
     return canvas_save(&cv, path, err);
 }
@@ -746,7 +947,8 @@ int mlpt_figure_curves(const char *path, const mlpt_metric_list *metrics,
         };
         /* losses and errors from zero; scores that differ in the third digit from the data */
         const int from_zero = !k || !metrics->m[k - 1].ops->higher_is_better;
-        const chart c = {title, "Epochs", name, series, has_val ? 2u : 1u, 0, from_zero};
+        const chart c = {.title = title, .xlabel = "Epochs", .ylabel = name, .series = series,
+                         .n_series = has_val ? 2u : 1u, .y_from_zero = from_zero};
         draw_chart(cv.cr, &c, (k % cols) * cw, (k / cols) * ch, cw, ch);
     }
     if (rc == 0)
@@ -1003,25 +1205,319 @@ int mlpt_figure_confusion(const char *path, const size_t *counts, int n_classes,
     return canvas_save(&cv, path, err);
 }
 
-/* ---- task figures (to be drawn) ---- */
+/* ---- task figures: ROC, regression, labels ---- */
+
+/* Two charts side by side, each in a panel this size. */
+enum { PANEL_W = 540, PANEL_H = 520 };
+
+static const rgb BLUE = {0.12, 0.47, 0.71}, ORANGE = {0.85, 0.37, 0.0},
+                 REFERENCE = {0.45, 0.45, 0.45};
+
+static mlpt_series series_of(const char *label, const double *x, const double *y, size_t n,
+                             rgb c, int dashed)
+{
+    return (mlpt_series){label, x, y, n, {c.r, c.g, c.b}, dashed};
+}
+
+/* The colour of output k of a chart of many (matplotlib's tab10, around again). */
+static rgb output_colour(size_t k)
+{
+    static const rgb tab10[10] = {
+        {0.12, 0.47, 0.71}, {1.0, 0.5, 0.05},  {0.17, 0.63, 0.17}, {0.84, 0.15, 0.16},
+        {0.58, 0.4, 0.74},  {0.55, 0.34, 0.29}, {0.89, 0.47, 0.76}, {0.5, 0.5, 0.5},
+        {0.74, 0.74, 0.13}, {0.09, 0.75, 0.81}};
+    return tab10[k % 10];
+}
+
+/* A score as the console prints it (4 decimals), or "n/a: `why`". */
+static void score_text(char *buf, size_t len, double v, const char *why)
+{
+    if (isnan(v))
+        snprintf(buf, len, "n/a: %s", why);
+    else
+        snprintf(buf, len, "%.4f", v);
+}
+
+/* Names for `width` outputs, each there. */
+static int check_names(const char *path, size_t width, mlpt_class_names names, mlpt_error *err)
+{
+    if (!names)
+        return mlpt_fail(err, "%s: no output names (NULL)", path);
+    for (size_t k = 0; k < width; k++)
+        if (!names[k])
+            return mlpt_fail(err, "%s: output %zu has no name (NULL)", path, k);
+    return 0;
+}
+
+/* What the regression and labels figures share: n rows of `width` values
+ * in two arrays (`what` names them), and a name per output. */
+static int check_rows(const char *path, size_t n, size_t width, const float *out,
+                      const float *truth, const char *what, mlpt_class_names names,
+                      mlpt_error *err)
+{
+    if (!out || !truth)
+        return mlpt_fail(err, "%s: no %s (NULL)", path, !out ? what : "truths");
+    if (n == 0)
+        return mlpt_fail(err, "%s: no rows to draw (n = 0)", path);
+    if (width == 0 || width > MAX_SIDE || n > SIZE_MAX / 4 / sizeof(double) / width)
+        return mlpt_fail(err, "%s: %zu rows of %zu outputs cannot be drawn", path, n, width);
+    return check_names(path, width, names, err);
+}
 
 int mlpt_figure_roc(const char *path, size_t n, const float *score, const uint8_t *truth,
                     const char *positive, mlpt_error *err)
 {
-    (void)n, (void)score, (void)truth, (void)positive;
-    return mlpt_fail(err, "%s: not drawn yet", path);
+    if (!path)
+        return mlpt_fail(err, "figure: no output path (NULL)");
+    if (!score || !truth)
+        return mlpt_fail(err, "%s: no %s (NULL)", path, !score ? "scores" : "truths");
+    if (n == 0)
+        return mlpt_fail(err, "%s: no scores to draw (n = 0)", path);
+    if (!positive)
+        return mlpt_fail(err, "%s: no name for the positive class (NULL)", path);
+    enum { T = MLPT_AUC_THRESHOLDS };
+    double fpr[T], tpr[T], precision[T], ap;
+    const double auc = mlpt_roc_curves(n, score, 1, truth, fpr, tpr, precision, &ap);
+    size_t positives = 0;
+    for (size_t i = 0; i < n; i++)
+        positives += truth[i] != 0;
+    const double share = (double)positives / (double)n, diagonal[2] = {0, 1},
+                 chance[2] = {share, share};
+
+    char score_buf[64], roc_title[96], pr_title[96], tpr_label[160], recall_label[160],
+        chance_label[64];
+    score_text(score_buf, sizeof score_buf, auc, positives ? "no negatives" : "no positives");
+    snprintf(roc_title, sizeof roc_title, "ROC (AUC %s)", score_buf);
+    score_text(score_buf, sizeof score_buf, ap, "no positives");
+    snprintf(pr_title, sizeof pr_title, "Precision-recall (AP %s)", score_buf);
+    snprintf(tpr_label, sizeof tpr_label, "True positive rate (positive: %s)", positive);
+    snprintf(recall_label, sizeof recall_label, "Recall (positive: %s)", positive);
+    snprintf(chance_label, sizeof chance_label, "chance (%.1f%% positive)", 100.0 * share);
+
+    const mlpt_series roc[2] = {series_of("model", fpr, tpr, T, BLUE, 0),
+                                series_of("chance", diagonal, diagonal, 2, REFERENCE, 1)};
+    const mlpt_series pr[2] = {series_of("model", tpr, precision, T, ORANGE, 0),
+                               series_of(chance_label, diagonal, chance, 2, REFERENCE, 1)};
+    /* rates and precision are fractions: both axes 0..1, a little room around */
+    static const double unit[4] = {-0.02, 1.02, -0.02, 1.02};
+    const chart left = {.title = roc_title, .xlabel = "False positive rate",
+                        .ylabel = tpr_label, .series = roc, .n_series = 2, .limits = unit,
+                        .square = 1};
+    const chart right = {.title = pr_title, .xlabel = recall_label, .ylabel = "Precision",
+                         .series = pr, .n_series = 2, .limits = unit, .square = 1};
+    canvas cv;
+    if (canvas_open(&cv, 2 * PANEL_W, PANEL_H, path, err) < 0)
+        return -1;
+    draw_chart(cv.cr, &left, 0, 0, PANEL_W, PANEL_H);
+    draw_chart(cv.cr, &right, PANEL_W, 0, PANEL_W, PANEL_H);
+    return canvas_save(&cv, path, err);
+}
+
+enum { MAX_BINS = 30 };
+
+/* The residuals' histogram: count[b] values in bin b of `bins`, which
+ * starts at lo + b * step. */
+typedef struct histogram {
+    size_t bins;
+    double lo, step;
+    double centre[MAX_BINS], count[MAX_BINS];
+} histogram;
+
+/* About one bin per square root of the n values, 5 to MAX_BINS, over their
+ * range; none for no values. */
+static void histogram_of(const double *v, size_t n, histogram *h)
+{
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        lo = fmin(lo, v[i]);
+        hi = fmax(hi, v[i]);
+    }
+    h->bins = n ? (size_t)fmin(MAX_BINS, fmax(5, round(sqrt((double)n)))) : 0;
+    if (!(hi - lo > 1e-12 * fmax(1, fabs(hi)))) { /* all alike: a bin around them */
+        const double span = fabs(hi) > 0 ? fabs(hi) * 0.2 : 1;
+        lo -= span / 2;
+        hi += span / 2;
+    }
+    h->lo = lo;
+    h->step = (hi - lo) / (double)(h->bins ? h->bins : 1);
+    for (size_t b = 0; b < h->bins; b++) {
+        h->centre[b] = lo + ((double)b + 0.5) * h->step;
+        h->count[b] = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const double b = floor((v[i] - lo) / h->step);
+        h->count[b < 0 ? 0 : b >= (double)h->bins ? h->bins - 1 : (size_t)b] += 1;
+    }
+}
+
+/* Whether every value of row i, predicted and true, is finite: the figure
+ * leaves out the rest (a diverged prediction has no place to be drawn). */
+static int row_finite(const float *predicted, const float *truth, size_t width, size_t i)
+{
+    for (size_t k = 0; k < width; k++)
+        if (!isfinite(predicted[i * width + k]) || !isfinite(truth[i * width + k]))
+            return 0;
+    return 1;
 }
 
 int mlpt_figure_regression(const char *path, size_t n, size_t width, const float *predicted,
                            const float *truth, mlpt_class_names names, mlpt_error *err)
 {
-    (void)n, (void)width, (void)predicted, (void)truth, (void)names;
-    return mlpt_fail(err, "%s: not drawn yet", path);
+    if (!path)
+        return mlpt_fail(err, "figure: no output path (NULL)");
+    if (check_rows(path, n, width, predicted, truth, "predictions", names, err) < 0)
+        return -1;
+    /* per output: the kept rows' true values, then their predictions; then
+     * every residual */
+    double *v = malloc(3 * n * width * sizeof *v);
+    mlpt_series *series = malloc((width + 1) * sizeof *series);
+    const mlpt_metric_list r2 = {1, {{mlpt_metric_named("r2"), 0}}};
+    double *state = calloc(mlpt_metrics_state_len(&r2, width), sizeof *state);
+    if (!v || !series || !state) {
+        free(v);
+        free(series);
+        free(state);
+        return mlpt_fail(err, "%s: out of memory for %zu rows of %zu outputs", path, n, width);
+    }
+    double *residual = v + 2 * n * width;
+    const mlpt_task *task = mlpt_task_of(mlpt_loss_named("mean_squared_error"), width);
+    size_t kept = 0;
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        if (!row_finite(predicted, truth, width, i))
+            continue;
+        const mlpt_metric_rows row = {1, width, predicted + i * width,
+                                      {.values = truth + i * width}, task};
+        mlpt_metrics_add(&r2, &row, state);
+        for (size_t k = 0; k < width; k++) {
+            const double t = truth[i * width + k], p = predicted[i * width + k];
+            v[2 * k * n + kept] = t;
+            v[(2 * k + 1) * n + kept] = p;
+            residual[kept * width + k] = p - t;
+            lo = fmin(lo, fmin(t, p));
+            hi = fmax(hi, fmax(t, p));
+        }
+        kept++;
+    }
+    const size_t m = kept * width;
+    double r2_value, limits[4], step, ends[2];
+    mlpt_metrics_values(&r2, width, state, &r2_value);
+    axis_range(lo, hi, 0, 0, &limits[0], &limits[1], &step);
+    limits[2] = ends[0] = limits[0];
+    limits[3] = ends[1] = limits[1];
+    for (size_t k = 0; k < width; k++)
+        series[k] = series_of(names[k], v + 2 * k * n, v + (2 * k + 1) * n, kept,
+                              output_colour(k), 0);
+    series[width] = series_of("y = x", ends, ends, 2, REFERENCE, 1);
+
+    histogram h;
+    histogram_of(residual, m, &h);
+    double mean = 0, var = 0;
+    for (size_t i = 0; i < m; i++)
+        mean += residual[i] / (double)m;
+    for (size_t i = 0; i < m; i++)
+        var += (residual[i] - mean) * (residual[i] - mean) / (double)m;
+    double most = 0;
+    for (size_t b = 0; b < h.bins; b++)
+        most = fmax(most, h.count[b]);
+    const double zero_x[2] = {0, 0}, zero_y[2] = {0, most};
+    const mlpt_series bars[2] = {series_of("", h.centre, h.count, h.bins, BLUE, 0),
+                                 series_of("", zero_x, zero_y, 2, INK, 1)};
+    /* zero, a perfect prediction, is marked when the residuals reach it */
+    const int zero_inside = m > 0 && h.lo <= 0 && h.lo + (double)h.bins * h.step >= 0;
+
+    char r2_text[64], scatter_title[96], hist_title[96];
+    score_text(r2_text, sizeof r2_text, r2_value, "no finite rows that vary");
+    snprintf(scatter_title, sizeof scatter_title, "Predicted vs true (R\xC2\xB2 %s)", r2_text);
+    if (m)
+        snprintf(hist_title, sizeof hist_title, "Residuals (mean %.3g, sd %.3g)", mean,
+                 sqrt(var));
+    else
+        snprintf(hist_title, sizeof hist_title, "Residuals (none finite)");
+    const chart scatter = {.title = scatter_title, .xlabel = "True value",
+                           .ylabel = "Predicted value", .series = series,
+                           .n_series = width + 1, .marks = MARKS_POINTS, .limits = limits,
+                           .square = 1};
+    const chart hist = {.title = hist_title, .xlabel = "Residual (predicted - true)",
+                        .ylabel = "Count", .series = bars, .n_series = zero_inside ? 2u : 1u,
+                        .y_from_zero = 1, .marks = MARKS_BARS, .bar_w = h.step};
+    canvas cv;
+    int rc = canvas_open(&cv, 2 * PANEL_W, PANEL_H, path, err);
+    if (rc == 0) {
+        draw_chart(cv.cr, &scatter, 0, 0, PANEL_W, PANEL_H);
+        draw_chart(cv.cr, &hist, PANEL_W, 0, PANEL_W, PANEL_H);
+        rc = canvas_save(&cv, path, err);
+    }
+    free(v);
+    free(series);
+    free(state);
+    return rc;
 }
 
 int mlpt_figure_labels(const char *path, size_t n, size_t width, const float *prob,
                        const float *truth, mlpt_class_names names, mlpt_error *err)
 {
-    (void)n, (void)width, (void)prob, (void)truth, (void)names;
-    return mlpt_fail(err, "%s: not drawn yet", path);
+    if (!path)
+        return mlpt_fail(err, "figure: no output path (NULL)");
+    if (check_rows(path, n, width, prob, truth, "probabilities", names, err) < 0)
+        return -1;
+    /* the precision and recall entries, as `test precision` counts them, one
+     * label at a time: its column copied out */
+    const mlpt_metric_list pr = {2, {{mlpt_metric_named("precision"), 0},
+                                     {mlpt_metric_named("recall"), 0}}};
+    const mlpt_task *task = mlpt_task_of(mlpt_loss_named("binary_crossentropy"), width);
+    const size_t state_len = mlpt_metrics_state_len(&pr, 1);
+    float *column = malloc(2 * n * sizeof *column);
+    double *v = malloc((4 * width + state_len) * sizeof *v);
+    if (!column || !v) {
+        free(column);
+        free(v);
+        return mlpt_fail(err, "%s: out of memory for %zu rows of %zu labels", path, n, width);
+    }
+    /* a pair of bars per label, either side of it */
+    const double shift = 0.2;
+    double *px = v, *precision = v + 2 * width, *recall = v + 3 * width, *state = v + 4 * width;
+    for (size_t k = 0; k < width; k++) {
+        for (size_t i = 0; i < n; i++) {
+            column[i] = prob[i * width + k];
+            column[n + i] = truth[i * width + k];
+        }
+        const mlpt_metric_rows rows = {n, 1, column, {.values = column + n}, task};
+        double values[2];
+        memset(state, 0, state_len * sizeof *state);
+        mlpt_metrics_add(&pr, &rows, state);
+        mlpt_metrics_values(&pr, 1, state, values);
+        precision[k] = values[0];
+        recall[k] = values[1];
+        px[k] = (double)k - shift;
+        px[width + k] = (double)k + shift;
+    }
+    free(column);
+
+    /* 30 px a label, turned names below: a plot area of 330 px or more */
+    enum { SLOT_PX = 30, PLOT_MIN_PX = 480, MARGINS_PX = 230, HEIGHT_PX = 520 };
+    const double limits[4] = {-0.6, (double)width - 0.4, 0, 1.04};
+    const mlpt_series bars[2] = {series_of("precision", px, precision, width, BLUE, 0),
+                                 series_of("recall", px + width, recall, width, ORANGE, 0)};
+    const chart c = {.title = "Precision and recall per label", .xlabel = "Label",
+                     .ylabel = "Precision, recall (threshold 0.5)", .series = bars, .n_series = 2,
+                     .marks = MARKS_BARS, .bar_w = 2 * shift - 0.02, .limits = limits,
+                     .xnames = names, .n_xnames = width};
+    const double W = fmax(PLOT_MIN_PX, SLOT_PX * (double)width) + MARGINS_PX;
+    canvas cv;
+    int rc = canvas_open(&cv, W, HEIGHT_PX, path, err);
+    if (rc == 0) {
+        const axes a = draw_chart(cv.cr, &c, 0, 0, W, HEIGHT_PX);
+        /* a ratio with nothing to count (no positive said, or none true) */
+        cairo_set_font_size(cv.cr, CHART_TICK_PX - 2);
+        set_colour(cv.cr, REFERENCE);
+        for (size_t s = 0; s < 2; s++)
+            for (size_t k = 0; k < width; k++)
+                if (isnan(bars[s].y[k]))
+                    text_at(cv.cr, "n/a", px_x(&a, bars[s].x[k]), a.y + a.h - 3, 0, 0.5,
+                            -PI / 2);
+        rc = canvas_save(&cv, path, err);
+    }
+    free(v);
+    return rc;
 }

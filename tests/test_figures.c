@@ -471,6 +471,241 @@ Test(figures, lines)
     EXPECT_FAILS(mlpt_figure_lines(bad, "t", "x", "y", &unnamed, 1, 1, &err_), bad);
 }
 
+/* ---- task figures: generated data ---- */
+
+enum { ROWS = 600, OUTPUTS = 3, MANY = 64 };
+
+/* A reproducible uniform in (0, 1) and a standard normal from it. */
+static double uniform(unsigned *state)
+{
+    *state = *state * 1103515245u + 12345u;
+    return ((*state >> 8 & 0xFFFFFFu) + 0.5) / 16777216.0;
+}
+
+static double normal(unsigned *state)
+{
+    return sqrt(-2 * log(uniform(state))) * cos(2 * 3.14159265358979 * uniform(state));
+}
+
+static float scores[ROWS];
+static uint8_t truths[ROWS];
+
+/* A logistic model's probabilities of the positive class: 40% positives,
+ * whose logits are centred 3 above the negatives'. */
+static void make_scores(void)
+{
+    unsigned st = 11;
+    for (int i = 0; i < ROWS; i++) {
+        truths[i] = uniform(&st) < 0.4;
+        scores[i] = (float)(1 / (1 + exp(-((truths[i] ? 1.5 : -1.5) + normal(&st)))));
+    }
+}
+
+static float predicted[ROWS * OUTPUTS], targets[ROWS * OUTPUTS];
+static const char *const OUTPUT_NAMES[OUTPUTS] = {"length", "width", "height"};
+
+/* A noisy linear fit of `width` outputs, each about its own mean. */
+static void make_regression(size_t width)
+{
+    unsigned st = 5;
+    for (size_t i = 0; i < ROWS * width; i++) {
+        targets[i] = (float)(2 * normal(&st) + 5.0 * (double)(i % width));
+        predicted[i] = (float)(0.9 * targets[i] + 0.5 + normal(&st));
+    }
+}
+
+static float label_probs[ROWS * MANY], label_truths[ROWS * MANY];
+static const char *const LABEL_NAMES[OUTPUTS] = {"cat", "dog", "bird"};
+
+/* `width` labels, label k true in (k + 1) / (width + 1) of the rows, its
+ * probability sharper the higher k; `useless`: the opposite of the truth. */
+static void make_labels(size_t width, int useless)
+{
+    unsigned st = 3;
+    for (size_t i = 0; i < ROWS; i++)
+        for (size_t k = 0; k < width; k++) {
+            const int pos = uniform(&st) < (double)(k + 1) / (double)(width + 1);
+            const double z = (pos != useless ? 1 : -1) * (0.5 + (double)(k % 4)) + normal(&st);
+            label_truths[i * width + k] = (float)pos;
+            label_probs[i * width + k] = (float)(1 / (1 + exp(-z)));
+        }
+}
+
+/* The two figures are the same, byte for byte. */
+static void expect_same_png(const char *a, const char *b)
+{
+    file_bytes fa = read_all(a), fb = read_all(b);
+    cr_expect(fa.len == fb.len && memcmp(fa.p, fb.p, fa.len) == 0, "%s and %s differ", a, b);
+    free(fa.p);
+    free(fb.p);
+}
+
+/* ---- roc ---- */
+
+Test(figures, roc)
+{
+    make_scores();
+    mlpt_error err;
+    const char *path = scratch_path("roc.png");
+    cr_assert_eq(mlpt_figure_roc(path, ROWS, scores, truths, "malignant", &err), 0, "%s",
+                 err.msg);
+    check_png(path, 1080, 520); /* two panels of 540 x 520 */
+
+    /* a NaN score counts as 0, as `test auc` counts it */
+    const char *as_zero = scratch_path("roc_zero.png"), *as_nan = scratch_path("roc_nan.png");
+    scores[7] = 0;
+    cr_assert_eq(mlpt_figure_roc(as_zero, ROWS, scores, truths, "malignant", &err), 0, "%s",
+                 err.msg);
+    scores[7] = NAN;
+    cr_assert_eq(mlpt_figure_roc(as_nan, ROWS, scores, truths, "malignant", &err), 0, "%s",
+                 err.msg);
+    expect_same_png(as_zero, as_nan);
+
+    /* one class only: no ROC area, still a figure (the run's report goes on) */
+    memset(truths, 1, sizeof truths);
+    cr_assert_eq(mlpt_figure_roc(path, ROWS, scores, truths, "malignant", &err), 0, "%s",
+                 err.msg);
+    check_png(path, 1080, 520);
+    cr_assert_eq(mlpt_figure_roc(path, 1, scores, truths, "malignant", &err), 0, "%s", err.msg);
+    check_png(path, 1080, 520);
+}
+
+Test(figures, roc_bad_arguments)
+{
+    make_scores();
+    const char *path = scratch_path("bad.png");
+    EXPECT_FAILS(mlpt_figure_roc(path, 0, scores, truths, "m", &err_), path);
+    EXPECT_FAILS(mlpt_figure_roc(path, ROWS, NULL, truths, "m", &err_), path);
+    EXPECT_FAILS(mlpt_figure_roc(path, ROWS, scores, NULL, "m", &err_), path);
+    EXPECT_FAILS(mlpt_figure_roc(path, ROWS, scores, truths, NULL, &err_), path);
+    cr_expect_eq(access(path, F_OK), -1);
+}
+
+/* ---- regression ---- */
+
+Test(figures, regression)
+{
+    mlpt_error err;
+    const char *path = scratch_path("regression.png");
+    for (size_t width = 1; width <= OUTPUTS; width += OUTPUTS - 1) {
+        make_regression(width);
+        cr_assert_eq(mlpt_figure_regression(path, ROWS, width, predicted, targets,
+                                            OUTPUT_NAMES, &err), 0, "%zu outputs: %s", width,
+                     err.msg);
+        check_png(path, 1080, 520);
+    }
+    cr_assert_eq(mlpt_figure_regression(path, 1, OUTPUTS, predicted, targets, OUTPUT_NAMES,
+                                        &err), 0, "one row: %s", err.msg);
+    check_png(path, 1080, 520);
+
+    /* a row with a value that is not finite is left out: the figure is the
+     * one of the other rows */
+    const char *without = scratch_path("without.png"), *with = scratch_path("with.png");
+    make_regression(OUTPUTS);
+    cr_assert_eq(mlpt_figure_regression(without, ROWS - 1, OUTPUTS, predicted, targets,
+                                        OUTPUT_NAMES, &err), 0, "%s", err.msg);
+    predicted[(ROWS - 1) * OUTPUTS + 1] = NAN;
+    cr_assert_eq(mlpt_figure_regression(with, ROWS, OUTPUTS, predicted, targets, OUTPUT_NAMES,
+                                        &err), 0, "%s", err.msg);
+    expect_same_png(without, with);
+    predicted[(ROWS - 1) * OUTPUTS + 1] = 0;
+    targets[(ROWS - 1) * OUTPUTS] = -INFINITY;
+    cr_assert_eq(mlpt_figure_regression(with, ROWS, OUTPUTS, predicted, targets, OUTPUT_NAMES,
+                                        &err), 0, "%s", err.msg);
+    expect_same_png(without, with);
+
+    /* all of them diverged: empty charts, still a figure */
+    for (size_t i = 0; i < ROWS * OUTPUTS; i++)
+        predicted[i] = NAN;
+    cr_assert_eq(mlpt_figure_regression(path, ROWS, OUTPUTS, predicted, targets, OUTPUT_NAMES,
+                                        &err), 0, "%s", err.msg);
+    check_png(path, 1080, 520);
+}
+
+Test(figures, regression_bad_arguments)
+{
+    make_regression(OUTPUTS);
+    const char *path = scratch_path("bad.png");
+    EXPECT_FAILS(mlpt_figure_regression(path, 0, OUTPUTS, predicted, targets, OUTPUT_NAMES,
+                                        &err_), path);
+    EXPECT_FAILS(mlpt_figure_regression(path, ROWS, 0, predicted, targets, OUTPUT_NAMES, &err_),
+                 path);
+    EXPECT_FAILS(mlpt_figure_regression(path, ROWS, OUTPUTS, NULL, targets, OUTPUT_NAMES,
+                                        &err_), path);
+    EXPECT_FAILS(mlpt_figure_regression(path, ROWS, OUTPUTS, predicted, NULL, OUTPUT_NAMES,
+                                        &err_), path);
+    EXPECT_FAILS(mlpt_figure_regression(path, ROWS, OUTPUTS, predicted, targets, NULL, &err_),
+                 path);
+    const char *const holes[OUTPUTS] = {"a", NULL, "c"};
+    EXPECT_FAILS(mlpt_figure_regression(path, ROWS, OUTPUTS, predicted, targets, holes, &err_),
+                 path);
+    cr_expect_eq(access(path, F_OK), -1);
+}
+
+/* ---- labels ---- */
+
+Test(figures, labels)
+{
+    mlpt_error err;
+    const char *path = scratch_path("labels.png");
+    make_labels(OUTPUTS, 0);
+    cr_assert_eq(mlpt_figure_labels(path, ROWS, OUTPUTS, label_probs, label_truths, LABEL_NAMES,
+                                    &err), 0, "%s", err.msg);
+    const png_info good = check_png(path, 480 + 230, 520); /* the narrowest plot */
+
+    /* predictions against the truth: no bar (precision and recall 0) */
+    make_labels(OUTPUTS, 1);
+    cr_assert_eq(mlpt_figure_labels(path, ROWS, OUTPUTS, label_probs, label_truths, LABEL_NAMES,
+                                    &err), 0, "%s", err.msg);
+    const png_info useless = check_png(path, 480 + 230, 520);
+    cr_expect_gt(good.non_white, useless.non_white + 3 * 2 * 50 * 100,
+                 "6 bars of 50 x 100 px or more should show: %zu against %zu px",
+                 good.non_white, useless.non_white);
+
+    /* a NaN probability is below one half, as `test precision` counts it */
+    const char *as_zero = scratch_path("zero.png"), *as_nan = scratch_path("nan.png");
+    make_labels(OUTPUTS, 0);
+    label_probs[4] = 0;
+    cr_assert_eq(mlpt_figure_labels(as_zero, ROWS, OUTPUTS, label_probs, label_truths,
+                                    LABEL_NAMES, &err), 0, "%s", err.msg);
+    label_probs[4] = NAN;
+    cr_assert_eq(mlpt_figure_labels(as_nan, ROWS, OUTPUTS, label_probs, label_truths,
+                                    LABEL_NAMES, &err), 0, "%s", err.msg);
+    expect_same_png(as_zero, as_nan);
+
+    /* 64 labels with long names: 30 px each, the names turned below */
+    static char text[MANY][48];
+    const char *names[MANY];
+    for (int k = 0; k < MANY; k++) {
+        snprintf(text[k], sizeof text[k], k % 2 ? "a label with a long name %d" : "L%d", k);
+        names[k] = text[k];
+    }
+    make_labels(MANY, 0);
+    cr_assert_eq(mlpt_figure_labels(path, ROWS, MANY, label_probs, label_truths, names, &err), 0,
+                 "%s", err.msg);
+    check_png(path, MANY * 30 + 230, 520);
+}
+
+Test(figures, labels_bad_arguments)
+{
+    make_labels(OUTPUTS, 0);
+    const char *path = scratch_path("bad.png");
+    EXPECT_FAILS(mlpt_figure_labels(path, 0, OUTPUTS, label_probs, label_truths, LABEL_NAMES,
+                                    &err_), path);
+    EXPECT_FAILS(mlpt_figure_labels(path, ROWS, 0, label_probs, label_truths, LABEL_NAMES,
+                                    &err_), path);
+    EXPECT_FAILS(mlpt_figure_labels(path, ROWS, OUTPUTS, NULL, label_truths, LABEL_NAMES,
+                                    &err_), path);
+    EXPECT_FAILS(mlpt_figure_labels(path, ROWS, OUTPUTS, label_probs, NULL, LABEL_NAMES, &err_),
+                 path);
+    EXPECT_FAILS(mlpt_figure_labels(path, ROWS, OUTPUTS, label_probs, label_truths, NULL, &err_),
+                 path);
+    const char *const holes[OUTPUTS] = {"a", "b", NULL};
+    EXPECT_FAILS(mlpt_figure_labels(path, ROWS, OUTPUTS, label_probs, label_truths, holes,
+                                    &err_), path);
+    cr_expect_eq(access(path, F_OK), -1);
+}
+
 /* ---- files ---- */
 
 Test(figures, missing_folder_fails_and_writes_nothing)
@@ -486,6 +721,14 @@ Test(figures, missing_folder_fails_and_writes_nothing)
                  path);
     EXPECT_FAILS(mlpt_figure_curves(path, &metrics, history, 8, &err_), path);
     EXPECT_FAILS(mlpt_figure_confusion(path, counts, CLASSES, NAMES, &err_), path);
+    make_scores();
+    make_regression(OUTPUTS);
+    make_labels(OUTPUTS, 0);
+    EXPECT_FAILS(mlpt_figure_roc(path, ROWS, scores, truths, "m", &err_), path);
+    EXPECT_FAILS(mlpt_figure_regression(path, ROWS, OUTPUTS, predicted, targets, OUTPUT_NAMES,
+                                        &err_), path);
+    EXPECT_FAILS(mlpt_figure_labels(path, ROWS, OUTPUTS, label_probs, label_truths, LABEL_NAMES,
+                                    &err_), path);
     cr_expect_eq(scratch_count(NULL, 0), 0);
 }
 

@@ -58,22 +58,29 @@ int mlpt_figure_confusion(const char *path, const size_t *counts, int n_classes,
 /* A binary model's ROC curve (with the diagonal of chance) and its
  * precision-recall curve (with the positives' share, chance's precision),
  * side by side, each titled with its area: n scores (the probability of
- * the positive class, named `positive`) against their 0/1 truths, at the
- * auc metric's thresholds (mlpt_roc_curves), so the ROC area is the one
- * `test auc` prints. */
+ * the positive class, named `positive` on the axes) against their 0/1
+ * truths, at the auc metric's thresholds (mlpt_roc_curves), so the ROC
+ * area is the one `test auc` prints; a NaN score counts as 0 there too.
+ * Truths of one class only still draw, the missing area given as n/a. */
 int mlpt_figure_roc(const char *path, size_t n, const float *score, const uint8_t *truth,
                     const char *positive, mlpt_error *err);
 
 /* A regression model's predictions against the truth (n x width each,
  * row-major): a scatter of predicted against true with the diagonal of a
- * perfect fit, every output in its own colour named by names[k], and a
- * histogram of the residuals (predicted - true), side by side. */
+ * perfect fit, every output in its own colour named by names[k], titled
+ * with R^2 as `test r2` computes it; and a histogram of the residuals
+ * (predicted - true) of every output, titled with their mean and standard
+ * deviation. A row with a value that is not finite (a diverged prediction)
+ * is left out of all of it. */
 int mlpt_figure_regression(const char *path, size_t n, size_t width, const float *predicted,
                            const float *truth, mlpt_class_names names, mlpt_error *err);
 
 /* A multi-label model's precision and recall per label, at a threshold of
- * one half: a pair of bars per label, named by names[k], from n x width
- * probabilities and 0/1 truths. */
+ * one half: a pair of bars per label, named by names[k] (cut past 18
+ * characters), from n x width probabilities and 0/1 truths, counted as the
+ * precision and recall metrics count them (a NaN probability is below one
+ * half); a ratio with nothing to count (no positive predicted, or none
+ * true) is marked n/a. */
 int mlpt_figure_labels(const char *path, size_t n, size_t width, const float *prob,
                        const float *truth, mlpt_class_names names, mlpt_error *err);
 
