@@ -51,6 +51,7 @@ typedef enum {
     K_SCALE, K_VALIDATION, K_NORMALIZE, K_CLASSES,
     K_INPUT, K_LAYER,
     K_OPTIMIZER, K_LEARNING_RATE, K_BETA1, K_BETA2, K_EPSILON, K_MOMENTUM, K_RHO,
+    K_WEIGHT_DECAY,
     K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_INIT, K_METRICS, K_CLASS_WEIGHT,
     K_THREADS, K_BIND, K_CHECKPOINT_EVERY, K_OUT,
     K_FIGURES, K_SAMPLES, K_PREDICTIONS, K_MISCLASSIFIED,
@@ -66,6 +67,7 @@ typedef struct real_range {
 } real_range;
 
 #define POSITIVE {0, INFINITY, true, false}
+#define NONNEGATIVE {0, INFINITY, false, false}
 /* Normal floats only: the engine flushes denormals to zero, which would turn
  * a tiny epsilon into 0 (and 0/0 into NaN weights). */
 #define POSITIVE_NORMAL {FLT_MIN, INFINITY, false, false}
@@ -206,6 +208,9 @@ static const key_def keys[N_KEYS] = {
         AT(train.optimizer.momentum), .range = FRACTION, .dflt = "0"},
     [K_RHO] = {SEC_TRAIN, "rho", parse_float, "rmsprop's squared-gradient decay",
         AT(train.optimizer.rho), .range = FRACTION, .dflt = "0.9"},
+    [K_WEIGHT_DECAY] = {SEC_TRAIN, "weight_decay", parse_float,
+        "kernels' weight decay: adam decoupled (AdamW), sgd and rmsprop L2",
+        AT(train.optimizer.weight_decay), .range = NONNEGATIVE, .dflt = "0"},
     [K_LOSS] = {SEC_TRAIN, "loss", parse_loss, "the loss the model minimises, and its "
         "parameter if it takes one (huber DELTA)", .table = MLPT_TABLE(mlpt_losses),
         .dflt = "sparse_categorical_crossentropy"},

@@ -1,11 +1,13 @@
-/* sgd (Keras): velocity = momentum velocity - lr g; w += velocity. */
+/* sgd (Keras): velocity = momentum velocity - lr g; w += velocity. With
+ * weight_decay, g + wd w (L2). */
 #include "mlpt/train.h"
 
 static mlpt_opt_step prepare(const mlpt_optimizer_spec *o, uint64_t t)
 {
     (void)t;
     return (mlpt_opt_step){.lr = o->learning_rate, .c1 = o->momentum, .eps = o->epsilon,
-                           .g_scale = 1.0f};
+                           .g_scale = 1.0f,
+                           .decay = o->weight_decay};
 }
 
 static void apply(const mlpt_opt_step *st, size_t n, float *restrict w, const float *restrict g,
@@ -13,6 +15,13 @@ static void apply(const mlpt_opt_step *st, size_t n, float *restrict w, const fl
 {
     (void)s2;
     const float scale = st->g_scale;
+    if (st->decay != 0.0f) { /* apart: without decay, not one operation more */
+        for (size_t i = 0; i < n; i++) {
+            s1[i] = st->c1 * s1[i] - st->lr * (g[i] * scale + st->decay * w[i]);
+            w[i] += s1[i];
+        }
+        return;
+    }
     for (size_t i = 0; i < n; i++) {
         s1[i] = st->c1 * s1[i] - st->lr * (g[i] * scale);
         w[i] += s1[i];

@@ -337,14 +337,17 @@ static void run_shard(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *ba
 }
 
 /* Forms the gradient of one unit, whose kernel row lists holds, and
- * applies the optimizer. */
+ * applies the optimizer (weight decay to kernel rows only, not biases). */
 static void form_and_apply(mlpt_trainer *t, const update_unit *u, const mlpt_row_lists *lists,
                            const mlpt_opt_step *st)
 {
     float g[UPDATE_BLOCK];
     mlpt_gradient(lists, u->row, u->col, u->len, g);
-    t->spec.optimizer.kind->apply(st, u->len, t->model->params + u->offset, g,
-                                  t->state1 + u->offset, t->state2 ? t->state2 + u->offset : NULL);
+    mlpt_opt_step bias = *st;
+    bias.decay = 0.0f;
+    t->spec.optimizer.kind->apply(u->row == t->model->geom[u->layer].in ? &bias : st, u->len,
+                                  t->model->params + u->offset, g, t->state1 + u->offset,
+                                  t->state2 ? t->state2 + u->offset : NULL);
 }
 
 /* Units between the one being updated and the one whose weights are
@@ -500,8 +503,8 @@ static uint64_t agreement_hash(const mlpt_trainer *t)
     const mlpt_optimizer_spec *o = &s->optimizer;
     const double fields[] = {mlpt_table_index(MLPT_TABLE(mlpt_optimizers), o->kind),
                              o->learning_rate, o->beta1, o->beta2, o->epsilon,
-                             o->momentum, o->rho, s->batch, s->epochs, s->shards, s->shuffle,
-                             (double)s->seed, (double)t->train_size,
+                             o->momentum, o->rho, o->weight_decay, s->batch, s->epochs,
+                             s->shards, s->shuffle, (double)s->seed, (double)t->train_size,
                              t->model->spec.n_layers, (double)t->model->n_params,
                              t->model->spec.loss_param};
     uint64_t h = mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)fields, sizeof fields);

@@ -44,6 +44,10 @@ typedef struct mlpt_optimizer_spec {
     float beta1, beta2, epsilon; /* adam (epsilon also rmsprop) */
     float momentum;              /* sgd */
     float rho;                   /* rmsprop */
+    /* Every optimizer: >= 0. adam: decoupled, as Keras's AdamW (w -= lr wd
+     * w before the update); sgd, rmsprop: L2, wd w added to the gradient.
+     * Kernels only: biases are not decayed. */
+    float weight_decay;
 } mlpt_optimizer_spec;
 
 /* Per-step constants, computed once per step by an optimizer's prepare. */
@@ -53,6 +57,9 @@ typedef struct mlpt_opt_step {
     float eps;
     float g_scale; /* g is multiplied by this first (1 from prepare; the trainer
                       sets 1/B to turn gradient sums into means) */
+    float decay;   /* weight decay, as the optimizer applies it (adam: lr x
+                      weight_decay; sgd, rmsprop: weight_decay); the trainer
+                      sets 0 for biases */
 } mlpt_opt_step;
 
 #define MLPT_MAX_SLOTS 2
