@@ -33,16 +33,28 @@ static mlpt_train_spec tutorial_spec(void)
         .batch = 32, .epochs = 3, .shards = 8, .shuffle = true, .seed = 42};
 }
 
-/* Trains 3 epochs (300 steps) and returns the parameters (caller frees). */
-static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, double *loss)
+static const char *const tutorial_layers[] = {"dense 32 relu", "dropout 0.2",
+                                              "dense 10 softmax", NULL};
+
+/* Batch normalization (as the first layer too, where it reads the
+ * gathered input) couples a batch's samples across shards; layer
+ * normalization's gamma and beta are summed over them. */
+static const char *const norm_layers[] = {"batchnorm", "dense 32 relu", "batchnorm momentum 0.9",
+                                          "dropout 0.2", "dense 16 tanh", "layernorm",
+                                          "dense 10 softmax", NULL};
+
+/* Trains spec's epochs (100 steps each) of the NULL-terminated layer lines
+ * and returns the parameters (caller frees). */
+static float *train_layers(const char *const *lines, const mlpt_train_spec *spec, int threads,
+                           size_t *n_params, double *loss)
 {
     static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
     mlpt_samples d = synthetic(pixels, labels);
-    mlpt_model_spec ms = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = 3,
-                          .loss = SCCE};
-    ms.layers[0] = layer("dense 32 relu");
-    ms.layers[1] = layer("dropout 0.2");
-    ms.layers[2] = layer("dense 10 softmax");
+    mlpt_model_spec ms = {.input_rank = 1, .input_dims = {FEATURES}, .loss = SCCE};
+    while (lines[ms.n_layers]) {
+        ms.layers[ms.n_layers] = layer(lines[ms.n_layers]);
+        ms.n_layers++;
+    }
     mlpt_model m;
     mlpt_error err;
     cr_assert_eq(mlpt_model_create(&ms, &m, &err), 0, "%s", err.msg);
@@ -56,6 +68,11 @@ static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, 
     mlpt_trainer_free(t);
     *n_params = m.n_params;
     return m.params; /* ownership passes to the caller */
+}
+
+static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, double *loss)
+{
+    return train_layers(tutorial_layers, spec, threads, n_params, loss);
 }
 
 Test(determinism, identical_weights_for_1_2_3_4_threads)
@@ -129,6 +146,43 @@ Test(determinism, batch_smaller_than_shards_and_uneven_last_batch)
     a = train(&spec, 1, &n, &loss1);
     b = train(&spec, 4, &n, &loss3);
     cr_assert_eq(memcmp(a, b, n * sizeof *a), 0);
+    free(a);
+    free(b);
+}
+
+/* The batch's statistics are summed over its samples in order, whatever
+ * the threads and shards (empty ones too: batch 5 in 8 shards), and so
+ * are gamma's and beta's gradients; the moving averages follow. */
+Test(determinism, normalization_identical_for_threads_and_shards)
+{
+    mlpt_train_spec spec = tutorial_spec();
+    spec.epochs = 2;
+    size_t n, n_other;
+    double loss, loss_other;
+    float *reference = train_layers(norm_layers, &spec, 1, &n, &loss);
+    cr_assert_lt(loss, 0.5, "training did not learn: loss %f", loss);
+    for (int threads = 2; threads <= 4; threads++) {
+        float *w = train_layers(norm_layers, &spec, threads, &n_other, &loss_other);
+        cr_assert_eq(n, n_other);
+        cr_assert_eq(memcmp(reference, w, n * sizeof *w), 0,
+                     "weights differ between 1 and %d threads", threads);
+        cr_assert_eq(loss, loss_other, "reported loss differs at %d threads", threads);
+        free(w);
+    }
+    const int shards[] = {1, 3, 32};
+    for (size_t i = 0; i < sizeof shards / sizeof *shards; i++) {
+        spec.shards = shards[i];
+        float *w = train_layers(norm_layers, &spec, 3, &n_other, &loss_other);
+        cr_assert_eq(memcmp(reference, w, n * sizeof *w), 0,
+                     "weights differ between 8 and %d shards", shards[i]);
+        free(w);
+    }
+    free(reference);
+    spec.shards = 8;
+    spec.batch = 5;
+    float *a = train_layers(norm_layers, &spec, 1, &n, &loss);
+    float *b = train_layers(norm_layers, &spec, 4, &n, &loss_other);
+    cr_assert_eq(memcmp(a, b, n * sizeof *a), 0, "batch 5 in 8 shards: 1 and 4 threads differ");
     free(a);
     free(b);
 }
