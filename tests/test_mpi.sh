@@ -4,7 +4,8 @@
 # only the first process writes files and prints; checkpoints written by 2
 # processes (at an epoch's end, and mid-epoch after Ctrl-C) resume with 3
 # to the uninterrupted fingerprint; a CSV table and a .npz archive train
-# to one process's weights; processes given different configs
+# to one process's weights, and so does a model with batch normalization;
+# processes given different configs
 # refuse to start; errors on any process (a folder another process holds
 # among them) stop them all with the message printed once, without
 # hanging; the other verbs refuse to run under mpirun. Run from the
@@ -68,6 +69,26 @@ npz=("${run[@]}" --set data.train_images=data/mnist/mnist.npz:x_train
      --set data.train_labels=data/mnist/mnist.npz:y_train)
 got_n=$(mpi 2 "${npz[@]}" --threads 1 --out "$tmp/npz" 2>&1 | fingerprint)
 [ "$got_n" = "$want" ] && ok || bad "MNIST from .npz in 2 processes: '$got_n', IDX '$want'"
+
+# Batch normalization couples a batch's samples: before each of its
+# reductions the processes exchange the values it sums, so 2 and 3
+# processes (x 2 threads, shards cut across them) give one process's
+# weights; layer normalization's gamma and beta too. (Trained on the
+# 10,000 test images: quick.)
+sed -e 's/^train_\(images\|labels\) *= data\/mnist\/train-/train_\1 = data\/mnist\/t10k-/' \
+    -e '/^layer = dense 32 relu/a\
+layer = batchnorm momentum 0.9\
+layer = dense 16 relu\
+layer = layernorm\
+layer = batchnorm' configs/tiny.ini >"$tmp/norm.ini"
+norm=("$tmp/norm.ini" --set report.figures=none --quiet)
+want_b=$("$bin" "${norm[@]}" --threads 1 --out "$tmp/b1" 2>&1 | fingerprint)
+for shape in 2x1 2x2 3x1; do
+    got_b=$(mpi "${shape%x*}" "${norm[@]}" --threads "${shape#*x}" --out "$tmp/b$shape" 2>&1 |
+        fingerprint)
+    [ -n "$want_b" ] && [ "$got_b" = "$want_b" ] && ok ||
+        bad "batchnorm in $shape processes x threads: '$got_b', one process '$want_b'"
+done
 
 # A checkpoint of 2 processes, resumed by 3: the uninterrupted weights.
 mpi 2 "${run[@]}" --epochs 1 --threads 1 --out "$tmp/resume" >/dev/null 2>&1

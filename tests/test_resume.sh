@@ -2,7 +2,8 @@
 # Exact resume: a run killed with kill -9 at any point (mid-epoch, between
 # epochs, in the middle of writing a checkpoint) or stopped with Ctrl-C, then
 # resumed with --resume, ends with the same weights fingerprint as a run that
-# was never interrupted. Also: a resume with another config is refused
+# was never interrupted, also with batch and layer normalization (their
+# moving averages are in the checkpoint). Also: a resume with another config is refused
 # naming the key (numbers compared by value), or on other training data
 # naming the file; resuming a finished run has nothing to do and writes
 # nothing; a damaged checkpoint is refused, and a write that fails
@@ -27,7 +28,8 @@ figures() { cut -d, -f1-5 "$1/history.csv"; }
 now_ms() { local t=${EPOCHREALTIME//[!0-9]/}; echo $((10#$t / 1000)); }
 
 start=$(now_ms)
-want=$("$bin" "${run[@]}" --out "$tmp/reference" 2>&1 | fingerprint)
+reference=$tmp/reference # the uninterrupted run killed_then_resumed compares with
+want=$("$bin" "${run[@]}" --out "$reference" 2>&1 | fingerprint)
 ref_ms=$(($(now_ms) - start))
 [ -n "$want" ] && ok || bad "reference run printed no fingerprint"
 
@@ -79,8 +81,8 @@ killed_then_resumed() {
                 got=$(fingerprint <"$log")
                 [ "$got" = "$want" ] && ok || bad "$name: resumed at epoch $epoch, step $step:" \
                     "fingerprint '$got', uninterrupted '$want'"
-                [ "$(figures "$out")" = "$(figures "$tmp/reference")" ] && ok || bad "$name:" \
-                    "history differs: $(diff <(figures "$out") <(figures "$tmp/reference") | tr '\n' ' ')"
+                [ "$(figures "$out")" = "$(figures "$reference")" ] && ok || bad "$name:" \
+                    "history differs: $(diff <(figures "$out") <(figures "$reference") | tr '\n' ' ')"
                 resumed[$every]=$((${resumed[$every]:-0} + 1))
                 return
             fi
@@ -181,6 +183,23 @@ status=$?
 after=$(sha256sum "$out/model.safetensors" "$out/checkpoint.mlpt")
 if [ "$status" -eq 1 ] && grep -q 'cannot write: File too large' <<<"$msg" && [ "$before" = "$after" ]
 then ok; else bad "write past the file-size limit: exit $status: $msg"; fi
+
+# Batch normalization's moving averages and layer normalization's gamma
+# and beta are parameters like the weights, saved and restored with them:
+# a kill -9 mid-run resumes to the uninterrupted weights.
+sed -e '/^layer = dense 32 relu/a\
+layer = batchnorm momentum 0.9\
+layer = dense 16 relu\
+layer = layernorm' configs/tiny.ini >"$tmp/norm.ini"
+run=("$tmp/norm.ini" --epochs "$epochs" --seed 5 --set report.figures=none --quiet)
+reference=$tmp/norm-reference
+start=$(now_ms)
+want=$("$bin" "${run[@]}" --out "$reference" 2>&1 | fingerprint)
+norm_ms=$(($(now_ms) - start))
+[ -n "$want" ] && ok || bad "batchnorm reference run printed no fingerprint"
+before=${resumed[50]:-0}
+killed_then_resumed "norm-every50" $((norm_ms * 60 / 100)) 50
+((${resumed[50]:-0} > before)) && ok || bad "batchnorm: no kill -9 landed mid-run, nothing was resumed"
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
