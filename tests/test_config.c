@@ -820,6 +820,12 @@ Test(config, shipped_configs)
     cr_assert_eq(cfg.model.layers[2].units, 256);
     cr_assert_str_eq(cfg.run.out, "runs/deep");
 
+    load(MLPT_SOURCE_DIR "/configs/deep-batchnorm.ini");
+    cr_assert_eq(cfg.model.n_layers, 7);
+    cr_assert_eq(cfg.model.layers[1].kind, mlpt_layer_kind_named("batchnorm"));
+    cr_assert_eq(cfg.model.layers[4].kind, mlpt_layer_kind_named("batchnorm"));
+    cr_assert_str_eq(cfg.run.out, "runs/deep-batchnorm");
+
     load(MLPT_SOURCE_DIR "/configs/tiny.ini");
     cr_assert_eq(cfg.model.n_layers, 2);
     cr_assert_eq(cfg.model.layers[0].units, 32);
