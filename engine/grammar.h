@@ -39,10 +39,10 @@ typedef struct mlpt_word_option {
     float *value;
 } mlpt_word_option;
 
-/* The words a->w[0, a->n) as pairs of the n opts, each at most once, in
- * any order: `"x": expected momentum or epsilon (batchnorm [momentum M]
- * [epsilon E])`, `momentum needs a value`, `momentum given twice`, or the
- * value's own failure. */
+/* The words a->w[0, a->n) as pairs of the n (at most 8) opts, each at
+ * most once, in any order: `"x": expected momentum or epsilon (`batchnorm
+ * [momentum M] [epsilon E]`)`, `momentum needs a value`, `momentum given
+ * twice`, or the value's own failure. */
 int mlpt_word_options(const mlpt_words *a, const mlpt_word_option *opts, int n,
                       const char *usage, mlpt_why *why);
 
