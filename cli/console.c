@@ -166,15 +166,20 @@ static void rule(FILE *f, char c)
 static void summary_row(FILE *f, const char *name, const char *type, size_t width,
                         size_t params)
 {
-    char label[64], shape[32], count[32];
+    enum { LABEL = 27 };
+    char label[96], shape[32], count[32];
     snprintf(label, sizeof label, "%s (%s)", name, type);
     snprintf(shape, sizeof shape, "(None, %zu)", width);
-    fprintf(f, " %-27s %-25s %s\n", label, shape, console_thousands(params, count));
+    /* a longer label goes on in its column on the next lines, as Keras 2's */
+    fprintf(f, " %-*.*s %-25s %s\n", LABEL, LABEL, label, shape, console_thousands(params, count));
+    for (size_t at = LABEL; at < strlen(label); at += LABEL)
+        fprintf(f, " %.*s\n", LABEL, label + at);
 }
 
 void console_model_summary(FILE *f, const mlpt_model *m)
 {
     char count[32];
+    size_t trainable = 0;
     fprintf(f, "Model: \"sequential\"\n");
     rule(f, '_');
     fprintf(f, " %-27s %-25s %s\n", "Layer (type)", "Output Shape", "Param #");
@@ -187,16 +192,18 @@ void console_model_summary(FILE *f, const mlpt_model *m)
         int k = 0;
         for (int e = 0; e < l; e++)
             k += m->spec.layers[e].kind == kind;
-        char name[48];
+        char name[48], keras[40];
+        mlpt_keras_name(kind, keras, sizeof keras);
         if (k)
-            snprintf(name, sizeof name, "%s_%d", kind->name, k);
+            snprintf(name, sizeof name, "%s_%d", keras, k);
         else
-            snprintf(name, sizeof name, "%s", kind->name);
+            snprintf(name, sizeof name, "%s", keras);
         summary_row(f, name, kind->keras_type, m->geom[l].out, m->geom[l].n_params);
+        trainable += m->geom[l].n_trainable;
     }
     rule(f, '=');
     fprintf(f, "Total params: %s\n", console_thousands(m->n_params, count));
-    fprintf(f, "Trainable params: %s\n", count);
-    fprintf(f, "Non-trainable params: 0\n");
+    fprintf(f, "Trainable params: %s\n", console_thousands(trainable, count));
+    fprintf(f, "Non-trainable params: %s\n", console_thousands(m->n_params - trainable, count));
     rule(f, '_');
 }

@@ -33,7 +33,7 @@
 #define MAX_INPUT_DIM ((uint64_t)1 << 31)
 #define MIN_SCALE 1e-30f
 #define FINGERPRINT_DIGITS 16
-#define MAX_TENSORS (2 * MLPT_MAX_LAYERS)
+#define MAX_TENSORS (4 * MLPT_MAX_LAYERS) /* batchnorm's four */
 #define FIELD_LEN 128
 #define SHOW_MAX 80
 
@@ -95,10 +95,12 @@ static const char *tensor_field(char field[FIELD_LEN], const char *name)
 
 /* ---- the tensors a model implies ---- */
 
-/* One tensor of the file: a kernel layer's kernel or bias. */
+/* One tensor of the file: a kernel layer's kernel or bias, or one of
+ * another kind's tensors (mlpt_layer_ops.tensors). */
 typedef struct tensor {
-    char name[48];     /* "<kind>_<k>.kernel" or ".bias": the k-th layer of its kind */
-    int rank;          /* 2 for a kernel ([in, out]), 1 for a bias ([out]) */
+    char name[96];     /* "<keras name>_<k>.kernel", ".bias", ".gamma"...: the k-th
+                          layer of its kind */
+    int rank;          /* 2 for a kernel ([in, out]), 1 for the others ([out]) */
     size_t shape[2];
     size_t count;      /* elements */
     size_t bytes;      /* 4 * count */
@@ -107,27 +109,39 @@ typedef struct tensor {
 } tensor;
 
 /* The file's tensors for a planned model, in layer order. Returns how many
- * (two per kernel layer), or -1 when a byte count overflows size_t. */
+ * (two per kernel layer, one per name of the others' tensors), or -1 when
+ * a byte count overflows size_t. */
 static int list_tensors(const mlpt_model *m, tensor ts[MAX_TENSORS])
 {
     int n = 0;
     for (int l = 0; l < m->spec.n_layers; l++) {
         const mlpt_layer_geom *g = &m->geom[l];
         const mlpt_layer_ops *kind = m->spec.layers[l].kind;
-        if (!kind->kernel)
+        if (!kind->kernel && !kind->tensors)
             continue;
         int k = 0; /* earlier layers of its kind */
         for (int e = 0; e < l; e++)
             k += m->spec.layers[e].kind == kind;
-        tensor *kernel = &ts[n++], *bias = &ts[n++];
-        *kernel = (tensor){.rank = 2, .shape = {g->in, g->out}, .count = g->in * g->out,
-                           .offset = g->w_offset};
-        *bias = (tensor){.rank = 1, .shape = {g->out}, .count = g->out, .offset = g->b_offset};
-        snprintf(kernel->name, sizeof kernel->name, "%s_%d.kernel", kind->name, k);
-        snprintf(bias->name, sizeof bias->name, "%s_%d.bias", kind->name, k);
-        if (__builtin_mul_overflow(kernel->count, sizeof(float), &kernel->bytes) ||
-            __builtin_mul_overflow(bias->count, sizeof(float), &bias->bytes))
-            return -1;
+        char keras[40];
+        mlpt_keras_name(kind, keras, sizeof keras);
+        const int first = n;
+        if (kind->kernel) {
+            ts[n++] = (tensor){.rank = 2, .shape = {g->in, g->out}, .count = g->in * g->out,
+                               .offset = g->w_offset};
+            ts[n++] = (tensor){.rank = 1, .shape = {g->out}, .count = g->out,
+                               .offset = g->b_offset};
+            snprintf(ts[first].name, sizeof ts[first].name, "%s_%d.kernel", keras, k);
+            snprintf(ts[first + 1].name, sizeof ts[first + 1].name, "%s_%d.bias", keras, k);
+        } else {
+            for (int i = 0; kind->tensors[i]; i++, n++) {
+                ts[n] = (tensor){.rank = 1, .shape = {g->out}, .count = g->out,
+                                 .offset = g->w_offset + (size_t)i * g->out};
+                snprintf(ts[n].name, sizeof ts[n].name, "%s_%d.%s", keras, k, kind->tensors[i]);
+            }
+        }
+        for (int i = first; i < n; i++)
+            if (__builtin_mul_overflow(ts[i].count, sizeof(float), &ts[i].bytes))
+                return -1;
     }
     return n;
 }

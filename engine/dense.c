@@ -86,6 +86,7 @@ static int plan(const mlpt_layer_spec *l, size_t in, size_t offset, mlpt_layer_g
         return mlpt_why_fail(why, "parameter count overflows");
     g->w_offset = offset - g->n_params;
     g->b_offset = g->w_offset + weights;
+    g->n_trainable = g->n_params;
     return 0;
 }
 

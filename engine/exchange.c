@@ -31,10 +31,17 @@ static void *target_of(const mlpt_model *m, const mlpt_workspace *ws, size_t i)
     return ws->targets ? (void *)(ws->targets + i * m->output_width) : (void *)&ws->labels[i];
 }
 
+/* Whether layer l's gradient is its kind's sums of dL/d out and its kept
+ * values (gamma and beta of the normalization layers). */
+static bool sums_kept(const mlpt_model *m, int l)
+{
+    return !m->spec.layers[l].kind->kernel && m->geom[l].n_trainable;
+}
+
 /* Most bytes one shard of `capacity` rows packs into: its rows and its
  * rows' target bytes, then per row its loss, its target, its outputs and,
  * per kernel layer, the non-zero count, the non-zeros (index and value) and
- * dL/dZ. */
+ * dL/dZ; per normalization layer dL/d out and the kept values. */
 static size_t shard_bytes(const mlpt_model *m, size_t capacity)
 {
     size_t row = sizeof(float) + (1 + 2 * m->output_width) * sizeof(float);
@@ -42,7 +49,23 @@ static size_t shard_bytes(const mlpt_model *m, size_t capacity)
         if (m->spec.layers[l].kind->kernel)
             row += sizeof(uint32_t) + m->geom[l].in * (sizeof(uint32_t) + sizeof(float)) +
                    m->geom[l].out * sizeof(float);
+        else if (sums_kept(m, l))
+            row += 2 * m->geom[l].out * sizeof(float);
     return 2 * sizeof(uint32_t) + capacity * row;
+}
+
+/* Most bytes one shard packs into for the reduction after a phase: its
+ * rows, and per row the buffers mlpt_phase_rows names. */
+static size_t phase_bytes(const mlpt_model *m, size_t capacity)
+{
+    size_t row = 0;
+    for (int l = 0; l < m->spec.n_layers; l++)
+        if (m->spec.layers[l].kind->coupled) {
+            const size_t in = m->geom[l].in, out2 = 2 * m->geom[l].out;
+            row = in > row ? in : row;
+            row = out2 > row ? out2 : row;
+        }
+    return sizeof(uint32_t) + capacity * row * sizeof(float);
 }
 
 /* The first of rank r's shards (of R ranks): the shards are cut evenly. */
@@ -82,6 +105,12 @@ static uint8_t *pack_shard(const mlpt_model *m, const mlpt_workspace *ws, uint8_
             p = put(p, ws->nz[l].val + i * k, count * sizeof(float));
             p = put(p, ws->delta[l] + i * n, n * sizeof(float));
         }
+        for (int l = 0; l < m->spec.n_layers; l++)
+            if (sums_kept(m, l)) {
+                const size_t n = m->geom[l].out;
+                p = put(p, ws->delta[l] + i * n, n * sizeof(float));
+                p = put(p, ws->kept[l] + i * n, n * sizeof(float));
+            }
     }
     return p;
 }
@@ -121,6 +150,48 @@ static const uint8_t *unpack_shard(const mlpt_model *m, mlpt_workspace *ws, cons
             p = get(p, ws->nz[l].val + i * k, count * sizeof(float));
             p = get(p, ws->delta[l] + i * n, n * sizeof(float));
         }
+        for (int l = 0; l < m->spec.n_layers; l++)
+            if (sums_kept(m, l)) {
+                const size_t n = m->geom[l].out;
+                if ((size_t)(end - p) < 2 * n * sizeof(float))
+                    return NULL;
+                p = get(p, ws->delta[l] + i * n, n * sizeof(float));
+                p = get(p, ws->kept[l] + i * n, n * sizeof(float));
+            }
+    }
+    return p;
+}
+
+static uint8_t *pack_phase(const mlpt_model *m, mlpt_workspace *ws, int phase, uint8_t *p)
+{
+    float *buf[2];
+    size_t width[2];
+    const int n = mlpt_phase_rows(m, ws, phase, buf, width);
+    const uint32_t rows = (uint32_t)ws->rows;
+    p = put(p, &rows, sizeof rows);
+    for (int b = 0; b < n; b++)
+        p = put(p, buf[b], rows * width[b] * sizeof(float));
+    return p;
+}
+
+/* As unpack_shard, for pack_phase's rows; sets the shard's row count. */
+static const uint8_t *unpack_phase(const mlpt_model *m, mlpt_workspace *ws, int phase,
+                                   const uint8_t *p, const uint8_t *end)
+{
+    float *buf[2];
+    size_t width[2];
+    const int n = mlpt_phase_rows(m, ws, phase, buf, width);
+    uint32_t rows;
+    if ((size_t)(end - p) < sizeof rows)
+        return NULL;
+    p = get(p, &rows, sizeof rows);
+    if (rows > ws->capacity)
+        return NULL;
+    ws->rows = rows;
+    for (int b = 0; b < n; b++) {
+        if ((size_t)(end - p) < rows * width[b] * sizeof(float))
+            return NULL;
+        p = get(p, buf[b], rows * width[b] * sizeof(float));
     }
     return p;
 }
@@ -173,7 +244,8 @@ mlpt_exchange *mlpt_exchange_create(const void *comm, const mlpt_model *m, int s
     x->shards = shards;
     x->shard_lo = first_shard(shards, x->rank, x->ranks);
     x->shard_hi = first_shard(shards, x->rank + 1, x->ranks);
-    const size_t per_shard = shard_bytes(m, capacity);
+    const size_t per_shard = shard_bytes(m, capacity) > phase_bytes(m, capacity)
+                                 ? shard_bytes(m, capacity) : phase_bytes(m, capacity);
     const size_t mine = per_shard * (size_t)(x->shard_hi - x->shard_lo);
     const size_t all = per_shard * (size_t)shards;
     if (all > (size_t)INT32_MAX) {
@@ -219,13 +291,28 @@ double mlpt_exchange_seconds(const mlpt_exchange *x)
     return x->seconds;
 }
 
-int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws,
-                         mlpt_error *err)
+/* What is exchanged: a step's shard results (phase -1), or the rows of
+ * the reduction after a phase. */
+static uint8_t *pack(const mlpt_model *m, mlpt_workspace *ws, int phase, uint8_t *p)
+{
+    return phase < 0 ? pack_shard(m, ws, p) : pack_phase(m, ws, phase, p);
+}
+
+static const uint8_t *unpack(const mlpt_model *m, mlpt_workspace *ws, int phase,
+                             const uint8_t *p, const uint8_t *end)
+{
+    return phase < 0 ? unpack_shard(m, ws, p, end) : unpack_phase(m, ws, phase, p, end);
+}
+
+/* Sends this rank's shards' packed values to every other rank and
+ * unpacks theirs into their shards of ws. */
+static int exchange(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws, int phase,
+                    mlpt_error *err)
 {
     const double started = MPI_Wtime();
     uint8_t *packed = x->send;
     for (int s = x->shard_lo; s < x->shard_hi; s++)
-        packed = pack_shard(m, &ws[s], packed);
+        packed = pack(m, &ws[s], phase, packed);
     const int bytes = (int)(packed - x->send);
     int rc = MPI_Allgather(&bytes, 1, MPI_INT, x->counts, 1, MPI_INT, x->comm);
     if (rc != MPI_SUCCESS)
@@ -242,7 +329,7 @@ int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *
         const uint8_t *p = x->recv + x->displs[r], *end = p + x->counts[r];
         for (int s = first_shard(x->shards, r, x->ranks);
              p && s < first_shard(x->shards, r + 1, x->ranks); s++)
-            p = unpack_shard(m, &ws[s], p, end);
+            p = unpack(m, &ws[s], phase, p, end);
         if (p != end)
             return mlpt_fail(err, "process %d sent shard results this process cannot read "
                                   "(are all processes running the same mlptrain?)",
@@ -250,6 +337,18 @@ int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *
     }
     x->seconds += MPI_Wtime() - started;
     return 0;
+}
+
+int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws,
+                         mlpt_error *err)
+{
+    return exchange(x, m, ws, -1, err);
+}
+
+int mlpt_exchange_phase(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws, int phase,
+                        mlpt_error *err)
+{
+    return exchange(x, m, ws, phase, err);
 }
 
 #else /* no MPI in this build */
@@ -282,6 +381,13 @@ int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *
                          mlpt_error *err)
 {
     (void)x, (void)m, (void)ws;
+    return mlpt_fail(err, "this build of mlptrain has no MPI");
+}
+
+int mlpt_exchange_phase(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws, int phase,
+                        mlpt_error *err)
+{
+    (void)x, (void)m, (void)ws, (void)phase;
     return mlpt_fail(err, "this build of mlptrain has no MPI");
 }
 

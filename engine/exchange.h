@@ -3,13 +3,18 @@
  *
  * Rank r of R runs the forward and backward passes of shards
  * [S*r/R, S*(r+1)/R) of every batch. What the update needs of a shard is
- * per sample: the loss, and for each dense layer the input's non-zeros and
- * dL/dZ. Every rank sends its shards' and receives all the others' (one
- * MPI_Allgatherv), so every rank holds the whole batch, forms each
+ * per sample: the loss, for each dense layer the input's non-zeros and
+ * dL/dZ, and for each normalization layer dL/d out and its normalized
+ * input (gamma's and beta's gradient sums them). Every rank sends its
+ * shards' and receives all the others' (one MPI_Allgatherv), so every
+ * rank holds the whole batch, forms each
  * gradient row over all its samples in sample order and applies the same
  * update: the weights do not depend on the number of processes. No sum
  * ever crosses processes, so MPI's reduction order never matters. (Each
- * step also gathers the packed sizes first: two collectives.)
+ * step also gathers the packed sizes first: two collectives.) A batchnorm
+ * layer's statistics are sums over the batch too: before each of its
+ * reductions the ranks exchange the per-sample values it reads, and each
+ * rank sums them all in sample order.
  *
  * Bytes per sample: 4 (loss) + for each dense layer 4 + 8 per non-zero
  * input + 4 per output; for the tutorial about 2.2 KB, 70 KB per batch of
@@ -45,6 +50,14 @@ void mlpt_exchange_own_shards(const mlpt_exchange *x, int *lo, int *hi);
  * with what they sent: collective, called by every rank at every step. */
 int mlpt_exchange_shards(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws,
                          mlpt_error *err);
+
+/* Before the reduction after phase p of a pass (pass.h: a batchnorm
+ * layer's statistics over the whole batch): sends this rank's shards'
+ * rows that the reduction reads (mlpt_phase_rows) to every other rank and
+ * fills the others' shards with theirs, so every rank sums the same
+ * values in the same order. Collective, as mlpt_exchange_shards. */
+int mlpt_exchange_phase(mlpt_exchange *x, const mlpt_model *m, mlpt_workspace *ws, int phase,
+                        mlpt_error *err);
 
 /* Seconds spent in MPI so far. */
 double mlpt_exchange_seconds(const mlpt_exchange *x);

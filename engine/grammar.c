@@ -72,6 +72,37 @@ int mlpt_word_entry(const char *what, const char *word, const void *const *table
                          mlpt_table_names(table, " ", names, sizeof names));
 }
 
+int mlpt_word_options(const mlpt_words *a, const mlpt_word_option *opts, int n,
+                      const char *usage, mlpt_why *why)
+{
+    char buf[SHOWN + 4];
+    bool seen[8] = {false};
+    for (int k = 0; k < a->n; k += 2) {
+        int o = 0;
+        while (o < n && strcmp(a->w[k], opts[o].name))
+            o++;
+        if (o == n) {
+            size_t len = (size_t)snprintf(why->msg, sizeof why->msg, "\"%s\": expected ",
+                                          mlpt_quote(a->w[k], buf, sizeof buf));
+            for (int i = 0; i < n && len < sizeof why->msg; i++)
+                len += (size_t)snprintf(why->msg + len, sizeof why->msg - len, "%s%s",
+                                        i == 0 ? "" : i + 1 < n ? ", " : " or ", opts[i].name);
+            if (len < sizeof why->msg)
+                snprintf(why->msg + len, sizeof why->msg - len, " (`%s`)", usage);
+            return -1;
+        }
+        if (seen[o])
+            return mlpt_why_fail(why, "%s given twice: expected `%s`", opts[o].name, usage);
+        seen[o] = true;
+        if (k + 1 == a->n)
+            return mlpt_why_fail(why, "%s needs a value: expected `%s`", opts[o].name, usage);
+        if (mlpt_word_float(opts[o].name, a->w[k + 1], opts[o].lo, opts[o].hi, opts[o].hi_open,
+                            opts[o].value, why))
+            return -1;
+    }
+    return 0;
+}
+
 /* "expected `dense UNITS ACTIVATION [INITIALIZER]` or `dropout RATE`" */
 static int fail_usage(mlpt_why *why)
 {

@@ -29,4 +29,21 @@ const char *mlpt_float_word(float v, char buf[MLPT_FLOAT_WORD]);
 int mlpt_word_entry(const char *what, const char *word, const void *const *table,
                     const void **out, mlpt_why *why);
 
+/* An optional `NAME VALUE` pair of a layer line (batchnorm's `momentum
+ * 0.9`): VALUE a float as mlpt_word_float reads it, into *value, which
+ * keeps its default when the line has no such pair. */
+typedef struct mlpt_word_option {
+    const char *name;
+    float lo, hi;
+    bool hi_open;
+    float *value;
+} mlpt_word_option;
+
+/* The words a->w[0, a->n) as pairs of the n (at most 8) opts, each at
+ * most once, in any order: `"x": expected momentum or epsilon (`batchnorm
+ * [momentum M] [epsilon E]`)`, `momentum needs a value`, `momentum given
+ * twice`, or the value's own failure. */
+int mlpt_word_options(const mlpt_words *a, const mlpt_word_option *opts, int n,
+                      const char *usage, mlpt_why *why);
+
 #endif

@@ -27,9 +27,10 @@ struct mlpt_layer_io {
     const float *params;         /* the model's */
     size_t rows;
     /* Forward: */
-    const float *in;             /* rows x g->in; NULL for the first layer of a
-                                    kernel kind, whose input's non-zeros the
-                                    gather listed in nz */
+    const float *in;             /* rows x g->in (forward, and backward of
+                                    kinds without a kernel); NULL for the first
+                                    layer of a kernel kind, whose input's
+                                    non-zeros the gather listed in nz */
     mlpt_nonzeros *nz;           /* kernel kinds: the input's non-zeros (listed
                                     from `in` by the layer when in is set) */
     float *out;                  /* rows x g->out: the layer's output */
@@ -39,6 +40,10 @@ struct mlpt_layer_io {
     const mlpt_dropout_keys *drop; /* training's random draws; NULL: inference */
     bool logits;                 /* the last layer: leave Z, which the loss turns
                                     into outputs and dL/dZ */
+    float *batch;                /* batch-coupled kinds in training: the values
+                                    over the whole batch (mlpt_layer_ops.coupled
+                                    per output), shared by every block; NULL:
+                                    inference */
     /* Backward (after forward on the same rows): */
     float *d_out;                /* dL/d out, overwritten (kernel kinds: with dL/dZ) */
     float *d_in;                 /* gets dL/d in; NULL: not needed */

@@ -1,6 +1,8 @@
 #include "pass.h"
 
 #include <math.h>
+
+#include "mlpt/train.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,12 +19,12 @@ static float *alloc_floats(size_t n)
     return p;
 }
 
-/* The first layer with a kernel: it and the layers below it need no
- * input gradient. */
-static int first_kernel(const mlpt_model *m)
+/* The first layer with trained parameters (the last layer is a dense
+ * one): backward stops there, and it needs no input gradient. */
+static int first_trained(const mlpt_model *m)
 {
     int l = 0;
-    while (!m->spec.layers[l].kind->kernel)
+    while (!m->geom[l].n_trainable)
         l++;
     return l;
 }
@@ -42,7 +44,7 @@ static bool has_kept(const mlpt_model *m, int l, bool training)
 
 static bool has_delta(const mlpt_model *m, int l, bool training)
 {
-    return training && l >= first_kernel(m);
+    return training && l >= first_trained(m);
 }
 
 /* Floats of target per row: value tasks' rows (labels take a byte). */
@@ -252,19 +254,31 @@ static const float *layer_input(const mlpt_workspace *ws, int l)
     return l == 0 ? ws->input : ws->act[l - 1];
 }
 
-void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
-                  const mlpt_dropout_keys *drop)
+/* Layer l's values over the whole batch, in training; NULL in inference
+ * and for layers each sample computes on its own. */
+static float *batch_values(const mlpt_coupling *c, int l)
+{
+    return c ? c->values[l] : NULL;
+}
+
+/* Forward through layers [from, to) of ws's rows, and when to is past the
+ * last layer, the loss. */
+static void forward_layers(const mlpt_model *m, mlpt_workspace *ws, size_t rows, int from,
+                           int to, const mlpt_dropout_keys *drop, const mlpt_coupling *c)
 {
     const int last = m->spec.n_layers - 1;
     ws->rows = rows;
-    for (int l = 0; l <= last; l++) {
+    for (int l = from; l < to; l++) {
         const mlpt_layer_spec *s = &m->spec.layers[l];
         const mlpt_layer_io io = {.spec = s, .g = &m->geom[l], .layer = (uint32_t)l,
                                   .params = m->params, .rows = rows, .in = layer_input(ws, l),
                                   .nz = &ws->nz[l], .out = ws->act[l], .kept = ws->kept[l],
-                                  .drop = drop, .logits = l == last};
+                                  .drop = drop, .logits = l == last,
+                                  .batch = batch_values(c, l)};
         s->kind->forward(&io);
     }
+    if (to <= last)
+        return;
     const mlpt_targets y = mlpt_workspace_targets(ws);
     m->spec.loss->forward(rows, m->output_width, m->spec.loss_param, ws->act[last], &y,
                           drop ? ws->delta[last] : NULL, ws->row_loss);
@@ -273,25 +287,164 @@ void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
             const float w = drop->class_weight[ws->labels[r]];
             float *d = ws->delta[last] + r * m->output_width;
             ws->row_loss[r] *= w;
-            for (size_t c = 0; c < m->output_width; c++)
-                d[c] *= w;
+            for (size_t k = 0; k < m->output_width; k++)
+                d[k] *= w;
         }
     ws->loss_sum = 0.0;
     for (size_t r = 0; r < rows; r++)
         ws->loss_sum += ws->row_loss[r];
 }
 
-void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows)
+void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
+                  const mlpt_dropout_keys *drop)
 {
-    const int first = first_kernel(m), last = m->spec.n_layers - 1;
-    for (int l = last; l >= first; l--) {
+    forward_layers(m, ws, rows, 0, m->spec.n_layers, drop, NULL);
+}
+
+/* Backward through layers hi down to lo (or the first trained one). */
+static void backward_layers(const mlpt_model *m, mlpt_workspace *ws, int hi, int lo,
+                            const mlpt_coupling *c)
+{
+    const int first = first_trained(m), last = m->spec.n_layers - 1;
+    for (int l = hi; l >= lo && l >= first; l--) {
         const mlpt_layer_io io = {.spec = &m->spec.layers[l], .g = &m->geom[l],
-                                  .layer = (uint32_t)l, .params = m->params, .rows = rows,
-                                  .out = ws->act[l], .kept = ws->kept[l], .logits = l == last,
-                                  .d_out = ws->delta[l],
+                                  .layer = (uint32_t)l, .params = m->params, .rows = ws->rows,
+                                  .in = layer_input(ws, l), .out = ws->act[l],
+                                  .kept = ws->kept[l], .logits = l == last,
+                                  .batch = batch_values(c, l), .d_out = ws->delta[l],
                                   .d_in = l > first ? ws->delta[l - 1] : NULL};
         m->spec.layers[l].kind->backward(&io);
     }
+}
+
+/* ---- the phases of a training pass ---- */
+
+/* The batch-coupled layers into L, in order; returns how many. */
+static int coupled_layers(const mlpt_model *m, int L[MLPT_MAX_LAYERS])
+{
+    int k = 0;
+    for (int l = 0; l < m->spec.n_layers; l++)
+        if (m->spec.layers[l].kind->coupled)
+            L[k++] = l;
+    return k;
+}
+
+int mlpt_phases(const mlpt_model *m)
+{
+    int L[MLPT_MAX_LAYERS];
+    return 2 * coupled_layers(m, L) + 1;
+}
+
+/* With k coupled layers L[0..k): phase p < k runs forward from L[p - 1]
+ * (or the first layer) to before L[p]; phase k from there to the loss and
+ * backward down to above L[k - 1]; phase k + q, backward from L[k - q]
+ * down to above L[k - q - 1] (or the first trained layer). */
+void mlpt_phase_run(const mlpt_model *m, mlpt_workspace *ws, int p,
+                    const mlpt_dropout_keys *drop, const mlpt_coupling *c)
+{
+    int L[MLPT_MAX_LAYERS];
+    const int k = coupled_layers(m, L), n = m->spec.n_layers;
+    if (!ws->rows)
+        return;
+    if (p <= k)
+        forward_layers(m, ws, ws->rows, p ? L[p - 1] : 0, p < k ? L[p] : n, drop, c);
+    if (p >= k) {
+        const int q = p - k;
+        backward_layers(m, ws, q ? L[k - q] : n - 1, k - q > 0 ? L[k - q - 1] + 1 : 0, c);
+    }
+}
+
+int mlpt_phase_layer(const mlpt_model *m, int p, bool *backward)
+{
+    int L[MLPT_MAX_LAYERS];
+    const int k = coupled_layers(m, L);
+    *backward = p >= k;
+    return p < k ? L[p] : L[2 * k - 1 - p];
+}
+
+int mlpt_phase_rows(const mlpt_model *m, mlpt_workspace *ws, int p, float *buf[2],
+                    size_t width[2])
+{
+    bool backward;
+    const int l = mlpt_phase_layer(m, p, &backward);
+    if (!backward) {
+        buf[0] = l == 0 ? ws->input : ws->act[l - 1];
+        width[0] = m->geom[l].in;
+        return 1;
+    }
+    buf[0] = ws->delta[l];
+    buf[1] = ws->kept[l];
+    width[0] = width[1] = m->geom[l].out;
+    return 2;
+}
+
+/* Layer l of the workspaces ws[0, n_ws) as blocks, one per workspace. */
+static void layer_blocks(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
+                         const mlpt_coupling *c, mlpt_layer_io *blocks)
+{
+    for (size_t s = 0; s < n_ws; s++)
+        blocks[s] = (mlpt_layer_io){.spec = &m->spec.layers[l], .g = &m->geom[l],
+                                    .layer = (uint32_t)l, .params = m->params,
+                                    .rows = ws[s].rows, .in = layer_input(&ws[s], l),
+                                    .out = ws[s].act[l], .kept = ws[s].kept[l],
+                                    .batch = batch_values(c, l), .d_out = ws[s].delta[l]};
+}
+
+size_t mlpt_reduce_chunks(const mlpt_model *m, int p)
+{
+    bool backward;
+    const int l = mlpt_phase_layer(m, p, &backward);
+    return (m->geom[l].out + MLPT_REDUCE_FEATURES - 1) / MLPT_REDUCE_FEATURES;
+}
+
+void mlpt_reduce(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int p,
+                 size_t chunk, const mlpt_coupling *c)
+{
+    bool backward;
+    const int l = mlpt_phase_layer(m, p, &backward);
+    const size_t out = m->geom[l].out, f0 = chunk * MLPT_REDUCE_FEATURES,
+                 f1 = out - f0 < MLPT_REDUCE_FEATURES ? out : f0 + MLPT_REDUCE_FEATURES;
+    mlpt_layer_io blocks[MLPT_MAX_SHARDS];
+    layer_blocks(m, ws, n_ws, l, c, blocks);
+    const mlpt_layer_ops *kind = m->spec.layers[l].kind;
+    (backward ? kind->reduce_backward : kind->reduce_forward)(blocks, n_ws, f0, f1);
+}
+
+void mlpt_after_step(mlpt_model *m, const mlpt_coupling *c)
+{
+    for (int l = 0; l < m->spec.n_layers; l++) {
+        const mlpt_layer_spec *s = &m->spec.layers[l];
+        if (s->kind->after_step)
+            s->kind->after_step(s, &m->geom[l], c->values[l], m->params);
+    }
+}
+
+int mlpt_coupling_init(mlpt_coupling *c, const mlpt_model *m, mlpt_error *err)
+{
+    memset(c, 0, sizeof *c);
+    for (int l = 0; l < m->spec.n_layers; l++) {
+        const size_t floats = mlpt_mul_sat(m->geom[l].out, (size_t)m->spec.layers[l].kind->coupled);
+        if (floats && !(c->values[l] = calloc(floats, sizeof(float)))) {
+            mlpt_coupling_free(c);
+            return mlpt_fail(err, "out of memory for the batch statistics of layer %d", l + 1);
+        }
+    }
+    return 0;
+}
+
+void mlpt_coupling_free(mlpt_coupling *c)
+{
+    for (int l = 0; l < MLPT_MAX_LAYERS; l++)
+        free(c->values[l]);
+    memset(c, 0, sizeof *c);
+}
+
+void mlpt_layer_gradient(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
+                         size_t index, size_t len, float *g)
+{
+    mlpt_layer_io blocks[MLPT_MAX_SHARDS];
+    layer_blocks(m, ws, n_ws, l, NULL, blocks);
+    m->spec.layers[l].kind->gradient(blocks, n_ws, index, len, g);
 }
 
 /* The first of the n sorted indices idx[0, n) that is >= p. */

@@ -80,19 +80,71 @@ mlpt_targets mlpt_workspace_targets(const mlpt_workspace *ws);
 /* Forward over the gathered rows, each layer by its kind, then the model's
  * loss, which turns the last layer's logits into its outputs (e.g. the
  * softmax probabilities) in ws->act[last]; each row's loss and their sum
- * go to ws. drop is NULL for inference
- * (dropout is the identity); in training the gradient of the summed loss
- * w.r.t. the logits goes to ws->delta[last]. */
+ * go to ws. drop is NULL for inference (dropout is the identity, batchnorm
+ * uses its moving averages); in training the gradient of the summed loss
+ * w.r.t. the logits goes to ws->delta[last]. Training passes run in phases
+ * (below). */
 void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
                   const mlpt_dropout_keys *drop);
 
-/* Backward from the logits' gradient: leaves dL/dZ of every kernel layer in
- * ws->delta, which with the layer inputs' non-zeros (ws->nz) is what the
- * weight gradient is formed from. */
-void mlpt_backward(const mlpt_model *m, mlpt_workspace *ws, size_t rows);
+/* ---- a training pass over a batch held in several workspaces ----
+ *
+ * A batch-coupled layer (mlpt_layer_ops.coupled: batchnorm) needs every
+ * sample of the batch before it computes, so the pass runs in phases: it
+ * stops before each such layer going forward, and at it going backward
+ * (once the layers above have written its d_out), for a reduction over
+ * the whole batch. A model with k such layers has 2k + 1 phases: each
+ * workspace runs phase p (mlpt_phase_run), then, but after the last,
+ * every workspace's rows are reduced (mlpt_reduce over the chunks of
+ * mlpt_reduce_chunks: they are independent, and each sums the batch's
+ * samples in sample order), then phase p + 1. Without such layers, one
+ * phase: forward, loss and backward. The pass leaves dL/d out of every
+ * trained layer in ws->delta (dL/dZ for kernel layers), which with the
+ * layer inputs' non-zeros (ws->nz) and the kept values is what the
+ * gradient is formed from. */
+
+/* The batch's values of its coupled layers (their reductions' results),
+ * shared by every workspace's pass. */
+typedef struct mlpt_coupling {
+    float *values[MLPT_MAX_LAYERS]; /* geom.out x coupled floats for coupled layers */
+} mlpt_coupling;
+
+int mlpt_coupling_init(mlpt_coupling *c, const mlpt_model *m, mlpt_error *err);
+void mlpt_coupling_free(mlpt_coupling *c);
+
+int mlpt_phases(const mlpt_model *m);
+
+/* Phase p of ws->rows rows (gathered before phase 0; none: nothing). */
+void mlpt_phase_run(const mlpt_model *m, mlpt_workspace *ws, int p,
+                    const mlpt_dropout_keys *drop, const mlpt_coupling *c);
+
+/* The coupled layer the reduction after phase p is for, and whether it is
+ * its backward one. */
+int mlpt_phase_layer(const mlpt_model *m, int p, bool *backward);
+
+/* What the reduction after phase p reads of ws's rows that ws's own pass
+ * wrote (processes exchange them): the coupled layer's input, or its
+ * d_out and kept values. Returns how many buffers, each rows x width[i]. */
+int mlpt_phase_rows(const mlpt_model *m, mlpt_workspace *ws, int p, float *buf[2],
+                    size_t width[2]);
+
+size_t mlpt_reduce_chunks(const mlpt_model *m, int p);
+void mlpt_reduce(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int p,
+                 size_t chunk, const mlpt_coupling *c);
+
+/* After a training step whose loss is finite: batchnorm's moving averages
+ * from the batch's statistics. */
+void mlpt_after_step(mlpt_model *m, const mlpt_coupling *c);
+
+/* g[0, len) = the gradient of the loss summed over the batch held in
+ * workspaces ws[0, n_ws) (in sample order, after the pass) of parameters
+ * [index, index + len) of layer l, a kind without a kernel
+ * (mlpt_layer_ops.gradient). */
+void mlpt_layer_gradient(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
+                         size_t index, size_t len, float *g);
 
 /* The non-zeros of kernel layer l's input over a whole batch, held in
- * workspaces ws[0, n_ws) in sample order (each after mlpt_backward), for
+ * workspaces ws[0, n_ws) in sample order (each after its pass), for
  * kernel rows [r0, r1), listed by kernel row: row p's, in sample order, at
  * entries[start[p - r0], start[p - r0 + 1]), each with its sample's row of
  * dL/dZ. Row geom[l].in is the bias, whose input is 1 in every sample (the

@@ -3,6 +3,7 @@
  * file) and one line here. Order matters only where it is written down:
  * the first initializer is the default, and an optimizer's position is
  * its number in checkpoints (append new ones). */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,8 +11,9 @@
 #include "mlpt/tables.h"
 #include "mlpt/train.h"
 
-extern const mlpt_layer_ops mlpt_dense, mlpt_dropout;
-const mlpt_layer_ops *const mlpt_layer_kinds[] = {&mlpt_dense, &mlpt_dropout, NULL};
+extern const mlpt_layer_ops mlpt_dense, mlpt_dropout, mlpt_batchnorm, mlpt_layernorm;
+const mlpt_layer_ops *const mlpt_layer_kinds[] = {&mlpt_dense, &mlpt_dropout, &mlpt_batchnorm,
+                                                  &mlpt_layernorm, NULL};
 
 extern const mlpt_activation_ops mlpt_linear, mlpt_relu, mlpt_sigmoid, mlpt_tanh,
     mlpt_leaky_relu, mlpt_elu, mlpt_selu, mlpt_softplus, mlpt_silu, mlpt_gelu, mlpt_softmax;
@@ -84,6 +86,18 @@ const char *mlpt_table_names(const void *const *table, const char *sep, char *bu
         int w = snprintf(buf + n, cap - n, "%s%s", i ? sep : "", name_of(table[i]));
         n += w > 0 ? (size_t)w : 0;
     }
+    return buf;
+}
+
+const char *mlpt_keras_name(const mlpt_layer_ops *kind, char *buf, size_t cap)
+{
+    size_t n = 0;
+    for (const char *c = kind->keras_type; *c && n + 2 < cap; c++) {
+        if (isupper((unsigned char)*c) && c != kind->keras_type)
+            buf[n++] = '_';
+        buf[n++] = (char)tolower((unsigned char)*c);
+    }
+    buf[n] = '\0';
     return buf;
 }
 

@@ -2,10 +2,16 @@
  *
  *   shards (parallel over s = 0..S-1, rows [B*s/S, B*(s+1)/S)):
  *       gather -> forward -> softmax/loss -> backward to dL/dZ per layer
+ *       (with batchnorm, in phases: all shards stop before each batchnorm
+ *       layer going forward, and at it going backward, while its batch
+ *       statistics are reduced in parallel over its features; pass.h)
  *   update (parallel over parameter ranges, cut where the threads' measured
  *   rates make their times equal), per kernel row and the bias:
  *       g = (sum over the batch's samples, in sample order, of x * dL/dZ) / B,
  *       formed in registers from the shards' inputs and dL/dZ; optimizer step
+ *       (gamma and beta of the normalization layers: their kinds' sums over
+ *       the batch's samples in order, mlpt_layer_gradient)
+ *   after a good step: batchnorm's moving averages
  *
  * The weight gradient never goes through memory: each row of it is formed
  * by the thread that updates the row, while the row is in L1. Every sum
@@ -30,7 +36,8 @@
 enum { UPDATE_BLOCK = 1024 };
 
 /* Parameters whose gradient is formed and applied together: columns
- * [col, col + len) of one kernel row (or the bias) of a kernel layer. */
+ * [col, col + len) of one kernel row (or the bias) of a kernel layer, or
+ * trained parameters [row, row + len) of another kind (gamma, beta). */
 typedef struct update_unit {
     size_t offset, len;   /* in params */
     int layer;
@@ -44,6 +51,8 @@ struct mlpt_trainer {
     int threads;
     size_t train_size;
     mlpt_workspace *shards;    /* spec.shards workspaces of ceil(batch/shards) rows */
+    int phases;                /* of a pass (mlpt_phases): 1 without batchnorm */
+    mlpt_coupling coupling;    /* the batch's statistics, for batchnorm */
     float *state1, *state2;    /* optimizer state, n_params each (state2: 2-slot ones) */
     uint64_t steps_taken;      /* optimizer steps so far: adam's t */
     uint32_t *order;           /* this epoch's sample order */
@@ -73,17 +82,25 @@ struct mlpt_trainer {
     size_t metric_state_len;
 };
 
-/* Cuts every kernel layer's kernel rows and bias into update units of at
- * most UPDATE_BLOCK parameters, in parameter order. Called twice: to count
- * (units NULL; without a pass over the rows, which a model too big to
- * train may have too many of), then to fill. */
+/* Cuts every kernel layer's kernel rows and bias, and other layers'
+ * trained parameters, into update units of at most UPDATE_BLOCK
+ * parameters, in parameter order. Called twice: to count (units NULL;
+ * without a pass over the rows, which a model too big to train may have
+ * too many of), then to fill. */
 static size_t plan_units(const mlpt_model *m, update_unit *units)
 {
     size_t n = 0;
     for (int l = 0; l < m->spec.n_layers; l++) {
         const mlpt_layer_geom *g = &m->geom[l];
-        if (!m->spec.layers[l].kind->kernel)
+        if (!m->spec.layers[l].kind->kernel) {
+            for (size_t i = 0; i < g->n_trainable; i += UPDATE_BLOCK, n++)
+                if (units)
+                    units[n] = (update_unit){
+                        g->w_offset + i,
+                        g->n_trainable - i < UPDATE_BLOCK ? g->n_trainable - i : UPDATE_BLOCK,
+                        l, i, 0};
             continue;
+        }
         if (!units) { /* at most one unit per parameter: no overflow */
             n += (g->in + 1) * ((g->out + UPDATE_BLOCK - 1) / UPDATE_BLOCK);
             continue;
@@ -178,6 +195,7 @@ void mlpt_trainer_free(mlpt_trainer *t)
         for (int s = 0; s < t->spec.shards; s++)
             mlpt_workspace_free(&t->shards[s]);
     free(t->shards);
+    mlpt_coupling_free(&t->coupling);
     free(t->state1);
     free(t->state2);
     free(t->order);
@@ -300,6 +318,11 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
             mlpt_trainer_free(t);
             return NULL;
         }
+    t->phases = mlpt_phases(m);
+    if (mlpt_coupling_init(&t->coupling, m, err) < 0) {
+        mlpt_trainer_free(t);
+        return NULL;
+    }
     if (build_lists(t) < 0) {
         mlpt_trainer_free(t);
         mlpt_fail(err, "out of memory for the gradient lists of %d threads", threads);
@@ -319,21 +342,24 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
     return t;
 }
 
-/* Forward and backward of shard s of the batch order[0..batch). */
+/* Phase p of the pass (forward and backward, when there is one phase) of
+ * shard s of the batch order[0..batch). */
 static void run_shard(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *batch_ids,
-                      size_t batch, int s, const mlpt_dropout_keys *keys_base)
+                      size_t batch, int s, const mlpt_dropout_keys *keys_base, int p)
 {
     const size_t S = (size_t)t->spec.shards;
     const size_t lo = batch * (size_t)s / S, hi = batch * (size_t)(s + 1) / S;
     mlpt_workspace *ws = &t->shards[s];
-    ws->rows = 0; /* an empty shard adds nothing to the gradient or the loss */
-    if (hi == lo)
-        return;
-    mlpt_gather(ws, d, batch_ids + lo, hi - lo, t->lut);
+    if (p == 0) {
+        ws->rows = 0; /* an empty shard adds nothing to the gradient or the loss */
+        if (hi == lo)
+            return;
+        mlpt_gather(ws, d, batch_ids + lo, hi - lo, t->lut);
+        ws->rows = hi - lo;
+    }
     mlpt_dropout_keys keys = *keys_base;
     keys.sample_ids = ws->ids;
-    mlpt_forward(t->model, ws, hi - lo, &keys);
-    mlpt_backward(t->model, ws, hi - lo);
+    mlpt_phase_run(t->model, ws, p, &keys, &t->coupling);
 }
 
 /* Forms the gradient of one unit, whose kernel row lists holds, and
@@ -342,12 +368,18 @@ static void form_and_apply(mlpt_trainer *t, const update_unit *u, const mlpt_row
                            const mlpt_opt_step *st)
 {
     float g[UPDATE_BLOCK];
-    mlpt_gradient(lists, u->row, u->col, u->len, g);
-    mlpt_opt_step bias = *st;
-    bias.decay = 0.0f;
-    t->spec.optimizer.kind->apply(u->row == t->model->geom[u->layer].in ? &bias : st, u->len,
-                                  t->model->params + u->offset, g, t->state1 + u->offset,
-                                  t->state2 ? t->state2 + u->offset : NULL);
+    const bool kernel = t->model->spec.layers[u->layer].kind->kernel;
+    if (kernel)
+        mlpt_gradient(lists, u->row, u->col, u->len, g);
+    else
+        mlpt_layer_gradient(t->model, t->shards, (size_t)t->spec.shards, u->layer, u->row,
+                            u->len, g);
+    /* weight decay for kernels only: not biases, not normalization parameters */
+    mlpt_opt_step plain = *st;
+    plain.decay = 0.0f;
+    const bool decayed = kernel && u->row < t->model->geom[u->layer].in;
+    t->spec.optimizer.kind->apply(decayed ? st : &plain, u->len, t->model->params + u->offset, g,
+                                  t->state1 + u->offset, t->state2 ? t->state2 + u->offset : NULL);
 }
 
 /* Units between the one being updated and the one whose weights are
@@ -372,7 +404,8 @@ static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lis
             for (size_t i = 0; i < ahead->len; i += 64 / sizeof(float))
                 __builtin_prefetch(m->params + ahead->offset + i, 1, 3);
         }
-        if (lists->layer != unit->layer || unit->row >= lists->r1) {
+        if (m->spec.layers[unit->layer].kind->kernel &&
+            (lists->layer != unit->layer || unit->row >= lists->r1)) {
             /* the rest of this layer's rows in [begin, end), the bias included */
             const size_t r1 = last->layer == unit->layer ? last->row + 1
                                                          : m->geom[unit->layer].in + 1;
@@ -458,17 +491,35 @@ static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t 
 {
     mlpt_opt_step st = t->spec.optimizer.kind->prepare(&t->spec.optimizer, t->steps_taken + 1);
     st.g_scale = 1.0f / (float)batch; /* the loss is the batch's mean */
+    t->exchange_failed = false;
 #pragma omp parallel num_threads(t->threads)
     {
         mlpt_flush_denormals();
-        /* Shards differ in their non-zeros: hand them out one at a time. */
+        for (int p = 0; p < t->phases; p++) {
+            /* Shards differ in their non-zeros: hand them out one at a time. */
 #pragma omp for schedule(dynamic, 1)
-        for (int s = t->shard_lo; s < t->shard_hi; s++)
-            run_shard(t, d, batch_ids, batch, s, keys);
+            for (int s = t->shard_lo; s < t->shard_hi; s++)
+                run_shard(t, d, batch_ids, batch, s, keys, p);
+            if (p + 1 == t->phases)
+                break;
+            if (t->exchange) {
+#pragma omp master
+                t->exchange_failed = mlpt_exchange_phase(t->exchange, t->model, t->shards, p,
+                                                         &t->exchange_err) < 0;
+#pragma omp barrier
+            }
+            if (t->exchange_failed) /* every thread read it after the barrier */
+                break;
+            const size_t chunks = mlpt_reduce_chunks(t->model, p);
+#pragma omp for schedule(static)
+            for (size_t c = 0; c < chunks; c++)
+                mlpt_reduce(t->model, t->shards, (size_t)t->spec.shards, p, c, &t->coupling);
+        }
         if (t->exchange) { /* MPI calls come from the thread that started MPI */
 #pragma omp master
-            t->exchange_failed =
-                mlpt_exchange_shards(t->exchange, t->model, t->shards, &t->exchange_err) < 0;
+            if (!t->exchange_failed)
+                t->exchange_failed =
+                    mlpt_exchange_shards(t->exchange, t->model, t->shards, &t->exchange_err) < 0;
 #pragma omp barrier
         }
         /* Every thread sums the batch's row losses itself, in the same
@@ -487,6 +538,7 @@ static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t 
     }
     const double loss = batch_loss(t);
     if (!t->exchange_failed && isfinite(loss)) {
+        mlpt_after_step(t->model, &t->coupling);
         t->steps_taken++;
         rebalance(t);
         add_metrics(t);

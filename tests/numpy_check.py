@@ -67,8 +67,40 @@ def activation_of(words):
     return words[2], float(words[3]) if words[2] in TAKE_ALPHA else None
 
 
+def keras_name(words):
+    """The tensors' prefix of a layer line's kind: Keras's layer name."""
+    return {"dense": "dense", "batchnorm": "batch_normalization",
+            "layernorm": "layer_normalization"}.get(words[0])
+
+
+def option(words, name):
+    """The value after `name` in a layer line (its format writes every one)."""
+    return float(words[words.index(name) + 1])
+
+
+def normalized(x, mean, variance, epsilon, gamma, beta):
+    return (x - mean) / np.sqrt(variance + epsilon) * gamma + beta
+
+
+def layer_function(words, tensor):
+    """The inference function of a layer line, given its tensors by name."""
+    if words[0] == "dense":
+        kernel, bias = tensor("kernel"), tensor("bias")
+        activation, alpha = activation_of(words)
+        return lambda x: ACTIVATIONS[activation](x @ kernel + bias, alpha)
+    if words[0] == "batchnorm":  # the moving averages
+        args = (tensor("moving_mean"), tensor("moving_variance"), option(words, "epsilon"),
+                tensor("gamma"), tensor("beta"))
+        return lambda x: normalized(x, *args)
+    if words[0] == "layernorm":  # each sample over its features
+        eps, gamma, beta = option(words, "epsilon"), tensor("gamma"), tensor("beta")
+        return lambda x: normalized(x, x.mean(axis=1, keepdims=True),
+                                    x.var(axis=1, keepdims=True), eps, gamma, beta)
+    return lambda x: x  # dropout is the identity at inference
+
+
 def load_model(path):
-    """Returns (metadata, [(kernel, bias, (activation, alpha)) per dense layer])."""
+    """Returns (metadata, [the function of each layer], input width)."""
     with open(path, "rb") as f:
         blob = f.read()
     require(len(blob) >= 8, f"{path}: too short for a safetensors file")
@@ -86,14 +118,14 @@ def load_model(path):
         values = np.frombuffer(blob, dtype="<f4", count=(end - begin) // 4, offset=8 + n + begin)
         return values.reshape(entry["shape"]).astype(np.float64)
 
-    dense = []
+    layers, seen = [], {}
     for line in meta["layers"].split("\n"):
         words = line.split()
-        if words[0] == "dense":  # dropout is the identity at inference
-            k = len(dense)
-            dense.append((tensor(f"dense_{k}.kernel"), tensor(f"dense_{k}.bias"),
-                          activation_of(words)))
-    return meta, dense
+        name = keras_name(words)
+        k = seen[name] = seen.get(name, -1) + 1
+        layers.append(layer_function(words, lambda t: tensor(f"{name}_{k}.{t}")))
+    width = int(np.prod([int(d) for d in meta["input"].split("x")]))
+    return meta, layers, width
 
 
 def read_images(path, count, width, scale):
@@ -161,14 +193,14 @@ def read_predictions(path, count, n_classes):
 
 
 def check(model_path, images_path, predictions_path, count):
-    meta, dense = load_model(model_path)
+    meta, layers, width = load_model(model_path)
     if "table" in meta:
         x = read_table(images_path, count, meta)
     else:
-        x = read_images(images_path, count, dense[0][0].shape[0], float(meta["scale"]))
+        x = read_images(images_path, count, width, float(meta["scale"]))
     x = normalize(x, meta)
-    for kernel, bias, (activation, alpha) in dense:
-        x = ACTIVATIONS[activation](x @ kernel + bias, alpha)
+    for layer in layers:
+        x = layer(x)
     predicted, probabilities = read_predictions(predictions_path, count, x.shape[1])
 
     expected = x.argmax(axis=1)

@@ -345,6 +345,19 @@ check "activations: the layers as written" grep -q 'dense 16 leaky_relu 0.1 glor
     >"$tmp/acts.jsonl" 2>&1
 check "numpy agrees with predict: every activation" /usr/bin/python3 tests/numpy_check.py \
     "$tmp/acts/model.safetensors" data/mnist/t10k-images-idx3-ubyte "$tmp/acts.jsonl" 100
+# Batch and layer normalization: predict uses batchnorm's moving averages,
+# which NumPy reads from the model file by their Keras names.
+sed -e 's/^train_\(images\|labels\) *= data\/mnist\/train-/train_\1 = data\/mnist\/t10k-/' \
+    -e '/^layer = dense 32 relu/a\
+layer = batchnorm momentum 0.9\
+layer = dense 16 tanh\
+layer = layernorm epsilon 0.01' \
+    -e "s|^out .*|out = $tmp/norm|" configs/tiny.ini >"$tmp/norm.ini"
+expect norm-train 0 'batch_normalization \(BatchN +\(None, 32\) +128' -- "$tmp/norm.ini"
+"$bin" predict "$tmp/norm/model.safetensors" data/mnist/t10k-images-idx3-ubyte:0-99 --json \
+    >"$tmp/norm.jsonl" 2>&1
+check "numpy agrees with predict: batchnorm and layernorm" /usr/bin/python3 tests/numpy_check.py \
+    "$tmp/norm/model.safetensors" data/mnist/t10k-images-idx3-ubyte "$tmp/norm.jsonl" 100
 expect predict-table 0 't10k-images-idx3-ubyte:3 +0 \(' -- \
     predict "$run/model.safetensors" data/mnist/t10k-images-idx3-ubyte:3
 expect predict-top 0 'top 2' -- predict "$run/model.safetensors" tests/data/seven.png --top 2

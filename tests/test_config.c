@@ -625,6 +625,31 @@ Test(config, activation_alpha)
     cr_assert_str_eq(line, "dense 8 gelu glorot_uniform");
 }
 
+/* Keras's defaults (momentum 0.99, epsilon 0.001); either option or both,
+ * in any order, written back in one order with both. */
+Test(config, normalization_layers)
+{
+    parses(DATA "[model]\ninput = 4\nlayer = batchnorm\nlayer = dense 8 relu\n"
+           "layer = batchnorm epsilon 1e-5 momentum 0.9\nlayer = layernorm\n"
+           "layer = layernorm epsilon 0.01\nlayer = dense 3 softmax\n");
+    const mlpt_layer_spec *l = cfg.model.layers;
+    cr_assert_eq(l[0].kind, mlpt_layer_kind_named("batchnorm"));
+    cr_assert_eq(l[0].momentum, 0.99f);
+    cr_assert_eq(l[0].epsilon, 0.001f);
+    cr_assert_eq(l[2].momentum, 0.9f);
+    cr_assert_eq(l[2].epsilon, 1e-5f);
+    cr_assert_eq(l[3].kind, mlpt_layer_kind_named("layernorm"));
+    cr_assert_eq(l[3].epsilon, 0.001f);
+    cr_assert_eq(l[4].epsilon, 0.01f);
+    char line[64];
+    mlpt_layer_format(&l[2], line, sizeof line);
+    cr_assert_str_eq(line, "batchnorm momentum 0.9 epsilon 1e-05");
+    mlpt_layer_format(&l[3], line, sizeof line);
+    cr_assert_str_eq(line, "layernorm epsilon 0.001");
+    fails(DATA "[model]\ninput = 4\nlayer = dense 3 softmax\nlayer = batchnorm\n",
+          "t.ini:10: ", "the last layer must be `dense N softmax`");
+}
+
 Test(config, error_layer_forms)
 {
     static const struct { const char *layer, *phrase; } bad[] = {
@@ -644,6 +669,18 @@ Test(config, error_layer_forms)
         {"dense 10 leaky_relu 0.1 he_uniform extra", "expected `dense UNITS"},
         {"dropout 1", "rate \"1\": expected a number in [0, 1)"},
         {"dropout", "expected `dense UNITS"},
+        {"batchnorm 0.9", "\"0.9\": expected momentum or epsilon (`batchnorm [momentum M] "
+                          "[epsilon E]`)"},
+        {"batchnorm momentum", "momentum needs a value: expected `batchnorm [momentum M] "
+                               "[epsilon E]`"},
+        {"batchnorm momentum 1", "momentum \"1\": expected a number in [0, 1)"},
+        {"batchnorm momentum x", "momentum \"x\": expected a number in [0, 1)"},
+        {"batchnorm epsilon 0", "epsilon \"0\": expected a number in [1e-10, 1]"},
+        {"batchnorm epsilon 0.1 epsilon 0.2", "epsilon given twice"},
+        {"batchnorm momentum 0.9 epsilon 0.001 center", "expected `dense UNITS"},
+        {"layernorm momentum 0.9", "\"momentum\": expected epsilon (`layernorm [epsilon E]`)"},
+        {"layernorm epsilon 2", "epsilon \"2\": expected a number in [1e-10, 1]"},
+        {"layernorm epsilon", "epsilon needs a value: expected `layernorm [epsilon E]`"},
         {"conv 3", "expected `dense UNITS"},
         {"dense 10 relu he_uniformxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
          "initializer \"he_uniformxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...\": expected one of"},
@@ -876,6 +913,12 @@ Test(config, shipped_configs)
     cr_assert_eq(cfg.model.layers[0].units, 512);
     cr_assert_eq(cfg.model.layers[2].units, 256);
     cr_assert_str_eq(cfg.run.out, "runs/deep");
+
+    load(MLPT_SOURCE_DIR "/configs/deep-batchnorm.ini");
+    cr_assert_eq(cfg.model.n_layers, 7);
+    cr_assert_eq(cfg.model.layers[1].kind, mlpt_layer_kind_named("batchnorm"));
+    cr_assert_eq(cfg.model.layers[4].kind, mlpt_layer_kind_named("batchnorm"));
+    cr_assert_str_eq(cfg.run.out, "runs/deep-batchnorm");
 
     load(MLPT_SOURCE_DIR "/configs/tiny.ini");
     cr_assert_eq(cfg.model.n_layers, 2);

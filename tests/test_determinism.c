@@ -33,16 +33,27 @@ static mlpt_train_spec tutorial_spec(void)
         .batch = 32, .epochs = 3, .shards = 8, .shuffle = true, .seed = 42};
 }
 
-/* Trains on d for spec's epochs and returns the parameters (caller frees). */
-static float *train_on(const mlpt_samples *data, const mlpt_train_spec *spec, int threads,
-                       size_t *n_params, double *loss)
+static const char *const tutorial_layers[] = {"dense 32 relu", "dropout 0.2",
+                                              "dense 10 softmax", NULL};
+
+/* Batch normalization (as the first layer too, where it reads the
+ * gathered input) couples a batch's samples across shards; layer
+ * normalization's gamma and beta are summed over them. */
+static const char *const norm_layers[] = {"batchnorm", "dense 32 relu", "batchnorm momentum 0.9",
+                                          "dropout 0.2", "dense 16 tanh", "layernorm",
+                                          "dense 10 softmax", NULL};
+
+/* Trains spec's epochs of the NULL-terminated layer lines on d and
+ * returns the parameters (caller frees). */
+static float *train_on(const mlpt_samples *data, const char *const *lines,
+                       const mlpt_train_spec *spec, int threads, size_t *n_params, double *loss)
 {
     const mlpt_samples d = *data;
-    mlpt_model_spec ms = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = 3,
-                          .loss = SCCE};
-    ms.layers[0] = layer("dense 32 relu");
-    ms.layers[1] = layer("dropout 0.2");
-    ms.layers[2] = layer("dense 10 softmax");
+    mlpt_model_spec ms = {.input_rank = 1, .input_dims = {FEATURES}, .loss = SCCE};
+    while (lines[ms.n_layers]) {
+        ms.layers[ms.n_layers] = layer(lines[ms.n_layers]);
+        ms.n_layers++;
+    }
     mlpt_model m;
     mlpt_error err;
     cr_assert_eq(mlpt_model_create(&ms, &m, &err), 0, "%s", err.msg);
@@ -58,12 +69,18 @@ static float *train_on(const mlpt_samples *data, const mlpt_train_spec *spec, in
     return m.params; /* ownership passes to the caller */
 }
 
-/* Trains 3 epochs (300 steps) of the synthetic set. */
-static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, double *loss)
+/* The same on the synthetic set (100 steps an epoch). */
+static float *train_layers(const char *const *lines, const mlpt_train_spec *spec, int threads,
+                           size_t *n_params, double *loss)
 {
     static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
     const mlpt_samples d = synthetic(pixels, labels);
-    return train_on(&d, spec, threads, n_params, loss);
+    return train_on(&d, lines, spec, threads, n_params, loss);
+}
+
+static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, double *loss)
+{
+    return train_layers(tutorial_layers, spec, threads, n_params, loss);
 }
 
 /* class_weight = balanced is scikit-learn's compute_class_weight on the
@@ -87,8 +104,9 @@ Test(determinism, balanced_class_weights_are_scikit_learns)
         listed.class_weight.w[c] = (float)((double)SAMPLES / (CLASSES * (double)count[c]));
     cr_assert_gt(listed.class_weight.w[9], 2.5f, "a rare class weighs more");
     double loss;
-    float *a = train_on(&d, &balanced, 2, &n, &loss), *b = train_on(&d, &listed, 1, &n, &loss);
-    float *c = train_on(&d, &plain, 1, &n, &loss);
+    float *a = train_on(&d, tutorial_layers, &balanced, 2, &n, &loss);
+    float *b = train_on(&d, tutorial_layers, &listed, 1, &n, &loss);
+    float *c = train_on(&d, tutorial_layers, &plain, 1, &n, &loss);
     cr_assert_eq(memcmp(a, b, n * sizeof *a), 0, "balanced differs from its weights listed");
     cr_assert_neq(memcmp(a, c, n * sizeof *a), 0, "class weights changed nothing");
     free(a);
@@ -167,6 +185,43 @@ Test(determinism, batch_smaller_than_shards_and_uneven_last_batch)
     a = train(&spec, 1, &n, &loss1);
     b = train(&spec, 4, &n, &loss3);
     cr_assert_eq(memcmp(a, b, n * sizeof *a), 0);
+    free(a);
+    free(b);
+}
+
+/* The batch's statistics are summed over its samples in order, whatever
+ * the threads and shards (empty ones too: batch 5 in 8 shards), and so
+ * are gamma's and beta's gradients; the moving averages follow. */
+Test(determinism, normalization_identical_for_threads_and_shards)
+{
+    mlpt_train_spec spec = tutorial_spec();
+    spec.epochs = 2;
+    size_t n, n_other;
+    double loss, loss_other;
+    float *reference = train_layers(norm_layers, &spec, 1, &n, &loss);
+    cr_assert_lt(loss, 0.5, "training did not learn: loss %f", loss);
+    for (int threads = 2; threads <= 4; threads++) {
+        float *w = train_layers(norm_layers, &spec, threads, &n_other, &loss_other);
+        cr_assert_eq(n, n_other);
+        cr_assert_eq(memcmp(reference, w, n * sizeof *w), 0,
+                     "weights differ between 1 and %d threads", threads);
+        cr_assert_eq(loss, loss_other, "reported loss differs at %d threads", threads);
+        free(w);
+    }
+    const int shards[] = {1, 3, 32};
+    for (size_t i = 0; i < sizeof shards / sizeof *shards; i++) {
+        spec.shards = shards[i];
+        float *w = train_layers(norm_layers, &spec, 3, &n_other, &loss_other);
+        cr_assert_eq(memcmp(reference, w, n * sizeof *w), 0,
+                     "weights differ between 8 and %d shards", shards[i]);
+        free(w);
+    }
+    free(reference);
+    spec.shards = 8;
+    spec.batch = 5;
+    float *a = train_layers(norm_layers, &spec, 1, &n, &loss);
+    float *b = train_layers(norm_layers, &spec, 4, &n, &loss_other);
+    cr_assert_eq(memcmp(a, b, n * sizeof *a), 0, "batch 5 in 8 shards: 1 and 4 threads differ");
     free(a);
     free(b);
 }

@@ -1,7 +1,9 @@
 /* Finite-difference checks of every layer's backward pass and of the loss:
  * the analytic gradient of the summed loss must match central differences
  * for every parameter, with fixed weights (seeded) and a fixed dropout mask
- * (keyed by sample and epoch, so identical in every perturbed pass). */
+ * (keyed by sample and epoch, so identical in every perturbed pass). The
+ * batch is cut into shards, so batchnorm's statistics, which couple its
+ * samples, are checked across them. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -30,6 +32,9 @@ static void fill_rows(mlpt_workspace *ws, int r0, int n)
         ws->labels[i] = (uint8_t)(r % CLASSES);
     }
     mlpt_find_nonzeros((size_t)n, FEATURES, x, &ws->nz[0]);
+    if (ws->input) /* a first layer without a kernel reads them densely */
+        memcpy(ws->input, x, (size_t)n * FEATURES * sizeof *x);
+    ws->rows = (size_t)n;
 }
 
 /* The block cut into shards as the trainer cuts a minibatch: one row
@@ -37,20 +42,30 @@ static void fill_rows(mlpt_workspace *ws, int r0, int n)
 enum { SHARDS = 3 };
 static const int shard_lo[SHARDS] = {0, 1, 1}, shard_hi[SHARDS] = {1, 1, ROWS};
 
-static double summed_loss(const mlpt_model *m, mlpt_workspace *ws, uint64_t seed)
+/* The training pass over the shards, phase by phase, as the trainer runs
+ * it (pass.h); returns the loss summed over the block. */
+static double summed_loss(const mlpt_model *m, mlpt_workspace *ws, const mlpt_coupling *c,
+                          uint64_t seed)
 {
-    double loss = 0.0;
-    for (int s = 0; s < SHARDS; s++) {
-        mlpt_dropout_keys keys = {.seed = seed, .epoch = 3, .sample_ids = ws[s].ids};
-        mlpt_forward(m, &ws[s], (size_t)(shard_hi[s] - shard_lo[s]), &keys);
-        loss += ws[s].loss_sum;
+    const int phases = mlpt_phases(m);
+    for (int p = 0; p < phases; p++) {
+        for (int s = 0; s < SHARDS; s++) {
+            mlpt_dropout_keys keys = {.seed = seed, .epoch = 3, .sample_ids = ws[s].ids};
+            mlpt_phase_run(m, &ws[s], p, &keys, c);
+        }
+        for (size_t k = 0; p + 1 < phases && k < mlpt_reduce_chunks(m, p); k++)
+            mlpt_reduce(m, ws, SHARDS, p, k, c);
     }
+    double loss = 0.0;
+    for (int s = 0; s < SHARDS; s++)
+        loss += ws[s].loss_sum;
     return loss;
 }
 
-/* Compares the gradient that mlpt_gradient sums over the shards with
- * central differences for every parameter, and checks that each kernel
- * layer's gradient is not all zero. The layers are config lines. */
+/* Compares the gradient that mlpt_gradient (kernel layers) and
+ * mlpt_layer_gradient (the others' trained parameters) sum over the shards
+ * with central differences for every parameter, and checks that each
+ * trained layer's gradient is not all zero. The layers are config lines. */
 static void check_model(const char *const *lines, int n_layers)
 {
     mlpt_model_spec spec = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = n_layers,
@@ -67,14 +82,14 @@ static void check_model(const char *const *lines, int n_layers)
             for (size_t j = 0; j < m.geom[l].out; j++)
                 m.params[m.geom[l].b_offset + j] = 0.05f * (float)j - 0.02f;
     mlpt_workspace ws[SHARDS];
+    mlpt_coupling coupling;
+    cr_assert_eq(mlpt_coupling_init(&coupling, &m, &err), 0, "%s", err.msg);
     for (int s = 0; s < SHARDS; s++) {
         cr_assert_eq(mlpt_workspace_init(&ws[s], &m, ROWS, true, &err), 0, "%s", err.msg);
         fill_rows(&ws[s], shard_lo[s], shard_hi[s] - shard_lo[s]);
     }
     const uint64_t seed = 99;
-    summed_loss(&m, ws, seed);
-    for (int s = 0; s < SHARDS; s++)
-        mlpt_backward(&m, &ws[s], (size_t)(shard_hi[s] - shard_lo[s]));
+    summed_loss(&m, ws, &coupling, seed);
     /* As the trainer reads it: the non-zeros of a range of rows listed (two
      * halves here, as two threads split them), then the gradient formed row
      * by row. */
@@ -84,8 +99,15 @@ static void check_model(const char *const *lines, int n_layers)
     cr_assert(grad && lists.entries && lists.start);
     for (int l = 0; l < n_layers; l++) {
         const mlpt_layer_geom *g = &m.geom[l];
-        if (!layers[l].kind->kernel)
+        if (!layers[l].kind->kernel) { /* in two ranges too */
+            const size_t half = g->n_trainable / 2 + 1;
+            if (g->n_trainable) {
+                mlpt_layer_gradient(&m, ws, SHARDS, l, 0, half, grad + g->w_offset);
+                mlpt_layer_gradient(&m, ws, SHARDS, l, half, g->n_trainable - half,
+                                    grad + g->w_offset + half);
+            }
             continue;
+        }
         cr_assert_leq(g->in, 200);
         /* Row in, the bias, is laid out after the kernel. */
         const size_t cut[3] = {0, g->in / 2, g->in + 1};
@@ -105,9 +127,9 @@ static void check_model(const char *const *lines, int n_layers)
         for (size_t i = g->w_offset; i < g->w_offset + g->n_params; i++) {
             const float saved = m.params[i];
             m.params[i] = saved + eps;
-            double up = summed_loss(&m, ws, seed);
+            double up = summed_loss(&m, ws, &coupling, seed);
             m.params[i] = saved - eps;
-            double down = summed_loss(&m, ws, seed);
+            double down = summed_loss(&m, ws, &coupling, seed);
             m.params[i] = saved;
             double numeric = (up - down) / (2.0 * (double)eps);
             double analytic = grad[i];
@@ -116,15 +138,22 @@ static void check_model(const char *const *lines, int n_layers)
                       i - g->w_offset, analytic, numeric);
             largest = fmax(largest, fabs(analytic));
         }
+        if (g->n_trainable)
+            cr_assert_gt(largest, 1e-3, "layer %d: gradient is all (nearly) zero", l + 1);
         if (layers[l].kind->kernel) {
             double kernel = 0.0; /* the kernel alone, not only the bias */
             for (size_t i = g->w_offset; i < g->b_offset; i++)
                 kernel = fmax(kernel, fabs(grad[i]));
-            cr_assert_gt(largest, 1e-3, "layer %d: gradient is all (nearly) zero", l + 1);
             cr_assert_gt(kernel, 1e-3, "layer %d: kernel gradient is all (nearly) zero", l + 1);
+        } else if (g->n_trainable) {
+            double gamma = 0.0; /* gamma's, not only beta's */
+            for (size_t i = g->w_offset; i < g->w_offset + g->out; i++)
+                gamma = fmax(gamma, fabs(grad[i]));
+            cr_assert_gt(gamma, 1e-3, "layer %d: gamma's gradient is all (nearly) zero", l + 1);
         }
     }
     free(grad);
+    mlpt_coupling_free(&coupling);
     for (int s = 0; s < SHARDS; s++)
         mlpt_workspace_free(&ws[s]);
     mlpt_model_free(&m);
@@ -174,6 +203,31 @@ Test(gradcheck, wide_layers_exercise_every_kernel_block)
 {
     const char *l[] = {"dense 150 tanh", "dropout 0.1", "dense 37 sigmoid", "dense 3 softmax"};
     check_model(l, 4);
+}
+
+/* Batchnorm's statistics are the batch's, over shards of 1, 0 and 3 rows:
+ * the gradient includes their dependence on every sample. As the first
+ * layer too (its input is the gathered one), and with its options. (Its
+ * outputs are centred on zero, where relu's kink would spoil the central
+ * differences: smooth activations after it.) */
+Test(gradcheck, batchnorm_across_shards)
+{
+    const char *l[] = {"dense 8 tanh", "batchnorm", "dense 6 silu",
+                       "batchnorm momentum 0.9 epsilon 0.01", "dense 3 softmax"};
+    check_model(l, 5);
+    const char *first[] = {"batchnorm", "dense 5 sigmoid", "dropout 0.3", "batchnorm",
+                           "dense 3 softmax"};
+    check_model(first, 5);
+}
+
+Test(gradcheck, layernorm)
+{
+    const char *l[] = {"dense 8 relu", "layernorm", "dense 6 sigmoid", "layernorm epsilon 0.01",
+                       "dense 3 softmax"};
+    check_model(l, 5);
+    const char *first[] = {"layernorm", "dense 7 tanh", "dropout 0.3", "layernorm",
+                           "batchnorm", "dense 3 softmax"};
+    check_model(first, 6);
 }
 
 /* Every loss of the table alone, one output wide and wider (a single

@@ -246,6 +246,58 @@ Test(modelfile, round_trip_is_exact)
     mlpt_model_free(&saved);
 }
 
+/* Normalization layers' tensors, named as Keras names its layers (the
+ * k-th of a kind, as dense's), each [out]: gamma, beta and batchnorm's
+ * moving averages, read back bit for bit with the layers' options. */
+Test(modelfile, normalization_layers_round_trip)
+{
+    const char *path = scratch_path("norm.safetensors");
+    mlpt_model_spec spec = {.input_rank = 2, .input_dims = {4, 3}, .n_layers = 5, .loss = SCCE};
+    spec.layers[0] = layer("batchnorm momentum 0.123456789");
+    spec.layers[1] = layer("dense 6 relu");
+    spec.layers[2] = layer("layernorm epsilon 1e-5");
+    spec.layers[3] = layer("batchnorm epsilon 0.01");
+    spec.layers[4] = layer("dense 3 softmax");
+    mlpt_model m, got;
+    mlpt_model_info info = fixture_info(), got_info;
+    mlpt_error err;
+    cr_assert_eq(mlpt_model_create(&spec, &m, &err), 0, "%s", err.msg);
+    mlpt_model_init_params(&m, 42);
+    for (int l = 0; l < spec.n_layers; l++) /* every tensor its own values */
+        if (!spec.layers[l].kind->kernel)
+            for (size_t i = 0; i < m.geom[l].n_params; i++)
+                m.params[m.geom[l].w_offset + i] = 0.1f * (float)l + 0.01f * (float)i;
+    cr_assert_eq(mlpt_model_save(path, &m, &info, &err), 0, "%s", err.msg);
+
+    json_t *h = header_json(path);
+    const struct { const char *name; int width; } tensors[] = {
+        {"batch_normalization_0.gamma", 12}, {"batch_normalization_0.beta", 12},
+        {"batch_normalization_0.moving_mean", 12}, {"batch_normalization_0.moving_variance", 12},
+        {"dense_0.kernel", 12}, {"layer_normalization_0.gamma", 6},
+        {"layer_normalization_0.beta", 6}, {"batch_normalization_1.moving_variance", 6},
+        {"dense_1.bias", 3}};
+    for (size_t i = 0; i < ARRAY_LEN(tensors); i++) {
+        json_t *shape = json_object_get(json_object_get(h, tensors[i].name), "shape");
+        cr_assert(shape, "no tensor %s", tensors[i].name);
+        cr_assert_eq(json_integer_value(json_array_get(shape, 0)), tensors[i].width, "%s",
+                     tensors[i].name);
+    }
+    cr_assert_eq(json_object_size(h), 1 + 4 + 2 + 2 + 4 + 2, "the tensors and __metadata__");
+    json_decref(h);
+
+    cr_assert_eq(mlpt_model_load(path, &got, &got_info, &err), 0, "%s", err.msg);
+    cr_assert_eq(got.n_params, m.n_params);
+    cr_assert_arr_eq(got.params, m.params, m.n_params * sizeof(float));
+    for (int l = 0; l < spec.n_layers; l++) {
+        cr_assert_eq(got.spec.layers[l].kind, spec.layers[l].kind);
+        cr_assert_arr_eq(&got.spec.layers[l].momentum, &spec.layers[l].momentum, sizeof(float));
+        cr_assert_arr_eq(&got.spec.layers[l].epsilon, &spec.layers[l].epsilon, sizeof(float));
+    }
+    mlpt_model_info_free(&got_info);
+    mlpt_model_free(&got);
+    mlpt_model_free(&m);
+}
+
 Test(modelfile, dropout_rate_needing_nine_digits_round_trips)
 {
     const char *path = scratch_path("m.safetensors");
@@ -494,8 +546,14 @@ Test(modelfile, rejects_bad_layers_line)
 {
     static const struct { const char *layers, *phrase; } cases[] = {
         {"dense 6 relu he_uniform\ndropout 0.2\ndense 5\ndense 3 softmax he_uniform",
-         "\"layers\" line 3: expected `dense UNITS ACTIVATION [ALPHA] [INITIALIZER]` or "
-         "`dropout RATE`"},
+         "\"layers\" line 3: expected `dense UNITS ACTIVATION [ALPHA] [INITIALIZER]`, "
+         "`dropout RATE`, `batchnorm [momentum M] [epsilon E]` or `layernorm [epsilon E]`"},
+        {"batchnorm momentum 1\ndense 3 softmax",
+         "\"layers\" line 1: momentum \"1\": expected a number in [0, 1)"},
+        {"layernorm epsilon 0\ndense 3 softmax",
+         "\"layers\" line 1: epsilon \"0\": expected a number in [1e-10, 1]"},
+        {"batchnorm gamma 1\ndense 3 softmax", "\"layers\" line 1: \"gamma\": expected "
+         "momentum or epsilon (`batchnorm [momentum M] [epsilon E]`)"},
         {"dense six relu he_uniform\ndropout 0.2\ndense 5 tanh glorot_uniform\n"
          "dense 3 softmax he_uniform", "\"layers\" line 1: units \"six\": expected an integer"},
         {"dense -6 relu he_uniform", "\"layers\" line 1: units \"-6\""},

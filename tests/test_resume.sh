@@ -2,12 +2,14 @@
 # Exact resume: a run killed with kill -9 at any point (mid-epoch, between
 # epochs, in the middle of writing a checkpoint) or stopped with Ctrl-C, then
 # resumed with --resume, ends with the same weights fingerprint and history
-# as a run that was never interrupted, for every task. Also: a resume with another config is refused
-# naming the key (numbers compared by value), or on other training data
-# naming the file; resuming a finished run has nothing to do and writes
-# nothing; a damaged checkpoint is refused, and a write that fails
-# (file-size limit) leaves the earlier files intact. Run from the repository
-# root with the mlptrain binary as $1.
+# as a run that was never interrupted, for every task and with batch and
+# layer normalization (their moving averages are in the checkpoint). Also:
+# a resume with another config is refused naming the key (numbers compared
+# by value), or on other training data naming the file; resuming a
+# finished run has nothing to do and writes nothing; a damaged checkpoint
+# is refused, and a write that fails (file-size limit) leaves the earlier
+# files intact. Run from the repository root with the mlptrain binary as
+# $1.
 set -uo pipefail
 bin=$1
 tmp=$(mktemp -d)
@@ -205,6 +207,16 @@ status=$?
 after=$(sha256sum "$out/model.safetensors" "$out/checkpoint.mlpt")
 if [ "$status" -eq 1 ] && grep -q 'cannot write: File too large' <<<"$msg" && [ "$before" = "$after" ]
 then ok; else bad "write past the file-size limit: exit $status: $msg"; fi
+
+# Batch normalization's moving averages and layer normalization's gamma
+# and beta are parameters like the weights, saved and restored with them:
+# a kill -9 mid-run resumes to the uninterrupted weights.
+sed -e '/^layer = dense 32 relu/a\
+layer = batchnorm momentum 0.9\
+layer = dense 16 relu\
+layer = layernorm' configs/tiny.ini >"$tmp/norm.ini"
+run=("$tmp/norm.ini" --epochs "$epochs" --seed 5 --set report.figures=none --quiet)
+kills norm
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

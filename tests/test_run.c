@@ -24,14 +24,24 @@ TestSuite(run, .init = make_scratch, .fini = scratch_remove);
 static mlpt_config cfg; /* large: not on the stack */
 
 /* configs/tiny.ini with run.out the scratch folder, the epochs given and
- * the overrides `more` (NULL-terminated), as --set makes them; its
- * relative data paths read from the source tree. */
-static void tiny(int epochs, const char *const *more)
+ * the overrides `more` (NULL-terminated), as --set makes them, and when
+ * `layer` is not NULL that layer line after the first; its relative data
+ * paths read from the source tree. */
+static void tiny_with(int epochs, const char *const *more, const char *layer)
 {
     cr_assert_eq(chdir(MLPT_SOURCE_DIR), 0);
     mlpt_error err;
     char *text = mlpt_config_read("configs/tiny.ini", &err);
     cr_assert_not_null(text, "%s", err.msg);
+    if (layer) {
+        const char first[] = "layer = dense 32 relu\n";
+        char *at = strstr(text, first), *with = malloc(strlen(text) + strlen(layer) + 16);
+        cr_assert(at && with);
+        at += strlen(first);
+        sprintf(with, "%.*slayer = %s\n%s", (int)(at - text), text, layer, at);
+        free(text);
+        text = with;
+    }
     char out_set[PATH_MAX + 16], epochs_set[32];
     snprintf(out_set, sizeof out_set, "run.out=%s", scratch_dir());
     snprintf(epochs_set, sizeof epochs_set, "train.epochs=%d", epochs);
@@ -42,6 +52,11 @@ static void tiny(int epochs, const char *const *more)
     cr_assert_eq(mlpt_config_parse("configs/tiny.ini", text, ov, n, &cfg, &err), 0, "%s",
                  err.msg);
     free(text);
+}
+
+static void tiny(int epochs, const char *const *more)
+{
+    tiny_with(epochs, more, NULL);
 }
 
 static bool exists(const char *name)
@@ -175,7 +190,9 @@ Test(run, a_stopped_run_resumes_bit_exactly, .timeout = 300)
 }
 
 /* Saves a model of `layers` (784 inputs, 10 classes) with weights from
- * seed 7 as scratch file `name`, for [train] init; returns its --set. */
+ * seed 7, and values no init gives in other kinds' parameters (batchnorm's
+ * moving averages), as scratch file `name`, for [train] init; returns its
+ * --set. */
 static const char *init_file(const char *name, const char *const *layers, int n,
                              char *set, size_t cap, mlpt_model *m)
 {
@@ -187,6 +204,9 @@ static const char *init_file(const char *name, const char *const *layers, int n,
     mlpt_error err;
     cr_assert_eq(mlpt_model_create(&spec, m, &err), 0, "%s", err.msg);
     mlpt_model_init_params(m, 7);
+    for (int l = 0; l < n; l++)
+        for (size_t i = 0; !spec.layers[l].kind->kernel && i < m->geom[l].n_params; i++)
+            m->params[m->geom[l].w_offset + i] = 0.5f + 0.001f * (float)i;
     mlpt_model_info info = {.n_classes = 10, .scale = 255};
     for (int c = 0; c < 10; c++)
         snprintf(info.classes[c], sizeof info.classes[c], "%d", c);
@@ -212,6 +232,30 @@ Test(run, init_starts_from_the_model_files_weights_bit_for_bit)
     cr_assert_eq(m->n_params, file.n_params);
     cr_assert(!memcmp(m->params, file.params, file.n_params * sizeof *file.params),
               "the run's initial weights are not the model file's");
+    mlpt_run_close(run);
+    mlpt_model_free(&file);
+}
+
+/* Batchnorm's moving averages come with the weights, as its gamma and
+ * beta: they are parameters. */
+Test(run, init_carries_batchnorm_statistics)
+{
+    static const char *const layers[] = {"dense 32 relu", "batchnorm", "dense 10 softmax"};
+    tiny(1, NULL);
+    char set[PATH_MAX + 32];
+    mlpt_model file;
+    const char *const more[] = {init_file("bn.safetensors", layers, 3, set, sizeof set, &file),
+                                NULL};
+    tiny_with(1, more, "batchnorm");
+    mlpt_error err;
+    mlpt_run *run = open_loaded(&(mlpt_run_options){.threads = 1, .writer = true});
+    cr_assert_eq(mlpt_run_start(run, &err), 0, "%s", err.msg);
+    const mlpt_model *m = mlpt_run_model(run);
+    cr_assert_eq(m->n_params, file.n_params);
+    const float *moving = m->params + m->geom[1].w_offset + 2 * 32; /* after gamma and beta */
+    cr_assert_eq(moving[0], 0.5f + 0.001f * 64, "the moving mean is not the model file's");
+    cr_assert(!memcmp(m->params, file.params, file.n_params * sizeof *file.params),
+              "the run's initial parameters are not the model file's");
     mlpt_run_close(run);
     mlpt_model_free(&file);
 }

@@ -34,6 +34,9 @@ struct mlpt_layer_spec {
     const mlpt_initializer_ops *init;        /* dense kernel (NULL: glorot_uniform);
                                                 biases start at zero */
     float rate;                              /* dropout: fraction dropped, in [0, 1) */
+    float momentum;                          /* batchnorm: of its moving averages */
+    float epsilon;                           /* batchnorm, layernorm: added to the
+                                                variance */
 };
 
 typedef struct mlpt_model_spec {
@@ -47,7 +50,7 @@ typedef struct mlpt_model_spec {
 } mlpt_model_spec;
 
 /* Parses one layer line, "dense 128 relu glorot_uniform", "dense 64
- * leaky_relu 0.1" or "dropout 0.2":
+ * leaky_relu 0.1", "dropout 0.2" or "batchnorm momentum 0.9":
  * the one grammar of the config's `layer` lines and the model file's
  * "layers" metadata. Words are separated by blanks; the first names the
  * kind, whose entry parses the rest. On failure why says what is wrong
@@ -60,9 +63,13 @@ void mlpt_layer_format(const mlpt_layer_spec *l, char *buf, size_t cap);
 /* Where one layer lives in the parameter array and what it maps. */
 struct mlpt_layer_geom {
     size_t in, out;          /* widths; equal for dropout */
-    size_t w_offset;         /* dense: kernel offset in params */
+    size_t w_offset;         /* dense: kernel offset in params; the first
+                                parameter of other kinds */
     size_t b_offset;         /* dense: bias offset in params */
-    size_t n_params;         /* in * out + out for dense, 0 for dropout */
+    size_t n_params;         /* in * out + out for dense, 0 for dropout,
+                                4 * out for batchnorm */
+    size_t n_trainable;      /* the first n_trainable of them are trained (all
+                                but batchnorm's moving averages) */
 };
 
 typedef struct mlpt_model {
@@ -84,7 +91,8 @@ int mlpt_model_plan(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *err)
 /* mlpt_model_plan, then allocates zeroed parameters. */
 int mlpt_model_create(const mlpt_model_spec *spec, mlpt_model *m, mlpt_error *err);
 
-/* Keras's defaults: kernels from their initializer, biases zero. The values
+/* Keras's defaults: kernels from their initializer, biases zero; gamma one,
+ * beta zero, moving means zero and moving variances one. The values
  * come from a counter-based generator keyed by (seed, layer, index), so
  * they do not depend on threads or on the order of initialisation. */
 void mlpt_model_init_params(mlpt_model *m, uint64_t seed);

@@ -56,7 +56,8 @@ typedef struct mlpt_why {
     char msg[192];
 } mlpt_why;
 
-/* A layer kind (engine/dense.c, engine/dropout.c). */
+/* A layer kind (engine/dense.c, engine/dropout.c, engine/batchnorm.c,
+ * engine/layernorm.c). */
 typedef struct mlpt_layer_ops {
     const char *name;       /* the config word: "dense" */
     const char *usage;      /* its grammar for messages: "dense UNITS ACTIVATION [ALPHA] [INITIALIZER]" */
@@ -88,7 +89,42 @@ typedef struct mlpt_layer_ops {
     /* Forward and backward over a block of rows (engine/layers.h). */
     void (*forward)(const mlpt_layer_io *io);
     void (*backward)(const mlpt_layer_io *io);
+    /* A kind without a kernel whose parameters are saved as these tensors,
+     * NULL-terminated, each [out], one after the other from geom.w_offset
+     * (the model file names them "<keras name>_<k>.<tensor>", the Keras
+     * name being keras_type in snake case: batch_normalization_0.gamma);
+     * the first geom.n_trainable parameters are trained, through gradient. */
+    const char *const *tensors;
+    /* g[0, len) = the gradient of the loss summed over a batch of parameters
+     * [index, index + len) of the layer (index 0 at geom.w_offset), from
+     * the batch's blocks (one per shard, in sample order, after backward):
+     * each element one sum over the samples in sample order. */
+    void (*gradient)(const mlpt_layer_io *blocks, size_t n_blocks, size_t index, size_t len,
+                     float *g);
+    /* Batch-coupled kinds (batchnorm): in training, forward and backward
+     * need values over the whole batch, `coupled` floats per output (0:
+     * each sample is computed on its own), in io->batch. The pass stops
+     * before the layer for reduce_forward and at it going backward (after
+     * the layers above have written d_out) for reduce_backward, which fill
+     * them for outputs [f0, f1) (at most MLPT_REDUCE_FEATURES) from every
+     * block of the batch: sums over samples in sample order, whatever the
+     * threads, shards and processes. */
+    int coupled;
+    void (*reduce_forward)(const mlpt_layer_io *blocks, size_t n_blocks, size_t f0, size_t f1);
+    void (*reduce_backward)(const mlpt_layer_io *blocks, size_t n_blocks, size_t f0, size_t f1);
+    /* After a training step whose loss was finite, from the batch's values
+     * (batchnorm's moving averages); NULL: nothing. */
+    void (*after_step)(const mlpt_layer_spec *l, const mlpt_layer_geom *g, const float *batch,
+                       float *params);
 } mlpt_layer_ops;
+
+/* The most outputs one call of reduce_forward or reduce_backward takes. */
+#define MLPT_REDUCE_FEATURES 64
+
+/* Keras's name of the kind's layers: keras_type in snake case ("Dense":
+ * "dense", "BatchNormalization": "batch_normalization") into buf; returns
+ * buf. */
+const char *mlpt_keras_name(const mlpt_layer_ops *kind, char *buf, size_t cap);
 
 /* An activation (engine/activations.c): element-wise, in place, over n
  * values, with its derivative written in terms of its output a = f(z)

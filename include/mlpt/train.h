@@ -2,10 +2,12 @@
  *
  * Each minibatch of B samples is cut into `shards` logical shards with
  * boundaries floor(B*s/shards); OpenMP threads take whole shards through
- * the forward and backward passes, which compute every sample on its own.
- * Then, split across threads by parameter range, each kernel row's
- * gradient is formed as one sum over the batch's samples in sample order,
- * fused with the optimizer update. No sum depends on threads, shards or
+ * the forward and backward passes, which compute every sample on its own
+ * but at batchnorm layers, where every shard stops for the batch's
+ * statistics, each a sum over its samples in sample order. Then, split
+ * across threads by parameter range, each kernel row's (and gamma's and
+ * beta's) gradient is formed as one sum over the batch's samples in sample
+ * order, fused with the optimizer update. No sum depends on threads, shards or
  * (with mlpt_trainer_distribute) processes, so the trained weights are
  * bit-identical for any count of each. Dropout masks and shuffles come from a counter-based
  * generator keyed by (seed, epoch, sample, layer, unit).
@@ -173,9 +175,11 @@ size_t mlpt_train_memory_total(const mlpt_train_memory *mem, int threads);
  * MPI_THREAD_FUNNELED, on the thread that calls mlpt_trainer_epoch). Rank r
  * of R takes shards [S*r/R, S*(r+1)/R) of every batch through the forward
  * and backward passes; the ranks then exchange what the update needs of
- * each sample (its loss, and per dense layer its non-zero inputs and
- * dL/dZ), and every rank forms the whole batch's gradient in sample order
- * and takes the same optimizer step. The weights are therefore the same as
+ * each sample (its loss, per dense layer its non-zero inputs and dL/dZ, per
+ * normalization layer dL/d out and its normalized input; and before each of
+ * a batchnorm layer's reductions, the values it sums), and every rank
+ * forms the whole batch's gradient in sample order and takes the same
+ * optimizer step. The weights are therefore the same as
  * in one process, for any number of processes and threads. Every rank
  * must then make the same mlpt_trainer_epoch calls with the same data.
  * Fails in a build without MPI (mlpt_mpi_available). */
