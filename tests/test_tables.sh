@@ -8,7 +8,7 @@
 # as their IDX twins; bad tables fail naming the file, line and column or
 # the config line. A regression, a binary and a multi-label model predict
 # (text, --csv, --json) as NumPy does, with or without their target
-# columns, and evaluate.
+# columns, and evaluate refuses a config of another task or target width.
 # Run from the repository root with mlptrain as $1.
 source "$(dirname "$0")/script_lib.sh"
 
@@ -179,6 +179,11 @@ expect predict-reg-bad-cell 1 "calm\.csv:4: column 2 \(wind\): 'calm' is not a n
 expect predict-reg-top 1 '--top ranks classes, but .*reg/model\.safetensors is a regression model: it has none' \
     -- predict "$reg" "$weather:0" --top 1
 expect evaluate-reg 0 'test mae: [0-9.]+' -- evaluate "$reg" "$tmp/reg.ini" --out "$tmp/reg-ev"
+sed 's/^target .*/target = temp_max/; s/^layer = dense 2 linear/layer = dense 1 linear/' \
+    "$tmp/reg.ini" >"$tmp/reg1.ini"
+expect evaluate-reg-width 1 "reg/model\.safetensors predicts 2 values per sample \(temp_max temp_min\), but the targets of .*reg1\.ini are 1 value per sample \(.*reg1\.ini:3: \[data\] target = temp_max\)" \
+    -- evaluate "$reg" "$tmp/reg1.ini" --out "$tmp/reg1-ev"
+
 # binary: a single sigmoid over two classes (statsmodels' 1996 election survey)
 anes=/usr/lib/python3/dist-packages/statsmodels/datasets/anes96/anes96.csv
 cat >"$tmp/bin.ini" <<INI
@@ -212,6 +217,9 @@ check "binary --csv: the class and both probabilities" test \
     "$(head -1 "$tmp/bin.csv")" = "input,index,predicted,Clinton,Dole" -a \
     "$(grep -Ec ',(Clinton|Dole),[0-9.e-]+,[0-9.e-]+$' "$tmp/bin.csv")" -eq 944
 expect evaluate-bin 0 'test auc: [0-9.]+' -- evaluate "$binary" "$tmp/bin.ini" --out "$tmp/bin-ev"
+expect evaluate-task 1 "reg/model\.safetensors is a regression model \(huber, 2 outputs\), but .*bin\.ini trains a binary model \(.*bin\.ini:13: \[train\] loss = binary_crossentropy; .*bin\.ini:11: \[model\] layer = dense 1 sigmoid\)" \
+    -- evaluate "$reg" "$tmp/bin.ini" --out "$tmp/task-ev"
+
 # multi-label: three 0/1 target columns, each a sigmoid
 /usr/bin/python3 - "$tmp/tags.csv" <<'PY'
 import random, sys
