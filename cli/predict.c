@@ -1,5 +1,7 @@
-/* mlptrain predict MODEL INPUT...: class probabilities for PNG pictures,
- * IDX and NumPy arrays and CSV tables, from the model file alone. */
+/* mlptrain predict MODEL INPUT...: what the model predicts (classes and
+ * their probabilities, labels, values: see predictions.h) for PNG
+ * pictures, IDX and NumPy arrays and CSV tables, from the model file
+ * alone. */
 #include <errno.h>
 #include <jansson.h>
 #include <stdint.h>
@@ -8,6 +10,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "predictions.h"
 #include "mlpt/dataset.h"
 #include "mlpt/fileio.h"
 #include "mlpt/idx.h"
@@ -18,13 +21,14 @@
 #include "mlpt/topology.h"
 #include "mlpt/train.h"
 
-/* One input's samples as a data set (labels all 0: only probabilities are
- * wanted), and where its indices start. */
+/* One input's samples as a data set, with blank targets, and where its
+ * indices start. */
 typedef struct batch {
     mlpt_samples set;
     mlpt_dataset rows;  /* owned, for IDX, NumPy and CSV inputs */
     uint8_t *pixels;    /* owned, for PNG inputs */
-    uint8_t *labels;    /* owned, n zeros */
+    uint8_t *labels;    /* owned, n zeros: a label task's targets */
+    float *targets;     /* owned, n x outputs zeros: a value task's */
     size_t first;       /* index of set's first sample in the file */
     char path[MLPT_PATH_LEN]; /* the file, without its index range */
 } batch;
@@ -34,6 +38,7 @@ static void batch_free(batch *b)
     mlpt_dataset_free(&b->rows);
     free(b->pixels);
     free(b->labels);
+    free(b->targets);
     memset(b, 0, sizeof *b);
 }
 
@@ -146,6 +151,23 @@ static int load_rows(const char *input, const char *path, bool table, size_t fir
     return 0;
 }
 
+/* The loss turns the last layer's logits into the outputs, and reads the
+ * targets as it does: zeros of the task's kind stand in for them (the loss
+ * is not reported). A CSV's target columns, when there, are not read. */
+static int blank_targets(batch *b, const mlpt_model *m, mlpt_error *err)
+{
+    const mlpt_task *task = mlpt_task_of(m->spec.loss, m->output_width);
+    const size_t n = b->set.n;
+    if (task->values ? !(b->targets = calloc(n * m->output_width + 1, sizeof *b->targets))
+                     : !(b->labels = calloc(n + 1, 1)))
+        return mlpt_fail(err, "%s: out of memory for %zu samples", b->path, n);
+    b->set.labels = b->labels;
+    b->set.targets = b->targets;
+    b->set.target_width = task->values ? m->output_width : 0;
+    b->set.n_classes = task->values ? 0 : 1;
+    return 0;
+}
+
 static int load_input(const char *input, const mlpt_model *m, const mlpt_model_info *info,
                       batch *b, mlpt_error *err)
 {
@@ -173,13 +195,12 @@ static int load_input(const char *input, const mlpt_model *m, const mlpt_model_i
         if (image_shape(m, &h, &w) < 0)
             return mlpt_fail(err, "%s: the model's input (%zu values) is not an image", path,
                              m->input_width);
-        if (!(b->pixels = malloc(m->input_width)) || !(b->labels = calloc(1, 1)))
+        if (!(b->pixels = malloc(m->input_width)))
             return mlpt_fail(err, "out of memory");
         if (mlpt_image_load_png(path, h, w, b->pixels, err) < 0)
             return -1;
         b->set = (mlpt_samples){.n = 1, .rank = 1, .dims = {m->input_width},
-                                .features = m->input_width, .bytes = b->pixels,
-                                .labels = b->labels};
+                                .features = m->input_width, .bytes = b->pixels};
     } else if (load_rows(input, path, table, first, last, ranged, m, info, b, err) < 0) {
         return -1;
     }
@@ -187,35 +208,11 @@ static int load_input(const char *input, const mlpt_model *m, const mlpt_model_i
     b->set.scale = info->scale;
     b->set.shift = info->shift;
     b->set.factor = info->factor;
-    b->set.n_classes = info->n_classes;
-    return 0;
-}
-
-/* Class indices by decreasing probability (ties: lower index first). */
-static void rank_classes(const float *p, int n, int *order)
-{
-    for (int i = 0; i < n; i++) {
-        int j = i;
-        for (; j > 0 && p[order[j - 1]] < p[i]; j--)
-            order[j] = order[j - 1];
-        order[j] = i;
-    }
-}
-
-static void print_header(const mlpt_model_info *info, int top)
-{
-    printf("%-40s %-16s", "input", "predicted");
-    if (top)
-        printf(" top %d\n", top);
-    else {
-        for (int k = 0; k < info->n_classes; k++)
-            printf(" %7.7s", info->classes[k]);
-        putchar('\n');
-    }
+    return blank_targets(b, m, err);
 }
 
 /* Prints the record on one line and releases it; -1 when it could not be
- * made (out of memory). */
+ * made (out of memory, a number JSON cannot hold). */
 static int print_json(json_t *record)
 {
     char *text = record ? json_dumps(record, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
@@ -238,95 +235,22 @@ static void print_failure(const char *input, const char *why, bool json)
     fprintf(stderr, "mlptrain: error: %s\n", why);
 }
 
-static int print_row(const char *input, size_t index, bool indexed, const float *p,
-                     const mlpt_model_info *info, int top, bool json)
-{
-    int order[MLPT_MAX_CLASSES];
-    rank_classes(p, info->n_classes, order);
-    const int best = order[0];
-    if (json) {
-        json_t *probs = json_array(), *ranked = json_array();
-        for (int k = 0; k < info->n_classes; k++)
-            json_array_append_new(probs, json_real(p[k]));
-        for (int k = 0; k < top; k++)
-            json_array_append_new(ranked, json_pack("{s:s, s:f}", "class",
-                                                    info->classes[order[k]], "probability",
-                                                    (double)p[order[k]]));
-        json_t *row = json_pack("{s:s, s:I, s:i, s:s, s:o}", "input", input, "index",
-                                (json_int_t)index, "predicted", best, "class",
-                                info->classes[best], "probabilities", probs);
-        if (row && top)
-            json_object_set(row, "top", ranked);
-        json_decref(ranked);
-        return print_json(row);
-    }
-    char label[MLPT_PATH_LEN + 32], predicted[MLPT_CLASS_NAME_LEN + 16];
-    if (indexed)
-        snprintf(label, sizeof label, "%s:%zu", input, index);
-    else
-        snprintf(label, sizeof label, "%s", input);
-    snprintf(predicted, sizeof predicted, "%s (%.1f%%)", info->classes[best], 100.0 * p[best]);
-    printf("%-40s %-16s", label, predicted);
-    for (int k = 0; k < (top ? top : info->n_classes); k++) {
-        const int c = top ? order[k] : k;
-        if (top)
-            printf(" %s %.1f%%%s", info->classes[c], 100.0 * p[c], k + 1 < top ? "," : "");
-        else
-            printf(" %7.4f", p[c]);
-    }
-    putchar('\n');
-    return 0;
-}
-
-/* One CSV field, quoted when it holds a delimiter, a quote or a line end. */
-static void csv_field(FILE *f, const char *text)
-{
-    if (!strpbrk(text, ",\"\r\n")) {
-        fputs(text, f);
-        return;
-    }
-    fputc('"', f);
-    for (const char *p = text; *p; p++)
-        fputs(*p == '"' ? "\"\"" : (char[2]){*p, '\0'}, f);
-    fputc('"', f);
-}
-
-/* --csv: input, index, predicted class, one probability column per class. */
-static void csv_header(FILE *f, const mlpt_model_info *info)
-{
-    fputs("input,index,predicted", f);
-    for (int k = 0; k < info->n_classes; k++) {
-        fputc(',', f);
-        csv_field(f, info->classes[k]);
-    }
-    fputc('\n', f);
-}
-
-static void csv_row(FILE *f, const char *input, size_t index, const float *p,
-                    const mlpt_model_info *info)
-{
-    csv_field(f, input);
-    fprintf(f, ",%zu,", index);
-    csv_field(f, info->classes[mlpt_argmax(p, (size_t)info->n_classes)]);
-    for (int k = 0; k < info->n_classes; k++)
-        fprintf(f, ",%.9g", (double)p[k]);
-    fputc('\n', f);
-}
-
 int cli_predict(const cli_args *a, mlpt_error *err)
 {
     mlpt_model m;
     mlpt_model_info info;
     mlpt_topology topo;
+    predictions shown;
     if (mlpt_model_load(a->model, &m, &info, err) < 0)
         return -1;
-    int rc = mlpt_topology_probe(&topo, err);
+    int rc = predictions_init(&shown, &m, &info, a->top, a->model, err);
+    if (rc == 0)
+        rc = mlpt_topology_probe(&topo, err);
     mlpt_atomic_file csv = {0};
     if (rc == 0 && a->csv && mlpt_atomic_open(&csv, a->csv, err) == 0)
-        csv_header(csv.f, &info);
+        predictions_csv_header(&shown, csv.f);
     else if (a->csv)
         rc = -1;
-    const int top = a->top > info.n_classes ? info.n_classes : a->top;
     size_t failed = 0;
     bool header = a->json; /* JSON has none */
     /* A bad input is reported and the others still predicted; only a bad
@@ -335,24 +259,30 @@ int cli_predict(const cli_args *a, mlpt_error *err)
         batch b;
         mlpt_eval_result r;
         mlpt_error why;
-        float *probs = NULL;
+        float *out = NULL;
         int in_rc = load_input(a->inputs[i], &m, &info, &b, &why);
-        if (in_rc == 0 && !(probs = malloc(b.set.n * m.output_width * sizeof *probs)))
+        if (in_rc == 0 && !(out = malloc(b.set.n * m.output_width * sizeof *out)))
             in_rc = mlpt_fail(&why, "out of memory for %zu predictions", b.set.n);
         if (in_rc == 0)
-            in_rc = mlpt_evaluate(&m, &b.set, &(mlpt_metric_list){0}, topo.allowed_cores, probs,
+            in_rc = mlpt_evaluate(&m, &b.set, &(mlpt_metric_list){0}, topo.allowed_cores, out,
                                   &r, &why);
         const bool indexed = b.pixels == NULL; /* not a PNG */
         if (in_rc == 0 && !header) {
-            print_header(&info, top);
+            predictions_text_header(&shown, stdout);
             header = true;
         }
-        for (size_t s = 0; in_rc == 0 && s < b.set.n; s++)
-            if (print_row(b.path, b.first + s, indexed, probs + s * m.output_width, &info, top,
-                          a->json) < 0)
-                in_rc = mlpt_fail(&why, "cannot format the prediction as JSON");
+        for (size_t s = 0; in_rc == 0 && s < b.set.n; s++) {
+            const float *row = out + s * m.output_width;
+            char label[MLPT_PATH_LEN + 32];
+            snprintf(label, sizeof label, indexed ? "%s:%zu" : "%s", b.path, b.first + s);
+            if (!a->json)
+                predictions_text_row(&shown, stdout, label, row);
+            else if (print_json(predictions_json(&shown, b.path, b.first + s, row)) < 0)
+                in_rc = mlpt_fail(&why, "%s: cannot write the prediction of sample %zu as "
+                                  "JSON", b.path, b.first + s);
+        }
         for (size_t s = 0; in_rc == 0 && a->csv && s < b.set.n; s++)
-            csv_row(csv.f, b.path, b.first + s, probs + s * m.output_width, &info);
+            predictions_csv_row(&shown, csv.f, b.path, b.first + s, out + s * m.output_width);
         if (in_rc < 0 && a->n_inputs == 1 && !a->json) { /* the one input's error is the run's */
             *err = why;
             rc = -1;
@@ -360,7 +290,7 @@ int cli_predict(const cli_args *a, mlpt_error *err)
             failed++;
             print_failure(a->inputs[i], why.msg, a->json);
         }
-        free(probs);
+        free(out);
         batch_free(&b);
     }
     /* the rows predicted, also when some inputs were not */

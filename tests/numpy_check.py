@@ -3,16 +3,26 @@
 
 Recomputes mlptrain's predictions for the first N inputs with NumPy alone:
 the weights come from the safetensors file MODEL (parsed here, not with
-mlptrain), the layer stack, input scale, normalization and (for a model
-trained on a CSV table) the input columns and one-hot words from its
-__metadata__. INPUTS is an IDX image file, or a CSV file for a table model
-(read here with the csv module, its columns by name). Compares
-them with PREDICTIONS_JSONL, mlptrain's output: one JSON object per image,
-in order, with "index", "predicted" (class index) and "probabilities".
+mlptrain), the layer stack, input scale, normalization, task and (for a
+model trained on a CSV table) the input and target columns and one-hot
+words from its __metadata__. INPUTS is an IDX image file, or a CSV file for
+a table model (read here with the csv module, its columns by name; target
+columns may be there or not). Compares them with PREDICTIONS_JSONL,
+mlptrain predict --json's output: one JSON object per sample, in order,
+with "index" and, by the model's "task":
 
-Exit status 0 when every predicted class is identical and every probability
-agrees within 1e-5; 1 when something differs or an input is malformed;
-2 on wrong usage.
+  multiclass   "predicted" (class index), "class", "probabilities" (the
+               softmax, one per class)
+  binary       the same for the two classes: the sigmoid's p is the second
+               class's probability, 1 - p the first's, and the class is the
+               second when p > 0.5
+  multi-label  "probabilities" (a sigmoid per label), "predicted" (the
+               indices of those > 0.5) and "labels" (their target columns)
+  regression   "values" (one per target column)
+
+Exit status 0 when every predicted class and label is identical and every
+probability agrees within 1e-5 (every value within 1e-5 of max(1, |value|));
+1 when something differs or an input is malformed; 2 on wrong usage.
 """
 import gzip
 import json
@@ -174,52 +184,103 @@ def normalize(x, meta):
     return (x - np.array(n["shift"])) * np.array(n["factor"])
 
 
-def read_predictions(path, count, n_classes):
-    """(predicted classes, probabilities) from the first count lines."""
-    predicted, probabilities = [], []
+def read_predictions(path, count):
+    """The first count JSON objects of path, checking their indices."""
+    rows = []
     with open(path) as f:
         for i, line in enumerate(f):
             if i == count:
                 break
             row = json.loads(line)
             require(row.get("index") == i, f"{path}: line {i + 1}: index is not {i}")
+            rows.append(row)
+    require(len(rows) == count, f"{path}: {len(rows)} predictions, expected {count}")
+    return rows
+
+
+def numbers(rows, key, width, path):
+    """Each row's list `key` of width numbers, as a count x width array."""
+    for i, row in enumerate(rows):
+        require(len(row.get(key, ())) == width, f"{path}: line {i + 1}: expected {width} {key}")
+    return np.array([row[key] for row in rows], dtype=np.float64).reshape(len(rows), width)
+
+
+def target_names(meta, width):
+    """The target columns' names, or "output K" for a model trained on arrays."""
+    if "table" in meta:
+        names = json.loads(meta["table"])["targets"]
+        if len(names) == width:
+            return names
+    return [f"output {k}" for k in range(width)]
+
+
+def class_outputs(meta, y):
+    """(expected classes, class probabilities) of a label task's outputs y."""
+    if meta.get("task") == "binary":
+        return (y[:, 0] > 0.5).astype(int), np.hstack([1.0 - y, y])
+    return y.argmax(axis=1), y
+
+
+def compare(meta, y, rows, path):
+    """The differences between NumPy's outputs y and predict's rows, as
+    (lines to print, |difference| of every number, the tolerance)."""
+    task = meta.get("task", "multiclass")  # files of before the tasks had none
+    problems = []
+    if task == "regression":
+        got = numbers(rows, "values", y.shape[1], path)
+        dv = np.abs(got - y)
+        tolerance = TOLERANCE * np.maximum(1.0, np.abs(y))
+        for i in np.flatnonzero(~(dv <= tolerance).all(axis=1)):  # NaN counts as wrong
+            j = int(np.nan_to_num(dv[i], nan=np.inf).argmax())
+            problems.append(f"sample {i}: value {j}: mlptrain {got[i, j]:.9g}, numpy {y[i, j]:.9g}")
+        return problems, dv
+    if task == "multi-label":
+        names = target_names(meta, y.shape[1])
+        for i, row in enumerate(rows):
+            on = [int(k) for k in np.flatnonzero(y[i] > 0.5)]
+            if row.get("predicted") != on or row.get("labels") != [names[k] for k in on]:
+                problems.append(f"sample {i}: mlptrain has labels {row.get('predicted')} "
+                                f"{row.get('labels')} on, numpy {on}")
+        expected = y
+    else:
+        classes = meta["classes"].split("\n")
+        best, expected = class_outputs(meta, y)
+        for i, row in enumerate(rows):
             require(type(row.get("predicted")) is int, f"{path}: line {i + 1}: no predicted class")
-            require(len(row.get("probabilities", ())) == n_classes,
-                    f"{path}: line {i + 1}: expected {n_classes} probabilities")
-            predicted.append(row["predicted"])
-            probabilities.append(row["probabilities"])
-    require(len(predicted) == count, f"{path}: {len(predicted)} predictions, expected {count}")
-    return np.array(predicted), np.array(probabilities, dtype=np.float64)
+            if row["predicted"] != best[i] or row.get("class") != classes[best[i]]:
+                problems.append(f"sample {i}: mlptrain predicts class {row['predicted']} "
+                                f"({row.get('class')}), numpy {best[i]} ({classes[best[i]]})")
+    got = numbers(rows, "probabilities", expected.shape[1], path)
+    dp = np.abs(got - expected)
+    for i in np.flatnonzero(~(dp <= TOLERANCE).all(axis=1)):  # NaN counts as wrong
+        j = int(np.nan_to_num(dp[i], nan=np.inf).argmax())
+        problems.append(f"sample {i}: probability {j}: mlptrain {got[i, j]:.9g}, "
+                        f"numpy {expected[i, j]:.9g}")
+    return problems, dp
 
 
-def check(model_path, images_path, predictions_path, count):
+def check(model_path, inputs_path, predictions_path, count):
     meta, layers, width = load_model(model_path)
     if "table" in meta:
-        x = read_table(images_path, count, meta)
+        x = read_table(inputs_path, count, meta)
     else:
-        x = read_images(images_path, count, width, float(meta["scale"]))
+        x = read_images(inputs_path, count, width, float(meta["scale"]))
     x = normalize(x, meta)
-    for layer in layers:
+    for layer in layers:  # the last one's activation: softmax, sigmoid or linear
         x = layer(x)
-    predicted, probabilities = read_predictions(predictions_path, count, x.shape[1])
-
-    expected = x.argmax(axis=1)
-    dp = np.abs(probabilities - x)
-    wrong_class = np.flatnonzero(predicted != expected)
-    wrong_prob = np.flatnonzero(~(dp <= TOLERANCE).all(axis=1))  # NaN counts as wrong
-    max_dp = dp.max()
-    if wrong_class.size == 0 and wrong_prob.size == 0:
-        print(f"numpy_check: {count} images, predictions identical, max |dp| {max_dp:.2g}")
+    rows = read_predictions(predictions_path, count)
+    problems, diff = compare(meta, x, rows, predictions_path)
+    task = meta.get("task", "multiclass")
+    if not problems:
+        print(f"numpy_check: {count} samples of a {task} model, predictions identical, "
+              f"max difference {diff.max():.2g}")
         return True
-    for i in wrong_class[:MAX_SHOWN]:
-        print(f"image {i}: mlptrain predicts class {predicted[i]}, numpy {expected[i]}")
-    for i in wrong_prob[:MAX_SHOWN]:
-        j = int(np.nan_to_num(dp[i], nan=np.inf).argmax())
-        print(f"image {i}: class {j} probability: mlptrain {probabilities[i, j]:.9g}, "
-              f"numpy {x[i, j]:.9g}")
-    print(f"numpy_check: {count} images, {wrong_class.size} with another predicted class, "
-          f"{wrong_prob.size} with probabilities off by more than {TOLERANCE:g}, "
-          f"max |dp| {max_dp:.2g}")
+    for line in problems[:MAX_SHOWN]:
+        print(line)
+    if len(problems) > MAX_SHOWN:
+        print("...")
+    print(f"numpy_check: {count} samples of a {task} model, {len(problems)} differences, "
+          f"max difference {np.nan_to_num(diff, nan=np.inf).max():.2g}")
     return False
 
 
