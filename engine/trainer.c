@@ -3,9 +3,12 @@
  *   shards (parallel over s = 0..S-1, rows [B*s/S, B*(s+1)/S)):
  *       gather -> forward -> softmax/loss -> backward to dL/dZ per layer
  *   update (parallel over parameter ranges, cut where the threads' measured
- *   rates make their times equal), per kernel row and the bias:
+ *   rates make their times equal), per block of kernel rows (the bias the
+ *   last row):
  *       g = (sum over the batch's samples, in sample order, of x * dL/dZ) / B,
- *       formed in registers from the shards' inputs and dL/dZ; optimizer step
+ *       formed in registers from the shards' inputs and dL/dZ (their
+ *       non-zeros by kernel row, or for a mostly non-zero input a dense
+ *       panel of MLPT_PANEL rows: the same sums); optimizer step
  *
  * The weight gradient never goes through memory: each row of it is formed
  * by the thread that updates the row, while the row is in L1. Every sum
@@ -30,11 +33,12 @@
 enum { UPDATE_BLOCK = 1024 };
 
 /* Parameters whose gradient is formed and applied together: columns
- * [col, col + len) of one kernel row (or the bias) of a kernel layer. */
+ * [col, col + len) of kernel rows [row, row + rows) (row geom.in is the
+ * bias) of a kernel layer. */
 typedef struct update_unit {
-    size_t offset, len;   /* in params */
+    size_t offset, len;   /* in params: of the first row */
     int layer;
-    size_t row;           /* kernel row; geom.in for the bias */
+    size_t row, rows;     /* rows: at most MLPT_PANEL */
     size_t col;
 } update_unit;
 
@@ -50,6 +54,7 @@ struct mlpt_trainer {
     update_unit *units;        /* every parameter once, in offset order */
     size_t n_units;
     mlpt_row_lists *lists;     /* one per thread: its kernel rows' non-zeros */
+    mlpt_row_panel *panels;    /* one per thread: its kernel rows' dense inputs */
     /* Thread i updates the units starting in parameters [split[i],
      * split[i + 1]). Units are independent, so the cuts change no bit: they
      * move every step towards equal update times (rows differ in their
@@ -68,10 +73,11 @@ struct mlpt_trainer {
     uint64_t inputs;           /* input_hash of the training data */
 };
 
-/* Cuts every kernel layer's kernel rows and bias into update units of at
- * most UPDATE_BLOCK parameters, in parameter order. Called twice: to count
- * (units NULL; without a pass over the rows, which a model too big to
- * train may have too many of), then to fill. */
+/* Cuts every kernel layer's kernel rows and bias into update units of
+ * MLPT_PANEL rows (fewer at the end) by at most UPDATE_BLOCK columns, in
+ * parameter order of their first parameters. Called twice: to count (units
+ * NULL; without a pass over the rows, which a model too big to train may
+ * have too many of), then to fill. */
 static size_t plan_units(const mlpt_model *m, update_unit *units)
 {
     size_t n = 0;
@@ -79,16 +85,19 @@ static size_t plan_units(const mlpt_model *m, update_unit *units)
         const mlpt_layer_geom *g = &m->geom[l];
         if (!m->spec.layers[l].kind->kernel)
             continue;
+        const size_t rows = g->in + 1; /* row in: the bias, laid out after */
         if (!units) { /* at most one unit per parameter: no overflow */
-            n += (g->in + 1) * ((g->out + UPDATE_BLOCK - 1) / UPDATE_BLOCK);
+            n += ((rows + MLPT_PANEL - 1) / MLPT_PANEL) *
+                 ((g->out + UPDATE_BLOCK - 1) / UPDATE_BLOCK);
             continue;
         }
-        for (size_t row = 0; row <= g->in; row++) { /* row in: the bias, laid out after */
+        for (size_t row = 0; row < rows; row += MLPT_PANEL) {
             const size_t start = g->w_offset + row * g->out;
             for (size_t j = 0; j < g->out; j += UPDATE_BLOCK, n++)
                 units[n] = (update_unit){start + j,
                                          g->out - j < UPDATE_BLOCK ? g->out - j : UPDATE_BLOCK, l,
-                                         row, j};
+                                         row, rows - row < MLPT_PANEL ? rows - row : MLPT_PANEL,
+                                         j};
         }
     }
     return n;
@@ -140,8 +149,11 @@ mlpt_train_memory mlpt_train_memory_of(const mlpt_model *m, const mlpt_train_spe
                                   mlpt_mul_sat(plan_units(m, NULL), sizeof(update_unit))),
         .batch = mlpt_mul_sat(mlpt_workspace_bytes(m, shard_rows(spec), true),
                               (size_t)spec->shards),
-        .per_thread = mlpt_add_sat(mlpt_mul_sat(list_entries(m, spec), sizeof(mlpt_entry)),
-                                   mlpt_mul_sat(widest + 2, sizeof(uint32_t))),
+        .per_thread = mlpt_add_sat(
+            mlpt_add_sat(mlpt_mul_sat(list_entries(m, spec), sizeof(mlpt_entry)),
+                         mlpt_mul_sat(widest + 2, sizeof(uint32_t))),
+            mlpt_mul_sat((size_t)spec->batch,
+                         MLPT_PANEL * sizeof(float) + sizeof(float *) + sizeof(uint32_t))),
         .per_sample = sizeof(uint32_t),
     };
 }
@@ -154,14 +166,20 @@ size_t mlpt_train_memory_total(const mlpt_train_memory *mem, int threads)
 
 static int build_lists(mlpt_trainer *t)
 {
-    const size_t widest = widest_kernel_input(t->model);
-    if (!(t->lists = calloc((size_t)t->threads, sizeof *t->lists)))
+    const size_t widest = widest_kernel_input(t->model), batch = (size_t)t->spec.batch;
+    if (!(t->lists = calloc((size_t)t->threads, sizeof *t->lists)) ||
+        !(t->panels = calloc((size_t)t->threads, sizeof *t->panels)))
         return -1;
-    for (int i = 0; i < t->threads; i++)
+    for (int i = 0; i < t->threads; i++) {
+        mlpt_row_panel *p = &t->panels[i];
         if (!(t->lists[i].entries = calloc(list_entries(t->model, &t->spec),
                                            sizeof *t->lists[i].entries)) ||
-            !(t->lists[i].start = calloc(widest + 2, sizeof *t->lists[i].start)))
+            !(t->lists[i].start = calloc(widest + 2, sizeof *t->lists[i].start)) ||
+            !(p->x = aligned_alloc(64, (batch * MLPT_PANEL * sizeof *p->x + 63) / 64 * 64)) ||
+            !(p->d = calloc(batch, sizeof *p->d)) ||
+            !(p->cursor = calloc(batch, sizeof *p->cursor)))
             return -1;
+    }
     return 0;
 }
 
@@ -182,7 +200,14 @@ void mlpt_trainer_free(mlpt_trainer *t)
             free(t->lists[i].entries);
             free(t->lists[i].start);
         }
+    if (t->panels)
+        for (int i = 0; i < t->threads; i++) {
+            free(t->panels[i].x);
+            free(t->panels[i].d);
+            free(t->panels[i].cursor);
+        }
     free(t->lists);
+    free(t->panels);
     free(t->split);
     free(t->rate);
     free(t->busy);
@@ -298,29 +323,42 @@ static void run_shard(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *ba
     mlpt_backward(t->model, ws, hi - lo);
 }
 
-/* Forms the gradient of one unit, whose kernel row lists holds, and
- * applies the optimizer. */
+/* Forms the gradient of one unit, whose kernel rows the panel holds (when
+ * it is this unit's layer's) or else lists does, and applies the
+ * optimizer row by row. */
 static void form_and_apply(mlpt_trainer *t, const update_unit *u, const mlpt_row_lists *lists,
-                           const mlpt_opt_step *st)
+                           const mlpt_row_panel *panel, const mlpt_opt_step *st)
 {
-    float g[UPDATE_BLOCK];
-    mlpt_gradient(lists, u->row, u->col, u->len, g);
-    t->spec.optimizer.kind->apply(st, u->len, t->model->params + u->offset, g,
-                                  t->state1 + u->offset, t->state2 ? t->state2 + u->offset : NULL);
+    float g[MLPT_PANEL * UPDATE_BLOCK] __attribute__((aligned(64)));
+    if (panel->layer == u->layer)
+        mlpt_panel_gradient(panel, u->rows, u->col, u->len, g, UPDATE_BLOCK);
+    else
+        for (size_t r = 0; r < u->rows; r++)
+            mlpt_gradient(lists, u->row + r, u->col, u->len, g + r * UPDATE_BLOCK);
+    const size_t n = t->model->geom[u->layer].out;
+    for (size_t r = 0; r < u->rows; r++) {
+        const size_t at = u->offset + r * n;
+        t->spec.optimizer.kind->apply(st, u->len, t->model->params + at, g + r * UPDATE_BLOCK,
+                                      t->state1 + at, t->state2 ? t->state2 + at : NULL);
+    }
 }
 
 /* Units between the one being updated and the one whose weights are
  * prefetched for writing. */
 enum { AHEAD = 2 };
 
-/* Updates units [begin, end), listing the non-zeros of their kernel rows a
- * layer at a time. */
+/* Updates units [begin, end), a layer at a time: when the batch's inputs
+ * of the layer are dense enough, through the panel, moved on a unit's rows
+ * at a time; else listing the non-zeros of the layer's kernel rows. */
 static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lists *lists,
-                         const mlpt_opt_step *st)
+                         mlpt_row_panel *panel, const mlpt_opt_step *st)
 {
     const mlpt_model *m = t->model;
+    const size_t n_ws = (size_t)t->spec.shards;
     const update_unit *last = &t->units[end - 1];
     lists->layer = -1;
+    panel->layer = -1;
+    int layer = -1;
     for (size_t u = begin; u < end; u++) {
         const update_unit *unit = &t->units[u];
         if (u + AHEAD < end) {
@@ -328,17 +366,27 @@ static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lis
              * pass: ask for ownership of a unit's lines a little ahead,
              * not one line at a time as the optimizer writes them. */
             const update_unit *ahead = &t->units[u + AHEAD];
-            for (size_t i = 0; i < ahead->len; i += 64 / sizeof(float))
-                __builtin_prefetch(m->params + ahead->offset + i, 1, 3);
+            const size_t n = m->geom[ahead->layer].out;
+            for (size_t r = 0; r < ahead->rows; r++)
+                for (size_t i = 0; i < ahead->len; i += 64 / sizeof(float))
+                    __builtin_prefetch(m->params + ahead->offset + r * n + i, 1, 3);
         }
-        if (lists->layer != unit->layer || unit->row >= lists->r1) {
+        if (unit->layer != layer) {
+            layer = unit->layer;
+            panel->layer = -1;
+            if (mlpt_batch_dense(m, t->shards, n_ws, layer))
+                mlpt_panel_start(m, t->shards, n_ws, layer, unit->row, panel);
+        }
+        if (panel->layer == layer) {
+            if (unit->row != panel->r0)
+                mlpt_panel_fill(m, panel, unit->row);
+        } else if (lists->layer != layer || unit->row >= lists->r1) {
             /* the rest of this layer's rows in [begin, end), the bias included */
-            const size_t r1 = last->layer == unit->layer ? last->row + 1
-                                                         : m->geom[unit->layer].in + 1;
-            mlpt_list_rows(m, t->shards, (size_t)t->spec.shards, unit->layer, unit->row, r1,
-                           lists);
+            const size_t r1 = last->layer == layer ? last->row + last->rows
+                                                   : m->geom[layer].in + 1;
+            mlpt_list_rows(m, t->shards, n_ws, layer, unit->row, r1, lists);
         }
-        form_and_apply(t, unit, lists, st);
+        form_and_apply(t, unit, lists, panel, st);
     }
 }
 
@@ -427,7 +475,7 @@ static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t 
             const size_t begin = unit_at(t, share_start(t, id, nt)),
                          end = unit_at(t, share_start(t, id + 1, nt));
             if (begin < end)
-                update_units(t, begin, end, &t->lists[id], &st);
+                update_units(t, begin, end, &t->lists[id], &t->panels[id], &st);
             t->busy[id] = omp_get_wtime() - started;
             if (id == 0)
                 t->team = nt;
