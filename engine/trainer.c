@@ -32,6 +32,11 @@
  * stack, and it and the run's optimizer state stay in L1. */
 enum { UPDATE_BLOCK = 1024 };
 
+/* Most kernel rows listed at once (a multiple of MLPT_PANEL, so no unit
+ * straddles two listings): the lists' memory stays that of LIST_ROWS rows
+ * of the batch, whatever the input's width. */
+enum { LIST_ROWS = 256 };
+
 /* Parameters whose gradient is formed and applied together: columns
  * [col, col + len) of kernel rows [row, row + rows) (row geom.in is the
  * bias) of a kernel layer. */
@@ -112,20 +117,20 @@ static int build_units(mlpt_trainer *t)
     return 0;
 }
 
-static size_t widest_kernel_input(const mlpt_model *m)
+/* The most kernel rows (the bias one of them) listed at once. */
+static size_t list_rows(const mlpt_model *m)
 {
     size_t widest = 0;
     for (int l = 0; l < m->spec.n_layers; l++)
-        if (m->spec.layers[l].kind->kernel && m->geom[l].in > widest)
-            widest = m->geom[l].in;
-    return widest;
+        if (m->spec.layers[l].kind->kernel && m->geom[l].in + 1 > widest)
+            widest = m->geom[l].in + 1;
+    return widest < LIST_ROWS ? widest : LIST_ROWS;
 }
 
-/* Each thread's lists: room for a batch's non-zeros in every kernel row
- * and the bias of the widest kernel layer. */
+/* Each thread's lists: room for a batch's non-zeros in list_rows rows. */
 static size_t list_entries(const mlpt_model *m, const mlpt_train_spec *spec)
 {
-    return mlpt_mul_sat((size_t)spec->batch, mlpt_add_sat(widest_kernel_input(m), 1));
+    return mlpt_mul_sat((size_t)spec->batch, list_rows(m));
 }
 
 /* Rows in each shard's workspace. */
@@ -142,7 +147,6 @@ static size_t moments(const mlpt_train_spec *spec)
 
 mlpt_train_memory mlpt_train_memory_of(const mlpt_model *m, const mlpt_train_spec *spec)
 {
-    const size_t widest = widest_kernel_input(m);
     return (mlpt_train_memory){
         .params = mlpt_mul_sat(m->n_params, sizeof(float)),
         .optimizer = mlpt_add_sat(mlpt_mul_sat(m->n_params, moments(spec) * sizeof(float)),
@@ -151,7 +155,7 @@ mlpt_train_memory mlpt_train_memory_of(const mlpt_model *m, const mlpt_train_spe
                               (size_t)spec->shards),
         .per_thread = mlpt_add_sat(
             mlpt_add_sat(mlpt_mul_sat(list_entries(m, spec), sizeof(mlpt_entry)),
-                         mlpt_mul_sat(widest + 2, sizeof(uint32_t))),
+                         mlpt_mul_sat(list_rows(m) + 1, sizeof(uint32_t))),
             mlpt_mul_sat((size_t)spec->batch,
                          MLPT_PANEL * sizeof(float) + sizeof(float *) + sizeof(uint32_t))),
         .per_sample = sizeof(uint32_t),
@@ -166,7 +170,7 @@ size_t mlpt_train_memory_total(const mlpt_train_memory *mem, int threads)
 
 static int build_lists(mlpt_trainer *t)
 {
-    const size_t widest = widest_kernel_input(t->model), batch = (size_t)t->spec.batch;
+    const size_t batch = (size_t)t->spec.batch;
     if (!(t->lists = calloc((size_t)t->threads, sizeof *t->lists)) ||
         !(t->panels = calloc((size_t)t->threads, sizeof *t->panels)))
         return -1;
@@ -174,7 +178,7 @@ static int build_lists(mlpt_trainer *t)
         mlpt_row_panel *p = &t->panels[i];
         if (!(t->lists[i].entries = calloc(list_entries(t->model, &t->spec),
                                            sizeof *t->lists[i].entries)) ||
-            !(t->lists[i].start = calloc(widest + 2, sizeof *t->lists[i].start)) ||
+            !(t->lists[i].start = calloc(list_rows(t->model) + 1, sizeof *t->lists[i].start)) ||
             !(p->x = aligned_alloc(64, (batch * MLPT_PANEL * sizeof *p->x + 63) / 64 * 64)) ||
             !(p->d = calloc(batch, sizeof *p->d)) ||
             !(p->cursor = calloc(batch, sizeof *p->cursor)))
@@ -381,10 +385,12 @@ static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lis
             if (unit->row != panel->r0)
                 mlpt_panel_fill(m, panel, unit->row);
         } else if (lists->layer != layer || unit->row >= lists->r1) {
-            /* the rest of this layer's rows in [begin, end), the bias included */
+            /* the rest of this layer's rows in [begin, end), the bias
+             * included, LIST_ROWS at most */
             const size_t r1 = last->layer == layer ? last->row + last->rows
                                                    : m->geom[layer].in + 1;
-            mlpt_list_rows(m, t->shards, n_ws, layer, unit->row, r1, lists);
+            mlpt_list_rows(m, t->shards, n_ws, layer, unit->row,
+                           r1 - unit->row < LIST_ROWS ? r1 : unit->row + LIST_ROWS, lists);
         }
         form_and_apply(t, unit, lists, panel, st);
     }
