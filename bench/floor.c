@@ -13,7 +13,7 @@
  * cores share (L3, memory bandwidth). Processes, not threads: OpenBLAS's
  * OpenMP build may serialize calls made from several threads.
  *
- *   bench_floor CONFIG [--repeats R] [--threads MAX]
+ *   bench_floor CONFIG [--repeats R] [--threads MAX] [--batch B]
  *
  * OpenBLAS is opened at run time (libopenblas.so.0): no build dependency.
  * Its kernel is OPENBLAS_CORETYPE's, which must be set; bench/floor runs
@@ -198,19 +198,22 @@ static void measure_in(int procs, const mlpt_model *m, int B, int repeats, doubl
 int main(int argc, char **argv)
 {
     const char *config = NULL;
-    int repeats = 11, max_threads = 2;
+    int repeats = 11, max_threads = 2, batch = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--repeats") && i + 1 < argc)
             repeats = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc)
             max_threads = atoi(argv[++i]);
+        else if (!strcmp(argv[i], "--batch") && i + 1 < argc)
+            batch = atoi(argv[++i]);
         else if (argv[i][0] != '-' && !config)
             config = argv[i];
         else
-            die("usage: bench_floor CONFIG [--repeats R] [--threads MAX]");
+            die("usage: bench_floor CONFIG [--repeats R] [--threads MAX] [--batch B]");
     }
-    if (!config || repeats < 1 || repeats > 64 || max_threads < 1 || max_threads > 64)
-        die("usage: bench_floor CONFIG [--repeats 1..64] [--threads 1..64]");
+    if (!config || repeats < 1 || repeats > 64 || max_threads < 1 || max_threads > 64 ||
+        batch < 0)
+        die("usage: bench_floor CONFIG [--repeats 1..64] [--threads 1..64] [--batch B]");
     const char *core = getenv("OPENBLAS_CORETYPE");
     if (!core)
         die("set OPENBLAS_CORETYPE (bench/floor tries each this CPU runs)");
@@ -233,7 +236,7 @@ int main(int argc, char **argv)
         mlpt_data_load(&cfg, false, &data, &err) < 0 ||
         mlpt_model_plan(&cfg.model, &m, &err) < 0)
         die(err.msg);
-    const size_t samples = data.fit.n, B = (size_t)cfg.train.batch;
+    const size_t samples = data.fit.n, B = (size_t)(batch ? batch : cfg.train.batch);
     const size_t steps = (samples + B - 1) / B;
     mlpt_data_free(&data);
 
