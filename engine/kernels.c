@@ -142,19 +142,19 @@ enum { NEXT = TV * VW };
  * MLPT_PANEL floats (16 KiB) stays in L1 while a strip of W streams by. */
 enum { KC = 512 };
 
-/* C[r, 0 .. width) for r < rows, nv vectors of columns from c:
+/* C[r, 0 .. width) for r < rows <= mr, nv vectors of columns from c:
  *     acc = init (0 when NULL; row r's at init + r * init_ld), then
  *     acc += A[i, r] * B_i[c ..] for i = 0 .. depth-1 in order,
- * in registers; A is a panel [depth x MLPT_PANEL] (rows past `rows` are
- * computed and dropped), B_i is b_rows[i] when rowptr, else b + i * ldb.
- * nv and rowptr are constants at each call site. */
-BLOCK_KERNEL panel_tile(int nv, bool rowptr, size_t depth, size_t rows, const float *A,
+ * in registers; A is a panel [depth x MLPT_PANEL] of which columns [0, mr)
+ * are computed (those past `rows` dropped), B_i is b_rows[i] when rowptr,
+ * else b + i * ldb. mr, nv and rowptr are constants at each call site. */
+BLOCK_KERNEL panel_tile(int mr, int nv, bool rowptr, size_t depth, size_t rows, const float *A,
                         const float *const *b_rows, const float *b, size_t ldb,
                         const float *init, size_t init_ld, size_t c, size_t width, float *C,
                         size_t ldc)
 {
     vf acc[MLPT_PANEL][TV];
-    for (int r = 0; r < MLPT_PANEL; r++)
+    for (int r = 0; r < mr; r++)
         for (int v = 0; v < nv; v++)
             acc[r][v] = init && (size_t)r < rows ? *(const vf *)(init + r * init_ld + v * VW)
                                                  : (vf){0};
@@ -170,7 +170,7 @@ BLOCK_KERNEL panel_tile(int nv, bool rowptr, size_t depth, size_t rows, const fl
         vf bv[TV];
         for (int v = 0; v < nv; v++)
             bv[v] = *(const vf *)(bi + v * VW);
-        for (int r = 0; r < MLPT_PANEL; r++)
+        for (int r = 0; r < mr; r++)
             for (int v = 0; v < nv; v++)
                 acc[r][v] += a[r] * bv[v];
     }
@@ -182,18 +182,36 @@ BLOCK_KERNEL panel_tile(int nv, bool rowptr, size_t depth, size_t rows, const fl
  * kc), the panel A holding them: the first block starts from b, later ones
  * from the partial sums Z holds (stored floats: the sums' bits do not
  * depend on where they are cut). */
-static void dense_block(size_t n, size_t p0, size_t kc, size_t rows, const float *A,
+BLOCK_KERNEL dense_rows(int mr, size_t n, size_t p0, size_t kc, const float *A,
                         const float *W, const float *b, float *Z)
 {
     const float *init = p0 == 0 ? b : Z;
     const size_t init_ld = p0 == 0 ? 0 : n;
     size_t j = 0;
     for (; j + TV * VW <= n; j += TV * VW)
-        panel_tile(TV, false, kc, rows, A, NULL, W + p0 * n, n, init + j, init_ld, j, TV * VW,
-                   Z + j, n);
+        panel_tile(mr, TV, false, kc, (size_t)mr, A, NULL, W + p0 * n, n, init + j, init_ld, j,
+                   TV * VW, Z + j, n);
     for (; j < n; j += VW) /* one vector at a time; the last may be partial */
-        panel_tile(1, false, kc, rows, A, NULL, W + p0 * n, n, init + j, init_ld, j,
+        panel_tile(mr, 1, false, kc, (size_t)mr, A, NULL, W + p0 * n, n, init + j, init_ld, j,
                    n - j < VW ? n - j : VW, Z + j, n);
+}
+
+/* A block of fewer than MLPT_PANEL rows goes in tiles of 4, 2 and 1 rows
+ * (the panel's columns from r on): a shard of 4 rows (batch 32 in 8
+ * shards) computes no padding. */
+static void dense_block(size_t n, size_t p0, size_t kc, size_t rows, const float *A,
+                        const float *W, const float *b, float *Z)
+{
+    if (rows == MLPT_PANEL) {
+        dense_rows(MLPT_PANEL, n, p0, kc, A, W, b, Z);
+        return;
+    }
+    size_t r = 0;
+    for (int mr = MLPT_PANEL / 2; mr >= 1; mr /= 2)
+        if (rows - r >= (size_t)mr) {
+            dense_rows(mr, n, p0, kc, A + r, W, b, Z + r * n);
+            r += (size_t)mr;
+        }
 }
 
 void mlpt_gemm_bias_dense(size_t m, size_t k, size_t n, const float *restrict X,
@@ -218,9 +236,10 @@ void mlpt_gemm_tn_panel(size_t batch, size_t rows, const float *restrict A,
 {
     size_t j = 0;
     for (; j + TV * VW <= len; j += TV * VW)
-        panel_tile(TV, true, batch, rows, A, d, NULL, 0, NULL, 0, c0 + j, TV * VW, G + j, ldg);
+        panel_tile(MLPT_PANEL, TV, true, batch, rows, A, d, NULL, 0, NULL, 0, c0 + j, TV * VW,
+                   G + j, ldg);
     for (; j < len; j += VW)
-        panel_tile(1, true, batch, rows, A, d, NULL, 0, NULL, 0, c0 + j,
+        panel_tile(MLPT_PANEL, 1, true, batch, rows, A, d, NULL, 0, NULL, 0, c0 + j,
                    len - j < VW ? len - j : VW, G + j, ldg);
 }
 
