@@ -2,7 +2,8 @@
  * act(x W + b), its kernel W [in x out] (Keras's layout) then its bias b
  * [out]; ALPHA is the activation's parameter, for one that takes it. The
  * weight gradient is the trainer's: it forms it kernel row by kernel row
- * from the input's non-zeros and dL/dZ (mlpt_gemm_tn_row). */
+ * from the input's non-zeros and dL/dZ (mlpt_gemm_tn_row, or for dense
+ * inputs mlpt_gemm_tn_panel). */
 #include <stdio.h>
 #include <string.h>
 
@@ -107,16 +108,26 @@ static void init(const mlpt_layer_spec *l, const mlpt_layer_geom *g, uint32_t la
     memset(params + g->b_offset, 0, g->out * sizeof(float));
 }
 
-/* out = act(X W + b), from the non-zeros of X (listed here from io->in,
- * or by the gather for the first layer); the last layer leaves X W + b.
- * In training, an activation whose derivative is one of Z gets Z kept. */
+/* out = act(X W + b), the last layer's X W + b, by the dense kernel when
+ * X is mostly non-zero, else from its non-zeros (both the same bits). The
+ * non-zeros are listed in any case (here from io->in, or by the gather for
+ * the first layer): the weight gradient and the exchange between processes
+ * read them. In training, an activation whose derivative is one of Z gets
+ * Z kept. */
 static void forward(const mlpt_layer_io *io)
 {
     const mlpt_layer_geom *g = io->g;
-    if (io->in)
+    if (!io->listed)
         mlpt_find_nonzeros(io->rows, g->in, io->in, io->nz);
-    mlpt_gemm_bias(io->rows, g->in, g->out, io->nz, io->params + g->w_offset,
-                   io->params + g->b_offset, io->out);
+    size_t nonzeros = 0;
+    for (size_t i = 0; i < io->rows; i++)
+        nonzeros += io->nz->count[i];
+    if (io->in && mlpt_dense_pays(nonzeros, io->rows * g->in))
+        mlpt_gemm_bias_dense(io->rows, g->in, g->out, io->in, io->params + g->w_offset,
+                             io->params + g->b_offset, io->out);
+    else
+        mlpt_gemm_bias(io->rows, g->in, g->out, io->nz, io->params + g->w_offset,
+                       io->params + g->b_offset, io->out);
     const mlpt_activation_ops *act = io->spec->activation;
     if (!io->logits && act->forward) {
         if (io->kept)

@@ -1,8 +1,9 @@
-/* Inference over a data set in fixed blocks of EVAL_ROWS samples. Threads
- * take whole blocks; each block's loss is summed in row order and the block
- * sums in block order, and the metrics are added up over the outputs in
- * sample order afterwards, so the figures do not depend on the thread
- * count. */
+/* Inference over a data set in fixed blocks of samples: EVAL_ROWS, or fewer
+ * for a model whose workspace rows are wide (the block size follows from
+ * the model alone). Threads take whole blocks; each block's loss is summed
+ * in row order and the block sums in block order, and the metrics are added
+ * up over the outputs in sample order afterwards, so the figures do not
+ * depend on the thread count. */
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,16 @@
 #include "mlpt/train.h"
 #include "pass.h"
 
-enum { EVAL_ROWS = 256 };
+enum { EVAL_ROWS = 256, EVAL_BYTES = 3 << 20 };
+
+/* EVAL_ROWS, halved while a workspace would take more than EVAL_BYTES. */
+static size_t block_rows(const mlpt_model *m)
+{
+    size_t rows = EVAL_ROWS;
+    while (rows > 16 && mlpt_workspace_bytes(m, rows, false) > EVAL_BYTES)
+        rows /= 2;
+    return rows;
+}
 
 int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, const mlpt_metric_list *metrics,
                   int threads, float *probs, mlpt_eval_result *out, mlpt_error *err)
@@ -27,7 +37,7 @@ int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, const mlpt_metric_
         return 0;
 
     const size_t width = m->output_width;
-    const size_t n_blocks = (d->n + EVAL_ROWS - 1) / EVAL_ROWS;
+    const size_t block = block_rows(m), n_blocks = (d->n + block - 1) / block;
     mlpt_workspace *ws = calloc((size_t)threads, sizeof *ws);
     double *block_loss = calloc(n_blocks, sizeof *block_loss);
     float *outputs = probs ? probs : malloc(d->n * width * sizeof *outputs);
@@ -36,15 +46,15 @@ int mlpt_evaluate(const mlpt_model *m, const mlpt_samples *d, const mlpt_metric_
     if (failed)
         mlpt_fail(err, "out of memory for evaluation");
     for (int i = 0; !failed && i < threads; i++)
-        failed = mlpt_workspace_init(&ws[i], m, EVAL_ROWS, false, err) < 0;
+        failed = mlpt_workspace_init(&ws[i], m, block, false, err) < 0;
     if (!failed) {
         const int last = m->spec.n_layers - 1;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
         for (long b = 0; b < (long)n_blocks; b++) {
             mlpt_flush_denormals();
             mlpt_workspace *w = &ws[omp_get_thread_num()];
-            const size_t lo = (size_t)b * EVAL_ROWS;
-            const size_t rows = d->n - lo < EVAL_ROWS ? d->n - lo : EVAL_ROWS;
+            const size_t lo = (size_t)b * block;
+            const size_t rows = d->n - lo < block ? d->n - lo : block;
             uint32_t ids[EVAL_ROWS];
             for (size_t r = 0; r < rows; r++)
                 ids[r] = (uint32_t)(lo + r);

@@ -29,10 +29,12 @@ struct mlpt_layer_io {
     /* Forward: */
     const float *in;             /* rows x g->in (forward, and backward of
                                     kinds without a kernel); NULL for the first
-                                    layer of a kernel kind, whose input's
-                                    non-zeros the gather listed in nz */
+                                    layer when the gather did not write its
+                                    inputs densely (mostly zero: nz has them) */
     mlpt_nonzeros *nz;           /* kernel kinds: the input's non-zeros (listed
-                                    from `in` by the layer when in is set) */
+                                    from `in` by the layer unless listed) */
+    bool listed;                 /* nz already holds them: the gather's, for
+                                    the first layer */
     float *out;                  /* rows x g->out: the layer's output */
     float *kept;                 /* layers that keep values from forward to
                                     backward (mlpt_layer_ops.keeps), in

@@ -55,10 +55,10 @@ static size_t target_floats(const mlpt_model *m)
 
 size_t mlpt_workspace_bytes(const mlpt_model *m, size_t capacity, bool training)
 {
-    size_t row = sizeof(uint32_t) + sizeof(uint8_t) + sizeof(float) + /* id, label, loss */
-                 mlpt_mul_sat(target_floats(m), sizeof(float));
-    if (!m->spec.layers[0].kind->kernel)
-        row = mlpt_add_sat(row, mlpt_mul_sat(m->input_width, sizeof(float)));
+    /* id, label, loss, targets, input */
+    size_t row = mlpt_add_sat(sizeof(uint32_t) + sizeof(uint8_t) + sizeof(float) +
+                                  mlpt_mul_sat(target_floats(m), sizeof(float)),
+                              mlpt_mul_sat(m->input_width, sizeof(float)));
     for (int l = 0; l < m->spec.n_layers; l++) {
         const size_t out = mlpt_mul_sat(m->geom[l].out, sizeof(float));
         row = mlpt_add_sat(row, mlpt_mul_sat(out, 1u + has_kept(m, l, training) +
@@ -84,8 +84,8 @@ int mlpt_workspace_init(mlpt_workspace *ws, const mlpt_model *m, size_t capacity
               (ws->row_loss = calloc(capacity, sizeof *ws->row_loss)) != NULL;
     if (ok && target_floats(m))
         ok = (ws->targets = calloc(capacity * target_floats(m), sizeof(float))) != NULL;
-    if (ok && !m->spec.layers[0].kind->kernel)
-        ok = (ws->input = alloc_floats(capacity * m->input_width)) != NULL;
+    ws->input_always = !m->spec.layers[0].kind->kernel;
+    ok = ok && (ws->input = alloc_floats(capacity * m->input_width)) != NULL;
     for (int l = 0; ok && l < m->spec.n_layers; l++) {
         const size_t in = m->geom[l].in;
         ok = (ws->act[l] = alloc_floats(capacity * m->geom[l].out)) != NULL;
@@ -220,6 +220,7 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_samples *d, const uint32_t *ids,
 {
     const size_t width = d->features;
     prefetch_samples(d, ids, rows);
+    size_t nonzeros = 0;
     for (size_t r = 0; r < rows; r++) {
         uint32_t *idx = ws->nz[0].idx + r * width;
         float *val = ws->nz[0].val + r * width;
@@ -228,18 +229,24 @@ void mlpt_gather(mlpt_workspace *ws, const mlpt_samples *d, const uint32_t *ids,
                 ? list_bytes(d->bytes + (size_t)ids[r] * width, width, lut, idx, val)
                 : list_values(d, ids[r], idx, val);
         ws->nz[0].count[r] = count;
-        if (ws->input) {
-            float *dst = ws->input + r * width;
-            memset(dst, 0, width * sizeof *dst);
-            for (uint32_t q = 0; q < count; q++)
-                dst[idx[q]] = val[q];
-        }
+        nonzeros += count;
         ws->ids[r] = ids[r];
         if (d->labels)
             ws->labels[r] = d->labels[ids[r]];
         else
             memcpy(ws->targets + r * d->target_width, d->targets + ids[r] * d->target_width,
                    d->target_width * sizeof *ws->targets);
+    }
+    ws->input_dense = ws->input_always || mlpt_dense_pays(nonzeros, rows * width);
+    if (!ws->input_dense)
+        return;
+    for (size_t r = 0; r < rows; r++) {
+        const uint32_t *idx = ws->nz[0].idx + r * width;
+        const float *val = ws->nz[0].val + r * width;
+        float *dst = ws->input + r * width;
+        memset(dst, 0, width * sizeof *dst);
+        for (uint32_t q = 0; q < ws->nz[0].count[r]; q++)
+            dst[idx[q]] = val[q];
     }
 }
 
@@ -251,7 +258,7 @@ mlpt_targets mlpt_workspace_targets(const mlpt_workspace *ws)
 
 static const float *layer_input(const mlpt_workspace *ws, int l)
 {
-    return l == 0 ? ws->input : ws->act[l - 1];
+    return l > 0 ? ws->act[l - 1] : ws->input_dense ? ws->input : NULL;
 }
 
 /* Layer l's values over the whole batch, in training; NULL in inference
@@ -272,8 +279,8 @@ static void forward_layers(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
         const mlpt_layer_spec *s = &m->spec.layers[l];
         const mlpt_layer_io io = {.spec = s, .g = &m->geom[l], .layer = (uint32_t)l,
                                   .params = m->params, .rows = rows, .in = layer_input(ws, l),
-                                  .nz = &ws->nz[l], .out = ws->act[l], .kept = ws->kept[l],
-                                  .drop = drop, .logits = l == last,
+                                  .nz = &ws->nz[l], .listed = l == 0, .out = ws->act[l],
+                                  .kept = ws->kept[l], .drop = drop, .logits = l == last,
                                   .batch = batch_values(c, l)};
         s->kind->forward(&io);
     }
@@ -508,4 +515,61 @@ void mlpt_gradient(const mlpt_row_lists *lists, size_t row, size_t col, size_t l
 {
     const uint32_t *start = lists->start + (row - lists->r0);
     mlpt_gemm_tn_row(lists->entries + start[0], start[1] - start[0], col, len, g);
+}
+
+bool mlpt_batch_dense(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l)
+{
+    size_t nonzeros = 0, samples = 0;
+    for (size_t s = 0; s < n_ws; s++) {
+        for (size_t i = 0; i < ws[s].rows; i++)
+            nonzeros += ws[s].nz[l].count[i];
+        samples += ws[s].rows;
+    }
+    return mlpt_dense_pays(nonzeros, samples * m->geom[l].in);
+}
+
+void mlpt_panel_start(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
+                      size_t r0, mlpt_row_panel *p)
+{
+    const size_t k = m->geom[l].in, n = m->geom[l].out;
+    size_t q = 0;
+    for (size_t s = 0; s < n_ws; s++)
+        for (size_t i = 0; i < ws[s].rows; i++, q++) {
+            p->d[q] = ws[s].delta[l] + i * n;
+            p->cursor[q] = lower_bound(ws[s].nz[l].idx + i * k, ws[s].nz[l].count[i],
+                                       (uint32_t)(r0 < k ? r0 : k));
+        }
+    p->ws = ws;
+    p->n_ws = n_ws;
+    p->samples = q;
+    p->layer = l;
+    mlpt_panel_fill(m, p, r0);
+}
+
+void mlpt_panel_fill(const mlpt_model *m, mlpt_row_panel *p, size_t r0)
+{
+    const size_t k = m->geom[p->layer].in, r1 = r0 + MLPT_PANEL;
+    memset(p->x, 0, p->samples * MLPT_PANEL * sizeof *p->x);
+    size_t q = 0;
+    for (size_t s = 0; s < p->n_ws; s++) {
+        const mlpt_nonzeros *nz = &p->ws[s].nz[p->layer];
+        for (size_t i = 0; i < p->ws[s].rows; i++, q++) {
+            const uint32_t *idx = nz->idx + i * k, count = nz->count[i];
+            const float *val = nz->val + i * k;
+            float *x = p->x + q * MLPT_PANEL;
+            uint32_t c = p->cursor[q];
+            for (; c < count && idx[c] < r1; c++)
+                x[idx[c] - r0] = val[c];
+            p->cursor[q] = c;
+            if (k >= r0 && k < r1)
+                x[k - r0] = 1.0f;
+        }
+    }
+    p->r0 = r0;
+}
+
+void mlpt_panel_gradient(const mlpt_row_panel *p, size_t rows, size_t col, size_t len,
+                         float *g, size_t ldg)
+{
+    mlpt_gemm_tn_panel(p->samples, rows, p->x, p->d, col, len, g, ldg);
 }

@@ -19,8 +19,12 @@
 
 typedef struct mlpt_workspace {
     size_t capacity;                 /* rows it can hold */
-    float *input;                    /* capacity x input_width, only when the first
-                                        layer has no kernel (kernel layers read nz) */
+    float *input;                    /* capacity x input_width: the inputs, dense,
+                                        when the last gather wrote them (input_dense) */
+    bool input_always;               /* the first layer has no kernel: it reads input */
+    bool input_dense;                /* the last gather wrote input: the first layer
+                                        has no kernel, or its inputs are dense enough
+                                        for the dense kernels (mlpt_dense_pays) */
     float *act[MLPT_MAX_LAYERS];     /* capacity x geom[l].out: layer outputs */
     float *kept[MLPT_MAX_LAYERS];    /* training only, for layers whose kind keeps
                                         a value per output (mlpt_layer_ops.keeps) */
@@ -69,8 +73,8 @@ int mlpt_check_data(const mlpt_model *m, const mlpt_samples *d, mlpt_error *err)
 /* Gathers rows samples ids[0..rows) of d into ws: their targets, and their
  * input values (bytes through lut, the 256-entry table of d's scale;
  * floats divided by it; then normalized when d says so), listed as the
- * first layer's non-zeros (and written densely too when that layer is not
- * dense). */
+ * first layer's non-zeros, and written densely too when that layer has no
+ * kernel or they are dense enough for the dense kernels. */
 void mlpt_gather(mlpt_workspace *ws, const mlpt_samples *d, const uint32_t *ids,
                  size_t rows, const float lut[256]);
 
@@ -167,5 +171,40 @@ void mlpt_list_rows(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, 
  * samples in sample order, so the bits depend neither on threads nor on
  * how the batch is cut into workspaces. */
 void mlpt_gradient(const mlpt_row_lists *lists, size_t row, size_t col, size_t len, float *g);
+
+/* The dense counterpart of mlpt_row_lists, for a kernel layer whose input
+ * is mostly non-zero over the batch (mlpt_batch_dense): the batch's inputs
+ * of MLPT_PANEL kernel rows at a time as a dense panel, and each sample's
+ * row of dL/dZ, for mlpt_gemm_tn_panel. Filled from the same non-zeros as
+ * the lists, so the gradient has the same bits either way. */
+typedef struct mlpt_row_panel {
+    float *x;           /* batch x MLPT_PANEL: sample i's inputs of kernel rows
+                           [r0, r0 + MLPT_PANEL) at x[i * MLPT_PANEL ..]; the
+                           bias row's are 1, rows past it 0 */
+    const float **d;    /* batch: sample i's row of dL/dZ */
+    uint32_t *cursor;   /* batch: sample i's first non-zero not yet in the panel */
+    const mlpt_workspace *ws;
+    size_t n_ws, samples;
+    int layer;          /* -1 before mlpt_panel_start */
+    size_t r0;
+} mlpt_row_panel;
+
+/* Whether the non-zeros of kernel layer l's input over the whole batch, in
+ * ws[0, n_ws) (after mlpt_backward), pay for the dense kernels. */
+bool mlpt_batch_dense(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l);
+
+/* Points p, whose buffers hold the batch, at kernel layer l's rows from r0
+ * on, and fills the panel for rows [r0, r0 + MLPT_PANEL). */
+void mlpt_panel_start(const mlpt_model *m, const mlpt_workspace *ws, size_t n_ws, int l,
+                      size_t r0, mlpt_row_panel *p);
+
+/* Moves the panel on to rows [r0, r0 + MLPT_PANEL), r0 past its last. */
+void mlpt_panel_fill(const mlpt_model *m, mlpt_row_panel *p, size_t r0);
+
+/* g[r * ldg + c] for r < rows, c < len = the gradient of the loss summed
+ * over the batch for kernel row p->r0 + r, column col + c, each element one
+ * sum over the batch's samples in sample order, as mlpt_gradient's. */
+void mlpt_panel_gradient(const mlpt_row_panel *p, size_t rows, size_t col, size_t len,
+                         float *g, size_t ldg);
 
 #endif

@@ -6,11 +6,14 @@
  *       layer going forward, and at it going backward, while its batch
  *       statistics are reduced in parallel over its features; pass.h)
  *   update (parallel over parameter ranges, cut where the threads' measured
- *   rates make their times equal), per kernel row and the bias:
+ *   rates make their times equal), per block of kernel rows (the bias the
+ *   last row):
  *       g = (sum over the batch's samples, in sample order, of x * dL/dZ) / B,
- *       formed in registers from the shards' inputs and dL/dZ; optimizer step
- *       (gamma and beta of the normalization layers: their kinds' sums over
- *       the batch's samples in order, mlpt_layer_gradient)
+ *       formed in registers from the shards' inputs and dL/dZ (their
+ *       non-zeros by kernel row, or for a mostly non-zero input a dense
+ *       panel of MLPT_PANEL rows: the same sums); optimizer step (gamma and
+ *       beta of the normalization layers: their kinds' sums over the
+ *       batch's samples in order, mlpt_layer_gradient)
  *   after a good step: batchnorm's moving averages
  *
  * The weight gradient never goes through memory: each row of it is formed
@@ -35,13 +38,19 @@
  * stack, and it and the run's optimizer state stay in L1. */
 enum { UPDATE_BLOCK = 1024 };
 
+/* Most kernel rows listed at once (a multiple of MLPT_PANEL, so no unit
+ * straddles two listings): the lists' memory stays that of LIST_ROWS rows
+ * of the batch, whatever the input's width. */
+enum { LIST_ROWS = 256 };
+
 /* Parameters whose gradient is formed and applied together: columns
- * [col, col + len) of one kernel row (or the bias) of a kernel layer, or
- * trained parameters [row, row + len) of another kind (gamma, beta). */
+ * [col, col + len) of kernel rows [row, row + rows) (row geom.in is the
+ * bias) of a kernel layer, or trained parameters [row, row + len) of
+ * another kind (gamma, beta; rows 0). */
 typedef struct update_unit {
-    size_t offset, len;   /* in params */
+    size_t offset, len;   /* in params: of the first row */
     int layer;
-    size_t row;           /* kernel row; geom.in for the bias */
+    size_t row, rows;     /* rows: at most MLPT_PANEL */
     size_t col;
 } update_unit;
 
@@ -59,6 +68,7 @@ struct mlpt_trainer {
     update_unit *units;        /* every parameter once, in offset order */
     size_t n_units;
     mlpt_row_lists *lists;     /* one per thread: its kernel rows' non-zeros */
+    mlpt_row_panel *panels;    /* one per thread: its kernel rows' dense inputs */
     /* Thread i updates the units starting in parameters [split[i],
      * split[i + 1]). Units are independent, so the cuts change no bit: they
      * move every step towards equal update times (rows differ in their
@@ -82,11 +92,12 @@ struct mlpt_trainer {
     size_t metric_state_len;
 };
 
-/* Cuts every kernel layer's kernel rows and bias, and other layers'
- * trained parameters, into update units of at most UPDATE_BLOCK
- * parameters, in parameter order. Called twice: to count (units NULL;
- * without a pass over the rows, which a model too big to train may have
- * too many of), then to fill. */
+/* Cuts every kernel layer's kernel rows and bias into update units of
+ * MLPT_PANEL rows (fewer at the end) by at most UPDATE_BLOCK columns, and
+ * other layers' trained parameters into units of at most UPDATE_BLOCK, in
+ * parameter order of their first parameters. Called twice: to count
+ * (units NULL; without a pass over the rows, which a model too big to
+ * train may have too many of), then to fill. */
 static size_t plan_units(const mlpt_model *m, update_unit *units)
 {
     size_t n = 0;
@@ -98,19 +109,22 @@ static size_t plan_units(const mlpt_model *m, update_unit *units)
                     units[n] = (update_unit){
                         g->w_offset + i,
                         g->n_trainable - i < UPDATE_BLOCK ? g->n_trainable - i : UPDATE_BLOCK,
-                        l, i, 0};
+                        l, i, 0, 0};
             continue;
         }
+        const size_t rows = g->in + 1; /* row in: the bias, laid out after */
         if (!units) { /* at most one unit per parameter: no overflow */
-            n += (g->in + 1) * ((g->out + UPDATE_BLOCK - 1) / UPDATE_BLOCK);
+            n += ((rows + MLPT_PANEL - 1) / MLPT_PANEL) *
+                 ((g->out + UPDATE_BLOCK - 1) / UPDATE_BLOCK);
             continue;
         }
-        for (size_t row = 0; row <= g->in; row++) { /* row in: the bias, laid out after */
+        for (size_t row = 0; row < rows; row += MLPT_PANEL) {
             const size_t start = g->w_offset + row * g->out;
             for (size_t j = 0; j < g->out; j += UPDATE_BLOCK, n++)
                 units[n] = (update_unit){start + j,
                                          g->out - j < UPDATE_BLOCK ? g->out - j : UPDATE_BLOCK, l,
-                                         row, j};
+                                         row, rows - row < MLPT_PANEL ? rows - row : MLPT_PANEL,
+                                         j};
         }
     }
     return n;
@@ -125,20 +139,20 @@ static int build_units(mlpt_trainer *t)
     return 0;
 }
 
-static size_t widest_kernel_input(const mlpt_model *m)
+/* The most kernel rows (the bias one of them) listed at once. */
+static size_t list_rows(const mlpt_model *m)
 {
     size_t widest = 0;
     for (int l = 0; l < m->spec.n_layers; l++)
-        if (m->spec.layers[l].kind->kernel && m->geom[l].in > widest)
-            widest = m->geom[l].in;
-    return widest;
+        if (m->spec.layers[l].kind->kernel && m->geom[l].in + 1 > widest)
+            widest = m->geom[l].in + 1;
+    return widest < LIST_ROWS ? widest : LIST_ROWS;
 }
 
-/* Each thread's lists: room for a batch's non-zeros in every kernel row
- * and the bias of the widest kernel layer. */
+/* Each thread's lists: room for a batch's non-zeros in list_rows rows. */
 static size_t list_entries(const mlpt_model *m, const mlpt_train_spec *spec)
 {
-    return mlpt_mul_sat((size_t)spec->batch, mlpt_add_sat(widest_kernel_input(m), 1));
+    return mlpt_mul_sat((size_t)spec->batch, list_rows(m));
 }
 
 /* Rows in each shard's workspace. */
@@ -155,15 +169,17 @@ static size_t moments(const mlpt_train_spec *spec)
 
 mlpt_train_memory mlpt_train_memory_of(const mlpt_model *m, const mlpt_train_spec *spec)
 {
-    const size_t widest = widest_kernel_input(m);
     return (mlpt_train_memory){
         .params = mlpt_mul_sat(m->n_params, sizeof(float)),
         .optimizer = mlpt_add_sat(mlpt_mul_sat(m->n_params, moments(spec) * sizeof(float)),
                                   mlpt_mul_sat(plan_units(m, NULL), sizeof(update_unit))),
         .batch = mlpt_mul_sat(mlpt_workspace_bytes(m, shard_rows(spec), true),
                               (size_t)spec->shards),
-        .per_thread = mlpt_add_sat(mlpt_mul_sat(list_entries(m, spec), sizeof(mlpt_entry)),
-                                   mlpt_mul_sat(widest + 2, sizeof(uint32_t))),
+        .per_thread = mlpt_add_sat(
+            mlpt_add_sat(mlpt_mul_sat(list_entries(m, spec), sizeof(mlpt_entry)),
+                         mlpt_mul_sat(list_rows(m) + 1, sizeof(uint32_t))),
+            mlpt_mul_sat((size_t)spec->batch,
+                         MLPT_PANEL * sizeof(float) + sizeof(float *) + sizeof(uint32_t))),
         .per_sample = sizeof(uint32_t),
     };
 }
@@ -176,14 +192,20 @@ size_t mlpt_train_memory_total(const mlpt_train_memory *mem, int threads)
 
 static int build_lists(mlpt_trainer *t)
 {
-    const size_t widest = widest_kernel_input(t->model);
-    if (!(t->lists = calloc((size_t)t->threads, sizeof *t->lists)))
+    const size_t batch = (size_t)t->spec.batch;
+    if (!(t->lists = calloc((size_t)t->threads, sizeof *t->lists)) ||
+        !(t->panels = calloc((size_t)t->threads, sizeof *t->panels)))
         return -1;
-    for (int i = 0; i < t->threads; i++)
+    for (int i = 0; i < t->threads; i++) {
+        mlpt_row_panel *p = &t->panels[i];
         if (!(t->lists[i].entries = calloc(list_entries(t->model, &t->spec),
                                            sizeof *t->lists[i].entries)) ||
-            !(t->lists[i].start = calloc(widest + 2, sizeof *t->lists[i].start)))
+            !(t->lists[i].start = calloc(list_rows(t->model) + 1, sizeof *t->lists[i].start)) ||
+            !(p->x = aligned_alloc(64, (batch * MLPT_PANEL * sizeof *p->x + 63) / 64 * 64)) ||
+            !(p->d = calloc(batch, sizeof *p->d)) ||
+            !(p->cursor = calloc(batch, sizeof *p->cursor)))
             return -1;
+    }
     return 0;
 }
 
@@ -205,7 +227,14 @@ void mlpt_trainer_free(mlpt_trainer *t)
             free(t->lists[i].entries);
             free(t->lists[i].start);
         }
+    if (t->panels)
+        for (int i = 0; i < t->threads; i++) {
+            free(t->panels[i].x);
+            free(t->panels[i].d);
+            free(t->panels[i].cursor);
+        }
     free(t->lists);
+    free(t->panels);
     free(t->split);
     free(t->rate);
     free(t->busy);
@@ -362,38 +391,54 @@ static void run_shard(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *ba
     mlpt_phase_run(t->model, ws, p, &keys, &t->coupling);
 }
 
-/* Forms the gradient of one unit, whose kernel row lists holds, and
- * applies the optimizer (weight decay to kernel rows only, not biases). */
+/* Forms the gradient of one unit, whose kernel rows the panel holds (when
+ * it is this unit's layer's) or else lists does (or, for another kind, its
+ * kind sums), and applies the optimizer row by row: weight decay to kernel
+ * rows only, not to biases or normalization parameters. */
 static void form_and_apply(mlpt_trainer *t, const update_unit *u, const mlpt_row_lists *lists,
-                           const mlpt_opt_step *st)
+                           const mlpt_row_panel *panel, const mlpt_opt_step *st)
 {
-    float g[UPDATE_BLOCK];
-    const bool kernel = t->model->spec.layers[u->layer].kind->kernel;
-    if (kernel)
-        mlpt_gradient(lists, u->row, u->col, u->len, g);
-    else
-        mlpt_layer_gradient(t->model, t->shards, (size_t)t->spec.shards, u->layer, u->row,
-                            u->len, g);
-    /* weight decay for kernels only: not biases, not normalization parameters */
+    float g[MLPT_PANEL * UPDATE_BLOCK] __attribute__((aligned(64)));
     mlpt_opt_step plain = *st;
     plain.decay = 0.0f;
-    const bool decayed = kernel && u->row < t->model->geom[u->layer].in;
-    t->spec.optimizer.kind->apply(decayed ? st : &plain, u->len, t->model->params + u->offset, g,
-                                  t->state1 + u->offset, t->state2 ? t->state2 + u->offset : NULL);
+    if (!t->model->spec.layers[u->layer].kind->kernel) {
+        mlpt_layer_gradient(t->model, t->shards, (size_t)t->spec.shards, u->layer, u->row,
+                            u->len, g);
+        t->spec.optimizer.kind->apply(&plain, u->len, t->model->params + u->offset, g,
+                                      t->state1 + u->offset,
+                                      t->state2 ? t->state2 + u->offset : NULL);
+        return;
+    }
+    if (panel->layer == u->layer)
+        mlpt_panel_gradient(panel, u->rows, u->col, u->len, g, UPDATE_BLOCK);
+    else
+        for (size_t r = 0; r < u->rows; r++)
+            mlpt_gradient(lists, u->row + r, u->col, u->len, g + r * UPDATE_BLOCK);
+    const mlpt_layer_geom *geom = &t->model->geom[u->layer];
+    for (size_t r = 0; r < u->rows; r++) {
+        const size_t at = u->offset + r * geom->out;
+        t->spec.optimizer.kind->apply(u->row + r < geom->in ? st : &plain, u->len,
+                                      t->model->params + at, g + r * UPDATE_BLOCK,
+                                      t->state1 + at, t->state2 ? t->state2 + at : NULL);
+    }
 }
 
 /* Units between the one being updated and the one whose weights are
  * prefetched for writing. */
 enum { AHEAD = 2 };
 
-/* Updates units [begin, end), listing the non-zeros of their kernel rows a
- * layer at a time. */
+/* Updates units [begin, end), a layer at a time: when the batch's inputs
+ * of the layer are dense enough, through the panel, moved on a unit's rows
+ * at a time; else listing the non-zeros of the layer's kernel rows. */
 static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lists *lists,
-                         const mlpt_opt_step *st)
+                         mlpt_row_panel *panel, const mlpt_opt_step *st)
 {
     const mlpt_model *m = t->model;
+    const size_t n_ws = (size_t)t->spec.shards;
     const update_unit *last = &t->units[end - 1];
     lists->layer = -1;
+    panel->layer = -1;
+    int layer = -1;
     for (size_t u = begin; u < end; u++) {
         const update_unit *unit = &t->units[u];
         if (u + AHEAD < end) {
@@ -401,18 +446,30 @@ static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lis
              * pass: ask for ownership of a unit's lines a little ahead,
              * not one line at a time as the optimizer writes them. */
             const update_unit *ahead = &t->units[u + AHEAD];
-            for (size_t i = 0; i < ahead->len; i += 64 / sizeof(float))
-                __builtin_prefetch(m->params + ahead->offset + i, 1, 3);
+            const size_t n = m->geom[ahead->layer].out;
+            for (size_t r = 0; r < ahead->rows; r++)
+                for (size_t i = 0; i < ahead->len; i += 64 / sizeof(float))
+                    __builtin_prefetch(m->params + ahead->offset + r * n + i, 1, 3);
         }
-        if (m->spec.layers[unit->layer].kind->kernel &&
-            (lists->layer != unit->layer || unit->row >= lists->r1)) {
-            /* the rest of this layer's rows in [begin, end), the bias included */
-            const size_t r1 = last->layer == unit->layer ? last->row + 1
-                                                         : m->geom[unit->layer].in + 1;
-            mlpt_list_rows(m, t->shards, (size_t)t->spec.shards, unit->layer, unit->row, r1,
-                           lists);
+        if (unit->layer != layer) {
+            layer = unit->layer;
+            panel->layer = -1;
+            if (m->spec.layers[layer].kind->kernel && mlpt_batch_dense(m, t->shards, n_ws, layer))
+                mlpt_panel_start(m, t->shards, n_ws, layer, unit->row, panel);
         }
-        form_and_apply(t, unit, lists, st);
+        const bool kernel = m->spec.layers[layer].kind->kernel; /* else its kind sums */
+        if (kernel && panel->layer == layer) {
+            if (unit->row != panel->r0)
+                mlpt_panel_fill(m, panel, unit->row);
+        } else if (kernel && (lists->layer != layer || unit->row >= lists->r1)) {
+            /* the rest of this layer's rows in [begin, end), the bias
+             * included, LIST_ROWS at most */
+            const size_t r1 = last->layer == layer ? last->row + last->rows
+                                                   : m->geom[layer].in + 1;
+            mlpt_list_rows(m, t->shards, n_ws, layer, unit->row,
+                           r1 - unit->row < LIST_ROWS ? r1 : unit->row + LIST_ROWS, lists);
+        }
+        form_and_apply(t, unit, lists, panel, st);
     }
 }
 
@@ -530,7 +587,7 @@ static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t 
             const size_t begin = unit_at(t, share_start(t, id, nt)),
                          end = unit_at(t, share_start(t, id + 1, nt));
             if (begin < end)
-                update_units(t, begin, end, &t->lists[id], &st);
+                update_units(t, begin, end, &t->lists[id], &t->panels[id], &st);
             t->busy[id] = omp_get_wtime() - started;
             if (id == 0)
                 t->team = nt;

@@ -1,24 +1,28 @@
 /* The reproducibility contract: the same spec and seed give bit-identical
- * weights at any thread count and any shard count, and across runs. */
+ * weights at any thread count and any shard count, and across runs, on
+ * mostly zero inputs (the sparse kernels) and on dense ones (the dense
+ * kernels, which give the sparse kernels' bits). */
 #include <criterion/criterion.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "kernels.h"
 #include "mlpt/train.h"
 #include "test_spec.h"
 
 enum { SAMPLES = 3200, FEATURES = 64, CLASSES = 10 };
 
-/* A synthetic set whose label is learnable from its pixels. */
-static mlpt_samples synthetic(uint8_t *pixels, uint8_t *labels)
+/* A synthetic set whose label is learnable from its pixels: mostly zero
+ * pixels (noise of 6 bits, zero one time in 64), or with `dense` none zero. */
+static mlpt_samples synthetic(uint8_t *pixels, uint8_t *labels, bool dense)
 {
     uint32_t x = 12345;
     for (size_t i = 0; i < SAMPLES; i++) {
         labels[i] = (uint8_t)(i % CLASSES);
         for (size_t f = 0; f < FEATURES; f++) {
             x = x * 1664525u + 1013904223u;
-            uint8_t noise = (uint8_t)(x >> 26);
-            pixels[i * FEATURES + f] = f % CLASSES == labels[i] ? (uint8_t)(200 + noise) : noise;
+            uint8_t noise = dense ? (uint8_t)(1 + (x >> 25)) : (uint8_t)(x >> 26);
+            pixels[i * FEATURES + f] = f % CLASSES == labels[i] ? (uint8_t)(120 + noise) : noise;
         }
     }
     return (mlpt_samples){.n = SAMPLES, .rank = 1, .dims = {FEATURES}, .features = FEATURES,
@@ -69,12 +73,24 @@ static float *train_on(const mlpt_samples *data, const char *const *lines,
     return m.params; /* ownership passes to the caller */
 }
 
-/* The same on the synthetic set (100 steps an epoch). */
+/* The same on the synthetic set (100 steps an epoch at batch 32). */
 static float *train_layers(const char *const *lines, const mlpt_train_spec *spec, int threads,
                            size_t *n_params, double *loss)
 {
     static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
-    const mlpt_samples d = synthetic(pixels, labels);
+    const mlpt_samples d = synthetic(pixels, labels, false);
+    return train_on(&d, lines, spec, threads, n_params, loss);
+}
+
+/* On the dense set, a deeper stack whose widths exercise the dense
+ * kernels' whole and partial tiles (50 kernel rows, 20 columns). */
+static float *train_dense(const mlpt_train_spec *spec, int threads, size_t *n_params,
+                          double *loss)
+{
+    static const char *const lines[] = {"dense 50 relu", "dropout 0.2", "dense 20 relu",
+                                        "dense 10 softmax", NULL};
+    static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
+    const mlpt_samples d = synthetic(pixels, labels, true);
     return train_on(&d, lines, spec, threads, n_params, loss);
 }
 
@@ -89,7 +105,7 @@ static float *train(const mlpt_train_spec *spec, int threads, size_t *n_params, 
 Test(determinism, balanced_class_weights_are_scikit_learns)
 {
     static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
-    mlpt_samples d = synthetic(pixels, labels);
+    mlpt_samples d = synthetic(pixels, labels, false);
     size_t count[CLASSES] = {0}, n;
     for (size_t i = 0; i < SAMPLES; i++) { /* skewed: most of classes 5-9 become 0 */
         if (labels[i] >= 5 && i % 3)
@@ -251,9 +267,104 @@ Test(memory, counted_before_allocating)
     cr_assert_eq(mlpt_model_plan(&ms, &m, &err), 0, "%s", err.msg);
     mem = mlpt_train_memory_of(&m, &spec);
     cr_assert_eq(mem.batch, SIZE_MAX); /* 4 rows of 2^61 inputs at 8 bytes each */
-    cr_assert_eq(mem.per_thread, SIZE_MAX);
+    /* a thread lists a bounded number of kernel rows at a time, whatever
+     * the width: its buffers stay countable */
+    cr_assert_lt(mem.per_thread, (size_t)1 << 30);
 
     ms.input_dims[0] = (size_t)1 << 62; /* 2^62 parameters: not in bytes */
     cr_assert_eq(mlpt_model_plan(&ms, &m, &err), -1);
     cr_assert(strstr(err.msg, "overflows"), "%s", err.msg);
+}
+
+/* The dense kernels at 1, 2, 3 and 4 threads, and 1, 3 and 8 shards (16
+ * rows of a batch of 128: whole register tiles; 43: partial ones). */
+Test(determinism, dense_inputs_identical_for_any_threads_and_shards)
+{
+    mlpt_train_spec spec = tutorial_spec();
+    spec.batch = 128;
+    spec.epochs = 6;
+    spec.shards = 1;
+    size_t n, n_other;
+    double loss, loss_other;
+    float *reference = train_dense(&spec, 1, &n, &loss);
+    cr_assert_lt(loss, 1.0, "training did not learn: last-epoch loss %f", loss);
+    const int threads[] = {2, 3, 4, 2, 3}, shards[] = {1, 1, 1, 8, 3};
+    for (size_t i = 0; i < sizeof threads / sizeof *threads; i++) {
+        spec.shards = shards[i];
+        float *w = train_dense(&spec, threads[i], &n_other, &loss_other);
+        cr_assert_eq(n, n_other);
+        cr_assert_eq(memcmp(reference, w, n * sizeof *w), 0,
+                     "weights differ between 1 thread, 1 shard and %d threads, %d shards",
+                     threads[i], shards[i]);
+        cr_assert_eq(loss, loss_other, "reported loss differs at %d threads, %d shards",
+                     threads[i], shards[i]);
+        free(w);
+    }
+    free(reference);
+}
+
+/* Values in [-1, 1) with every third one zero; w[i] when it is set. */
+static void values(float *x, size_t n, uint32_t seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        seed = seed * 1664525u + 1013904223u;
+        x[i] = i % 3 == 0 ? 0.0f : (float)(seed >> 8) / (float)(1u << 23) - 1.0f;
+    }
+}
+
+static float *floats(size_t n)
+{
+    float *p = aligned_alloc(64, ((n + MLPT_SLACK) * sizeof *p + 63) / 64 * 64);
+    cr_assert_not_null(p);
+    memset(p, 0, (n + MLPT_SLACK) * sizeof *p);
+    return p;
+}
+
+/* The dense kernels form the sparse kernels' sums: X W + b for shapes with
+ * whole and partial tiles in every direction (rows 1 to 19, columns 1 to
+ * 70, depth past the forward's block of 512), and the weight gradient of
+ * MLPT_PANEL rows or fewer. */
+Test(dense_kernels, same_bits_as_the_sparse_ones)
+{
+    const size_t shapes[][3] = {{1, 1, 1},  {3, 7, 5},    {8, 16, 48},  {9, 33, 17},
+                                {16, 64, 70}, {19, 600, 50}, {4, 1030, 33}};
+    for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+        const size_t m = shapes[s][0], k = shapes[s][1], n = shapes[s][2];
+        float *X = floats(m * k), *W = floats(k * n), *b = floats(n), *Z1 = floats(m * n),
+              *Z2 = floats(m * n);
+        values(X, m * k, 1);
+        values(W, k * n, 2);
+        values(b, n, 3);
+        mlpt_nonzeros nz = {calloc(m * k, sizeof(uint32_t)), calloc(m * k, sizeof(float)),
+                            calloc(m, sizeof(uint32_t))};
+        mlpt_find_nonzeros(m, k, X, &nz);
+        mlpt_gemm_bias(m, k, n, &nz, W, b, Z1);
+        mlpt_gemm_bias_dense(m, k, n, X, W, b, Z2);
+        cr_assert_eq(memcmp(Z1, Z2, m * n * sizeof *Z1), 0, "X W + b differs at %zux%zux%zu", m,
+                     k, n);
+
+        /* X^T D: sample i's row of the panel is X's row i's first kernel
+         * rows, and D's rows are Z's. */
+        const size_t rows = k < MLPT_PANEL ? k : MLPT_PANEL;
+        float *A = floats(m * MLPT_PANEL), *G = floats(MLPT_PANEL * n), *g = floats(n);
+        const float **d = calloc(m, sizeof *d);
+        mlpt_entry *e = calloc(m, sizeof *e);
+        for (size_t i = 0; i < m; i++) {
+            d[i] = Z1 + i * n;
+            for (size_t r = 0; r < rows; r++)
+                A[i * MLPT_PANEL + r] = X[i * k + r];
+        }
+        mlpt_gemm_tn_panel(m, rows, A, d, 0, n, G, n);
+        for (size_t r = 0; r < rows; r++) {
+            size_t count = 0;
+            for (size_t i = 0; i < m; i++)
+                if (X[i * k + r] != 0.0f)
+                    e[count++] = (mlpt_entry){d[i], X[i * k + r]};
+            mlpt_gemm_tn_row(e, count, 0, n, g);
+            cr_assert_eq(memcmp(g, G + r * n, n * sizeof *g), 0,
+                         "X^T D row %zu differs at %zux%zux%zu", r, m, k, n);
+        }
+        free(X), free(W), free(b), free(Z1), free(Z2), free(A), free(G), free(g);
+        free(d), free(e), free(nz.idx), free(nz.val), free(nz.count);
+    }
 }

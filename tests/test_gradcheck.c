@@ -32,8 +32,8 @@ static void fill_rows(mlpt_workspace *ws, int r0, int n)
         ws->labels[i] = (uint8_t)(r % CLASSES);
     }
     mlpt_find_nonzeros((size_t)n, FEATURES, x, &ws->nz[0]);
-    if (ws->input) /* a first layer without a kernel reads them densely */
-        memcpy(ws->input, x, (size_t)n * FEATURES * sizeof *x);
+    memcpy(ws->input, x, (size_t)n * FEATURES * sizeof *x);
+    ws->input_dense = ws->input_always; /* a first layer without a kernel reads them densely */
     ws->rows = (size_t)n;
 }
 

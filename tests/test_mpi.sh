@@ -4,9 +4,10 @@
 # only the first process writes files and prints; checkpoints written by 2
 # processes (at an epoch's end, and mid-epoch after Ctrl-C) resume with 3
 # to the uninterrupted fingerprint; a CSV table and a .npz archive train
-# to one process's weights, and so do a model with batch normalization
-# and a binary, a multi-label and a regression model (weights and
-# metrics); processes given different configs
+# to one process's weights, and so do a table of dense inputs (the dense
+# kernels, at 1 and 8 shards), a model with batch normalization and a
+# binary, a multi-label and a regression model (weights and metrics);
+# processes given different configs
 # refuse to start; errors on any process (a folder another process holds
 # among them) stop them all with the message printed once, without
 # hanging; the other verbs refuse to run under mpirun. Run from the
@@ -104,6 +105,21 @@ for shape in 2x1 2x2 3x1; do
         fingerprint)
     [ -n "$want_b" ] && [ "$got_b" = "$want_b" ] && ok ||
         bad "batchnorm in $shape processes x threads: '$got_b', one process '$want_b'"
+done
+
+# Dense inputs (tests/dense.ini on a generated table with no zero): 2
+# and 3 processes, and 8 shards against 1, give one process's weights.
+awk 'BEGIN { srand(7); for (f = 0; f < 24; f++) printf "x%d,", f; print "y"
+    for (i = 0; i < 1000; i++) { y = i % 5
+        for (f = 0; f < 24; f++) printf "%.4f,", 0.1 + rand() + (f % 5 == y ? 1 : 0)
+        print y } }' >"$tmp/dense.csv"
+dense=(tests/dense.ini --set data.train="$tmp/dense.csv" --set report.figures=none --quiet)
+want_d=$("$bin" "${dense[@]}" --threads 1 --set train.shards=1 --out "$tmp/d1" 2>&1 | fingerprint)
+for shape in 2x1 3x1 2x2; do
+    np=${shape%x*} threads=${shape#*x}
+    got_d=$(mpi "$np" "${dense[@]}" --threads "$threads" --out "$tmp/d$shape" 2>&1 | fingerprint)
+    [ -n "$want_d" ] && [ "$got_d" = "$want_d" ] && ok ||
+        bad "dense inputs in $np processes x $threads threads: '$got_d', one process '$want_d'"
 done
 
 # A checkpoint of 2 processes, resumed by 3: the uninterrupted weights.
