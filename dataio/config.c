@@ -51,7 +51,7 @@ typedef enum {
     K_SCALE, K_VALIDATION, K_NORMALIZE, K_CLASSES,
     K_INPUT, K_LAYER,
     K_OPTIMIZER, K_LEARNING_RATE, K_BETA1, K_BETA2, K_EPSILON, K_MOMENTUM, K_RHO,
-    K_WEIGHT_DECAY,
+    K_WEIGHT_DECAY, K_CLIP_NORM,
     K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_INIT, K_METRICS, K_CLASS_WEIGHT,
     K_THREADS, K_BIND, K_CHECKPOINT_EVERY, K_OUT,
     K_FIGURES, K_SAMPLES, K_PREDICTIONS, K_MISCLASSIFIED,
@@ -211,6 +211,9 @@ static const key_def keys[N_KEYS] = {
     [K_WEIGHT_DECAY] = {SEC_TRAIN, "weight_decay", parse_float,
         "kernels' weight decay: adam decoupled (AdamW), sgd and rmsprop L2",
         AT(train.optimizer.weight_decay), .range = NONNEGATIVE, .dflt = "0"},
+    [K_CLIP_NORM] = {SEC_TRAIN, "clip_norm", parse_float,
+        "the global gradient norm it is clipped to (Keras's global_clipnorm), or 0: none",
+        AT(train.clip_norm), .range = NONNEGATIVE, .dflt = "0"},
     [K_LOSS] = {SEC_TRAIN, "loss", parse_loss, "the loss the model minimises, and its "
         "parameter if it takes one (huber DELTA)", .table = MLPT_TABLE(mlpt_losses),
         .dflt = "sparse_categorical_crossentropy"},

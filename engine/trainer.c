@@ -90,6 +90,7 @@ struct mlpt_trainer {
     float class_weights[MLPT_MAX_CLASS_WEIGHTS];
     double *metric_state;      /* the epoch's running metrics */
     size_t metric_state_len;
+    double *unit_sq;           /* clip_norm: each unit's squared gradient norm; else NULL */
 };
 
 /* Cuts every kernel layer's kernel rows and bias into update units of
@@ -239,6 +240,7 @@ void mlpt_trainer_free(mlpt_trainer *t)
     free(t->rate);
     free(t->busy);
     free(t->metric_state);
+    free(t->unit_sq);
     mlpt_exchange_free(t->exchange);
     free(t);
 }
@@ -357,7 +359,8 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
         mlpt_fail(err, "out of memory for the gradient lists of %d threads", threads);
         return NULL;
     }
-    if (build_units(t) < 0) {
+    if (build_units(t) < 0 ||
+        (spec->clip_norm > 0 && !(t->unit_sq = calloc(t->n_units, sizeof *t->unit_sq)))) {
         mlpt_trainer_free(t);
         mlpt_fail(err, "out of memory for the update plan of %zu parameters", m->n_params);
         return NULL;
@@ -394,32 +397,42 @@ static void run_shard(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *ba
 /* Forms the gradient of one unit, whose kernel rows the panel holds (when
  * it is this unit's layer's) or else lists does (or, for another kind, its
  * kind sums), and applies the optimizer row by row: weight decay to kernel
- * rows only, not to biases or normalization parameters. */
+ * rows only, not to biases or normalization parameters. With sq, applies
+ * nothing and adds up the squares of the (scaled) gradient in *sq instead,
+ * for clip_norm. */
 static void form_and_apply(mlpt_trainer *t, const update_unit *u, const mlpt_row_lists *lists,
-                           const mlpt_row_panel *panel, const mlpt_opt_step *st)
+                           const mlpt_row_panel *panel, const mlpt_opt_step *st, double *sq)
 {
     float g[MLPT_PANEL * UPDATE_BLOCK] __attribute__((aligned(64)));
-    mlpt_opt_step plain = *st;
-    plain.decay = 0.0f;
-    if (!t->model->spec.layers[u->layer].kind->kernel) {
+    const bool kernel = t->model->spec.layers[u->layer].kind->kernel;
+    const size_t rows = kernel ? u->rows : 1;
+    if (!kernel)
         mlpt_layer_gradient(t->model, t->shards, (size_t)t->spec.shards, u->layer, u->row,
                             u->len, g);
-        t->spec.optimizer.kind->apply(&plain, u->len, t->model->params + u->offset, g,
-                                      t->state1 + u->offset,
-                                      t->state2 ? t->state2 + u->offset : NULL);
-        return;
-    }
-    if (panel->layer == u->layer)
+    else if (panel->layer == u->layer)
         mlpt_panel_gradient(panel, u->rows, u->col, u->len, g, UPDATE_BLOCK);
     else
         for (size_t r = 0; r < u->rows; r++)
             mlpt_gradient(lists, u->row + r, u->col, u->len, g + r * UPDATE_BLOCK);
+    if (sq) {
+        double sum = 0.0;
+        for (size_t r = 0; r < rows; r++)
+            for (size_t i = 0; i < u->len; i++) {
+                const double x = (double)g[r * UPDATE_BLOCK + i] * st->g_scale;
+                sum += x * x;
+            }
+        *sq = sum;
+        return;
+    }
+    mlpt_opt_step plain = *st;
+    plain.decay = 0.0f;
     const mlpt_layer_geom *geom = &t->model->geom[u->layer];
-    for (size_t r = 0; r < u->rows; r++) {
+    for (size_t r = 0; r < rows; r++) {
         const size_t at = u->offset + r * geom->out;
-        t->spec.optimizer.kind->apply(u->row + r < geom->in ? st : &plain, u->len,
-                                      t->model->params + at, g + r * UPDATE_BLOCK,
-                                      t->state1 + at, t->state2 ? t->state2 + at : NULL);
+        const bool decayed = kernel && u->row + r < geom->in;
+        t->spec.optimizer.kind->apply(decayed ? st : &plain, u->len, t->model->params + at,
+                                      g + r * UPDATE_BLOCK, t->state1 + at,
+                                      t->state2 ? t->state2 + at : NULL);
     }
 }
 
@@ -429,9 +442,10 @@ enum { AHEAD = 2 };
 
 /* Updates units [begin, end), a layer at a time: when the batch's inputs
  * of the layer are dense enough, through the panel, moved on a unit's rows
- * at a time; else listing the non-zeros of the layer's kernel rows. */
+ * at a time; else listing the non-zeros of the layer's kernel rows. With
+ * sq, only each unit's squared gradient norm into sq[unit]. */
 static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lists *lists,
-                         mlpt_row_panel *panel, const mlpt_opt_step *st)
+                         mlpt_row_panel *panel, const mlpt_opt_step *st, double *sq)
 {
     const mlpt_model *m = t->model;
     const size_t n_ws = (size_t)t->spec.shards;
@@ -469,8 +483,19 @@ static void update_units(mlpt_trainer *t, size_t begin, size_t end, mlpt_row_lis
             mlpt_list_rows(m, t->shards, n_ws, layer, unit->row,
                            r1 - unit->row < LIST_ROWS ? r1 : unit->row + LIST_ROWS, lists);
         }
-        form_and_apply(t, unit, lists, panel, st);
+        form_and_apply(t, unit, lists, panel, st, sq ? &sq[u] : NULL);
     }
+}
+
+/* g_scale as clip_norm makes it, from every unit's squared norm summed in
+ * unit order (Keras's global_clipnorm: g x clip / max(norm, clip)). */
+static float clipped_scale(const mlpt_trainer *t, float g_scale)
+{
+    double sq = 0.0;
+    for (size_t u = 0; u < t->n_units; u++)
+        sq += t->unit_sq[u];
+    const double norm = sqrt(sq), clip = t->spec.clip_norm;
+    return norm > clip ? (float)(g_scale * (clip / norm)) : g_scale;
 }
 
 /* The first unit at or after parameter offset `at` (units are in offset order). */
@@ -586,8 +611,15 @@ static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t 
             const double started = omp_get_wtime();
             const size_t begin = unit_at(t, share_start(t, id, nt)),
                          end = unit_at(t, share_start(t, id + 1, nt));
+            mlpt_opt_step mine = st;
+            if (t->unit_sq) { /* clip_norm: every gradient's norm before any update */
+                if (begin < end)
+                    update_units(t, begin, end, &t->lists[id], &t->panels[id], &st, t->unit_sq);
+#pragma omp barrier
+                mine.g_scale = clipped_scale(t, st.g_scale);
+            }
             if (begin < end)
-                update_units(t, begin, end, &t->lists[id], &t->panels[id], &st);
+                update_units(t, begin, end, &t->lists[id], &t->panels[id], &mine, NULL);
             t->busy[id] = omp_get_wtime() - started;
             if (id == 0)
                 t->team = nt;
@@ -612,7 +644,8 @@ static uint64_t agreement_hash(const mlpt_trainer *t)
     const mlpt_optimizer_spec *o = &s->optimizer;
     const double fields[] = {mlpt_table_index(MLPT_TABLE(mlpt_optimizers), o->kind),
                              o->learning_rate, o->beta1, o->beta2, o->epsilon,
-                             o->momentum, o->rho, o->weight_decay, s->batch, s->epochs,
+                             o->momentum, o->rho, o->weight_decay, s->clip_norm, s->batch,
+                             s->epochs,
                              s->shards, s->shuffle, (double)s->seed, (double)t->train_size,
                              t->model->spec.n_layers, (double)t->model->n_params,
                              t->model->spec.loss_param};

@@ -182,6 +182,7 @@ Test(config, tutorial_settings_in_schema_order)
         {"train", "beta2", "0.999", MLPT_FROM_DEFAULT, 0},
         {"train", "epsilon", "1e-7", MLPT_FROM_FILE, 19},
         {"train", "weight_decay", "0", MLPT_FROM_DEFAULT, 0},
+        {"train", "clip_norm", "0", MLPT_FROM_DEFAULT, 0},
         {"train", "loss", "sparse_categorical_crossentropy", MLPT_FROM_FILE, 20},
         {"train", "batch", "32", MLPT_FROM_FILE, 21},
         {"train", "epochs", "10", MLPT_FROM_FILE, 22},

@@ -3,6 +3,7 @@
  * mostly zero inputs (the sparse kernels) and on dense ones (the dense
  * kernels, which give the sparse kernels' bits). */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -367,4 +368,64 @@ Test(dense_kernels, same_bits_as_the_sparse_ones)
         free(X), free(W), free(b), free(Z1), free(Z2), free(A), free(G), free(g);
         free(d), free(e), free(nz.idx), free(nz.val), free(nz.count);
     }
+}
+
+/* clip_norm: the same weights at any thread count; a clip no gradient
+ * reaches changes no bit; and one plain SGD step under a tight clip moves
+ * the weights by exactly learning_rate x clip_norm (the whole gradient
+ * scaled to that norm, Keras's global_clipnorm). */
+static int stop_after_one(const mlpt_epoch_stats *s, void *user)
+{
+    (void)s, (void)user;
+    return 1;
+}
+
+Test(determinism, clip_norm)
+{
+    mlpt_train_spec spec = tutorial_spec(), loose, none = tutorial_spec();
+    spec.epochs = none.epochs = 1;
+    spec.clip_norm = 0.05f;
+    loose = none;
+    loose.clip_norm = 1e30f;
+    size_t n;
+    double loss;
+    float *ref = train(&spec, 1, &n, &loss), *plain = train(&none, 1, &n, &loss);
+    for (int threads = 2; threads <= 3; threads++) {
+        float *w = train(&spec, threads, &n, &loss);
+        cr_assert_eq(memcmp(ref, w, n * sizeof *w), 0, "clipped: %d threads", threads);
+        free(w);
+    }
+    float *l = train(&loose, 2, &n, &loss);
+    cr_assert_eq(memcmp(l, plain, n * sizeof *l), 0, "a clip never reached changed weights");
+    cr_assert_neq(memcmp(ref, plain, n * sizeof *l), 0, "clipping changed nothing");
+    free(ref);
+    free(plain);
+    free(l);
+
+    static uint8_t pixels[SAMPLES * FEATURES], labels[SAMPLES];
+    const mlpt_samples d = synthetic(pixels, labels, false);
+    mlpt_model_spec ms = {.input_rank = 1, .input_dims = {FEATURES}, .n_layers = 2,
+                          .loss = SCCE};
+    ms.layers[0] = layer("dense 16 tanh");
+    ms.layers[1] = layer("dense 10 softmax");
+    mlpt_train_spec sgd = {.optimizer = {.kind = mlpt_optimizer_named("sgd"),
+                                         .learning_rate = 0.1f},
+                           .batch = 32, .epochs = 1, .shards = 4, .seed = 3, .clip_norm = 1e-3f};
+    mlpt_model m;
+    mlpt_error err;
+    cr_assert_eq(mlpt_model_create(&ms, &m, &err), 0, "%s", err.msg);
+    mlpt_model_init_params(&m, 3);
+    float *before = malloc(m.n_params * sizeof *before);
+    memcpy(before, m.params, m.n_params * sizeof *before);
+    mlpt_trainer *t = mlpt_trainer_create(&m, &sgd, &d, 2, &err);
+    cr_assert_not_null(t, "%s", err.msg);
+    mlpt_epoch_stats st;
+    cr_assert_eq(mlpt_trainer_epoch(t, &d, 0, NULL, stop_after_one, NULL, &st, &err), 1);
+    double moved = 0.0;
+    for (size_t i = 0; i < m.n_params; i++)
+        moved += ((double)m.params[i] - before[i]) * ((double)m.params[i] - before[i]);
+    cr_assert_float_eq(sqrt(moved), 0.1 * 1e-3, 1e-6, "the step's norm %g", sqrt(moved));
+    mlpt_trainer_free(t);
+    mlpt_model_free(&m);
+    free(before);
 }

@@ -117,6 +117,9 @@ typedef struct mlpt_train_spec {
     bool shuffle;    /* reshuffle the training set every epoch */
     uint64_t seed;   /* initial weights, shuffles and dropout masks */
     mlpt_metric_list metrics; /* computed over the training batches as they pass */
+    /* > 0: the gradient, all of it, is scaled down to this norm when its
+     * norm is larger (Keras's global_clipnorm); 0: no clipping. */
+    float clip_norm;
     mlpt_class_weights class_weight;
 } mlpt_train_spec;
 
