@@ -306,7 +306,7 @@ int mlpt_run_start(mlpt_run *r, mlpt_error *err)
     r->early = mlpt_watch_start(&cfg->early_stopping.monitor);
     r->best = mlpt_watch_start(&cfg->run.save_best);
     if (cfg->early_stopping.monitor.set &&
-        !(r->best_params = malloc(r->model.n_params * sizeof *r->best_params)))
+        !(r->best_params = calloc(r->model.n_params, sizeof *r->best_params)))
         return mlpt_fail(err, "out of memory for the best weights of early stopping");
     r->trainer = mlpt_trainer_create(&r->model, &cfg->train, &r->data.fit, r->opt->threads, err);
     if (!r->history || !r->trainer)
