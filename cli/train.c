@@ -187,9 +187,15 @@ static int run_all(console_run *c, const mlpt_config *cfg, const mlpt_topology *
         return -1;
     if (ranks_max(mlpt_run_nothing_left(c->run))) {
         const int epochs = cfg->train.epochs;
-        fprintf(c->log, "%s: the run finished after %d epoch%s; nothing left to train "
-                        "(--epochs N, with N above %d, trains further)\n",
-                mlpt_run_checkpoint_path(c->run), epochs, epochs == 1 ? "" : "s", epochs);
+        int stopped, restored;
+        mlpt_run_early_stopping(c->run, &stopped, &restored);
+        if (stopped)
+            fprintf(c->log, "%s: early stopping ended the run after epoch %d; nothing left to "
+                            "train\n", mlpt_run_checkpoint_path(c->run), stopped);
+        else
+            fprintf(c->log, "%s: the run finished after %d epoch%s; nothing left to train "
+                            "(--epochs N, with N above %d, trains further)\n",
+                    mlpt_run_checkpoint_path(c->run), epochs, epochs == 1 ? "" : "s", epochs);
         return 0;
     }
     if (ranks_agree(set_up(c, topo, err), err) < 0)

@@ -71,6 +71,7 @@ static int read_resume(mlpt_run *r, mlpt_error *err)
         return -1;
     if (c->finished && (c->epoch == epochs || c->stopped)) {
         r->nothing_left = true;
+        r->stopped = c->stopped;
         return 0;
     }
     if (c->epoch > epochs || (c->epoch == epochs && c->done.step > 0))

@@ -7,8 +7,8 @@
 # (same seed, and the same rates up to there); history.csv holds the
 # epochs trained, with the rate of each; the progress line shows the rate;
 # best.safetensors is written exactly at the epochs whose val_accuracy
-# beat every earlier one, and holds that epoch's weights; the same
-# weights at 1 and 2 threads. Run from the repository root with the
+# beat every earlier one, and holds that epoch's weights; a resume of the
+# stopped run has nothing left to do; the same weights at 1 and 2 threads. Run from the repository root with the
 # mlptrain binary as $1.
 set -uo pipefail
 bin=$1
@@ -60,6 +60,13 @@ got=$("$bin" "${base[@]}" --epochs "$restored" --threads 1 --out "$tmp/short" 2>
     bad "restored epoch $restored: fingerprint '$want', a run of $restored epochs '$got'"
 [ "$(stored_fingerprint "$tmp/es/model.safetensors")" = "$want" ] && ok ||
     bad "model.safetensors does not hold the restored weights"
+
+# A run early stopping ended is over, even given more epochs: a resume
+# says so and rewrites nothing.
+before=$(sha256sum "$tmp/es"/*)
+msg=$("$bin" "${base[@]}" "${controls[@]}" --epochs $((epochs + 4)) --out "$tmp/es" --resume 2>&1)
+[ $? -eq 0 ] && grep -q "early stopping ended the run after epoch $stopped; nothing left" <<<"$msg" &&
+    [ "$(sha256sum "$tmp/es"/*)" = "$before" ] && ok || bad "resume of a stopped run: $msg"
 
 # Any thread count: the same decisions and weights.
 got=$("$bin" "${base[@]}" "${controls[@]}" --epochs "$epochs" --threads 1 --out "$tmp/es1" 2>&1 |

@@ -68,8 +68,9 @@ typedef struct mlpt_run_options {
  * Returns NULL with err on failure. */
 mlpt_run *mlpt_run_open(const mlpt_config *cfg, const mlpt_run_options *opt, mlpt_error *err);
 
-/* Whether the resumed run finished at this config's epoch count: there is
- * nothing to load or train, and the run is only to be closed. */
+/* Whether the resumed run finished at this config's epoch count, or early
+ * stopping ended it: there is nothing to load or train, and the run is
+ * only to be closed. */
 bool mlpt_run_nothing_left(const mlpt_run *run);
 
 /* Plans the model from the config, loads the data (see mlpt_data_load;
@@ -155,9 +156,10 @@ const char *mlpt_run_history_path(const mlpt_run *run);
  * fewer when early stopping stopped the run). */
 const mlpt_history_row *mlpt_run_history(const mlpt_run *run, size_t *n);
 
-/* Early stopping, once trained: the 1-based epoch it stopped the run after
- * (0: the run trained all its epochs) and the epoch whose weights it
- * restored (0: early stopping is off). */
+/* Early stopping, once trained (or when a resumed run has nothing left):
+ * the 1-based epoch it stopped the run after (0: the run trained all its
+ * epochs) and the epoch whose weights it restored (0: early stopping is
+ * off, or nothing was trained here). */
 void mlpt_run_early_stopping(const mlpt_run *run, int *stopped, int *restored);
 
 /* What mlpt_run_all ends with. */
