@@ -22,6 +22,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -182,6 +183,9 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
         w[20] > MAX_HISTORY || w[22] > MAX_HISTORY || w[23] > MAX_HISTORY ||
         w[24] > MAX_HISTORY || w[27] > MAX_HISTORY || (n_best && n_best != n_params))
         return mlpt_fail(err, "%s: header counts out of range", path);
+    const double rate = bits_double(w[18]);
+    if (!(rate >= 0.0 && rate <= FLT_MAX))
+        return mlpt_fail(err, "%s: the learning rate %g is not a float >= 0", path, rate);
     /* the parameters, the state, the best weights */
     const uint64_t arrays = 1 + (uint64_t)kind->slots + (n_best != 0);
     const size_t row_bytes = 8 * row_words((size_t)n_metrics);
@@ -203,8 +207,7 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     c->finished = w[12];
     c->train_images = (mlpt_idx_digest){w[13], w[14]};
     c->train_labels = (mlpt_idx_digest){w[15], w[16]};
-    c->schedule = (mlpt_schedule_state){(float)bits_double(w[18]), bits_double(w[19]),
-                                        (int)w[20]};
+    c->schedule = (mlpt_schedule_state){(float)rate, bits_double(w[19]), (int)w[20]};
     c->early = (mlpt_watch){bits_double(w[21]), (int)w[22], (int)w[23]};
     c->stopped = (int)w[24];
     c->best = (mlpt_watch){.best = bits_double(w[26]), .best_epoch = (int)w[27]};

@@ -166,13 +166,15 @@ Test(checkpoint, refuses_another_format_version)
               "%s", err.msg);
 }
 
-Test(checkpoint, refuses_a_bad_finished_flag)
+/* The fixture's checkpoint with header word `word` set to value (and the
+ * hash made right for it), read: it must fail with `phrase`. */
+static void refused_with_word(int word, uint64_t value, const char *phrase)
 {
     fixture f;
     mlpt_error err = {0};
     const char *path = saved_fixture(&f);
     file_bytes b = read_all(path);
-    put_le64(b.p + 8 + 8 * 12, 2); /* the flag, after 12 words */
+    put_le64(b.p + 8 + 8 * word, value);
     put_le64(b.p + b.len - 8, mlpt_fnv1a(mlpt_fnv_start, b.p, b.len - 8));
     FILE *fp = fopen(path, "wb");
     cr_assert(fp);
@@ -181,8 +183,30 @@ Test(checkpoint, refuses_a_bad_finished_flag)
     free(b.p);
     mlpt_checkpoint c;
     cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), -1);
-    cr_assert(strstr(err.msg, "finished flag is 2"), "%s", err.msg);
+    cr_assert(strstr(err.msg, phrase), "%s", err.msg);
     free_fixture(&f);
+}
+
+Test(checkpoint, refuses_a_bad_finished_flag)
+{
+    refused_with_word(12, 2, "finished flag is 2"); /* the flag, after 12 words */
+}
+
+/* The schedule's rate (word 18) must be a float the optimizer can take. */
+Test(checkpoint, refuses_a_rate_no_float_holds)
+{
+    uint64_t bits;
+    const double huge = 1e300, negative = -0.5;
+    memcpy(&bits, &huge, sizeof bits);
+    refused_with_word(18, bits, "the learning rate 1e+300 is not a float >= 0");
+    memcpy(&bits, &negative, sizeof bits);
+    refused_with_word(18, bits, "the learning rate -0.5 is not a float >= 0");
+}
+
+/* Early stopping's best weights are all of the parameters or none. */
+Test(checkpoint, refuses_best_weights_of_another_count)
+{
+    refused_with_word(25, 3, "header counts out of range");
 }
 
 Test(checkpoint, fuzz_seeds_are_of_this_format)
