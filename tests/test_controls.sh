@@ -10,15 +10,10 @@
 # beat every earlier one, and holds that epoch's weights; a resume of the
 # stopped run has nothing left to do; the same weights at 1 and 2 threads. Run from the repository root with the
 # mlptrain binary as $1.
-set -uo pipefail
-bin=$1
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-passed=0 failed=0
+source "$(dirname "$0")/script_lib.sh"
 
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "FAIL $*"; }
-fingerprint() { sed -n 's/^weights fingerprint: //p'; }
 stored_fingerprint() { head -c 4096 "$1" | grep -ao '"fingerprint":"[0-9a-f]*"' | cut -d'"' -f4; }
 
 epochs=6
@@ -98,5 +93,4 @@ got=$("$bin" configs/tiny.ini --threads 1 --out "$tmp/cos" --set report.figures=
     --set "train.schedule=cosine" 2>&1 | fingerprint)
 [ -n "$got" ] && [ "$got" != "$const" ] && ok || bad "cosine trains the constant run's weights"
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+finish
