@@ -55,6 +55,8 @@ static int fits(const mlpt_config *cfg, const mlpt_model *m, int threads, mlpt_t
 {
     *mem = mlpt_train_memory_of(m, &cfg->train);
     *total = mlpt_train_memory_total(mem, threads);
+    if (cfg->early_stopping.monitor.set) /* its copy of the best epoch's weights */
+        *total = *total > SIZE_MAX - mem->params ? SIZE_MAX : *total + mem->params;
     *memory = physical_memory();
     return *total >= *memory ? refuse(cfg, m, *total, *memory, err) : 0;
 }
@@ -89,6 +91,9 @@ int cli_check(const mlpt_config *cfg, mlpt_error *err)
            console_thousands(m.n_params, count));
     printf("  optimizer state  %12s  its moments and the update plan\n",
            console_bytes(mem.optimizer, b[2]));
+    if (cfg->early_stopping.monitor.set)
+        printf("  best weights     %12s  early stopping's copy of the best epoch's\n",
+               console_bytes(mem.params, b[2]));
     printf("  one batch        %12s  %d samples' activations, gradients and non-zero inputs\n",
            console_bytes(mem.batch, b[3]), cfg->train.batch);
     printf("  per thread       %12s  its lists of a batch's non-zero inputs\n",

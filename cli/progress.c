@@ -13,8 +13,9 @@ double progress_now(void)
 }
 
 void progress_begin(progress *p, FILE *f, bool live, const mlpt_metric_list *metrics,
-                    int epoch, int epochs)
+                    bool show_lr, int epoch, int epochs)
 {
+    p->show_lr = show_lr;
     p->f = f;
     p->live = live;
     p->metrics = metrics;
@@ -62,6 +63,8 @@ static void draw(progress *p, const mlpt_epoch_stats *s, bool done)
         print_duration(p->f, elapsed / (double)s->step * (double)(s->steps - s->step));
     }
     print_figures(p, "", s->loss, s->metrics);
+    if (p->show_lr)
+        fprintf(p->f, " - lr: %.4g", (double)s->lr);
 }
 
 int progress_step(const mlpt_epoch_stats *s, void *user)

@@ -1,5 +1,6 @@
 /* cli/progress.h - Keras's per-epoch progress bar:
  *   1875/1875 [==============================] - 1s 640us/step - loss: 0.29 - accuracy: 0.91
+ * with " - lr: 0.0001", the rate of the last step, when a schedule varies it
  * redrawn in place on a terminal (at most ten times a second), printed once
  * per epoch otherwise. */
 #ifndef MLPT_CLI_PROGRESS_H
@@ -15,6 +16,7 @@ typedef struct progress {
     FILE *f;
     bool live;           /* redraw in place */
     const mlpt_metric_list *metrics; /* shown after the loss */
+    bool show_lr;        /* and the learning rate after them */
     double start, last_draw;
 } progress;
 
@@ -22,7 +24,7 @@ typedef struct progress {
 double progress_now(void);
 
 void progress_begin(progress *p, FILE *f, bool live, const mlpt_metric_list *metrics,
-                    int epoch, int epochs);
+                    bool show_lr, int epoch, int epochs);
 
 /* mlpt_step_fn: draws the bar (throttled). user is a progress*. */
 int progress_step(const mlpt_epoch_stats *s, void *user);

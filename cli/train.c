@@ -65,8 +65,8 @@ static void epoch_begin(void *user, int epoch)
     console_run *c = user;
     const mlpt_config *cfg = mlpt_run_config(c->run);
     const bool live = !c->opt->quiet && isatty(fileno(c->log));
-    progress_begin(&c->bar, c->log, live, &cfg->train.metrics, epoch + 1,
-                   cfg->train.epochs);
+    progress_begin(&c->bar, c->log, live, &cfg->train.metrics,
+                   mlpt_schedule_varies(&cfg->train.schedule), epoch + 1, cfg->train.epochs);
 }
 
 static int step(void *user, const mlpt_epoch_stats *s)
@@ -100,6 +100,18 @@ static void stopped(const console_run *c)
     if (c->opt->command)
         fprintf(c->log, "resume with: %s%s --resume\n", ranks_size() > 1 ? "mpirun -np N " : "",
                 c->opt->command);
+}
+
+/* What early stopping did, in Keras's words. */
+static void early_stopping(const console_run *c)
+{
+    int stopped, restored;
+    mlpt_run_early_stopping(c->run, &stopped, &restored);
+    if (stopped)
+        fprintf(c->log, "Epoch %d: early stopping\n", stopped);
+    if (restored)
+        fprintf(c->log, "Restoring model weights from the end of the best epoch: %d.\n",
+                restored);
 }
 
 /* Everything before the first step that each process does alone: data,
@@ -154,9 +166,11 @@ static int finish(console_run *c, uint64_t fingerprint, mlpt_error *err)
     fputc('\n', c->log);
     report_print_summary(c->log, &c->eval);
     fprintf(c->log, "wrote %s\n", mlpt_run_history_path(c->run));
+    size_t epochs;
+    const mlpt_history_row *history = mlpt_run_history(c->run, &epochs);
     if (mlpt_run_save(c->run, err) < 0 ||
-        report_draw(c->log, cfg->run.out, cfg, &d->fit, &d->test.s, &c->eval,
-                    mlpt_run_history(c->run), (size_t)cfg->train.epochs, err) < 0 ||
+        report_draw(c->log, cfg->run.out, cfg, &d->fit, &d->test.s, &c->eval, history, epochs,
+                    err) < 0 ||
         mlpt_run_finish(c->run, err) < 0)
         return -1;
     fprintf(c->log, "weights fingerprint: %016llx\n", (unsigned long long)fingerprint);
@@ -173,9 +187,15 @@ static int run_all(console_run *c, const mlpt_config *cfg, const mlpt_topology *
         return -1;
     if (ranks_max(mlpt_run_nothing_left(c->run))) {
         const int epochs = cfg->train.epochs;
-        fprintf(c->log, "%s: the run finished after %d epoch%s; nothing left to train "
-                        "(--epochs N, with N above %d, trains further)\n",
-                mlpt_run_checkpoint_path(c->run), epochs, epochs == 1 ? "" : "s", epochs);
+        int stopped, restored;
+        mlpt_run_early_stopping(c->run, &stopped, &restored);
+        if (stopped)
+            fprintf(c->log, "%s: early stopping ended the run after epoch %d; nothing left to "
+                            "train\n", mlpt_run_checkpoint_path(c->run), stopped);
+        else
+            fprintf(c->log, "%s: the run finished after %d epoch%s; nothing left to train "
+                            "(--epochs N, with N above %d, trains further)\n",
+                    mlpt_run_checkpoint_path(c->run), epochs, epochs == 1 ? "" : "s", epochs);
         return 0;
     }
     if (ranks_agree(set_up(c, topo, err), err) < 0)
@@ -195,6 +215,8 @@ static int run_all(console_run *c, const mlpt_config *cfg, const mlpt_topology *
     interrupt_remove();
     if (trained != 0)
         return trained == MLPT_RUN_STOPPED ? TRAIN_INTERRUPTED : trained;
+    if (c->writer)
+        early_stopping(c);
     const uint64_t fingerprint = mlpt_model_fingerprint(mlpt_run_model(c->run));
     if (ranks_agree(finish(c, fingerprint, err), err) < 0)
         return -1;

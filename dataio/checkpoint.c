@@ -1,20 +1,28 @@
 /* Layout, every number little-endian:
- *   "MLPTCKP" and the format version, '2'        8 bytes
+ *   "MLPTCKP" and the format version, '4'        8 bytes
  *   optimizer, n_params, steps_taken             u64 each (optimizer: its
  *                                                position in mlpt_optimizers)
- *   epoch, step, steps, samples, correct         u64 each
+ *   epoch, step, steps, samples, n_metrics       u64 each
  *   loss_sum                                     f64 (as its u64 bits)
  *   n_history, settings_len, settings_hash       u64 each
  *   finished                                     u64, 0 or 1
  *   train images' and labels' digests            bytes and hash, u64 each
- *   history: n_history rows of epoch (u64) and 6 f64
+ *   metric_state_len                             u64
+ *   schedule: rate, best (f64), wait (u64)
+ *   early stopping: best (f64), best_epoch, wait, stopped, n_best (0 or n_params)
+ *   save_best: best (f64), best_epoch, which figure (best_of)
+ *   history: n_history rows of epoch (u64), loss, n_metrics metrics, val_loss,
+ *            n_metrics val metrics, lr, seconds, samples per second (f64)
+ *   metric_state: metric_state_len f64
  *   settings: settings_len bytes
  *   params, state1, [state2 for 2-slot ones]     n_params f32 each
+ *   best weights                                 n_best f32
  *   FNV-1a 64 of everything above                u64 */
 #include "mlpt/checkpoint.h"
 
 #include <ctype.h>
 #include <errno.h>
+#include <float.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -25,13 +33,13 @@
 
 /* The last byte is the format version: a reader of another version says so
  * rather than misreading the layout. */
-static const char MAGIC[8] = {'M', 'L', 'P', 'T', 'C', 'K', 'P', '3'};
-enum { HEADER_WORDS = 18, HEADER_BYTES = 8 + 8 * HEADER_WORDS };
-/* A history row: its epoch, then loss, metrics, val_loss, val metrics,
+static const char MAGIC[8] = {'M', 'L', 'P', 'T', 'C', 'K', 'P', '4'};
+enum { HEADER_WORDS = 29, HEADER_BYTES = 8 + 8 * HEADER_WORDS };
+/* A history row: its epoch, then loss, metrics, val_loss, val metrics, lr,
  * seconds, samples per second. */
 static size_t row_words(size_t n_metrics)
 {
-    return 5 + 2 * n_metrics;
+    return 6 + 2 * n_metrics;
 }
 enum { MAX_HISTORY = 100000, MAX_SETTINGS = 1 << 20 };
 
@@ -87,7 +95,12 @@ int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_traine
                                                        (c->settings ? c->settings : ""),
                                                        settings_len),
         c->finished,           c->train_images.bytes, c->train_images.hash,
-        c->train_labels.bytes, c->train_labels.hash, c->done.metric_state_len};
+        c->train_labels.bytes, c->train_labels.hash, c->done.metric_state_len,
+        double_bits(s.schedule->rate), double_bits(s.schedule->best),
+        (uint64_t)s.schedule->wait,
+        double_bits(c->early.best), (uint64_t)c->early.best_epoch, (uint64_t)c->early.wait,
+        (uint64_t)c->stopped,  c->best_params ? s.n_params : 0,
+        double_bits(c->best.best), (uint64_t)c->best.best_epoch, c->best_of};
     for (int i = 0; i < HEADER_WORDS; i++)
         emit_u64(&o, words[i]);
     for (size_t i = 0; i < c->n_history; i++) {
@@ -99,6 +112,7 @@ int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_traine
         emit_u64(&o, double_bits(r->val_loss));
         for (int m = 0; m < c->n_metrics; m++)
             emit_u64(&o, double_bits(r->val_metrics[m]));
+        emit_u64(&o, double_bits(r->lr));
         emit_u64(&o, double_bits(r->seconds));
         emit_u64(&o, double_bits(r->samples_per_s));
     }
@@ -109,6 +123,8 @@ int mlpt_checkpoint_save(const char *path, const mlpt_checkpoint *c, mlpt_traine
     write_le_floats(o.f, s.state1, s.n_params, &o.hash);
     if (s.state2)
         write_le_floats(o.f, s.state2, s.n_params, &o.hash);
+    if (c->best_params)
+        write_le_floats(o.f, c->best_params, s.n_params, &o.hash);
     const uint64_t hash = o.hash;
     emit_u64(&o, hash);
     return mlpt_atomic_commit(&a, err);
@@ -152,7 +168,7 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     for (int i = 0; i < HEADER_WORDS; i++)
         w[i] = get_le64(buf + 8 + 8 * i);
     const uint64_t optimizer = w[0], n_params = w[1], n_history = w[9], settings_len = w[10],
-                   n_metrics = w[7], state_len = w[17];
+                   n_metrics = w[7], state_len = w[17], n_best = w[25];
     size_t n_optimizers = 0;
     while (mlpt_optimizers[n_optimizers])
         n_optimizers++;
@@ -163,9 +179,15 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
         return mlpt_fail(err, "%s: the finished flag is %llu, not 0 or 1", path,
                          (unsigned long long)w[12]);
     if (n_history > MAX_HISTORY || settings_len > MAX_SETTINGS || n_params > SIZE_MAX / 16 ||
-        w[3] > MAX_HISTORY || n_metrics > MLPT_MAX_METRICS || state_len > MAX_SETTINGS)
+        w[3] > MAX_HISTORY || n_metrics > MLPT_MAX_METRICS || state_len > MAX_SETTINGS ||
+        w[20] > MAX_HISTORY || w[22] > MAX_HISTORY || w[23] > MAX_HISTORY ||
+        w[24] > MAX_HISTORY || w[27] > MAX_HISTORY || (n_best && n_best != n_params))
         return mlpt_fail(err, "%s: header counts out of range", path);
-    const uint64_t arrays = 1 + (uint64_t)kind->slots; /* the parameters, the state */
+    const double rate = bits_double(w[18]);
+    if (!(rate >= 0.0 && rate <= FLT_MAX))
+        return mlpt_fail(err, "%s: the learning rate %g is not a float >= 0", path, rate);
+    /* the parameters, the state, the best weights */
+    const uint64_t arrays = 1 + (uint64_t)kind->slots + (n_best != 0);
     const size_t row_bytes = 8 * row_words((size_t)n_metrics);
     const uint64_t expected = HEADER_BYTES + n_history * row_bytes + 8 * state_len +
                               settings_len + arrays * 4 * n_params + 8;
@@ -185,6 +207,11 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     c->finished = w[12];
     c->train_images = (mlpt_idx_digest){w[13], w[14]};
     c->train_labels = (mlpt_idx_digest){w[15], w[16]};
+    c->schedule = (mlpt_schedule_state){(float)rate, bits_double(w[19]), (int)w[20]};
+    c->early = (mlpt_watch){bits_double(w[21]), (int)w[22], (int)w[23]};
+    c->stopped = (int)w[24];
+    c->best = (mlpt_watch){.best = bits_double(w[26]), .best_epoch = (int)w[27]};
+    c->best_of = w[28];
     const unsigned char *p = buf + HEADER_BYTES;
     c->history = calloc(n_history ? n_history : 1, sizeof *c->history);
     c->settings = malloc(settings_len + 1);
@@ -201,6 +228,7 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
         r->val_loss = bits_double(get_le64(q)), q += 8;
         for (uint64_t m = 0; m < n_metrics; m++, q += 8)
             r->val_metrics[m] = bits_double(get_le64(q));
+        r->lr = bits_double(get_le64(q)), q += 8;
         r->seconds = bits_double(get_le64(q)), q += 8;
         r->samples_per_s = bits_double(get_le64(q));
     }
@@ -218,7 +246,8 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
         line = eol + 1;
     }
     p += settings_len;
-    float **arrays_out[3] = {&c->params, &c->state1, &c->state2};
+    float **arrays_out[4] = {&c->params, &c->state1, &c->state2};
+    arrays_out[arrays - 1] = n_best ? &c->best_params : arrays_out[arrays - 1];
     for (uint64_t a = 0; a < arrays; a++, p += 4 * n_params)
         if (!(*arrays_out[a] = copy_floats(p, (size_t)n_params)))
             return mlpt_fail(err, "%s: out of memory for %llu parameters", path,
@@ -265,6 +294,7 @@ int mlpt_checkpoint_restore(const mlpt_checkpoint *c, mlpt_trainer *t, mlpt_erro
     if (s.state2)
         memcpy(s.state2, c->state2, s.n_params * sizeof *s.state2);
     *s.steps_taken = c->steps_taken;
+    *s.schedule = c->schedule;
     return 0;
 }
 
@@ -276,5 +306,6 @@ void mlpt_checkpoint_free(mlpt_checkpoint *c)
     free(c->params);
     free(c->state1);
     free(c->state2);
+    free(c->best_params);
     memset(c, 0, sizeof *c);
 }

@@ -11,6 +11,8 @@
  * silently. */
 #include "mlpt/config.h"
 #include "mlpt/metrics.h"
+#include "mlpt/monitor.h"
+#include "mlpt/schedule.h"
 
 #include "ini.h"
 #include "shape.h"
@@ -53,7 +55,8 @@ typedef enum {
     K_OPTIMIZER, K_LEARNING_RATE, K_BETA1, K_BETA2, K_EPSILON, K_MOMENTUM, K_RHO,
     K_WEIGHT_DECAY, K_CLIP_NORM,
     K_LOSS, K_BATCH, K_EPOCHS, K_SHARDS, K_SHUFFLE, K_SEED, K_INIT, K_METRICS, K_CLASS_WEIGHT,
-    K_THREADS, K_BIND, K_CHECKPOINT_EVERY, K_OUT,
+    K_SCHEDULE, K_EARLY_STOPPING,
+    K_THREADS, K_BIND, K_CHECKPOINT_EVERY, K_OUT, K_SAVE_BEST,
     K_FIGURES, K_SAMPLES, K_PREDICTIONS, K_MISCLASSIFIED,
     N_KEYS
 } key_id;
@@ -132,6 +135,10 @@ static int parse_layer(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_
 static int parse_optimizer(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_loss(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_schedule(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
+static int parse_early_stopping(const key_def *k, const entry *e, mlpt_config *cfg,
+                                mlpt_error *err);
+static int parse_save_best(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err);
 static int parse_class_weight(const key_def *k, const entry *e, mlpt_config *cfg,
                               mlpt_error *err);
@@ -236,6 +243,12 @@ static const key_def keys[N_KEYS] = {
     [K_CLASS_WEIGHT] = {SEC_TRAIN, "class_weight", parse_class_weight,
         "none, balanced (n / (classes x count), on the training rows), or one weight per "
         "class in label order", .dflt = "none"},
+    [K_SCHEDULE] = {SEC_TRAIN, "schedule", parse_schedule,
+        "the learning rate over the run", .table = MLPT_TABLE(mlpt_schedules),
+        .dflt = "constant"},
+    [K_EARLY_STOPPING] = {SEC_TRAIN, "early_stopping", parse_early_stopping,
+        "MONITOR PATIENCE [min_delta D]: stop after PATIENCE epochs without improvement and "
+        "restore the best weights, or none", .max = 100000, .dflt = "none"},
     [K_THREADS] = {SEC_RUN, "threads", parse_threads, "auto or a thread count",
         .min = 1, .max = 1024, .dflt = "auto"},
     [K_BIND] = {SEC_RUN, "bind", parse_flag, "cores or none", AT(run.bind),
@@ -245,6 +258,8 @@ static const key_def keys[N_KEYS] = {
         AT(run.checkpoint_every), .min = 0, .max = 1000000000, .dflt = "0"},
     [K_OUT] = {SEC_RUN, "out", parse_path, "the output directory", AT(run.out),
         .computed_dflt = default_out},
+    [K_SAVE_BEST] = {SEC_RUN, "save_best", parse_save_best,
+        "MONITOR: also write best.safetensors whenever it improves, or none", .dflt = "none"},
     [K_FIGURES] = {SEC_REPORT, "figures", parse_figures,
         "figures to draw where the task has them: all, none, or any of samples predictions "
         "misclassified curves confusion roc regression labels", .dflt = "all"},
@@ -647,6 +662,80 @@ static int parse_loss(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_e
         return fail_value(k, e, err, "expected `%s [%s]`", loss->name, loss->param);
     cfg->model.loss_param = (float)x;
     return 0;
+}
+
+/* A schedule line (mlpt_schedule_parse), for the epochs resolved before it. */
+static int parse_schedule(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char text[128];
+    mlpt_why why;
+    if (ini_unquote(e->value, text, sizeof text) >= sizeof text)
+        return fail_value(k, e, err, "longer than %zu characters", sizeof text - 1);
+    if (mlpt_schedule_parse(text, cfg->train.epochs, &cfg->train.schedule, &why) < 0)
+        return fail_value(k, e, err, "%s", why.msg);
+    return 0;
+}
+
+/* A monitor word against the metrics and the validation split resolved
+ * before it. */
+static int monitor_value(const key_def *k, const entry *e, const char *word, mlpt_config *cfg,
+                         mlpt_monitor *m, mlpt_error *err)
+{
+    mlpt_why why;
+    if (mlpt_monitor_parse(word, &cfg->train.metrics, cfg->data.validation > 0, m, &why) < 0)
+        return fail_value(k, e, err, "%s", why.msg);
+    return 0;
+}
+
+/* none, or MONITOR PATIENCE [min_delta D]. */
+static int parse_early_stopping(const key_def *k, const entry *e, mlpt_config *cfg,
+                                mlpt_error *err)
+{
+    static const real_range delta = {0, INFINITY, false, false};
+    char word[NUMBER_LEN], patience[NUMBER_LEN], key[NUMBER_LEN], value[NUMBER_LEN];
+    size_t len;
+    ini_span rest = e->value;
+    mlpt_early_stopping *es = &cfg->early_stopping;
+    *es = (mlpt_early_stopping){0};
+    if (ini_span_eq(e->value, "none"))
+        return 0;
+    long long wait = 0;
+    double min_delta = 0.0;
+    const bool monitor = ini_next_word(&rest, word, sizeof word, &len) && len < sizeof word;
+    if (!monitor || !ini_next_word(&rest, patience, sizeof patience, &len) ||
+        len >= sizeof patience)
+        return fail_value(k, e, err, "expected none or `MONITOR PATIENCE [min_delta D]`");
+    if (monitor_value(k, e, word, cfg, &es->monitor, err) < 0)
+        return -1;
+    if (!parse_integer(patience, 0, k->max, &wait))
+        return fail_value(k, e, err, "patience '%.32s': expected an integer from 0 to %lld",
+                          patience, k->max);
+    if (ini_next_word(&rest, key, sizeof key, &len)) {
+        if (strcmp(key, "min_delta") || !ini_next_word(&rest, value, sizeof value, &len) ||
+            len >= sizeof value || ini_next_word(&rest, word, sizeof word, &len))
+            return fail_value(k, e, err, "expected `MONITOR PATIENCE [min_delta D]`");
+        if (!parse_real(value, &delta, false, &min_delta))
+            return fail_value(k, e, err, "min_delta '%.32s': expected a number >= 0", value);
+    }
+    es->patience = (int)wait;
+    es->min_delta = min_delta;
+    return 0;
+}
+
+/* none, or a monitor. */
+static int parse_save_best(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)
+{
+    char word[NUMBER_LEN], extra[NUMBER_LEN];
+    size_t len;
+    ini_span rest = e->value;
+    cfg->run.save_best = (mlpt_monitor){0};
+    if (ini_span_eq(e->value, "none"))
+        return 0;
+    if (!ini_next_word(&rest, word, sizeof word, &len) || len >= sizeof word ||
+        ini_next_word(&rest, extra, sizeof extra, &len))
+        return fail_value(k, e, err, "expected none, or one MONITOR: loss, val_loss, or a "
+                          "metric's name with or without val_");
+    return monitor_value(k, e, word, cfg, &cfg->run.save_best, err);
 }
 
 static int parse_threads(const key_def *k, const entry *e, mlpt_config *cfg, mlpt_error *err)

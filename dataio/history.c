@@ -1,5 +1,6 @@
 #include <math.h>
 
+#include "grammar.h"
 #include "mlpt/fileio.h"
 
 /* A metric cell: empty for NaN (no validation split, or a metric no row
@@ -24,7 +25,7 @@ int mlpt_history_write(const char *path, const mlpt_metric_list *metrics,
     fputs(",val_loss", a.f);
     for (int m = 0; m < metrics->n; m++)
         fprintf(a.f, ",val_%s", metrics->m[m].ops->name);
-    fputs(",seconds,samples_per_s\n", a.f);
+    fputs(",lr,seconds,samples_per_s\n", a.f);
     for (size_t i = 0; i < n; i++) {
         const mlpt_history_row *r = &rows[i];
         fprintf(a.f, "%d", r->epoch);
@@ -34,7 +35,9 @@ int mlpt_history_write(const char *path, const mlpt_metric_list *metrics,
         cell(a.f, r->val_loss);
         for (int m = 0; m < metrics->n; m++)
             cell(a.f, r->val_metrics[m]);
-        fprintf(a.f, ",%.3f,%.1f\n", r->seconds, r->samples_per_s);
+        char lr[MLPT_FLOAT_WORD];
+        fprintf(a.f, ",%s,%.3f,%.1f\n", mlpt_float_word((float)r->lr, lr), r->seconds,
+                r->samples_per_s);
     }
     return mlpt_atomic_commit(&a, err);
 }

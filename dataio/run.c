@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "mlpt/checkpoint.h"
 #include "mlpt/modelfile.h"
 #include "resume.h"
@@ -33,6 +34,13 @@ struct mlpt_run {
     int epoch;                     /* where the run stands: the epoch to continue */
     mlpt_epoch_stats done;         /* and the steps of it done; a resumed one's */
     double *resumed_metrics;       /* metric_state, owned */
+    /* Early stopping and save_best (in every process, which all decide
+     * alike from the same figures): what they have seen, the epoch early
+     * stopping stopped the run after (0: none) and the weights it keeps
+     * (NULL when it is off). */
+    mlpt_watch early, best;
+    int stopped;
+    float *best_params;
 };
 
 void mlpt_run_close(mlpt_run *r)
@@ -45,6 +53,7 @@ void mlpt_run_close(mlpt_run *r)
     free(r->history);
     free(r->settings);
     free(r->resumed_metrics);
+    free(r->best_params);
     mlpt_checkpoint_free(&r->saved);
     mlpt_folder_release(&r->out_lock);
     free(r);
@@ -60,8 +69,9 @@ static int read_resume(mlpt_run *r, mlpt_error *err)
     if (mlpt_checkpoint_read(r->checkpoint_path, &r->saved, err) < 0 ||
         resume_compare(r->checkpoint_path, c->settings, r->settings, err) < 0)
         return -1;
-    if (c->finished && c->epoch == epochs) {
+    if (c->finished && (c->epoch == epochs || c->stopped)) {
         r->nothing_left = true;
+        r->stopped = c->stopped;
         return 0;
     }
     if (c->epoch > epochs || (c->epoch == epochs && c->done.step > 0))
@@ -190,6 +200,16 @@ int mlpt_run_load(mlpt_run *r, mlpt_error *err)
                : 0;
 }
 
+/* Which figure save_best watches, for the checkpoint: a resume may change
+ * it ([run] keys may change), and then starts its watch afresh. */
+static uint64_t monitor_hash(const mlpt_config *cfg, const mlpt_monitor *m)
+{
+    char name[64] = "";
+    if (m->set)
+        mlpt_monitor_name(m, &cfg->train.metrics, name, sizeof name);
+    return mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)name, strlen(name));
+}
+
 /* Continues from the checkpoint read by read_resume, once the data is
  * loaded (it must be the data trained on) and the trainer exists: its
  * state, the history so far. */
@@ -206,6 +226,12 @@ static int resume(mlpt_run *r, mlpt_error *err)
     r->done = c->done;
     r->resumed_metrics = r->saved.done.metric_state; /* the epoch's running metrics */
     r->saved.done.metric_state = NULL;
+    r->early = c->early;
+    r->stopped = c->stopped;
+    if (r->best_params && c->best_params)
+        memcpy(r->best_params, c->best_params, r->model.n_params * sizeof *r->best_params);
+    if (c->best_of == monitor_hash(r->cfg, &r->cfg->run.save_best))
+        r->best = c->best; /* else save_best watches another figure now: afresh */
     mlpt_checkpoint_free(&r->saved); /* its state is the trainer's now */
     return 0;
 }
@@ -278,6 +304,11 @@ int mlpt_run_start(mlpt_run *r, mlpt_error *err)
         mlpt_model_init_params(&r->model, cfg->train.seed);
     }
     r->history = calloc((size_t)cfg->train.epochs, sizeof *r->history);
+    r->early = mlpt_watch_start(&cfg->early_stopping.monitor);
+    r->best = mlpt_watch_start(&cfg->run.save_best);
+    if (cfg->early_stopping.monitor.set &&
+        !(r->best_params = calloc(r->model.n_params, sizeof *r->best_params)))
+        return mlpt_fail(err, "out of memory for the best weights of early stopping");
     r->trainer = mlpt_trainer_create(&r->model, &cfg->train, &r->data.fit, r->opt->threads, err);
     if (!r->history || !r->trainer)
         return r->trainer ? mlpt_fail(err, "out of memory for the history") : -1;
@@ -302,7 +333,10 @@ static int save_checkpoint(mlpt_run *r, int epoch, const mlpt_epoch_stats *done,
                                .n_history = (size_t)epoch, .history = r->history,
                                .settings = r->settings,
                                .train_images = r->data.train.images_digest,
-                               .train_labels = r->data.train.labels_digest};
+                               .train_labels = r->data.train.labels_digest,
+                               .early = r->early, .best = r->best, .stopped = r->stopped,
+                               .best_params = r->best_params,
+                               .best_of = monitor_hash(r->cfg, &r->cfg->run.save_best)};
     return mlpt_checkpoint_save(r->checkpoint_path, &c, r->trainer, err);
 }
 
@@ -347,27 +381,62 @@ static int on_step(const mlpt_epoch_stats *s, void *user)
     return agree_max(h, c->failed || (asked && s->step < s->steps));
 }
 
-/* The writer's end of epoch e: validation, history.csv (rewritten every
- * epoch so an interrupted run keeps its history) and the checkpoint
- * `next`. */
+/* Epoch e's validation figures into its history row, in every process:
+ * early stopping and the schedule may watch them. */
+static int validate(mlpt_run *r, mlpt_history_row *row, mlpt_error *err)
+{
+    const mlpt_samples *val = &r->data.val;
+    if (!val->n)
+        return 0;
+    mlpt_eval_result v;
+    if (mlpt_evaluate(&r->model, val, &r->cfg->train.metrics, r->opt->threads, NULL, &v, err))
+        return -1;
+    row->val_loss = v.loss;
+    memcpy(row->val_metrics, v.metrics, sizeof v.metrics);
+    return 0;
+}
+
+/* The figure m watches in row. */
+static double monitored(const mlpt_monitor *m, const mlpt_history_row *row)
+{
+    if (m->metric < 0)
+        return m->val ? row->val_loss : row->loss;
+    return m->val ? row->val_metrics[m->metric] : row->metrics[m->metric];
+}
+
+/* What epoch e's figures decide, in every process alike: the schedule's
+ * state, early stopping (and the weights it keeps), and whether save_best
+ * improved (returned). */
+static bool watch(mlpt_run *r, int e, const mlpt_history_row *row)
+{
+    const mlpt_config *cfg = r->cfg;
+    const mlpt_early_stopping *es = &cfg->early_stopping;
+    mlpt_schedule_epoch_end(&cfg->train.schedule, mlpt_trainer_state_of(r->trainer).schedule,
+                            row->loss, row->val_loss);
+    bool keep = false;
+    if (es->monitor.set &&
+        mlpt_early_stopping_update(es, &r->early, e + 1, monitored(&es->monitor, row), &keep))
+        r->stopped = e + 1;
+    if (keep)
+        memcpy(r->best_params, r->model.params, r->model.n_params * sizeof *r->best_params);
+    const mlpt_monitor *best = &cfg->run.save_best;
+    return best->set && mlpt_save_best_update(best, &r->best, e + 1, monitored(best, row));
+}
+
+static int save_model(const mlpt_run *r, const char *name, mlpt_error *err);
+
+/* The writer's end of epoch e: the epoch_end hook, best.safetensors when
+ * save_best improved, history.csv (rewritten every epoch so an interrupted
+ * run keeps its history) and the checkpoint `next`. */
 static int end_epoch(mlpt_run *r, int e, const mlpt_run_hooks *h, const mlpt_epoch_stats *st,
-                     const mlpt_epoch_stats *next, mlpt_error *err)
+                     const mlpt_epoch_stats *next, bool improved, mlpt_error *err)
 {
     if (!r->opt->writer)
         return 0;
-    mlpt_history_row *row = &r->history[e];
-    const mlpt_samples *val = &r->data.val;
-    if (val->n) {
-        mlpt_eval_result v;
-        if (mlpt_evaluate(&r->model, val, &r->cfg->train.metrics, r->opt->threads, NULL, &v,
-                          err))
-            return -1;
-        row->val_loss = v.loss;
-        memcpy(row->val_metrics, v.metrics, sizeof v.metrics);
-    }
     if (h->epoch_end)
-        h->epoch_end(h->user, st, row, val->n > 0);
-    if (mlpt_history_write(r->history_path, &r->cfg->train.metrics, r->history, (size_t)e + 1,
+        h->epoch_end(h->user, st, &r->history[e], r->data.val.n > 0);
+    if ((improved && save_model(r, "best.safetensors", err) < 0) ||
+        mlpt_history_write(r->history_path, &r->cfg->train.metrics, r->history, (size_t)e + 1,
                            err) < 0)
         return -1;
     return save_checkpoint(r, e + 1, next, false, err);
@@ -386,7 +455,7 @@ static int train_epochs(mlpt_run *r, const mlpt_run_hooks *h, mlpt_error *err)
     const int epochs = r->cfg->train.epochs;
     const mlpt_epoch_stats resumed = r->done;
     const mlpt_epoch_stats *from = resumed.step ? &resumed : NULL;
-    for (int e = r->epoch; e < epochs; e++, from = NULL) {
+    for (int e = r->epoch; e < epochs && !r->stopped; e++, from = NULL) {
         mlpt_epoch_stats st = from ? *from : (mlpt_epoch_stats){0};
         step_context ctx = {r, h, e, err, false};
         if (h->epoch_begin)
@@ -401,7 +470,7 @@ static int train_epochs(mlpt_run *r, const mlpt_run_hooks *h, mlpt_error *err)
         const double seconds = now() - start;
         mlpt_history_row *row = &r->history[e];
         *row = (mlpt_history_row){.epoch = e + 1, .loss = st.loss, .val_loss = NAN,
-                                  .seconds = seconds,
+                                  .lr = st.lr, .seconds = seconds,
                                   .samples_per_s =
                                       (double)(st.samples - (from ? from->samples : 0)) /
                                       seconds};
@@ -410,13 +479,20 @@ static int train_epochs(mlpt_run *r, const mlpt_run_hooks *h, mlpt_error *err)
             row->val_metrics[m] = NAN;
         }
         const mlpt_epoch_stats next = {0};
-        if (agree(h, end_epoch(r, e, h, &st, &next, err), err) < 0)
+        if (agree(h, validate(r, row, err), err) < 0)
+            return -1;
+        const bool improved = watch(r, e, row);
+        if (agree(h, end_epoch(r, e, h, &st, &next, improved, err), err) < 0)
             return -1;
         /* came at the last step */
-        if (agree_max(h, h->stop ? h->stop(h->user) : 0) && e + 1 < epochs)
+        if (agree_max(h, h->stop ? h->stop(h->user) : 0) && e + 1 < epochs && !r->stopped)
             return stop_at(r, e + 1, &next);
     }
-    r->epoch = epochs;
+    /* As Keras 3's restore_best_weights: at the end of training, stopped
+     * early or not. */
+    if (r->best_params && r->early.best_epoch)
+        memcpy(r->model.params, r->best_params, r->model.n_params * sizeof *r->best_params);
+    r->epoch = r->stopped ? r->stopped : epochs;
     r->done = (mlpt_epoch_stats){0};
     return 0;
 }
@@ -449,7 +525,8 @@ static int write_split(const mlpt_run *r, mlpt_error *err)
     return 0;
 }
 
-static int save_model(const mlpt_run *r, mlpt_error *err)
+/* The model file run.out/NAME, with the model's weights now. */
+static int save_model(const mlpt_run *r, const char *name, mlpt_error *err)
 {
     const mlpt_config *cfg = r->cfg;
     char path[MLPT_PATH_LEN];
@@ -460,7 +537,7 @@ static int save_model(const mlpt_run *r, mlpt_error *err)
                             .factor = d->factor};
     memcpy(info.classes, cfg->data.classes, sizeof info.classes);
     info.config_text = (char *)r->opt->config_text; /* only read by the save */
-    int rc = mlpt_path_join(path, sizeof path, cfg->run.out, "model.safetensors", err);
+    int rc = mlpt_path_join(path, sizeof path, cfg->run.out, name, err);
     if (rc == 0)
         rc = mlpt_model_save(path, &r->model, &info, err);
     if (rc == 0 && r->opt->wrote)
@@ -472,7 +549,7 @@ int mlpt_run_save(mlpt_run *r, mlpt_error *err)
 {
     if (!r->opt->writer)
         return 0;
-    return save_model(r, err) < 0 || (r->cfg->data.test_split > 0 && write_split(r, err) < 0)
+    return save_model(r, "model.safetensors", err) < 0 || (r->cfg->data.test_split > 0 && write_split(r, err) < 0)
                ? -1
                : 0;
 }
@@ -480,7 +557,7 @@ int mlpt_run_save(mlpt_run *r, mlpt_error *err)
 int mlpt_run_finish(mlpt_run *r, mlpt_error *err)
 {
     const mlpt_epoch_stats none = {0};
-    return save_checkpoint(r, r->cfg->train.epochs, &none, true, err);
+    return save_checkpoint(r, r->epoch, &none, true, err);
 }
 
 const mlpt_config *mlpt_run_config(const mlpt_run *r)
@@ -514,9 +591,16 @@ const char *mlpt_run_history_path(const mlpt_run *r)
     return r->history_path;
 }
 
-const mlpt_history_row *mlpt_run_history(const mlpt_run *r)
+const mlpt_history_row *mlpt_run_history(const mlpt_run *r, size_t *n)
 {
+    *n = (size_t)r->epoch;
     return r->history;
+}
+
+void mlpt_run_early_stopping(const mlpt_run *r, int *stopped, int *restored)
+{
+    *stopped = r->stopped;
+    *restored = r->best_params ? r->early.best_epoch : 0;
 }
 
 /* mlpt_run_all's calls, on an open run. */

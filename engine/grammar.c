@@ -52,6 +52,18 @@ int mlpt_word_float(const char *what, const char *word, float lo, float hi, bool
     return 0;
 }
 
+int mlpt_word_factor(const char *what, const char *word, bool below_one, double *out,
+                     mlpt_why *why)
+{
+    char buf[SHOWN + 4], *end = (char *)word;
+    const double v = isspace((unsigned char)word[0]) ? NAN : strtod(word, &end);
+    if (!word[0] || *end || !(v > 0.0) || !(below_one ? v < 1.0 : v <= 1.0))
+        return mlpt_why_fail(why, "%s \"%s\": expected a number in (0, 1%c", what,
+                             mlpt_quote(word, buf, sizeof buf), below_one ? ')' : ']');
+    *out = v;
+    return 0;
+}
+
 const char *mlpt_float_word(float v, char buf[MLPT_FLOAT_WORD])
 {
     for (int digits = 6; digits <= 9; digits++) { /* 9 digits always round-trip */
@@ -114,29 +126,38 @@ static int fail_usage(mlpt_why *why)
     return -1;
 }
 
-int mlpt_layer_parse(const char *text, mlpt_layer_spec *l, mlpt_why *why)
+int mlpt_words_split(char *text, const char **first, mlpt_words *words)
 {
-    char buf[LINE_MAX_LEN + 1];
-    mlpt_words words = {0};
-    const size_t len = strlen(text);
-    if (len > LINE_MAX_LEN)
-        return mlpt_why_fail(why, "longer than %d characters", LINE_MAX_LEN);
-    memcpy(buf, text, len + 1);
-    const char *kind_word = NULL;
-    for (char *p = buf; *p;) {
+    *first = NULL;
+    words->n = 0;
+    for (char *p = text; *p;) {
         while (isspace((unsigned char)*p))
             *p++ = '\0';
         if (!*p)
             break;
-        if (!kind_word)
-            kind_word = p;
-        else if (words.n == (int)(sizeof words.w / sizeof words.w[0]))
-            return fail_usage(why);
+        if (!*first)
+            *first = p;
+        else if (words->n == (int)(sizeof words->w / sizeof words->w[0]))
+            return -1;
         else
-            words.w[words.n++] = p;
+            words->w[words->n++] = p;
         while (*p && !isspace((unsigned char)*p))
             p++;
     }
+    return 0;
+}
+
+int mlpt_layer_parse(const char *text, mlpt_layer_spec *l, mlpt_why *why)
+{
+    char buf[LINE_MAX_LEN + 1];
+    mlpt_words words;
+    const size_t len = strlen(text);
+    if (len > LINE_MAX_LEN)
+        return mlpt_why_fail(why, "longer than %d characters", LINE_MAX_LEN);
+    memcpy(buf, text, len + 1);
+    const char *kind_word;
+    if (mlpt_words_split(buf, &kind_word, &words) < 0)
+        return fail_usage(why);
     const mlpt_layer_ops *kind = kind_word ? mlpt_layer_kind_named(kind_word) : NULL;
     if (!kind || words.n < kind->min_args || words.n > kind->max_args)
         return fail_usage(why);

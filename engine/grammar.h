@@ -21,10 +21,18 @@ int mlpt_word_count(const char *what, const char *word, long long min, long long
 /* A finite float in [lo, hi) (hi_open) or [lo, hi]. */
 int mlpt_word_float(const char *what, const char *word, float lo, float hi, bool hi_open,
                     float *out, mlpt_why *why);
+/* A multiplier in (0, 1), or (0, 1] unless below_one (a schedule's
+ * factor), read as a double. */
+int mlpt_word_factor(const char *what, const char *word, bool below_one, double *out,
+                     mlpt_why *why);
 /* The fewest digits, from %g's six up, that read back as v: the word a
  * format function writes for a float that parse reads back exactly. */
 enum { MLPT_FLOAT_WORD = 20 };
 const char *mlpt_float_word(float v, char buf[MLPT_FLOAT_WORD]);
+/* Cuts text in place into blank-separated words: *first gets the first
+ * (NULL when there is none), words the rest. Returns -1 when there are more
+ * than words->w holds. */
+int mlpt_words_split(char *text, const char **first, mlpt_words *words);
 /* An entry of table by name: `activation "x": expected one of a b c`. */
 int mlpt_word_entry(const char *what, const char *word, const void *const *table,
                     const void **out, mlpt_why *why);

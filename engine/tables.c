@@ -1,13 +1,15 @@
-/* Every table of mlpt/tables.h and mlpt/train.h: adding a layer kind,
- * activation, initializer, loss, metric or optimizer is its entry (in its own
- * file) and one line here. Order matters only where it is written down:
- * the first initializer is the default, and an optimizer's position is
- * its number in checkpoints (append new ones). */
+/* Every table of mlpt/tables.h, mlpt/train.h and mlpt/schedule.h: adding a
+ * layer kind, activation, initializer, loss, metric, optimizer or schedule
+ * is its entry (in its own file) and one line here. Order matters only
+ * where it is written down: the first initializer and the first schedule
+ * are the defaults, and an optimizer's position is its number in
+ * checkpoints (append new ones). */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "mlpt/metrics.h"
+#include "mlpt/schedule.h"
 #include "mlpt/tables.h"
 #include "mlpt/train.h"
 
@@ -43,6 +45,13 @@ const mlpt_metric_ops *const mlpt_metrics[] = {
 /* Append only: the position is the optimizer's number in checkpoints. */
 extern const mlpt_optimizer_ops mlpt_adam, mlpt_sgd, mlpt_rmsprop;
 const mlpt_optimizer_ops *const mlpt_optimizers[] = {&mlpt_adam, &mlpt_sgd, &mlpt_rmsprop, NULL};
+
+/* The first is the default. */
+extern const mlpt_schedule_ops mlpt_schedule_constant, mlpt_schedule_step,
+    mlpt_schedule_exponential, mlpt_schedule_cosine, mlpt_schedule_plateau;
+const mlpt_schedule_ops *const mlpt_schedules[] = {
+    &mlpt_schedule_constant, &mlpt_schedule_step, &mlpt_schedule_exponential,
+    &mlpt_schedule_cosine, &mlpt_schedule_plateau, NULL};
 
 /* ---- lookups ---- */
 

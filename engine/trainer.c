@@ -64,6 +64,7 @@ struct mlpt_trainer {
     mlpt_coupling coupling;    /* the batch's statistics, for batchnorm */
     float *state1, *state2;    /* optimizer state, n_params each (state2: 2-slot ones) */
     uint64_t steps_taken;      /* optimizer steps so far: adam's t */
+    mlpt_schedule_state schedule; /* the plateau's rate, best loss and wait */
     uint32_t *order;           /* this epoch's sample order */
     update_unit *units;        /* every parameter once, in offset order */
     size_t n_units;
@@ -323,6 +324,7 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
     t->spec = *spec;
     t->threads = threads;
     t->train_size = train_size;
+    t->schedule = mlpt_schedule_start(spec->optimizer.learning_rate);
     const size_t rows = shard_rows(spec);
     t->shards = calloc((size_t)spec->shards, sizeof *t->shards);
     t->state1 = calloc(m->n_params, sizeof(float));
@@ -566,12 +568,15 @@ static void rebalance(mlpt_trainer *t)
     }
 }
 
-/* One step; returns the batch's summed loss. A non-finite loss skips the
- * update, so the parameters stay those of the last good step. */
+/* One step at learning rate lr; returns the batch's summed loss. A
+ * non-finite loss skips the update, so the parameters stay those of the
+ * last good step. */
 static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *batch_ids,
-                         size_t batch, const mlpt_dropout_keys *keys)
+                         size_t batch, const mlpt_dropout_keys *keys, float lr)
 {
-    mlpt_opt_step st = t->spec.optimizer.kind->prepare(&t->spec.optimizer, t->steps_taken + 1);
+    mlpt_optimizer_spec o = t->spec.optimizer;
+    o.learning_rate = lr;
+    mlpt_opt_step st = o.kind->prepare(&o, t->steps_taken + 1);
     st.g_scale = 1.0f / (float)batch; /* the loss is the batch's mean */
     t->exchange_failed = false;
 #pragma omp parallel num_threads(t->threads)
@@ -645,8 +650,10 @@ static uint64_t agreement_hash(const mlpt_trainer *t)
     const double fields[] = {mlpt_table_index(MLPT_TABLE(mlpt_optimizers), o->kind),
                              o->learning_rate, o->beta1, o->beta2, o->epsilon,
                              o->momentum, o->rho, o->weight_decay, s->clip_norm, s->batch,
-                             s->epochs,
-                             s->shards, s->shuffle, (double)s->seed, (double)t->train_size,
+                             s->epochs, s->shards, s->shuffle,
+                             mlpt_table_index(MLPT_TABLE(mlpt_schedules), s->schedule.kind),
+                             s->schedule.factor, s->schedule.epochs,
+                             (double)s->seed, (double)t->train_size,
                              t->model->spec.n_layers, (double)t->model->n_params,
                              t->model->spec.loss_param};
     uint64_t h = mlpt_fnv1a(mlpt_fnv_start, (const unsigned char *)fields, sizeof fields);
@@ -684,7 +691,15 @@ double mlpt_trainer_comm_seconds(const mlpt_trainer *t)
 mlpt_trainer_state mlpt_trainer_state_of(mlpt_trainer *t)
 {
     return (mlpt_trainer_state){t->spec.optimizer.kind, t->model->n_params, t->model->params,
-                                t->state1, t->state2, &t->steps_taken};
+                                t->state1, t->state2, &t->steps_taken, &t->schedule};
+}
+
+/* The learning rate of step `step` (0-based) of epoch `epoch`. */
+static float rate_at(const mlpt_trainer *t, int epoch, size_t step, size_t steps)
+{
+    const mlpt_schedule_at at = {epoch, step, steps, t->spec.epochs};
+    return mlpt_schedule_rate(&t->spec.schedule, t->spec.optimizer.learning_rate, &t->schedule,
+                              &at);
 }
 
 /* The samples st's steps of batches of B (of n samples) cover, and the
@@ -729,6 +744,7 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
         if (from->step && from->metric_state != t->metric_state)
             memcpy(t->metric_state, from->metric_state,
                    t->metric_state_len * sizeof *t->metric_state);
+        st.lr = rate_at(t, epoch, st.step ? st.step - 1 : 0, st.steps);
         set_means(t, &st, B, n);
         if (out) /* a checkpoint at an epoch's last step leaves no step to run */
             *out = st;
@@ -743,7 +759,8 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
                                     .class_weight = t->class_weight};
     for (size_t lo = st.step * B; lo < n; lo += B) {
         const size_t batch = n - lo < B ? n - lo : B;
-        const double loss = train_step(t, train, t->order + lo, batch, &keys);
+        st.lr = rate_at(t, epoch, st.step, st.steps);
+        const double loss = train_step(t, train, t->order + lo, batch, &keys, st.lr);
         if (t->exchange_failed)
             return mlpt_fail(err, "%s", t->exchange_err.msg);
         if (!isfinite(loss))

@@ -84,7 +84,11 @@ Test(checkpoint, round_trip_keeps_progress_flag_and_data_digests)
                  .metric_state_len = 3},
         .n_metrics = 1, .finished = true, .n_history = 2, .history = history, .settings = settings,
         .train_images = {47040016, 0x1122334455667788ull},
-        .train_labels = {60008, 0x99aabbccddeeff00ull}};
+        .train_labels = {60008, 0x99aabbccddeeff00ull},
+        .early = {0.125, 2, 1}, .best = {0.875, 1, 0}, .stopped = 3, .best_of = 0xfeed,
+        .best_params = f.model.params};
+    history[1].lr = 0.0005;
+    *mlpt_trainer_state_of(f.trainer).schedule = (mlpt_schedule_state){0.00025f, 0.5, 4};
     mlpt_error err = {0};
     const char *path = scratch_path("c.mlpt");
     cr_assert_eq(mlpt_checkpoint_save(path, &saved, f.trainer, &err), 0, "%s", err.msg);
@@ -108,6 +112,20 @@ Test(checkpoint, round_trip_keeps_progress_flag_and_data_digests)
     cr_assert_str_eq(c.settings, settings);
     cr_assert_eq(c.n_params, f.model.n_params);
     cr_assert_arr_eq(c.params, f.model.params, f.model.n_params * sizeof *c.params);
+    /* the schedule's, early stopping's and save_best's state, the lr column */
+    cr_assert_eq(c.history[1].lr, 0.0005);
+    cr_assert_eq(c.schedule.rate, 0.00025f);
+    cr_assert_eq(c.schedule.best, 0.5);
+    cr_assert_eq(c.schedule.wait, 4);
+    cr_assert(c.early.best == 0.125 && c.early.best_epoch == 2 && c.early.wait == 1);
+    cr_assert(c.best.best == 0.875 && c.best.best_epoch == 1 && c.best_of == 0xfeed);
+    cr_assert_eq(c.stopped, 3);
+    cr_assert_not_null(c.best_params);
+    cr_assert_arr_eq(c.best_params, f.model.params, f.model.n_params * sizeof *c.params);
+    /* restore hands the schedule's state back to a trainer */
+    *mlpt_trainer_state_of(f.trainer).schedule = mlpt_schedule_start(0.001f);
+    cr_assert_eq(mlpt_checkpoint_restore(&c, f.trainer, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlpt_trainer_state_of(f.trainer).schedule->rate, 0.00025f);
     mlpt_checkpoint_free(&c);
     free_fixture(&f);
 }
@@ -120,6 +138,8 @@ Test(checkpoint, unfinished_by_default)
     mlpt_checkpoint c;
     cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), 0, "%s", err.msg);
     cr_assert_not(c.finished);
+    cr_assert_null(c.best_params, "no early stopping: no best weights");
+    cr_assert_eq(c.schedule.rate, 0.001f, "the rate starts at learning_rate");
     mlpt_checkpoint_free(&c);
     free_fixture(&f);
 }
@@ -142,17 +162,19 @@ Test(checkpoint, refuses_another_format_version)
     cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), -1);
     cr_assert(is_zeroed(&c, sizeof c));
     cr_assert(strstr(err.msg, "old.mlpt: a checkpoint of format 1, written by another version "
-                              "of mlptrain (this one reads format 3)"),
+                              "of mlptrain (this one reads format 4)"),
               "%s", err.msg);
 }
 
-Test(checkpoint, refuses_a_bad_finished_flag)
+/* The fixture's checkpoint with header word `word` set to value (and the
+ * hash made right for it), read: it must fail with `phrase`. */
+static void refused_with_word(int word, uint64_t value, const char *phrase)
 {
     fixture f;
     mlpt_error err = {0};
     const char *path = saved_fixture(&f);
     file_bytes b = read_all(path);
-    put_le64(b.p + 8 + 8 * 12, 2); /* the flag, after 12 words */
+    put_le64(b.p + 8 + 8 * word, value);
     put_le64(b.p + b.len - 8, mlpt_fnv1a(mlpt_fnv_start, b.p, b.len - 8));
     FILE *fp = fopen(path, "wb");
     cr_assert(fp);
@@ -161,8 +183,30 @@ Test(checkpoint, refuses_a_bad_finished_flag)
     free(b.p);
     mlpt_checkpoint c;
     cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), -1);
-    cr_assert(strstr(err.msg, "finished flag is 2"), "%s", err.msg);
+    cr_assert(strstr(err.msg, phrase), "%s", err.msg);
     free_fixture(&f);
+}
+
+Test(checkpoint, refuses_a_bad_finished_flag)
+{
+    refused_with_word(12, 2, "finished flag is 2"); /* the flag, after 12 words */
+}
+
+/* The schedule's rate (word 18) must be a float the optimizer can take. */
+Test(checkpoint, refuses_a_rate_no_float_holds)
+{
+    uint64_t bits;
+    const double huge = 1e300, negative = -0.5;
+    memcpy(&bits, &huge, sizeof bits);
+    refused_with_word(18, bits, "the learning rate 1e+300 is not a float >= 0");
+    memcpy(&bits, &negative, sizeof bits);
+    refused_with_word(18, bits, "the learning rate -0.5 is not a float >= 0");
+}
+
+/* Early stopping's best weights are all of the parameters or none. */
+Test(checkpoint, refuses_best_weights_of_another_count)
+{
+    refused_with_word(25, 3, "header counts out of range");
 }
 
 Test(checkpoint, fuzz_seeds_are_of_this_format)

@@ -112,6 +112,8 @@ expect missing-data-override 1 '\[data\] test_labels = /nope/labels \(command li
 # --check: the memory training takes, and a model no machine holds refused
 # naming its line (and the input's, which makes the first layer wide).
 expect check-memory 0 'Memory to train: .*MiB' -- --check configs/mnist.ini
+expect check-best-weights 0 "best weights .* early stopping's copy" -- --check configs/mnist.ini \
+    --set 'train.early_stopping=loss 2'
 expect check-memory-parts 0 'optimizer state +[0-9.]+ KiB' -- --check configs/mnist.ini
 bad_config input-too-big 15 'layer = dense 128 relu: training needs .*more than this machine.*bad\.ini:14: \[model\] input = 100000x100000x100000' \
     's/^input = .*/input = 100000x100000x100000/'

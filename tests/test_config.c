@@ -192,10 +192,13 @@ Test(config, tutorial_settings_in_schema_order)
         {"train", "init", "none", MLPT_FROM_DEFAULT, 0},
         {"train", "metrics", "loss accuracy", MLPT_FROM_FILE, 25},
         {"train", "class_weight", "none", MLPT_FROM_DEFAULT, 0},
+        {"train", "schedule", "constant", MLPT_FROM_DEFAULT, 0},
+        {"train", "early_stopping", "none", MLPT_FROM_DEFAULT, 0},
         {"run", "threads", "auto", MLPT_FROM_FILE, 28},
         {"run", "bind", "cores", MLPT_FROM_DEFAULT, 0},
         {"run", "checkpoint_every", "0", MLPT_FROM_DEFAULT, 0},
         {"run", "out", "runs/mnist", MLPT_FROM_FILE, 29},
+        {"run", "save_best", "none", MLPT_FROM_DEFAULT, 0},
         {"report", "figures", "all", MLPT_FROM_DEFAULT, 0},
         {"report", "samples", "9", MLPT_FROM_DEFAULT, 0},
         {"report", "predictions", "12", MLPT_FROM_DEFAULT, 0},
@@ -547,6 +550,85 @@ Test(config, metrics_fit_the_task)
     cr_assert_eq(cfg.train.metrics.m[0].arg, 2);
     parses(MINI "[train]\nmetrics = accuracy top_k_accuracy\n");
     cr_assert_eq(cfg.train.metrics.m[1].arg, 5, "Keras's k");
+}
+
+/* MINI is 9 lines: [train] is line 10, its first key line 11. */
+Test(config, schedules_and_their_arguments)
+{
+    parses(MINI "[train]\nepochs = 5\nschedule = cosine warmup 2\n");
+    cr_assert_str_eq(cfg.train.schedule.kind->name, "cosine");
+    cr_assert_eq(cfg.train.schedule.epochs, 2);
+    parses(MINI "[train]\nschedule = step 0.5 3\n");
+    cr_assert_eq(cfg.train.schedule.factor, 0.5);
+    cr_assert_eq(cfg.train.schedule.epochs, 3);
+    parses(MINI "[train]\nschedule = plateau 0.2 0\n");
+    parses(MINI "[train]\nschedule = exponential 1\n");
+    parses(MINI "[train]\nschedule = cosine\n");
+    cr_assert_eq(cfg.train.schedule.epochs, 0, "no warmup");
+    parses(MINI);
+    cr_assert_str_eq(cfg.train.schedule.kind->name, "constant");
+    cr_assert_not(mlpt_schedule_varies(&cfg.train.schedule));
+
+    fails(MINI "[train]\nepochs = 3\nschedule = cosine warmup 3\n",
+          "t.ini:12: [train] schedule = cosine warmup 3: ",
+          "the warmup must leave epochs to decay over (epochs = 3)");
+    fails(MINI "[train]\nschedule = step 0.5\n", "t.ini:11: [train] schedule = step 0.5: ",
+          "expected `constant`, `step FACTOR EVERY`, `exponential RATE`, `cosine [warmup "
+          "EPOCHS]` or `plateau FACTOR PATIENCE`");
+    fails(MINI "[train]\nschedule = plateau 1 2\n", "t.ini:11: ",
+          "factor \"1\": expected a number in (0, 1)");
+    fails(MINI "[train]\nschedule = step 1.5 2\n", "t.ini:11: ",
+          "factor \"1.5\": expected a number in (0, 1]");
+    fails(MINI "[train]\nschedule = step 0.5 0\n", "t.ini:11: ",
+          "every \"0\": expected an integer from 1 to 100000");
+    fails(MINI "[train]\nschedule = exponential -0.1\n", "t.ini:11: ", "rate \"-0.1\"");
+    fails(MINI "[train]\nschedule = cosine 2\n", "t.ini:11: ",
+          "expected `cosine` or `cosine warmup EPOCHS`");
+    fails(MINI "[train]\nschedule = linear\n", "t.ini:11: ", "expected `constant`");
+    fails_with_set("train.schedule=plateau 0.5 x", "--set train.schedule=plateau 0.5 x: ",
+                   "patience \"x\": expected an integer from 0 to 100000");
+}
+
+Test(config, early_stopping_and_save_best_watch_computed_figures)
+{
+    parses(MINI "[train]\nearly_stopping = loss 3\n");
+    cr_assert(cfg.early_stopping.monitor.set);
+    cr_assert_eq(cfg.early_stopping.monitor.metric, -1);
+    cr_assert_not(cfg.early_stopping.monitor.higher_is_better);
+    cr_assert_eq(cfg.early_stopping.patience, 3);
+    cr_assert_eq(cfg.early_stopping.min_delta, 0.0);
+    parses(DATA "validation = 0.25\n" MODEL "[train]\nmetrics = accuracy\n"
+           "early_stopping = val_accuracy 2 min_delta 0.01\n[run]\nsave_best = val_loss\n");
+    cr_assert(cfg.early_stopping.monitor.val);
+    cr_assert_eq(cfg.early_stopping.monitor.metric, 0);
+    cr_assert(cfg.early_stopping.monitor.higher_is_better, "accuracy: higher is better");
+    cr_assert_eq(cfg.early_stopping.min_delta, 0.01);
+    cr_assert(cfg.run.save_best.set && cfg.run.save_best.val);
+    parses(PATHS "[model]\ninput = 4\nlayer = dense 1 linear\n[train]\n"
+           "loss = mean_squared_error\nmetrics = mae\nearly_stopping = mae 1\n");
+    cr_assert_not(cfg.early_stopping.monitor.higher_is_better, "an error: lower is better");
+    parses(MINI);
+    cr_assert_not(cfg.early_stopping.monitor.set);
+    cr_assert_not(cfg.run.save_best.set);
+
+    fails(MINI "[train]\nearly_stopping = val_loss 3\n",
+          "t.ini:11: [train] early_stopping = val_loss 3: ",
+          "val_loss needs a validation split ([data] validation above 0)");
+    fails(MINI "[train]\nmetrics = loss\nearly_stopping = accuracy 3\n",
+          "t.ini:12: [train] early_stopping = accuracy 3: ",
+          "\"accuracy\" is not computed: expected loss, or a name of [train] metrics");
+    fails(MINI "[train]\nearly_stopping = loss\n", "t.ini:11: ",
+          "expected none or `MONITOR PATIENCE [min_delta D]`");
+    fails(MINI "[train]\nearly_stopping = loss -1\n", "t.ini:11: ",
+          "patience '-1': expected an integer from 0 to 100000");
+    fails(MINI "[train]\nearly_stopping = loss 2 min_delta -0.5\n", "t.ini:11: ",
+          "min_delta '-0.5': expected a number >= 0");
+    fails(MINI "[train]\nearly_stopping = loss 2 delta 0.5\n", "t.ini:11: ",
+          "expected `MONITOR PATIENCE [min_delta D]`");
+    fails(MINI "[run]\nsave_best = val_accuracy\n", "t.ini:11: [run] save_best = val_accuracy: ",
+          "needs a validation split");
+    fails(MINI "[run]\nsave_best = auc\n", "t.ini:11: ", "\"auc\" is not computed");
+    fails(MINI "[run]\nsave_best = loss accuracy\n", "t.ini:11: ", "expected none, or one MONITOR");
 }
 
 Test(config, error_unterminated_quote)

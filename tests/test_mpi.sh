@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Training across processes (Open MPI on loopback): 1, 2 and 3 processes
 # with 1 or 2 threads each give the weights fingerprint of one process;
-# only the first process writes files and prints; checkpoints written by 2
+# only the first process writes files and prints; a plateau schedule, early
+# stopping and save_best decide as in one process; checkpoints written by 2
 # processes (at an epoch's end, and mid-epoch after Ctrl-C) resume with 3
 # to the uninterrupted fingerprint; a CSV table and a .npz archive train
 # to one process's weights, and so do a table of dense inputs (the dense
@@ -121,6 +122,18 @@ for shape in 2x1 3x1 2x2; do
     [ -n "$want_d" ] && [ "$got_d" = "$want_d" ] && ok ||
         bad "dense inputs in $np processes x $threads threads: '$got_d', one process '$want_d'"
 done
+
+# A plateau schedule, early stopping and save_best decide alike in every
+# process (each validates): one process's weights, stop and best model.
+c=(configs/tiny.ini --epochs 4 --set data.validation=0.2 --set train.learning_rate=0.01
+   --set "train.schedule=plateau 0.5 1" --set "train.early_stopping=val_loss 1"
+   --set run.save_best=val_loss --set report.figures=none --quiet --threads 1)
+want_c=$("$bin" "${c[@]}" --out "$tmp/c1" 2>&1 | fingerprint)
+got_c=$(mpi 2 "${c[@]}" --out "$tmp/c2" 2>&1 | fingerprint)
+[ -n "$want_c" ] && [ "$got_c" = "$want_c" ] &&
+    cmp -s "$tmp/c1/best.safetensors" "$tmp/c2/best.safetensors" &&
+    [ "$(wc -l <"$tmp/c2/history.csv")" = "$(wc -l <"$tmp/c1/history.csv")" ] && ok ||
+    bad "schedule and early stopping in 2 processes: '$got_c', one process '$want_c'"
 
 # A checkpoint of 2 processes, resumed by 3: the uninterrupted weights.
 mpi 2 "${run[@]}" --epochs 1 --threads 1 --out "$tmp/resume" >/dev/null 2>&1

@@ -87,6 +87,9 @@ killed_then_resumed() {
                 got=$(fingerprint <"$log")
                 [ "$got" = "$want" ] && ok || bad "$name: resumed at epoch $epoch, step $step:" \
                     "fingerprint '$got', uninterrupted '$want'"
+                [ ! -e "$ref/best.safetensors" ] ||
+                    { cmp -s "$out/best.safetensors" "$ref/best.safetensors" && ok ||
+                        bad "$name: resumed at epoch $epoch, step $step: best.safetensors differs"; }
                 [ "$(figures "$out")" = "$(figures "$ref")" ] && ok || bad "$name:" \
                     "history differs: $(diff <(figures "$out") <(figures "$ref") | tr '\n' ' ')"
                 resumed[$every]=$((${resumed[$every]:-0} + 1))
@@ -129,6 +132,19 @@ for task in binary multilabel regression; do
     run=("$tmp/tasks/$task.ini" --set report.figures=none --quiet)
     kills "$task"
 done
+# A plateau schedule, early stopping and save_best: the rate, the best
+# values, the waits and the best weights are in the checkpoint. The run
+# stops early (at epoch 3 of 4), so some kills land after the stop and
+# before the end, where a resume only restores the best weights.
+epochs=4
+run=(configs/tiny.ini --epochs "$epochs" --set data.validation=0.2
+     --set train.learning_rate=0.01 --set "train.schedule=plateau 0.5 1"
+     --set "train.early_stopping=val_loss 1" --set run.save_best=val_loss
+     --set report.figures=none --quiet)
+kills controls
+(($(wc -l <"$tmp/controls-reference/history.csv") - 1 < epochs)) && ok ||
+    bad "controls: the reference run did not stop early"
+epochs=2
 # The tutorial's kind last: the cases below continue its reference.
 run=(configs/tiny.ini --epochs "$epochs" --seed 5 --set report.figures=none --quiet)
 kills tiny

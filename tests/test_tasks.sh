@@ -37,7 +37,7 @@ for task in binary multilabel regression; do
 done
 check "binary: history.csv has each metric, training and validation" \
     test "$(head -1 "$tmp/binary1/history.csv")" = \
-    "epoch,loss,accuracy,auc,precision,recall,val_loss,val_accuracy,val_auc,val_precision,val_recall,seconds,samples_per_s"
+    "epoch,loss,accuracy,auc,precision,recall,val_loss,val_accuracy,val_auc,val_precision,val_recall,lr,seconds,samples_per_s"
 check "regression: the test lines" grep -q '^test rmse: [0-9.]*$' "$tmp/regression1.log"
 check "multi-label: the test lines" grep -q '^test binary_accuracy: [0-9.]*$' \
     "$tmp/multilabel1.log"

@@ -21,6 +21,7 @@
 
 #include "mlpt/error.h"
 #include "mlpt/model.h"
+#include "mlpt/monitor.h"
 #include "mlpt/train.h"
 
 #ifdef __cplusplus
@@ -100,8 +101,10 @@ typedef struct mlpt_config {
 
     mlpt_model_spec model;
 
-    /* optimizer, batch, epochs, shards, shuffle, seed */
+    /* optimizer, batch, epochs, shards, shuffle, seed, metrics, schedule */
     mlpt_train_spec train;
+    /* [train] early_stopping (monitor.set false: off). */
+    mlpt_early_stopping early_stopping;
     /* [train] init: the model file whose weights training starts from
      * instead of the seeded ones; empty: none. */
     char train_init[MLPT_PATH_LEN];
@@ -111,6 +114,7 @@ typedef struct mlpt_config {
         bool bind;              /* pin threads to cores (`bind = cores`) */
         int checkpoint_every;   /* steps between checkpoints within an epoch; 0: epochs only */
         char out[MLPT_PATH_LEN];
+        mlpt_monitor save_best; /* set false: none */
     } run;
 
     struct {

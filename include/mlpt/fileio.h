@@ -70,10 +70,11 @@ typedef struct mlpt_history_row {
     int epoch;                   /* 1-based */
     double loss, metrics[MLPT_MAX_METRICS];         /* over the epoch's training batches */
     double val_loss, val_metrics[MLPT_MAX_METRICS]; /* NaN when there is no validation split */
+    double lr;                   /* the learning rate of the epoch's last step */
     double seconds, samples_per_s;
 } mlpt_history_row;
 
-/* Writes `epoch,loss,M...,val_loss,val_M...,seconds,samples_per_s` (M: the
+/* Writes `epoch,loss,M...,val_loss,val_M...,lr,seconds,samples_per_s` (M: the
  * names of `metrics`, in order) and one line per row (empty validation
  * cells when NaN), atomically. */
 int mlpt_history_write(const char *path, const mlpt_metric_list *metrics,

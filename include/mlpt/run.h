@@ -4,8 +4,9 @@
  * A run holds run.out, loads and checks the data, creates the model and
  * its trainer, continues a checkpoint, trains the epochs (writing
  * history.csv every epoch and checkpoint.mlpt every epoch, every
- * run.checkpoint_every steps and when asked to stop), and writes the model
- * file and split.csv. It never prints: the caller shows what it likes
+ * run.checkpoint_every steps and when asked to stop; best.safetensors when
+ * save_best's figure improves), stops early and restores the best weights
+ * when early_stopping says so, and writes the model file and split.csv. It never prints: the caller shows what it likes
  * between the calls, which come in this order:
  *
  *   mlpt_run_open       holds run.out; reads or refuses its checkpoint
@@ -67,8 +68,9 @@ typedef struct mlpt_run_options {
  * Returns NULL with err on failure. */
 mlpt_run *mlpt_run_open(const mlpt_config *cfg, const mlpt_run_options *opt, mlpt_error *err);
 
-/* Whether the resumed run finished at this config's epoch count: there is
- * nothing to load or train, and the run is only to be closed. */
+/* Whether the resumed run finished at this config's epoch count, or early
+ * stopping ended it: there is nothing to load or train, and the run is
+ * only to be closed. */
 bool mlpt_run_nothing_left(const mlpt_run *run);
 
 /* Plans the model from the config, loads the data (see mlpt_data_load;
@@ -115,8 +117,12 @@ enum { MLPT_RUN_STOPPED = 1 };
 
 /* Trains the epochs left. A stop asked for at a step before an epoch's
  * last, or after an epoch that is not the last, takes effect in every
- * process at once. Every epoch ends with its validation, history.csv and
- * the checkpoint. Returns 0, MLPT_RUN_STOPPED, or -1 with err. */
+ * process at once. Every epoch ends with its validation (in every
+ * process), the schedule's, early stopping's and save_best's decisions,
+ * best.safetensors when it improved, history.csv and the checkpoint. When
+ * early stopping is on, training ends with the best epoch's weights, as
+ * Keras 3's restore_best_weights (stopped early or not). Returns 0,
+ * MLPT_RUN_STOPPED, or -1 with err. */
 int mlpt_run_train(mlpt_run *run, const mlpt_run_hooks *hooks, mlpt_error *err);
 
 /* In the writer: writes the model file (with the weights' fingerprint,
@@ -146,8 +152,15 @@ void mlpt_run_position(const mlpt_run *run, int *epoch, size_t *step);
 const char *mlpt_run_checkpoint_path(const mlpt_run *run);
 const char *mlpt_run_history_path(const mlpt_run *run);
 
-/* The completed epochs' rows (train.epochs of them once trained). */
-const mlpt_history_row *mlpt_run_history(const mlpt_run *run);
+/* The completed epochs' rows, *n of them (train.epochs once trained, or
+ * fewer when early stopping stopped the run). */
+const mlpt_history_row *mlpt_run_history(const mlpt_run *run, size_t *n);
+
+/* Early stopping, once trained (or when a resumed run has nothing left):
+ * the 1-based epoch it stopped the run after (0: the run trained all its
+ * epochs) and the epoch whose weights it restored (0: early stopping is
+ * off, or nothing was trained here). */
+void mlpt_run_early_stopping(const mlpt_run *run, int *stopped, int *restored);
 
 /* What mlpt_run_all ends with. */
 typedef struct mlpt_run_result {

@@ -25,6 +25,7 @@
 #include "mlpt/error.h"
 #include "mlpt/metrics.h"
 #include "mlpt/model.h"
+#include "mlpt/schedule.h"
 #include "mlpt/tables.h"
 
 #ifdef __cplusplus
@@ -121,6 +122,9 @@ typedef struct mlpt_train_spec {
      * norm is larger (Keras's global_clipnorm); 0: no clipping. */
     float clip_norm;
     mlpt_class_weights class_weight;
+    /* The learning rate of each step, from optimizer.learning_rate (kind
+     * NULL: that rate throughout). */
+    mlpt_schedule schedule;
 } mlpt_train_spec;
 
 /* Running figures of one epoch, as the progress bar shows them. */
@@ -128,6 +132,7 @@ typedef struct mlpt_epoch_stats {
     size_t step, steps;   /* steps done so far, steps in the epoch */
     size_t samples;       /* samples seen so far */
     double loss;          /* mean training loss so far */
+    float lr;             /* the learning rate of the last step (of the next, at step 0) */
     double metrics[MLPT_MAX_METRICS]; /* spec.metrics over the samples so far */
     /* The exact sums behind them, for resuming: the loss's, and the
      * metrics' state (mlpt_metrics_state_len doubles; the trainer's own
@@ -216,6 +221,8 @@ typedef struct mlpt_trainer_state {
     float *params;          /* the model's */
     float *state1, *state2; /* optimizer state; state2 is NULL unless it has 2 slots */
     uint64_t *steps_taken;  /* optimizer steps so far (adam's t) */
+    mlpt_schedule_state *schedule; /* what epoch ends changed of the rate (the plateau's);
+                                      the caller's mlpt_schedule_epoch_end changes it */
 } mlpt_trainer_state;
 
 mlpt_trainer_state mlpt_trainer_state_of(mlpt_trainer *t);
