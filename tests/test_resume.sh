@@ -132,14 +132,19 @@ for task in binary multilabel regression; do
     run=("$tmp/tasks/$task.ini" --set report.figures=none --quiet)
     kills "$task"
 done
-# A plateau schedule, early stopping and save_best: the rate, the best
-# values, the waits and the best weights are in the checkpoint. The run
-# stops early (at epoch 3 of 4), so some kills land after the stop and
-# before the end, where a resume only restores the best weights.
+# Every training control at once, on a model with batch normalization: a
+# plateau schedule, early stopping and save_best (the rate, the best
+# values, the waits and the best weights are in the checkpoint), weight
+# decay, gradient clipping and balanced class weights. The run stops early
+# (at epoch 2 of 4), so some kills land after the stop and before the end,
+# where a resume only restores the best weights.
+sed -e '/^layer = dense 32 relu/a\
+layer = batchnorm' configs/tiny.ini >"$tmp/controls.ini"
 epochs=4
-run=(configs/tiny.ini --epochs "$epochs" --set data.validation=0.2
-     --set train.learning_rate=0.01 --set "train.schedule=plateau 0.5 1"
+run=("$tmp/controls.ini" --epochs "$epochs" --set data.validation=0.2
+     --set train.learning_rate=0.1 --set "train.schedule=plateau 0.5 1"
      --set "train.early_stopping=val_loss 1" --set run.save_best=val_loss
+     --set train.weight_decay=1e-4 --set train.clip_norm=1 --set train.class_weight=balanced
      --set report.figures=none --quiet)
 kills controls
 (($(wc -l <"$tmp/controls-reference/history.csv") - 1 < epochs)) && ok ||
