@@ -450,6 +450,20 @@ static int stop_at(mlpt_run *r, int e, const mlpt_epoch_stats *done)
     return MLPT_RUN_STOPPED;
 }
 
+/* Exchanges the model's weights with early stopping's best ones (when it
+ * watched an epoch): the restore at the end of training, and its undoing. */
+static void swap_best(mlpt_run *r)
+{
+    if (!r->best_params || !r->early.best_epoch)
+        return;
+    float *w = r->model.params, *b = r->best_params;
+    for (size_t i = 0; i < r->model.n_params; i++) {
+        const float x = w[i];
+        w[i] = b[i];
+        b[i] = x;
+    }
+}
+
 static int train_epochs(mlpt_run *r, const mlpt_run_hooks *h, mlpt_error *err)
 {
     const int epochs = r->cfg->train.epochs;
@@ -490,8 +504,7 @@ static int train_epochs(mlpt_run *r, const mlpt_run_hooks *h, mlpt_error *err)
     }
     /* As Keras 3's restore_best_weights: at the end of training, stopped
      * early or not. */
-    if (r->best_params && r->early.best_epoch)
-        memcpy(r->model.params, r->best_params, r->model.n_params * sizeof *r->best_params);
+    swap_best(r);
     r->epoch = r->stopped ? r->stopped : epochs;
     r->done = (mlpt_epoch_stats){0};
     return 0;
@@ -556,8 +569,14 @@ int mlpt_run_save(mlpt_run *r, mlpt_error *err)
 
 int mlpt_run_finish(mlpt_run *r, mlpt_error *err)
 {
+    /* The checkpoint holds the last epoch's weights with its optimizer
+     * state (and the best apart), so that training on with more epochs
+     * continues the run, as one run of that many epochs would. */
     const mlpt_epoch_stats none = {0};
-    return save_checkpoint(r, r->epoch, &none, true, err);
+    swap_best(r);
+    const int rc = save_checkpoint(r, r->epoch, &none, true, err);
+    swap_best(r);
+    return rc;
 }
 
 const mlpt_config *mlpt_run_config(const mlpt_run *r)

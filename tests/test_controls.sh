@@ -8,8 +8,10 @@
 # epochs trained, with the rate of each; the progress line shows the rate;
 # best.safetensors is written exactly at the epochs whose val_accuracy
 # beat every earlier one, and holds that epoch's weights; a resume of the
-# stopped run has nothing left to do; the same weights at 1 and 2 threads. Run from the repository root with the
-# mlptrain binary as $1.
+# stopped run has nothing left to do; a finished run that restored its
+# best weights, trained on with more epochs, ends as one run of that many
+# epochs; the same weights at 1 and 2 threads. Run from the repository
+# root with the mlptrain binary as $1.
 source "$(dirname "$0")/script_lib.sh"
 
 ok() { passed=$((passed + 1)); }
@@ -92,5 +94,22 @@ got=$("$bin" configs/tiny.ini --threads 1 --out "$tmp/e1" --set report.figures=n
 got=$("$bin" configs/tiny.ini --threads 1 --out "$tmp/cos" --set report.figures=none \
     --set "train.schedule=cosine" 2>&1 | fingerprint)
 [ -n "$got" ] && [ "$got" != "$const" ] && ok || bad "cosine trains the constant run's weights"
+
+# A finished run whose best weights were restored, without stopping early
+# (patience 9), trained on to more epochs: the checkpoint held the last
+# epoch's weights and optimizer state, so it ends as a run of that many.
+patient=(configs/tiny.ini --set data.validation=0.2 --set "train.early_stopping=val_loss 9"
+         --set train.learning_rate=0.03 --set report.figures=none --quiet)
+"$bin" "${patient[@]}" --epochs 2 --out "$tmp/p" >"$tmp/p.log" 2>&1
+grep -q 'best epoch: 1\.$' "$tmp/p.log" && ok || bad "the 2-epoch run restored no earlier epoch"
+got=$("$bin" "${patient[@]}" --epochs 3 --out "$tmp/p" --resume 2>&1 | fingerprint)
+want3=$("$bin" "${patient[@]}" --epochs 3 --out "$tmp/p3" 2>&1 | fingerprint)
+[ -n "$want3" ] && [ "$got" = "$want3" ] && ok ||
+    bad "a restored run trained on: '$got', one run of 3 epochs '$want3'"
+# (epoch 1 is the best of all 3, so the weights agree either way: the
+# third epoch's figures tell whether it went on from the second's weights)
+untimed() { rev "$1/history.csv" | cut -d, -f3- | rev; }
+[ "$(untimed "$tmp/p")" = "$(untimed "$tmp/p3")" ] && ok ||
+    bad "a restored run trained on: its history differs from one run of 3 epochs"
 
 finish
