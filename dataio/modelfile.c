@@ -828,19 +828,30 @@ static int check_tensors(const where *w, json_t *header, tensor *ts, int n, uint
     return 0;
 }
 
-/* The tensors' floats, in file order, each to its place in params. */
+/* The tensors' floats, in file order, each to its place in params: finite
+ * (a NaN weight would only make every prediction NaN), and a variance not
+ * negative (batchnorm takes its square root). */
 static int read_params(const where *w, FILE *fp, const tensor *ts, const int *order, int n,
                        mlpt_model *m)
 {
     unsigned char buf[4 * LE_CHUNK_FLOATS];
+    char field[FIELD_LEN];
     for (int i = 0; i < n; i++) {
         const tensor *t = &ts[order[i]];
+        const char *dot = strrchr(t->name, '.');
+        const bool variance = dot && !strcmp(dot, ".moving_variance");
         float *x = m->params + t->offset;
+        size_t at = 0;
         for (size_t left = t->count, k; left > 0; left -= k, x += k) {
             k = left < LE_CHUNK_FLOATS ? left : LE_CHUNK_FLOATS;
             if (read_exact(w, fp, buf, 4 * k, "data") < 0)
                 return -1;
             get_le_floats(x, buf, k);
+            for (size_t j = 0; j < k; j++, at++)
+                if (!isfinite(x[j]) || (variance && x[j] < 0.0f))
+                    return fail_at(w, tensor_field(field, t->name),
+                                   "element %zu is %g: expected a finite number%s", at,
+                                   (double)x[j], variance ? " >= 0" : "");
         }
     }
     return 0;

@@ -8,6 +8,7 @@
 #include <jansson.h>
 #include <limits.h>
 #include <stdio.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -950,4 +951,34 @@ Test(modelfile, every_task_round_trips_its_loss_and_classes)
         mlpt_model_info_free(&read);
     }
     expect_meta_failure("loss", "huber -1", "\"huber -1\": expected a loss");
+}
+
+/* A weight that is not finite, or a negative moving variance, is refused
+ * naming the tensor and the element, even in a file whose fingerprint
+ * matches (as a writer of its own would make it). */
+Test(modelfile, refuses_values_that_are_not_weights)
+{
+    mlpt_model m = fixture_model();
+    mlpt_model_info info = fixture_info(), read;
+    mlpt_model back;
+    mlpt_error err;
+    const char *path = scratch_path("nan.safetensors");
+    m.params[m.geom[0].w_offset + 5] = nanf("");
+    cr_assert_eq(mlpt_model_save(path, &m, &info, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlpt_model_load(path, &back, &read, &err), -1);
+    cr_assert(strstr(err.msg, "\"dense_0.kernel\": element 5 is nan: expected a finite number"),
+              "%s", err.msg);
+    mlpt_model_free(&m);
+
+    mlpt_model_spec spec = {.input_rank = 1, .input_dims = {4}, .n_layers = 2, .loss = SCCE};
+    spec.layers[0] = layer("batchnorm");
+    spec.layers[1] = layer("dense 3 softmax");
+    cr_assert_eq(mlpt_model_create(&spec, &m, &err), 0, "%s", err.msg);
+    mlpt_model_init_params(&m, 1);
+    m.params[m.geom[0].w_offset + 3 * 4 + 2] = -0.5f; /* gamma, beta, mean, then variance */
+    cr_assert_eq(mlpt_model_save(path, &m, &info, &err), 0, "%s", err.msg);
+    cr_assert_eq(mlpt_model_load(path, &back, &read, &err), -1);
+    cr_assert(strstr(err.msg, ".moving_variance\": element 2 is -0.5: expected a finite number "
+                              ">= 0"), "%s", err.msg);
+    mlpt_model_free(&m);
 }
