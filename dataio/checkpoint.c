@@ -25,6 +25,7 @@
 #include <float.h>
 #include <inttypes.h>
 #include <stdbool.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -186,6 +187,12 @@ static int parse(const char *path, const unsigned char *buf, size_t size, mlpt_c
     const double rate = bits_double(w[18]);
     if (!(rate >= 0.0 && rate <= FLT_MAX))
         return mlpt_fail(err, "%s: the learning rate %g is not a float >= 0", path, rate);
+    /* the watches: best values that can be improved on (not NaN), at epochs
+     * already trained, and early stopping's best weights when it has one */
+    if (isnan(bits_double(w[19])) || isnan(bits_double(w[21])) || isnan(bits_double(w[26])) ||
+        w[22] > w[3] || w[27] > w[3] || (w[22] && !n_best))
+        return mlpt_fail(err, "%s: its early stopping, save_best or schedule state is not one "
+                              "a run can be in", path);
     /* the parameters, the state, the best weights */
     const uint64_t arrays = 1 + (uint64_t)kind->slots + (n_best != 0);
     const size_t row_bytes = 8 * row_words((size_t)n_metrics);

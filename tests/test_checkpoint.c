@@ -222,3 +222,25 @@ Test(checkpoint, fuzz_seeds_are_of_this_format)
         mlpt_checkpoint_free(&c);
     }
 }
+
+/* A state no run can be in is refused: early stopping's best epoch with no
+ * best weights kept, or a best epoch not yet trained. */
+Test(checkpoint, refuses_watches_no_run_has)
+{
+    fixture f;
+    make_fixture(&f);
+    const mlpt_checkpoint cases[] = {
+        {.epoch = 2, .early = {0.5, 1, 0}},                   /* no best weights */
+        {.epoch = 1, .best = {0.5, 2, 0}, .best_of = 1},      /* an epoch to come */
+        {.epoch = 2, .early = {NAN, 0, 0}},                   /* nothing improves on NaN */
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mlpt_error err = {0};
+        const char *path = scratch_path("w.mlpt");
+        cr_assert_eq(mlpt_checkpoint_save(path, &cases[i], f.trainer, &err), 0, "%s", err.msg);
+        mlpt_checkpoint c;
+        cr_assert_eq(mlpt_checkpoint_read(path, &c, &err), -1, "case %zu", i);
+        cr_assert(strstr(err.msg, "not one a run can be in"), "case %zu: %s", i, err.msg);
+    }
+    free_fixture(&f);
+}
