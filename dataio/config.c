@@ -894,8 +894,10 @@ static int parse_normalize(const key_def *k, const entry *e, mlpt_config *cfg, m
 static const mlpt_task *task_of(const mlpt_config *cfg)
 {
     const mlpt_model_spec *m = &cfg->model;
+    if (!m->n_layers)
+        return NULL;
     const mlpt_layer_spec *last = &m->layers[m->n_layers - 1];
-    if (!m->n_layers || !last->activation || strcmp(last->activation->name, m->loss->activation))
+    if (!last->activation || strcmp(last->activation->name, m->loss->activation))
         return NULL;
     return mlpt_task_of(m->loss, (size_t)last->units);
 }
@@ -955,7 +957,6 @@ static int parse_metrics(const key_def *k, const entry *e, mlpt_config *cfg, mlp
     return 0;
 }
 
-/* `none`, or distinct names from figure_names. */
 /* none, balanced, or one number >= 0 per class (not all 0). */
 static int parse_class_weight(const key_def *k, const entry *e, mlpt_config *cfg,
                               mlpt_error *err)

@@ -205,8 +205,8 @@ static int parse_layers(const where *w, const char *text, mlpt_model_spec *spec)
     }
     /* A file of before regression names no loss: the one that pairs with
      * the last layer's activation (softmax or sigmoid, each with one). */
-    const mlpt_layer_spec *last = &spec->layers[spec->n_layers - 1];
-    for (int i = 0; spec->n_layers && mlpt_losses[i] && !spec->loss && last->activation; i++)
+    const mlpt_layer_spec *last = spec->n_layers ? &spec->layers[spec->n_layers - 1] : NULL;
+    for (int i = 0; last && mlpt_losses[i] && !spec->loss && last->activation; i++)
         if (!strcmp(mlpt_losses[i]->activation, last->activation->name))
             spec->loss = mlpt_losses[i];
     if (!spec->loss) /* for mlpt_model_plan to say which activation is missing */

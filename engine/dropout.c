@@ -46,7 +46,7 @@ static void forward(const mlpt_layer_io *io)
         return;
     }
     const float rate = io->spec->rate, scale = 1.0f / (1.0f - rate);
-    const mlpt_dropout_keys *keys = io->drop;
+    const mlpt_training *keys = io->drop;
     for (size_t r = 0; r < rows; r++) {
         float *mk = io->kept + r * width;
         /* unit u draws word u % 4 of counter u / 4, 64 units at a time */

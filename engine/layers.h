@@ -13,12 +13,12 @@
 
 /* What a pass in training has that inference has not: the random draws
  * of the dropout layers, and the class weights of the loss. */
-typedef struct mlpt_dropout_keys {
+typedef struct mlpt_training {
     uint64_t seed;
     uint32_t epoch;
     const uint32_t *sample_ids; /* one per row */
     const float *class_weight;  /* per class label, or NULL: none */
-} mlpt_dropout_keys;
+} mlpt_training;
 
 struct mlpt_layer_io {
     const mlpt_layer_spec *spec;
@@ -39,7 +39,7 @@ struct mlpt_layer_io {
     float *kept;                 /* layers that keep values from forward to
                                     backward (mlpt_layer_ops.keeps), in
                                     training: rows x g->out */
-    const mlpt_dropout_keys *drop; /* training's random draws; NULL: inference */
+    const mlpt_training *drop; /* training's random draws; NULL: inference */
     bool logits;                 /* the last layer: leave Z, which the loss turns
                                     into outputs and dL/dZ */
     float *batch;                /* batch-coupled kinds in training: the values

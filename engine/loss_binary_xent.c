@@ -32,7 +32,6 @@ static void forward(size_t rows, size_t width, float param, float *z, const mlpt
     }
 }
 
-extern const mlpt_task mlpt_task_binary, mlpt_task_multilabel;
 const mlpt_loss_ops mlpt_binary_crossentropy = {"binary_crossentropy", "sigmoid",
                                                 &mlpt_task_binary, &mlpt_task_multilabel,
                                                 .forward = forward};

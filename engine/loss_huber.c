@@ -22,6 +22,5 @@ static void forward(size_t rows, size_t width, float delta, float *z, const mlpt
     mlpt_error_loss(huber, rows, width, delta, z, y, dz, row_loss);
 }
 
-extern const mlpt_task mlpt_task_regression;
 const mlpt_loss_ops mlpt_huber = {"huber", "linear", &mlpt_task_regression,
                                   &mlpt_task_regression, "delta", 1.0f, 1e30f, forward};

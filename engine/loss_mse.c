@@ -15,7 +15,6 @@ static void forward(size_t rows, size_t width, float param, float *z, const mlpt
     mlpt_error_loss(squared, rows, width, param, z, y, dz, row_loss);
 }
 
-extern const mlpt_task mlpt_task_regression;
 const mlpt_loss_ops mlpt_mean_squared_error = {"mean_squared_error", "linear",
                                                &mlpt_task_regression, &mlpt_task_regression,
                                                .forward = forward};

@@ -30,7 +30,6 @@ static void forward(size_t rows, size_t classes, float param, float *z, const ml
     }
 }
 
-extern const mlpt_task mlpt_task_multiclass;
 const mlpt_loss_ops mlpt_sparse_categorical_crossentropy = {
     "sparse_categorical_crossentropy", "softmax", &mlpt_task_multiclass, &mlpt_task_multiclass,
     .forward = forward};

@@ -3,6 +3,7 @@
 #ifndef MLPT_ENGINE_METRIC_H
 #define MLPT_ENGINE_METRIC_H
 
+#include <math.h>
 #include <stddef.h>
 
 #include "mlpt/metrics.h"
@@ -18,6 +19,13 @@ static inline int mlpt_truth(const mlpt_metric_rows *m, size_t r, size_t c)
 static inline double mlpt_ratio(const double *state)
 {
     return state[1] > 0.0 ? state[0] / state[1] : (double)NAN;
+}
+
+/* mlpt_ratio as a metric's value function. */
+static inline double mlpt_ratio_value(const double *state, size_t width, int arg)
+{
+    (void)width, (void)arg;
+    return mlpt_ratio(state);
 }
 
 #endif

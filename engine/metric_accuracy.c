@@ -1,7 +1,5 @@
 /* accuracy: the fraction of rows whose predicted class (the task's:
  * argmax of a softmax, a sigmoid above one half) is their label. */
-#include <math.h>
-
 #include "metric.h"
 
 /* state: correct, rows */
@@ -13,11 +11,6 @@ static void add(const mlpt_metric_rows *m, int arg, double *state)
     state[1] += (double)m->rows;
 }
 
-static double value(const double *state, size_t width, int arg)
-{
-    (void)width, (void)arg;
-    return mlpt_ratio(state);
-}
-
 const mlpt_metric_ops mlpt_metric_accuracy = {
-    "accuracy", NULL, 0, 0, MLPT_TASK_MULTICLASS | MLPT_TASK_BINARY, true, 2, 0, add, value};
+    "accuracy", NULL, 0, 0, MLPT_TASK_MULTICLASS | MLPT_TASK_BINARY, true, 2, 0, add,
+    mlpt_ratio_value};

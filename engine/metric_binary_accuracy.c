@@ -1,7 +1,5 @@
 /* binary_accuracy: the fraction of outputs on the right side of one half,
  * over every output of every row (Keras's BinaryAccuracy). */
-#include <math.h>
-
 #include "metric.h"
 
 /* state: right outputs, outputs */
@@ -14,12 +12,6 @@ static void add(const mlpt_metric_rows *m, int arg, double *state)
     state[1] += (double)(m->rows * m->width);
 }
 
-static double value(const double *state, size_t width, int arg)
-{
-    (void)width, (void)arg;
-    return mlpt_ratio(state);
-}
-
 const mlpt_metric_ops mlpt_metric_binary_accuracy = {
     "binary_accuracy", NULL, 0, 0, MLPT_TASK_BINARY | MLPT_TASK_MULTILABEL, true,
-    2, 0, add, value};
+    2, 0, add, mlpt_ratio_value};

@@ -24,20 +24,14 @@ static void add_squared(const mlpt_metric_rows *m, int arg, double *state)
     state[1] += (double)(m->rows * m->width);
 }
 
-static double mean(const double *state, size_t width, int arg)
-{
-    (void)width, (void)arg;
-    return mlpt_ratio(state);
-}
-
 static double root_mean(const double *state, size_t width, int arg)
 {
-    return sqrt(mean(state, width, arg));
+    return sqrt(mlpt_ratio_value(state, width, arg));
 }
 
 const mlpt_metric_ops mlpt_metric_mae = {"mae", NULL, 0, 0, MLPT_TASK_REGRESSION, false,
-                                         2, 0, add_absolute, mean};
+                                         2, 0, add_absolute, mlpt_ratio_value};
 const mlpt_metric_ops mlpt_metric_mse = {"mse", NULL, 0, 0, MLPT_TASK_REGRESSION, false,
-                                         2, 0, add_squared, mean};
+                                         2, 0, add_squared, mlpt_ratio_value};
 const mlpt_metric_ops mlpt_metric_rmse = {"rmse", NULL, 0, 0, MLPT_TASK_REGRESSION, false,
                                           2, 0, add_squared, root_mean};

@@ -1,8 +1,6 @@
 /* top_k_accuracy K: the fraction of rows whose label is among the K most
  * probable classes (fewer than K classes score higher than it), as Keras's
  * SparseTopKCategoricalAccuracy (K 5 by default). */
-#include <math.h>
-
 #include "metric.h"
 
 /* state: hits, rows */
@@ -18,11 +16,6 @@ static void add(const mlpt_metric_rows *m, int k, double *state)
     state[1] += (double)m->rows;
 }
 
-static double value(const double *state, size_t width, int arg)
-{
-    (void)width, (void)arg;
-    return mlpt_ratio(state);
-}
-
 const mlpt_metric_ops mlpt_metric_top_k_accuracy = {
-    "top_k_accuracy", "K", 5, 1000, MLPT_TASK_MULTICLASS, true, 2, 0, add, value};
+    "top_k_accuracy", "K", 5, 1000, MLPT_TASK_MULTICLASS, true, 2, 0, add,
+    mlpt_ratio_value};

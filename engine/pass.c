@@ -271,7 +271,7 @@ static float *batch_values(const mlpt_coupling *c, int l)
 /* Forward through layers [from, to) of ws's rows, and when to is past the
  * last layer, the loss. */
 static void forward_layers(const mlpt_model *m, mlpt_workspace *ws, size_t rows, int from,
-                           int to, const mlpt_dropout_keys *drop, const mlpt_coupling *c)
+                           int to, const mlpt_training *drop, const mlpt_coupling *c)
 {
     const int last = m->spec.n_layers - 1;
     ws->rows = rows;
@@ -303,7 +303,7 @@ static void forward_layers(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
 }
 
 void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
-                  const mlpt_dropout_keys *drop)
+                  const mlpt_training *drop)
 {
     forward_layers(m, ws, rows, 0, m->spec.n_layers, drop, NULL);
 }
@@ -347,7 +347,7 @@ int mlpt_phases(const mlpt_model *m)
  * backward down to above L[k - 1]; phase k + q, backward from L[k - q]
  * down to above L[k - q - 1] (or the first trained layer). */
 void mlpt_phase_run(const mlpt_model *m, mlpt_workspace *ws, int p,
-                    const mlpt_dropout_keys *drop, const mlpt_coupling *c)
+                    const mlpt_training *drop, const mlpt_coupling *c)
 {
     int L[MLPT_MAX_LAYERS];
     const int k = coupled_layers(m, L), n = m->spec.n_layers;

@@ -89,7 +89,7 @@ mlpt_targets mlpt_workspace_targets(const mlpt_workspace *ws);
  * w.r.t. the logits goes to ws->delta[last]. Training passes run in phases
  * (below). */
 void mlpt_forward(const mlpt_model *m, mlpt_workspace *ws, size_t rows,
-                  const mlpt_dropout_keys *drop);
+                  const mlpt_training *drop);
 
 /* ---- a training pass over a batch held in several workspaces ----
  *
@@ -120,7 +120,7 @@ int mlpt_phases(const mlpt_model *m);
 
 /* Phase p of ws->rows rows (gathered before phase 0; none: nothing). */
 void mlpt_phase_run(const mlpt_model *m, mlpt_workspace *ws, int p,
-                    const mlpt_dropout_keys *drop, const mlpt_coupling *c);
+                    const mlpt_training *drop, const mlpt_coupling *c);
 
 /* The coupled layer the reduction after phase p is for, and whether it is
  * its backward one. */

@@ -12,16 +12,24 @@ static mlpt_opt_step prepare(const mlpt_optimizer_spec *o, uint64_t t)
                            .decay = o->weight_decay};
 }
 
+/* One parameter's update from its gradient gi. */
+static inline void update(const mlpt_opt_step *st, float gi, float *w, float *s1)
+{
+    *s1 = st->c1 * *s1 + st->c2 * gi * gi;
+    *w -= st->lr * gi / sqrtf(*s1 + st->eps);
+}
+
 static void apply(const mlpt_opt_step *st, size_t n, float *restrict w, const float *restrict g,
                   float *restrict s1, float *restrict s2)
 {
     (void)s2;
     const float scale = st->g_scale;
-    for (size_t i = 0; i < n; i++) {
-        const float gi = g[i] * scale + (st->decay != 0.0f ? st->decay * w[i] : 0.0f);
-        s1[i] = st->c1 * s1[i] + st->c2 * gi * gi;
-        w[i] -= st->lr * gi / sqrtf(s1[i] + st->eps);
-    }
+    if (st->decay != 0.0f) /* apart: without decay, not one operation more */
+        for (size_t i = 0; i < n; i++)
+            update(st, g[i] * scale + st->decay * w[i], &w[i], &s1[i]);
+    else
+        for (size_t i = 0; i < n; i++)
+            update(st, g[i] * scale, &w[i], &s1[i]);
 }
 
 static const char *const keys[] = {"rho", "epsilon", NULL};

@@ -379,7 +379,7 @@ mlpt_trainer *mlpt_trainer_create(mlpt_model *m, const mlpt_train_spec *spec,
 /* Phase p of the pass (forward and backward, when there is one phase) of
  * shard s of the batch order[0..batch). */
 static void run_shard(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *batch_ids,
-                      size_t batch, int s, const mlpt_dropout_keys *keys_base, int p)
+                      size_t batch, int s, const mlpt_training *keys_base, int p)
 {
     const size_t S = (size_t)t->spec.shards;
     const size_t lo = batch * (size_t)s / S, hi = batch * (size_t)(s + 1) / S;
@@ -391,7 +391,7 @@ static void run_shard(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *ba
         mlpt_gather(ws, d, batch_ids + lo, hi - lo, t->lut);
         ws->rows = hi - lo;
     }
-    mlpt_dropout_keys keys = *keys_base;
+    mlpt_training keys = *keys_base;
     keys.sample_ids = ws->ids;
     mlpt_phase_run(t->model, ws, p, &keys, &t->coupling);
 }
@@ -572,7 +572,7 @@ static void rebalance(mlpt_trainer *t)
  * non-finite loss skips the update, so the parameters stay those of the
  * last good step. */
 static double train_step(mlpt_trainer *t, const mlpt_samples *d, const uint32_t *batch_ids,
-                         size_t batch, const mlpt_dropout_keys *keys, float lr)
+                         size_t batch, const mlpt_training *keys, float lr)
 {
     mlpt_optimizer_spec o = t->spec.optimizer;
     o.learning_rate = lr;
@@ -755,7 +755,7 @@ int mlpt_trainer_epoch(mlpt_trainer *t, const mlpt_samples *train, int epoch,
         for (size_t i = 0; i < n; i++)
             t->order[i] = (uint32_t)i;
 
-    const mlpt_dropout_keys keys = {.seed = t->spec.seed, .epoch = (uint32_t)epoch,
+    const mlpt_training keys = {.seed = t->spec.seed, .epoch = (uint32_t)epoch,
                                     .class_weight = t->class_weight};
     for (size_t lo = st.step * B; lo < n; lo += B) {
         const size_t batch = n - lo < B ? n - lo : B;

@@ -50,7 +50,7 @@ static double summed_loss(const mlpt_model *m, mlpt_workspace *ws, const mlpt_co
     const int phases = mlpt_phases(m);
     for (int p = 0; p < phases; p++) {
         for (int s = 0; s < SHARDS; s++) {
-            mlpt_dropout_keys keys = {.seed = seed, .epoch = 3, .sample_ids = ws[s].ids};
+            mlpt_training keys = {.seed = seed, .epoch = 3, .sample_ids = ws[s].ids};
             mlpt_phase_run(m, &ws[s], p, &keys, c);
         }
         for (size_t k = 0; p + 1 < phases && k < mlpt_reduce_chunks(m, p); k++)

@@ -7,9 +7,6 @@
 
 #include "mlpt/metrics.h"
 
-extern const mlpt_task mlpt_task_multiclass, mlpt_task_binary, mlpt_task_multilabel,
-    mlpt_task_regression;
-
 static const mlpt_metric_ops *named(const char *name)
 {
     const mlpt_metric_ops *m = mlpt_metric_named(name);

@@ -43,6 +43,10 @@ struct mlpt_task {
     size_t (*predict)(const float *out, size_t width);
 };
 
+/* The four tasks (engine/tasks.c), which the losses name. */
+extern const mlpt_task mlpt_task_multiclass, mlpt_task_binary, mlpt_task_multilabel,
+    mlpt_task_regression;
+
 /* The task a model with loss `loss` and `width` outputs is trained for. */
 const mlpt_task *mlpt_task_of(const mlpt_loss_ops *loss, size_t width);
 
