@@ -3,6 +3,7 @@
  * `mlptrain CONFIG --seed N`); the table, run.out/seeds.csv and
  * run.out/seeds.png compare them. */
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,10 +57,22 @@ static int write_csv(const char *dir, const mlpt_metric_list *metrics, const uin
  * for comparison. */
 static const double keras_reference = 0.9820;
 
-/* The summarised figure per seed (`name`), with the mean, the mean +- one
- * deviation and, for accuracy, the Keras reference. */
-static int draw(const char *dir, const char *name, const uint64_t *seeds, const double *acc,
-                int n, double mean, double sd, mlpt_error *err)
+/* Whether cfg measures accuracy on a model of MNIST's shape (784 inputs,
+ * 10 classes): the Keras tutorial's kind, whose figure is a fair reference. */
+static bool tutorial_kind(const mlpt_config *cfg)
+{
+    size_t inputs = 1;
+    for (int d = 0; d < cfg->model.input_rank; d++)
+        inputs *= cfg->model.input_dims[d];
+    const mlpt_metric_list *m = &cfg->train.metrics;
+    return m->n && !strcmp(m->m[0].ops->name, "accuracy") && inputs == 784 &&
+           cfg->model.layers[cfg->model.n_layers - 1].units == 10;
+}
+
+/* The summarised figure per seed (`name`, values y), with the mean, the
+ * mean +- one deviation and, with `keras`, the Keras tutorial's accuracy. */
+static int draw(const char *dir, const char *name, bool keras, const uint64_t *seeds,
+                const double *y, int n, double mean, double sd, mlpt_error *err)
 {
     double *x = malloc((size_t)n * sizeof *x), *band = malloc(4 * (size_t)n * sizeof *band);
     if (!x || !band) {
@@ -78,7 +91,7 @@ static int draw(const char *dir, const char *name, const uint64_t *seeds, const 
     snprintf(label, sizeof label, "test %s", name);
     snprintf(title, sizeof title, "Test %s per seed", name);
     const mlpt_series series[] = {
-        {label, x, acc, (size_t)n, {0.12, 0.47, 0.71}, 0},
+        {label, x, y, (size_t)n, {0.12, 0.47, 0.71}, 0},
         {"mean", x, band, (size_t)n, {0.2, 0.2, 0.2}, 1},
         {"mean \xc2\xb1 sd", x, band + n, (size_t)n, {0.6, 0.6, 0.6}, 1},
         {"", x, band + 2 * n, (size_t)n, {0.6, 0.6, 0.6}, 1},
@@ -88,7 +101,7 @@ static int draw(const char *dir, const char *name, const uint64_t *seeds, const 
     int rc = mlpt_path_join(path, sizeof path, dir, "seeds.png", err);
     if (rc == 0)
         rc = mlpt_figure_lines(path, title, "seed", label, series,
-                               strcmp(name, "accuracy") ? 4 : 5, 0, err);
+                               keras ? 5 : 4, 0, err);
     if (rc == 0)
         printf("wrote %s\n", path);
     free(x);
@@ -119,7 +132,7 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
               const mlpt_topology *topo, mlpt_error *err)
 {
     static train_outcome outcome[CLI_MAX_SEEDS];
-    static double acc[CLI_MAX_SEEDS], loss[CLI_MAX_SEEDS];
+    static double first[CLI_MAX_SEEDS], loss[CLI_MAX_SEEDS]; /* the first metric's */
     static mlpt_config run_cfg;
     static mlpt_folder_lock out_lock; /* for seeds.csv and seeds.png, until the process ends;
                                          each run holds its own folder */
@@ -151,9 +164,9 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
             printf("interrupted during seed %llu: rerun the seeds to start again\n",
                    (unsigned long long)seeds[i]);
         if (rc == 0) {
-            acc[i] = metrics->n ? outcome[i].test_metrics[0] : outcome[i].test_loss;
+            first[i] = metrics->n ? outcome[i].test_metrics[0] : outcome[i].test_loss;
             loss[i] = outcome[i].test_loss;
-            printf("%8llu %10.4f %10.4f   %016llx\n", (unsigned long long)seeds[i], acc[i],
+            printf("%8llu %10.4f %10.4f   %016llx\n", (unsigned long long)seeds[i], first[i],
                    loss[i], (unsigned long long)outcome[i].fingerprint);
             fflush(stdout);
         }
@@ -162,14 +175,15 @@ int cli_seeds(const cli_args *a, const mlpt_config *cfg, const char *config_text
     if (rc != 0)
         return rc;
     double mean, sd, lo, hi, lmean, lsd, llo, lhi;
-    stats(acc, n, &mean, &sd, &lo, &hi);
+    stats(first, n, &mean, &sd, &lo, &hi);
     stats(loss, n, &lmean, &lsd, &llo, &lhi);
     printf("\n%-8s %10s %10s\n%-8s %10.4f %10.4f\n%-8s %10.4f %10.4f\n%-8s %10.4f %10.4f\n"
            "%-8s %10.4f %10.4f\n\n",
            "", head, "test loss", "mean", mean, lmean, "sd", sd, lsd, "min", lo, llo, "max",
            hi, lhi);
     return write_csv(cfg->run.out, metrics, seeds, outcome, n, err) < 0 ||
-                   draw(cfg->run.out, name, seeds, acc, n, mean, sd, err) < 0
+                   draw(cfg->run.out, name, tutorial_kind(cfg), seeds, first, n, mean, sd,
+                        err) < 0
                ? -1
                : 0;
 }

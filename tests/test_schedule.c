@@ -78,8 +78,9 @@ Test(schedule, cosine_over_the_run)
     rate_is(&s, 1, 0, 10, 4, 0.008535533905932738);
     rate_is(&s, 2, 0, 10, 4, 0.005);
     rate_is(&s, 3, 9, 10, 4, 1.541333133436018e-05);
-    /* past the run (a resume with more epochs keeps its own count): k is
-     * capped at decay_steps, as Keras's min(step, decay_steps) */
+    /* past the run's steps: k is capped at decay_steps, as Keras's
+     * min(step, decay_steps) (a resume with more epochs stretches the
+     * cosine to the new count instead) */
     rate_is(&s, 5, 0, 10, 4, 0.0);
 }
 
