@@ -522,18 +522,15 @@ typedef struct target_columns {
     const class_map *map;
 } target_columns;
 
-/* The target columns of cfg (the schema's names when it has them) in t. */
-static int find_targets(const mlpt_config *cfg, const mlpt_csv *t, const mlpt_table_schema *s,
-                        target_columns *tc, mlpt_error *err)
+/* The target columns of cfg in t. */
+static int find_targets(const mlpt_config *cfg, const mlpt_csv *t, target_columns *tc,
+                        mlpt_error *err)
 {
-    const char *name = NULL;
     tc->n = 0;
-    for (int k = 0; k < cfg->data.n_targets; k++) {
-        name = s->n_targets ? s->targets[k]
-                            : mlpt_config_next_name(cfg->data.target, cfg->data.n_targets, name);
+    for (const char *name = NULL;
+         (name = mlpt_config_next_name(cfg->data.target, cfg->data.n_targets, name));)
         if (find_column(cfg, t, "target", name, &tc->col[tc->n++], err) < 0)
             return -1;
-    }
     return 0;
 }
 
@@ -587,7 +584,7 @@ static int load_test_table(const mlpt_config *cfg, target_columns *tc, mlpt_data
     if (mlpt_csv_load(cfg->data.test, cfg->data.delimiter, &t, err) < 0)
         return -1;
     size_t *rows = malloc((t.n_rows + 1) * sizeof *rows);
-    int rc = rows ? find_targets(cfg, &t, &d->table, tc, err) : mlpt_fail(err, "out of memory");
+    int rc = rows ? find_targets(cfg, &t, tc, err) : mlpt_fail(err, "out of memory");
     for (size_t i = 0; rc == 0 && i < t.n_rows; i++)
         rows[i] = i;
     if (rc == 0)
@@ -617,7 +614,7 @@ static int load_tables(const mlpt_config *cfg, bool with_test, mlpt_data *d, mlp
     if (rc == 0 && d->n_rows == 0)
         rc = mlpt_fail(err, "%s: holds no rows after the header", t.path);
     if (rc == 0)
-        rc = find_targets(cfg, &t, &d->table, &tc, err);
+        rc = find_targets(cfg, &t, &tc, err);
     if (rc == 0 && !tc.values)
         rc = table_classes(cfg, &t, tc.col[0], &map, d, err);
     for (size_t i = 0; rc == 0 && i < d->n_rows; i++) {

@@ -87,14 +87,12 @@ static int load_array(const char *path, mlpt_array *a, mlpt_idx_digest *digest,
 
 /* ---- inputs and labels ---- */
 
-/* Inputs that are bytes stay bytes; any other type becomes float32, in
- * place when it is float32 already. */
-static int as_inputs(const char *path, mlpt_array *a, mlpt_error *err)
+/* a's values as float32, in place when they are float32 already. */
+static int to_float32(const char *path, mlpt_array *a, mlpt_error *err)
 {
-    const bool bytes = a->itemsize == 1 && a->kind != MLPT_ARRAY_INT;
-    if (bytes || (a->kind == MLPT_ARRAY_FLOAT && a->itemsize == 4))
+    if (a->kind == MLPT_ARRAY_FLOAT && a->itemsize == 4)
         return 0;
-    float *f = malloc(a->count * sizeof *f);
+    float *f = malloc((a->count ? a->count : 1) * sizeof *f);
     if (!f)
         return mlpt_fail_at(err, path, NULL, "out of memory to convert %zu %s values to "
                             "float32", a->count, mlpt_array_dtype_name(a));
@@ -105,6 +103,13 @@ static int as_inputs(const char *path, mlpt_array *a, mlpt_error *err)
     a->kind = MLPT_ARRAY_FLOAT;
     a->itemsize = 4;
     return 0;
+}
+
+/* Inputs that are bytes stay bytes; any other type becomes float32. */
+static int as_inputs(const char *path, mlpt_array *a, mlpt_error *err)
+{
+    const bool bytes = a->itemsize == 1 && a->kind != MLPT_ARRAY_INT;
+    return bytes ? 0 : to_float32(path, a, err);
 }
 
 /* Labels of any integer type, or floats that are whole numbers (Keras
@@ -139,19 +144,8 @@ static int as_values(const char *path, mlpt_array *a, mlpt_error *err)
     if (a->rank > 2)
         return mlpt_fail_at(err, path, NULL, "targets of rank %d: expected (count) or (count, "
                             "outputs)", a->rank);
-    if (as_inputs(path, a, err) < 0)
+    if (to_float32(path, a, err) < 0)
         return -1;
-    if (a->itemsize == 1) { /* bytes stay bytes as inputs; targets are floats */
-        float *f = malloc((a->count + 1) * sizeof *f);
-        if (!f)
-            return mlpt_fail_at(err, path, NULL, "out of memory");
-        for (size_t i = 0; i < a->count; i++)
-            f[i] = (float)mlpt_array_get(a, i);
-        free(a->data);
-        a->data = f;
-        a->kind = MLPT_ARRAY_FLOAT;
-        a->itemsize = 4;
-    }
     const float *v = a->data;
     for (size_t i = 0; i < a->count; i++)
         if (!isfinite(v[i]))
