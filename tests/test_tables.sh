@@ -15,7 +15,7 @@ source "$(dirname "$0")/script_lib.sh"
 # ---- configs/weather.ini: accuracy floor, thread-count independence ----
 weather=/usr/lib/python3/dist-packages/vega_datasets/_data/seattle-weather.csv
 # measured 0.6553 (192 of 293); scikit-learn's MLPClassifier on the same
-# rows: 0.6621 (bench/sklearn_weather.py)
+# rows: 0.6621 (bench/sklearn_tables.py configs/weather.ini)
 floor=0.64
 for t in 1 2 3; do
     "$bin" configs/weather.ini --threads "$t" --out "$tmp/w$t" --quiet >"$tmp/w$t.log" 2>&1
