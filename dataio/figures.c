@@ -1380,7 +1380,7 @@ int mlpt_figure_regression(const char *path, size_t n, size_t width, const float
         return mlpt_fail(err, "%s: out of memory for %zu rows of %zu outputs", path, n, width);
     }
     double *residual = v + 2 * n * width;
-    const mlpt_task *task = mlpt_task_of(mlpt_loss_named("mean_squared_error"), width);
+    const mlpt_task *task = &mlpt_task_regression;
     size_t kept = 0;
     double lo = INFINITY, hi = -INFINITY;
     for (size_t i = 0; i < n; i++) {
@@ -1465,7 +1465,7 @@ int mlpt_figure_labels(const char *path, size_t n, size_t width, const float *pr
      * label at a time: its column copied out */
     const mlpt_metric_list pr = {2, {{mlpt_metric_named("precision"), 0},
                                      {mlpt_metric_named("recall"), 0}}};
-    const mlpt_task *task = mlpt_task_of(mlpt_loss_named("binary_crossentropy"), width);
+    const mlpt_task *task = &mlpt_task_multilabel;
     const size_t state_len = mlpt_metrics_state_len(&pr, 1);
     float *column = malloc(2 * n * sizeof *column);
     double *v = malloc((4 * width + state_len) * sizeof *v);
