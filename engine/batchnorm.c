@@ -46,37 +46,21 @@ static void format(const mlpt_layer_spec *l, char *buf, size_t cap)
              mlpt_float_word(l->epsilon, epsilon));
 }
 
-/* xhat, for the gradient and backward. */
-static bool keeps(const mlpt_layer_spec *l)
-{
-    (void)l;
-    return true;
-}
-
 static int plan(const mlpt_layer_spec *l, size_t in, size_t offset, mlpt_layer_geom *g,
                 mlpt_why *why)
 {
     if (!(l->momentum >= 0.0f && l->momentum < 1.0f))
         return mlpt_why_fail(why, "batchnorm momentum %g is outside [0, 1)", (double)l->momentum);
-    if (mlpt_norm_epsilon_check(l, why))
-        return -1;
-    g->out = in;
-    if (__builtin_mul_overflow(in, (size_t)TENSORS, &g->n_params) ||
-        __builtin_add_overflow(offset, g->n_params, &offset))
-        return mlpt_why_fail(why, "parameter count overflows");
-    g->w_offset = offset - g->n_params;
-    g->n_trainable = 2 * in;
-    return 0;
+    return mlpt_norm_plan(l, in, offset, TENSORS, g, why);
 }
 
 static void init(const mlpt_layer_spec *l, const mlpt_layer_geom *g, uint32_t layer,
                  uint64_t seed, float *params)
 {
     (void)l, (void)layer, (void)seed;
+    mlpt_norm_init(g, params); /* gamma, beta */
     for (size_t f = 0; f < g->out; f++) {
         float *p = params + g->w_offset + f;
-        p[GAMMA * g->out] = 1.0f;
-        p[BETA * g->out] = 0.0f;
         p[MOVING_MEAN * g->out] = 0.0f;
         p[MOVING_VARIANCE * g->out] = 1.0f;
     }
@@ -198,7 +182,7 @@ const mlpt_layer_ops mlpt_batchnorm = {
     .keras_type = "BatchNormalization",
     .min_args = 0,
     .max_args = 4,
-    .keeps = keeps,
+    .keeps = mlpt_norm_keeps,
     .parse = parse,
     .format = format,
     .plan = plan,

@@ -11,7 +11,7 @@
 
 #include "mlpt/model.h"
 
-enum { SHOWN = 40, LINE_MAX_LEN = 255 };
+enum { SHOWN = 40 };
 
 int mlpt_why_fail(mlpt_why *why, const char *fmt, ...)
 {
@@ -115,14 +115,18 @@ int mlpt_word_options(const mlpt_words *a, const mlpt_word_option *opts, int n,
     return 0;
 }
 
-/* "expected `dense UNITS ACTIVATION [INITIALIZER]` or `dropout RATE`" */
-static int fail_usage(mlpt_why *why)
+/* A kind entry's usage: the member after its name. */
+static const char *usage_of(const void *entry)
+{
+    return ((const char *const *)entry)[1];
+}
+
+int mlpt_fail_usage(const void *const *table, mlpt_why *why)
 {
     size_t n = (size_t)snprintf(why->msg, sizeof why->msg, "expected");
-    for (int k = 0; mlpt_layer_kinds[k] && n < sizeof why->msg; k++)
+    for (int k = 0; table[k] && n < sizeof why->msg; k++)
         n += (size_t)snprintf(why->msg + n, sizeof why->msg - n, "%s`%s`",
-                              !k ? " " : mlpt_layer_kinds[k + 1] ? ", " : " or ",
-                              mlpt_layer_kinds[k]->usage);
+                              !k ? " " : table[k + 1] ? ", " : " or ", usage_of(table[k]));
     return -1;
 }
 
@@ -147,20 +151,30 @@ int mlpt_words_split(char *text, const char **first, mlpt_words *words)
     return 0;
 }
 
+int mlpt_kind_line(const char *text, const void *const *table, char buf[MLPT_LINE_MAX + 1],
+                   const void **entry, mlpt_words *words, mlpt_why *why)
+{
+    const size_t len = strlen(text);
+    if (len > MLPT_LINE_MAX)
+        return mlpt_why_fail(why, "longer than %d characters", MLPT_LINE_MAX);
+    memcpy(buf, text, len + 1);
+    const char *name;
+    *entry = NULL;
+    if (mlpt_words_split(buf, &name, words) == 0 && name)
+        *entry = mlpt_table_find(table, name, strlen(name));
+    return *entry ? 0 : mlpt_fail_usage(table, why);
+}
+
 int mlpt_layer_parse(const char *text, mlpt_layer_spec *l, mlpt_why *why)
 {
-    char buf[LINE_MAX_LEN + 1];
+    char buf[MLPT_LINE_MAX + 1];
     mlpt_words words;
-    const size_t len = strlen(text);
-    if (len > LINE_MAX_LEN)
-        return mlpt_why_fail(why, "longer than %d characters", LINE_MAX_LEN);
-    memcpy(buf, text, len + 1);
-    const char *kind_word;
-    if (mlpt_words_split(buf, &kind_word, &words) < 0)
-        return fail_usage(why);
-    const mlpt_layer_ops *kind = kind_word ? mlpt_layer_kind_named(kind_word) : NULL;
-    if (!kind || words.n < kind->min_args || words.n > kind->max_args)
-        return fail_usage(why);
+    const void *entry;
+    if (mlpt_kind_line(text, MLPT_TABLE(mlpt_layer_kinds), buf, &entry, &words, why) < 0)
+        return -1;
+    const mlpt_layer_ops *kind = entry;
+    if (words.n < kind->min_args || words.n > kind->max_args)
+        return mlpt_fail_usage(MLPT_TABLE(mlpt_layer_kinds), why);
     memset(l, 0, sizeof *l);
     l->kind = kind;
     return kind->parse(&words, l, why);

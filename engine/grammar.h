@@ -33,6 +33,17 @@ const char *mlpt_float_word(float v, char buf[MLPT_FLOAT_WORD]);
  * (NULL when there is none), words the rest. Returns -1 when there are more
  * than words->w holds. */
 int mlpt_words_split(char *text, const char **first, mlpt_words *words);
+/* A kind's line, as `layer` and `schedule` lines are: text (at most
+ * MLPT_LINE_MAX characters) copied into buf and cut into words, the entry
+ * of table (whose entries begin with their name and their usage, a
+ * `const char *` each) named by the first into *entry, the rest into
+ * words. Returns 0, or -1 with why: the line's length, or
+ * mlpt_fail_usage's message. */
+enum { MLPT_LINE_MAX = 255 };
+int mlpt_kind_line(const char *text, const void *const *table, char buf[MLPT_LINE_MAX + 1],
+                   const void **entry, mlpt_words *words, mlpt_why *why);
+/* "expected `a`, `b` or `c`": every entry's usage, into why; returns -1. */
+int mlpt_fail_usage(const void *const *table, mlpt_why *why);
 /* An entry of table by name: `activation "x": expected one of a b c`. */
 int mlpt_word_entry(const char *what, const char *word, const void *const *table,
                     const void **out, mlpt_why *why);

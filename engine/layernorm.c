@@ -29,35 +29,17 @@ static void format(const mlpt_layer_spec *l, char *buf, size_t cap)
     snprintf(buf, cap, "layernorm epsilon %s", mlpt_float_word(l->epsilon, epsilon));
 }
 
-/* xhat, for the gradient and backward. */
-static bool keeps(const mlpt_layer_spec *l)
-{
-    (void)l;
-    return true;
-}
-
 static int plan(const mlpt_layer_spec *l, size_t in, size_t offset, mlpt_layer_geom *g,
                 mlpt_why *why)
 {
-    if (mlpt_norm_epsilon_check(l, why))
-        return -1;
-    g->out = in;
-    if (__builtin_mul_overflow(in, (size_t)2, &g->n_params) ||
-        __builtin_add_overflow(offset, g->n_params, &offset))
-        return mlpt_why_fail(why, "parameter count overflows");
-    g->w_offset = offset - g->n_params;
-    g->n_trainable = g->n_params;
-    return 0;
+    return mlpt_norm_plan(l, in, offset, 2, g, why); /* gamma, beta */
 }
 
 static void init(const mlpt_layer_spec *l, const mlpt_layer_geom *g, uint32_t layer,
                  uint64_t seed, float *params)
 {
     (void)l, (void)layer, (void)seed;
-    for (size_t f = 0; f < g->out; f++) {
-        params[g->w_offset + f] = 1.0f;
-        params[g->w_offset + g->out + f] = 0.0f;
-    }
+    mlpt_norm_init(g, params);
 }
 
 /* 1 / sqrt(var + epsilon) of one row x[n], and its mean, summed in double:
@@ -121,7 +103,7 @@ const mlpt_layer_ops mlpt_layernorm = {
     .keras_type = "LayerNormalization",
     .min_args = 0,
     .max_args = 2,
-    .keeps = keeps,
+    .keeps = mlpt_norm_keeps,
     .parse = parse,
     .format = format,
     .plan = plan,

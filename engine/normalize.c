@@ -47,3 +47,31 @@ void mlpt_scale_shift_gradient(const mlpt_layer_io *blocks, size_t n_blocks, siz
             g[c0 + c] = (float)sum[c];
     }
 }
+
+bool mlpt_norm_keeps(const mlpt_layer_spec *l)
+{
+    (void)l;
+    return true;
+}
+
+int mlpt_norm_plan(const mlpt_layer_spec *l, size_t in, size_t offset, size_t tensors,
+                   mlpt_layer_geom *g, mlpt_why *why)
+{
+    if (mlpt_norm_epsilon_check(l, why))
+        return -1;
+    g->out = in;
+    if (__builtin_mul_overflow(in, tensors, &g->n_params) ||
+        __builtin_add_overflow(offset, g->n_params, &offset))
+        return mlpt_why_fail(why, "parameter count overflows");
+    g->w_offset = offset - g->n_params;
+    g->n_trainable = 2 * in;
+    return 0;
+}
+
+void mlpt_norm_init(const mlpt_layer_geom *g, float *params)
+{
+    for (size_t f = 0; f < g->out; f++) {
+        params[g->w_offset + f] = 1.0f;
+        params[g->w_offset + g->out + f] = 0.0f;
+    }
+}

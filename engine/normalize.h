@@ -6,6 +6,7 @@
 #ifndef MLPT_ENGINE_NORMALIZE_H
 #define MLPT_ENGINE_NORMALIZE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "grammar.h"
@@ -22,6 +23,17 @@ mlpt_word_option mlpt_norm_epsilon(mlpt_layer_spec *l);
 /* 0 when l->epsilon is in range, else -1 with why (a spec built in code:
  * parse reads only such values). */
 int mlpt_norm_epsilon_check(const mlpt_layer_spec *l, mlpt_why *why);
+
+/* mlpt_layer_ops.keeps of both: xhat, for the gradient and backward. */
+bool mlpt_norm_keeps(const mlpt_layer_spec *l);
+
+/* Both layers' plan: out = in, `tensors` vectors of `in` parameters from
+ * offset, gamma and beta (the first two) trained; epsilon checked. */
+int mlpt_norm_plan(const mlpt_layer_spec *l, size_t in, size_t offset, size_t tensors,
+                   mlpt_layer_geom *g, mlpt_why *why);
+
+/* gamma ones and beta zeros (Keras's), the first two vectors at g->w_offset. */
+void mlpt_norm_init(const mlpt_layer_geom *g, float *params);
 
 /* xhat, out: rows x n; gamma, beta: n.
  * out = gamma * xhat + beta, row by row. */

@@ -8,34 +8,16 @@
 
 #include "grammar.h"
 
-enum { LINE_MAX_LEN = 127 };
-
-/* "expected `constant`, `step FACTOR EVERY`, ... or `plateau FACTOR PATIENCE`" */
-static int fail_usage(mlpt_why *why)
-{
-    size_t n = (size_t)snprintf(why->msg, sizeof why->msg, "expected");
-    for (int k = 0; mlpt_schedules[k] && n < sizeof why->msg; k++)
-        n += (size_t)snprintf(why->msg + n, sizeof why->msg - n, "%s`%s`",
-                              !k ? " " : mlpt_schedules[k + 1] ? ", " : " or ",
-                              mlpt_schedules[k]->usage);
-    return -1;
-}
-
 int mlpt_schedule_parse(const char *text, int epochs, mlpt_schedule *s, mlpt_why *why)
 {
-    char buf[LINE_MAX_LEN + 1];
+    char buf[MLPT_LINE_MAX + 1];
     mlpt_words words;
-    const char *name;
-    const size_t len = strlen(text);
-    if (len > LINE_MAX_LEN)
-        return mlpt_why_fail(why, "longer than %d characters", LINE_MAX_LEN);
-    memcpy(buf, text, len + 1);
-    if (mlpt_words_split(buf, &name, &words) < 0)
-        return fail_usage(why);
-    const mlpt_schedule_ops *kind =
-        name ? mlpt_table_find(MLPT_TABLE(mlpt_schedules), name, strlen(name)) : NULL;
-    if (!kind || words.n < kind->min_args || words.n > kind->max_args)
-        return fail_usage(why);
+    const void *entry;
+    if (mlpt_kind_line(text, MLPT_TABLE(mlpt_schedules), buf, &entry, &words, why) < 0)
+        return -1;
+    const mlpt_schedule_ops *kind = entry;
+    if (words.n < kind->min_args || words.n > kind->max_args)
+        return mlpt_fail_usage(MLPT_TABLE(mlpt_schedules), why);
     *s = (mlpt_schedule){.kind = kind};
     return kind->parse(&words, epochs, s, why);
 }
